@@ -1,0 +1,123 @@
+import { Doorbell } from './doorbell.js';
+import { DOORBELL_INTERRUPT_INDEX, RECORD_TYPE_MESSAGE } from './layout.js';
+import { RingConsumer } from './ring.js';
+import { threadCodec, type MessageCodec } from './codec.js';
+import { defaultWaitStrategy, type WaitStrategy } from './wait-strategy.js';
+
+/** Receives a decoded message and the id of the link (sender) it came on. */
+export type MessageHandler = (from: number, message: unknown) => void;
+/** Receives a raw record: payload in `bytes[start, end)`, valid only during the call. */
+export type RawRecordHandler = (from: number, type: number, bytes: Uint8Array, start: number, end: number) => void;
+
+interface IncomingLink {
+  readonly from: number;
+  readonly consumer: RingConsumer;
+}
+
+/**
+ * The receiving end of a thread: every incoming ring (one per sender) plus the thread's doorbell.
+ * Draining visits the links round-robin with a per-link budget, so one chatty sender cannot starve
+ * the others; waiting spins per the WaitStrategy, then parks on the doorbell.
+ */
+export class Inbox {
+  readonly doorbell: Doorbell;
+  private links: IncomingLink[] = [];
+  private nextLink = 0;
+  private readonly codec: MessageCodec;
+  // The handler and sender of the drain in progress, kept in fields so that one bound record
+  // handler serves every drain: no closure is allocated per call.
+  private messageHandler: MessageHandler | undefined;
+  private rawHandler: RawRecordHandler | undefined;
+  private currentFrom = 0;
+  private readonly onRecord = (type: number, bytes: Uint8Array, start: number, end: number): void => {
+    if (this.rawHandler !== undefined) {
+      this.rawHandler(this.currentFrom, type, bytes, start, end);
+    } else if (type === RECORD_TYPE_MESSAGE) {
+      this.messageHandler!(this.currentFrom, this.codec.decode(bytes, start, end));
+    } else {
+      throw new TypeError(`record of type ${type} on link ${this.currentFrom} where msgpack messages were expected`);
+    }
+  };
+
+  constructor(
+    doorbellSab: SharedArrayBuffer,
+    readonly waitStrategy: WaitStrategy = defaultWaitStrategy(),
+    codec: MessageCodec = threadCodec(),
+  ) {
+    this.doorbell = new Doorbell(doorbellSab);
+    this.codec = codec;
+  }
+
+  /** Adds the receiving end of the ring that `from` writes to. */
+  addLink(from: number, ringSab: SharedArrayBuffer): void {
+    if (this.links.some((link) => link.from === from)) throw new RangeError(`inbox already has a link from ${from}`);
+    this.links = [...this.links, { from, consumer: new RingConsumer(ringSab) }];
+  }
+
+  removeLink(from: number): void {
+    this.links = this.links.filter((link) => link.from !== from);
+    this.nextLink = 0;
+  }
+
+  get linkCount(): number {
+    return this.links.length;
+  }
+
+  /** True if any link has a committed record. */
+  hasMessages(): boolean {
+    const links = this.links;
+    for (let i = 0; i < links.length; i++) if (links[i]!.consumer.hasRecords()) return true;
+    return false;
+  }
+
+  /** Decodes and hands over up to `maxPerLink` messages from each link; returns how many. */
+  drain(handler: MessageHandler, maxPerLink = 256): number {
+    this.messageHandler = handler;
+    this.rawHandler = undefined;
+    return this.drainLinks(maxPerLink);
+  }
+
+  /** As drain(), with raw records and no decoding. */
+  drainRaw(handler: RawRecordHandler, maxPerLink = 256): number {
+    this.rawHandler = handler;
+    return this.drainLinks(maxPerLink);
+  }
+
+  private drainLinks(maxPerLink: number): number {
+    const links = this.links;
+    const linkCount = links.length;
+    let total = 0;
+    for (let visited = 0; visited < linkCount; visited++) {
+      const link = links[(this.nextLink + visited) % linkCount]!;
+      this.currentFrom = link.from;
+      total += link.consumer.drain(this.onRecord, maxPerLink);
+    }
+    if (linkCount > 0) this.nextLink = (this.nextLink + 1) % linkCount;
+    return total;
+  }
+
+  private hasWork(): boolean {
+    return this.hasMessages() || Atomics.load(this.doorbell.words, DOORBELL_INTERRUPT_INDEX) !== 0;
+  }
+
+  /**
+   * Blocks the thread until a message or an interrupt arrives, or `timeoutMs` passes: spin first,
+   * then announce the park, re-check (a sender may have committed after our last look), then park.
+   */
+  wait(timeoutMs: number): void {
+    const spins = this.waitStrategy.spinPollsBeforePark;
+    for (let i = 0; i < spins; i++) if (this.hasWork()) return;
+    const sequence = this.doorbell.prepareToPark();
+    if (this.hasWork()) return this.doorbell.cancelPark();
+    this.doorbell.park(sequence, timeoutMs);
+  }
+
+  /** As wait(), keeping the event loop free (for the main thread, or a thread with timers and ports to serve). */
+  async waitAsync(timeoutMs: number): Promise<void> {
+    const spins = Math.min(this.waitStrategy.spinPollsBeforePark, 64);
+    for (let i = 0; i < spins; i++) if (this.hasWork()) return;
+    const sequence = this.doorbell.prepareToPark();
+    if (this.hasWork()) return this.doorbell.cancelPark();
+    await this.doorbell.parkAsync(sequence, timeoutMs);
+  }
+}

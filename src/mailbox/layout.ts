@@ -1,0 +1,65 @@
+/**
+ * Where every byte of a mailbox lives. Readers and writers use only these names.
+ *
+ * A *ring* is one single-producer single-consumer link (sender -> receiver) in its own
+ * SharedArrayBuffer, laid out like Agrona's OneToOneRingBuffer:
+ *
+ *   byte 0    tail            producer's position (bytes written and committed), Int32, wraps mod 2^32
+ *   byte 64   head            consumer's position (bytes consumed), Int32, wraps mod 2^32
+ *   byte 128  producerParked  1 while the producer waits on `head` for space (backpressure)
+ *   byte 192  data[capacity]  records, capacity a power of two
+ *
+ * Each control word sits alone on its own 64-byte cache line so the producer's writes of
+ * `tail` never invalidate the line the consumer writes `head` to (false sharing).
+ *
+ * A record is `[payloadBytes: Int32 | type: Int32 | payload]`, padded to 8 bytes. When a record
+ * does not fit before the end of the data area, the producer writes a padding record that
+ * fills the rest and starts the real record at data offset 0, so a record is never split.
+ *
+ * Positions are free-running byte counters that wrap at 2^32: `(tail - head) | 0` is the number
+ * of bytes in use, and `position & (capacity - 1)` the offset in the data area. That works
+ * because the capacity is a power of two below 2^31.
+ *
+ * A *doorbell* is one per receiving thread, shared by all its incoming rings:
+ *
+ *   byte 0    parked     1 while the receiver is parked (or about to park) on `sequence`
+ *   byte 64   sequence   bumped by a sender that found the receiver parked, then notified
+ *   byte 128  interrupt  bit set of reasons to wake that are not messages (control plane)
+ */
+export const CACHE_LINE_BYTES = 64;
+
+export const RING_TAIL_INDEX = 0; // Int32 index of `tail` (byte 0)
+export const RING_HEAD_INDEX = CACHE_LINE_BYTES / 4; // byte 64
+export const RING_PRODUCER_PARKED_INDEX = (2 * CACHE_LINE_BYTES) / 4; // byte 128
+export const RING_HEADER_BYTES = 3 * CACHE_LINE_BYTES;
+
+export const RECORD_HEADER_BYTES = 8;
+export const RECORD_ALIGNMENT_BYTES = 8;
+export const RECORD_TYPE_PADDING = 0;
+/** A msgpack-encoded message. */
+export const RECORD_TYPE_MESSAGE = 1;
+/** Raw bytes with no codec (the bare ring). */
+export const RECORD_TYPE_BYTES = 2;
+
+export const RING_CAPACITY_BYTES_MIN = 1024;
+export const RING_CAPACITY_BYTES_MAX = 1 << 30;
+export const RING_CAPACITY_BYTES_DEFAULT = 1 << 20;
+
+export const DOORBELL_PARKED_INDEX = 0;
+export const DOORBELL_SEQUENCE_INDEX = CACHE_LINE_BYTES / 4;
+export const DOORBELL_INTERRUPT_INDEX = (2 * CACHE_LINE_BYTES) / 4;
+export const DOORBELL_BYTES = 3 * CACHE_LINE_BYTES;
+
+/** Bytes a record with `payloadBytes` of payload occupies in the ring, header and padding included. */
+export function recordBytes(payloadBytes: number): number {
+  return (RECORD_HEADER_BYTES + payloadBytes + RECORD_ALIGNMENT_BYTES - 1) & ~(RECORD_ALIGNMENT_BYTES - 1);
+}
+
+/**
+ * The largest payload a ring of `capacityBytes` accepts. Half the capacity, because an empty
+ * ring whose tail sits anywhere can always place a record of half its size, before or after
+ * the wrap; a larger one could wait forever for a tail position that never comes.
+ */
+export function maxPayloadBytes(capacityBytes: number): number {
+  return capacityBytes / 2 - RECORD_HEADER_BYTES;
+}

@@ -1,0 +1,97 @@
+import { Doorbell } from './doorbell.js';
+import { MailboxFullError, MessageTooLargeError } from './errors.js';
+import { RECORD_TYPE_BYTES, RECORD_TYPE_MESSAGE, RING_HEAD_INDEX } from './layout.js';
+import { RingProducer } from './ring.js';
+import { copyBytes, threadCodec, type MessageCodec } from './codec.js';
+
+/**
+ * The sending end of one link: encodes into the ring, commits, and rings the receiver's doorbell
+ * only if it is parked. A full ring is backpressure, never loss: trySend() says false and writes
+ * nothing; send() and sendAsync() wait for the receiver to free space (or time out).
+ */
+export class Outbox {
+  readonly producer: RingProducer;
+  private readonly doorbell: Doorbell;
+  private readonly codec: MessageCodec;
+
+  constructor(ringSab: SharedArrayBuffer, doorbellSab: SharedArrayBuffer, codec: MessageCodec = threadCodec()) {
+    this.producer = new RingProducer(ringSab);
+    this.doorbell = new Doorbell(doorbellSab);
+    this.codec = codec;
+  }
+
+  /** The largest encoded message this link carries. */
+  get maxMessageBytes(): number {
+    return this.producer.maxPayloadBytes;
+  }
+
+  /** Encodes and writes `message`; false if the ring has no room now. MessageTooLargeError if it never could. */
+  trySend(message: unknown): boolean {
+    const { buffer, start, end } = this.codec.encode(message);
+    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end);
+  }
+
+  /** Writes raw bytes with no codec (the bare-ring baseline, and payloads already encoded). */
+  trySendBytes(payload: Uint8Array): boolean {
+    return this.tryWriteEncoded(RECORD_TYPE_BYTES, payload, 0, payload.byteLength);
+  }
+
+  /**
+   * Sends, blocking this thread while the ring is full (worker threads only: it uses Atomics.wait).
+   * Throws MailboxFullError if no room came within `timeoutMs`.
+   */
+  send(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): void {
+    const { buffer, start, end } = this.codec.encode(message);
+    if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end)) return;
+    const deadline = performance.now() + timeoutMs;
+    const producer = this.producer;
+    for (;;) {
+      const head = producer.announceWaitForSpace();
+      if (!producer.hasRoomFor(end - start)) {
+        const remainingMs = deadline - performance.now();
+        if (remainingMs <= 0) {
+          producer.endWaitForSpace();
+          throw new MailboxFullError(timeoutMs);
+        }
+        Atomics.wait(producer.sharedWords, RING_HEAD_INDEX, head, remainingMs);
+      }
+      producer.endWaitForSpace();
+      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end)) return;
+    }
+  }
+
+  /** As send(), without blocking the event loop. */
+  async sendAsync(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const encoded = this.codec.encode(message);
+    if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, encoded.buffer, encoded.start, encoded.end)) return;
+    // The codec's scratch buffer is reused by the next encode on this thread, which may run while we wait.
+    const copy = encoded.buffer.subarray(encoded.start, encoded.end).slice();
+    const deadline = performance.now() + timeoutMs;
+    const producer = this.producer;
+    for (;;) {
+      const head = producer.announceWaitForSpace();
+      if (!producer.hasRoomFor(copy.byteLength)) {
+        const remainingMs = deadline - performance.now();
+        if (remainingMs <= 0) {
+          producer.endWaitForSpace();
+          throw new MailboxFullError(timeoutMs);
+        }
+        const result = Atomics.waitAsync(producer.sharedWords, RING_HEAD_INDEX, head, remainingMs);
+        if (result.async) await result.value;
+      }
+      producer.endWaitForSpace();
+      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, copy, 0, copy.byteLength)) return;
+    }
+  }
+
+  private tryWriteEncoded(type: number, source: Uint8Array, start: number, end: number): boolean {
+    const payloadBytes = end - start;
+    if (payloadBytes > this.producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, this.producer.maxPayloadBytes);
+    const at = this.producer.claim(type, payloadBytes);
+    if (at < 0) return false;
+    copyBytes.call(source, this.producer.bytes, at, start, end);
+    this.producer.commit();
+    this.doorbell.ring();
+    return true;
+  }
+}

@@ -1,0 +1,216 @@
+import {
+  RECORD_HEADER_BYTES,
+  RECORD_TYPE_PADDING,
+  RING_CAPACITY_BYTES_DEFAULT,
+  RING_CAPACITY_BYTES_MAX,
+  RING_CAPACITY_BYTES_MIN,
+  RING_HEADER_BYTES,
+  RING_HEAD_INDEX,
+  RING_PRODUCER_PARKED_INDEX,
+  RING_TAIL_INDEX,
+  maxPayloadBytes,
+  recordBytes,
+} from './layout.js';
+import { MessageTooLargeError } from './errors.js';
+
+/**
+ * A lock-free single-producer single-consumer ring of variable-length records over a
+ * SharedArrayBuffer (layout in layout.ts). Exactly one thread may hold the RingProducer
+ * and exactly one the RingConsumer of a ring; that is the whole contract, and what makes
+ * it wait-free: each side writes only its own position word.
+ *
+ * Guarantees: records come out in the order they were committed, each exactly once;
+ * a full ring refuses a write (never overwrites); a record is never split at the wrap.
+ */
+
+/** Allocates the shared memory of one ring. `capacityBytes` must be a power of two. */
+export function createRing(capacityBytes: number = RING_CAPACITY_BYTES_DEFAULT): SharedArrayBuffer {
+  if (
+    !Number.isInteger(capacityBytes) ||
+    capacityBytes < RING_CAPACITY_BYTES_MIN ||
+    capacityBytes > RING_CAPACITY_BYTES_MAX ||
+    (capacityBytes & (capacityBytes - 1)) !== 0
+  ) {
+    throw new RangeError(
+      `ring capacity must be a power of two from ${RING_CAPACITY_BYTES_MIN} to ${RING_CAPACITY_BYTES_MAX} bytes, got ${capacityBytes}`,
+    );
+  }
+  return new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes);
+}
+
+function capacityOf(sab: SharedArrayBuffer): number {
+  if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('a ring is a SharedArrayBuffer made by createRing()');
+  const capacityBytes = sab.byteLength - RING_HEADER_BYTES;
+  if (capacityBytes < RING_CAPACITY_BYTES_MIN || (capacityBytes & (capacityBytes - 1)) !== 0) {
+    throw new RangeError(`not a ring: ${sab.byteLength} bytes is not a header plus a power-of-two data area`);
+  }
+  return capacityBytes;
+}
+
+export class RingProducer {
+  readonly capacityBytes: number;
+  readonly maxPayloadBytes: number;
+  /** The whole SharedArrayBuffer as bytes; payloads are written at offsets returned by claim(). */
+  readonly bytes: Uint8Array;
+  private readonly words: Int32Array;
+  private readonly mask: number;
+  /** Our own tail; only this producer writes the shared one, so the local copy is authoritative. */
+  private tail: number;
+  /** The consumer's head as last read: re-read only when the ring looks full (saves a shared read per write). */
+  private headCache: number;
+  /** Position after the claimed record, published by commit(). */
+  private claimedTail: number;
+
+  constructor(readonly sab: SharedArrayBuffer) {
+    this.capacityBytes = capacityOf(sab);
+    this.maxPayloadBytes = maxPayloadBytes(this.capacityBytes);
+    this.mask = this.capacityBytes - 1;
+    this.bytes = new Uint8Array(sab);
+    this.words = new Int32Array(sab);
+    this.tail = Atomics.load(this.words, RING_TAIL_INDEX);
+    this.headCache = Atomics.load(this.words, RING_HEAD_INDEX);
+    this.claimedTail = this.tail;
+  }
+
+  /**
+   * Reserves room for a record of `payloadBytes` and writes its header. Returns the byte offset
+   * (into `bytes`) where the payload goes, or -1 if the ring has no room now. The record is
+   * invisible to the consumer until commit().
+   */
+  claim(type: number, payloadBytes: number): number {
+    if (payloadBytes > this.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, this.maxPayloadBytes);
+    const size = recordBytes(payloadBytes);
+    let tail = this.tail;
+    const index = tail & this.mask;
+    const toEnd = this.capacityBytes - index;
+    const needed = size <= toEnd ? size : toEnd + size;
+    if (((tail + needed - this.headCache) | 0) > this.capacityBytes) {
+      this.headCache = Atomics.load(this.words, RING_HEAD_INDEX);
+      if (((tail + needed - this.headCache) | 0) > this.capacityBytes) return -1;
+    }
+    let at = RING_HEADER_BYTES + index;
+    if (size > toEnd) {
+      // Padding to the end of the data area; the record starts over at offset 0.
+      this.words[at >> 2] = toEnd - RECORD_HEADER_BYTES;
+      this.words[(at >> 2) + 1] = RECORD_TYPE_PADDING;
+      tail = (tail + toEnd) | 0;
+      at = RING_HEADER_BYTES;
+    }
+    this.words[at >> 2] = payloadBytes;
+    this.words[(at >> 2) + 1] = type;
+    this.claimedTail = (tail + size) | 0;
+    return at + RECORD_HEADER_BYTES;
+  }
+
+  /** Publishes the record last claimed. The store is sequentially consistent, so the payload written before it is visible to a consumer that loads the new tail. */
+  commit(): void {
+    this.tail = this.claimedTail;
+    Atomics.store(this.words, RING_TAIL_INDEX, this.tail);
+  }
+
+  /** Copies `payload` into the ring as one record. False (and nothing written) if there is no room now. */
+  tryWrite(type: number, payload: Uint8Array): boolean {
+    const at = this.claim(type, payload.byteLength);
+    if (at < 0) return false;
+    this.bytes.set(payload, at);
+    this.commit();
+    return true;
+  }
+
+  /** True if a record of `payloadBytes` would fit now (it re-reads the consumer's head). */
+  hasRoomFor(payloadBytes: number): boolean {
+    const size = recordBytes(payloadBytes);
+    const index = this.tail & this.mask;
+    const toEnd = this.capacityBytes - index;
+    const needed = size <= toEnd ? size : toEnd + size;
+    this.headCache = Atomics.load(this.words, RING_HEAD_INDEX);
+    return ((this.tail + needed - this.headCache) | 0) <= this.capacityBytes;
+  }
+
+  /**
+   * Backpressure: announce that this producer waits for space and return the head value to wait on.
+   * The caller re-checks hasRoomFor() after this and only then waits on `headWord()` for a change
+   * from the returned value, so a consumer that frees space in between is never missed.
+   */
+  announceWaitForSpace(): number {
+    Atomics.store(this.words, RING_PRODUCER_PARKED_INDEX, 1);
+    return Atomics.load(this.words, RING_HEAD_INDEX);
+  }
+
+  endWaitForSpace(): void {
+    Atomics.store(this.words, RING_PRODUCER_PARKED_INDEX, 0);
+  }
+
+  /** The Int32Array and index a waiting producer passes to Atomics.wait / waitAsync. */
+  get sharedWords(): Int32Array {
+    return this.words;
+  }
+}
+
+/**
+ * Called once per record by RingConsumer.drain(). The payload is `bytes[start, end)`, valid only
+ * during the call: the producer may overwrite it as soon as the call returns, so anything kept
+ * must be copied out.
+ */
+export type RecordHandler = (type: number, bytes: Uint8Array, start: number, end: number) => void;
+
+export class RingConsumer {
+  readonly capacityBytes: number;
+  readonly bytes: Uint8Array;
+  private readonly words: Int32Array;
+  private readonly mask: number;
+  private head: number;
+
+  constructor(readonly sab: SharedArrayBuffer) {
+    this.capacityBytes = capacityOf(sab);
+    this.mask = this.capacityBytes - 1;
+    this.bytes = new Uint8Array(sab);
+    this.words = new Int32Array(sab);
+    this.head = Atomics.load(this.words, RING_HEAD_INDEX);
+  }
+
+  /** True if a committed record is waiting. */
+  hasRecords(): boolean {
+    return Atomics.load(this.words, RING_TAIL_INDEX) !== this.head;
+  }
+
+  /**
+   * Hands up to `maxRecords` committed records to `handler`, in order, and returns how many.
+   * The space is released to the producer once, at the end (one shared store per batch, not per
+   * record); a handler that throws still releases every record handed out, so a poison message is
+   * consumed once rather than redelivered forever.
+   */
+  drain(handler: RecordHandler, maxRecords: number): number {
+    const tail = Atomics.load(this.words, RING_TAIL_INDEX);
+    let head = this.head;
+    let count = 0;
+    try {
+      while (head !== tail && count < maxRecords) {
+        const index = head & this.mask;
+        const at = RING_HEADER_BYTES + index;
+        const payloadBytes = this.words[at >> 2]!;
+        const type = this.words[(at >> 2) + 1]!;
+        if (type === RECORD_TYPE_PADDING) {
+          head = (head + this.capacityBytes - index) | 0;
+          continue;
+        }
+        head = (head + recordBytes(payloadBytes)) | 0;
+        count++;
+        handler(type, this.bytes, at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + payloadBytes);
+      }
+    } finally {
+      if (head !== this.head) this.release(head);
+    }
+    return count;
+  }
+
+  private release(head: number): void {
+    this.head = head;
+    Atomics.store(this.words, RING_HEAD_INDEX, head);
+    // Wake a producer blocked on a full ring; the flag keeps the common case free of notify calls.
+    if (Atomics.load(this.words, RING_PRODUCER_PARKED_INDEX) !== 0) {
+      Atomics.store(this.words, RING_PRODUCER_PARKED_INDEX, 0);
+      Atomics.notify(this.words, RING_HEAD_INDEX);
+    }
+  }
+}

@@ -1,0 +1,462 @@
+// The proposer: leader election through ballots, then Multi-Paxos phase 2 with a window.
+//
+//  - Follower: waits for heartbeats from a leader; after a randomized election timeout with no
+//    heartbeat, campaigns.
+//  - Candidate: sends one Prepare(ballot, fromSlot) covering every slot from fromSlot on (the
+//    lowest slot some learner may still need). On promises from a majority it becomes leader.
+//    A refusal (Nack naming a higher ballot) or a phase-1 timeout makes it a follower again,
+//    with exponential, jittered backoff before the next try.
+//  - Leader: first re-proposes, for every slot from fromSlot up to the highest slot any
+//    promise mentioned, the value with the highest ballot it heard, and a no-op for true holes;
+//    only then takes new client commands. While its ballot stands each new slot needs only the
+//    Accept round. Up to windowSlotsMax slots are in flight at once (pipelining) and each slot
+//    carries up to batchCommandsMax commands (batching). Unanswered Accepts are retransmitted
+//    every retransmitMs. A Nack or a heartbeat with a higher ballot makes it step down.
+//  - Memory: learners report how far they delivered; the minimum over all learners (gcBelow)
+//    goes out in heartbeats so acceptors can drop that prefix.
+//
+// A proposer keeps no durable state: safety rests on acceptors refusing a Prepare whose ballot
+// is not strictly above their promise (see acceptor.ts), which stops a restarted proposer from
+// reusing a ballot it had already used.
+
+import { NO_BALLOT, nextBallotAbove } from './ballot.js';
+import type { Ballot } from './ballot.js';
+import { checkElectionTiming, electionDelayMs } from './election.js';
+import type { ElectionTiming } from './election.js';
+import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
+import type { NodeId } from './ids.js';
+import { MessageType } from './messages.js';
+import type {
+  AcceptedEntry,
+  AcceptedMessage,
+  AcceptMessage,
+  HeartbeatMessage,
+  LearnerProgressMessage,
+  Message,
+  NackMessage,
+  PromiseMessage,
+} from './messages.js';
+import { Quorum } from './quorum.js';
+import type { Ready } from './ready.js';
+import { NOOP } from './value.js';
+import type { Command, Value } from './value.js';
+
+export const ProposerRole = { Follower: 0, Candidate: 1, Leader: 2 } as const;
+export type ProposerRole = (typeof ProposerRole)[keyof typeof ProposerRole];
+
+export interface ProposerConfig {
+  readonly id: NodeId;
+  /** Every proposer, this one included (heartbeats go to the others). */
+  readonly proposers: readonly NodeId[];
+  readonly acceptors: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /** Uniform random numbers in [0, 1): the only source of randomness (pass a seeded RNG). */
+  readonly random: () => number;
+  /** Default 50. */
+  readonly heartbeatIntervalMs?: number;
+  /** Default 250: standbys wait [t, 2t) without a heartbeat before campaigning. */
+  readonly electionTimeoutMs?: number;
+  /** Default 50. */
+  readonly backoffBaseMs?: number;
+  /** Default 2000. */
+  readonly backoffMaxMs?: number;
+  /** Resend unanswered Prepare/Accept after this long. Default 100. */
+  readonly retransmitMs?: number;
+  /** Slots in flight at once. Default 64. */
+  readonly windowSlotsMax?: number;
+  /** Commands per slot. Default 64. */
+  readonly batchCommandsMax?: number;
+  /** Client commands queued while the window is full; beyond this they are dropped (clients retry). Default 4096. */
+  readonly pendingCommandsMax?: number;
+  /** Default true. Only for demonstrating dueling proposers. */
+  readonly randomizedTimeouts?: boolean;
+  /** Default true. Only for demonstrating dueling proposers. */
+  readonly backoff?: boolean;
+}
+
+interface InflightSlot {
+  readonly msg: AcceptMessage;
+  votes: number;
+  sentAtMs: number;
+}
+
+export class Proposer {
+  readonly id: NodeId;
+  private readonly peers: readonly NodeId[];
+  private readonly quorum: Quorum;
+  private readonly learners: readonly NodeId[];
+  private readonly random: () => number;
+  private readonly timing: ElectionTiming;
+  private readonly heartbeatIntervalMs: number;
+  private readonly retransmitMs: number;
+  private readonly windowSlotsMax: number;
+  private readonly batchCommandsMax: number;
+  private readonly pendingCommandsMax: number;
+
+  private roleValue: ProposerRole = ProposerRole.Follower;
+  /** Our ballot while candidate or leader (and the last one we used otherwise). */
+  private ballotValue: Ballot = NO_BALLOT;
+  /** Highest ballot seen anywhere: a new campaign goes above it. */
+  private highestSeen: Ballot = NO_BALLOT;
+  /** Ballot of the leader we follow; heartbeats below it are stale. */
+  private leaderBallot: Ballot = NO_BALLOT;
+  private leaderHintValue: NodeId | -1 = -1;
+  private electionDeadlineMs = Number.NaN;
+  private failedCampaignsValue = 0;
+  private campaignsValue = 0;
+
+  // Phase 1.
+  private promiseVotes = 0;
+  private promiseLogStart = 0;
+  private prepareSentMs = 0;
+  private readonly recovered = new Map<number, AcceptedEntry>();
+
+  // Phase 2.
+  private nextSlotValue = 0;
+  /** Slots below this (and at or above chosenBelow) must be re-proposed before new commands. */
+  private recoveryEnd = 0;
+  private chosenBelowValue = 0;
+  private readonly inflight = new Map<number, InflightSlot>();
+  private nextHeartbeatMs = 0;
+  private pending: Command[] = [];
+  private pendingHead = 0;
+  /** Highest seq per client already queued in this leadership: ignores client retries. */
+  private readonly queuedSeq = new Map<number, number>();
+
+  // Truncation.
+  private readonly learnerProgress = new Map<NodeId, number>();
+  private gcBelowValue = 0;
+
+  constructor(config: ProposerConfig) {
+    checkNodeId('id', config.id);
+    checkNodeIds('proposers', config.proposers);
+    checkNodeIds('learners', config.learners, 0);
+    if (!config.proposers.includes(config.id)) {
+      throw new RangeError(`proposers must include this proposer's id ${config.id}`);
+    }
+    if (typeof config.random !== 'function') throw new TypeError(`random must be a function, got ${String(config.random)}`);
+    this.id = config.id;
+    this.peers = config.proposers.filter((id) => id !== config.id);
+    this.quorum = new Quorum(config.acceptors);
+    this.learners = [...config.learners];
+    this.random = config.random;
+    this.timing = {
+      electionTimeoutMs: config.electionTimeoutMs ?? 250,
+      backoffBaseMs: config.backoffBaseMs ?? 50,
+      backoffMaxMs: config.backoffMaxMs ?? 2000,
+      randomizedTimeouts: config.randomizedTimeouts ?? true,
+      backoff: config.backoff ?? true,
+    };
+    checkElectionTiming(this.timing);
+    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? 50;
+    this.retransmitMs = config.retransmitMs ?? 100;
+    this.windowSlotsMax = config.windowSlotsMax ?? 64;
+    this.batchCommandsMax = config.batchCommandsMax ?? 64;
+    this.pendingCommandsMax = config.pendingCommandsMax ?? 4096;
+    checkPositiveInteger('heartbeatIntervalMs', this.heartbeatIntervalMs);
+    checkPositiveInteger('retransmitMs', this.retransmitMs);
+    checkPositiveInteger('windowSlotsMax', this.windowSlotsMax);
+    checkPositiveInteger('batchCommandsMax', this.batchCommandsMax);
+    checkPositiveInteger('pendingCommandsMax', this.pendingCommandsMax);
+    if (this.heartbeatIntervalMs >= this.timing.electionTimeoutMs) {
+      throw new RangeError(
+        `heartbeatIntervalMs must be below electionTimeoutMs (${this.timing.electionTimeoutMs}), got ${this.heartbeatIntervalMs}`,
+      );
+    }
+  }
+
+  get role(): ProposerRole {
+    return this.roleValue;
+  }
+  get isLeader(): boolean {
+    return this.roleValue === ProposerRole.Leader;
+  }
+  get ballot(): Ballot {
+    return this.ballotValue;
+  }
+  /** Last known leader (this proposer if leading), or -1. */
+  get leaderHint(): NodeId | -1 {
+    return this.leaderHintValue;
+  }
+  /** Every slot below this is known chosen (meaningful while leading). */
+  get chosenBelow(): number {
+    return this.chosenBelowValue;
+  }
+  get nextSlot(): number {
+    return this.nextSlotValue;
+  }
+  get gcBelow(): number {
+    return this.gcBelowValue;
+  }
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+  get pendingCount(): number {
+    return this.pending.length - this.pendingHead;
+  }
+  get failedCampaigns(): number {
+    return this.failedCampaignsValue;
+  }
+  /** Campaigns started since construction (for tests of dueling). */
+  get campaigns(): number {
+    return this.campaignsValue;
+  }
+
+  step(msg: Message, nowMs: number, ready: Ready): void {
+    switch (msg.type) {
+      case MessageType.Promise:
+        this.onPromise(msg, nowMs, ready);
+        break;
+      case MessageType.Accepted:
+        this.onAccepted(msg, nowMs, ready);
+        break;
+      case MessageType.Nack:
+        this.onNack(msg, nowMs);
+        break;
+      case MessageType.Heartbeat:
+        this.onHeartbeat(msg, nowMs);
+        break;
+      case MessageType.ClientRequest:
+        this.propose(msg.command, nowMs, ready, msg.from);
+        break;
+      case MessageType.LearnerProgress:
+        this.onLearnerProgress(msg, nowMs, ready);
+        break;
+      default:
+        break;
+    }
+  }
+
+  tick(nowMs: number, ready: Ready): void {
+    if (Number.isNaN(this.electionDeadlineMs)) {
+      this.electionDeadlineMs = nowMs + electionDelayMs(this.timing, 0, this.random);
+    }
+    switch (this.roleValue) {
+      case ProposerRole.Follower:
+        if (nowMs >= this.electionDeadlineMs) this.campaign(nowMs, ready);
+        break;
+      case ProposerRole.Candidate:
+        if (nowMs >= this.electionDeadlineMs) this.stepDown(nowMs, true);
+        else if (nowMs - this.prepareSentMs >= this.retransmitMs) this.sendPrepare(nowMs, ready, this.promiseVotes);
+        break;
+      case ProposerRole.Leader:
+        if (nowMs >= this.nextHeartbeatMs) this.sendHeartbeat(nowMs, ready);
+        for (const slot of this.inflight.values()) {
+          if (nowMs - slot.sentAtMs < this.retransmitMs) continue;
+          slot.sentAtMs = nowMs;
+          for (const acceptor of this.quorum.acceptors) {
+            if ((slot.votes & this.quorum.bit(acceptor)) === 0) ready.send.push({ to: acceptor, msg: slot.msg });
+          }
+        }
+        break;
+    }
+  }
+
+  /** Start phase 1 now with a ballot above every ballot seen. Ticks call this; tests may too. */
+  campaign(nowMs: number, ready: Ready): void {
+    this.clearLeadership();
+    this.roleValue = ProposerRole.Candidate;
+    this.campaignsValue++;
+    this.ballotValue = nextBallotAbove(Math.max(this.highestSeen, this.ballotValue, this.leaderBallot), this.id);
+    this.highestSeen = this.ballotValue;
+    this.promiseVotes = 0;
+    this.promiseLogStart = 0;
+    this.recovered.clear();
+    // Phase-1 timeout; when it passes without a majority, the campaign counts as failed.
+    this.electionDeadlineMs = nowMs + electionDelayMs({ ...this.timing, backoff: true }, 0, this.random);
+    this.sendPrepare(nowMs, ready, 0);
+  }
+
+  /**
+   * A client command. Queued (and proposed as soon as the window allows) if leading; otherwise,
+   * if `replyTo` is a node, it gets a Redirect naming the last known leader. Returns whether queued.
+   */
+  propose(command: Command, nowMs: number, ready: Ready, replyTo: NodeId | -1 = -1): boolean {
+    if (this.roleValue !== ProposerRole.Leader) {
+      if (replyTo >= 0) {
+        ready.send.push({
+          to: replyTo,
+          msg: {
+            type: MessageType.Redirect,
+            from: this.id,
+            clientId: command.clientId,
+            seq: command.seq,
+            leaderHint: this.leaderHintValue,
+          },
+        });
+      }
+      return false;
+    }
+    const queued = this.queuedSeq.get(command.clientId);
+    if (queued !== undefined && command.seq <= queued) return true;
+    if (this.pendingCount >= this.pendingCommandsMax) return false;
+    this.queuedSeq.set(command.clientId, command.seq);
+    this.pending.push(command);
+    this.fillWindow(nowMs, ready);
+    return true;
+  }
+
+  onPromise(msg: PromiseMessage, nowMs: number, ready: Ready): void {
+    this.observe(msg.ballot);
+    if (this.roleValue !== ProposerRole.Candidate || msg.ballot !== this.ballotValue) return;
+    const bit = this.quorum.bit(msg.from);
+    if (bit === 0 || (this.promiseVotes & bit) !== 0) return;
+    this.promiseVotes |= bit;
+    if (msg.logStart > this.promiseLogStart) this.promiseLogStart = msg.logStart;
+    for (const entry of msg.entries) {
+      const known = this.recovered.get(entry.slot);
+      if (known === undefined || entry.ballot > known.ballot) this.recovered.set(entry.slot, entry);
+    }
+    if (this.quorum.isQuorum(this.promiseVotes)) this.becomeLeader(nowMs, ready);
+  }
+
+  onAccepted(msg: AcceptedMessage, nowMs: number, ready: Ready): void {
+    if (this.roleValue !== ProposerRole.Leader || msg.ballot !== this.ballotValue) return;
+    const slot = this.inflight.get(msg.slot);
+    if (slot === undefined) return;
+    slot.votes |= this.quorum.bit(msg.from);
+    if (!this.quorum.isQuorum(slot.votes)) return;
+    this.inflight.delete(msg.slot);
+    this.advanceChosen();
+    this.fillWindow(nowMs, ready);
+  }
+
+  onNack(msg: NackMessage, nowMs: number): void {
+    this.observe(msg.promised);
+    if (this.roleValue === ProposerRole.Follower || msg.ballot !== this.ballotValue) return;
+    if (msg.promised > this.ballotValue) this.stepDown(nowMs, true);
+  }
+
+  onHeartbeat(msg: HeartbeatMessage, nowMs: number): void {
+    if (msg.from === this.id) return;
+    this.observe(msg.ballot);
+    if (msg.gcBelow > this.gcBelowValue) this.gcBelowValue = msg.gcBelow;
+    if (this.roleValue !== ProposerRole.Follower) {
+      if (msg.ballot <= this.ballotValue) return;
+      this.stepDown(nowMs, false);
+    }
+    if (msg.ballot < this.leaderBallot) return;
+    this.leaderBallot = msg.ballot;
+    this.leaderHintValue = msg.from;
+    this.failedCampaignsValue = 0;
+    this.electionDeadlineMs = nowMs + electionDelayMs(this.timing, 0, this.random);
+  }
+
+  onLearnerProgress(msg: LearnerProgressMessage, nowMs: number, ready: Ready): void {
+    if (!this.learners.includes(msg.from)) return;
+    const previous = this.learnerProgress.get(msg.from) ?? 0;
+    if (msg.deliveredBelow > previous) this.learnerProgress.set(msg.from, msg.deliveredBelow);
+    if (this.learnerProgress.size < this.learners.length) return;
+    let everyoneBelow = Number.POSITIVE_INFINITY;
+    for (const deliveredBelow of this.learnerProgress.values()) everyoneBelow = Math.min(everyoneBelow, deliveredBelow);
+    if (everyoneBelow <= this.gcBelowValue) return;
+    this.gcBelowValue = everyoneBelow;
+    if (this.roleValue !== ProposerRole.Leader) return;
+    // Slots every learner delivered are chosen: stop chasing them.
+    for (const slot of this.inflight.keys()) if (slot < everyoneBelow) this.inflight.delete(slot);
+    for (const slot of this.recovered.keys()) if (slot < everyoneBelow) this.recovered.delete(slot);
+    if (this.nextSlotValue < everyoneBelow) this.nextSlotValue = everyoneBelow;
+    if (this.chosenBelowValue < everyoneBelow) this.chosenBelowValue = everyoneBelow;
+    this.advanceChosen();
+    this.fillWindow(nowMs, ready);
+  }
+
+  private observe(ballot: Ballot): void {
+    if (ballot > this.highestSeen) this.highestSeen = ballot;
+  }
+
+  private sendPrepare(nowMs: number, ready: Ready, skipMask: number): void {
+    this.prepareSentMs = nowMs;
+    const msg: Message = { type: MessageType.Prepare, from: this.id, ballot: this.ballotValue, fromSlot: this.gcBelowValue };
+    for (const acceptor of this.quorum.acceptors) {
+      if ((skipMask & this.quorum.bit(acceptor)) === 0) ready.send.push({ to: acceptor, msg });
+    }
+  }
+
+  private becomeLeader(nowMs: number, ready: Ready): void {
+    this.roleValue = ProposerRole.Leader;
+    this.leaderHintValue = this.id;
+    this.leaderBallot = this.ballotValue;
+    this.failedCampaignsValue = 0;
+    // Slots below any acceptor's logStart were delivered by every learner: nothing to redo.
+    const start = Math.max(this.gcBelowValue, this.promiseLogStart);
+    this.gcBelowValue = start;
+    let end = start;
+    for (const [slot] of this.recovered) {
+      if (slot < start) this.recovered.delete(slot);
+      else if (slot + 1 > end) end = slot + 1;
+    }
+    this.recoveryEnd = end;
+    this.nextSlotValue = start;
+    this.chosenBelowValue = start;
+    this.inflight.clear();
+    this.queuedSeq.clear();
+    this.sendHeartbeat(nowMs, ready);
+    this.fillWindow(nowMs, ready);
+  }
+
+  private stepDown(nowMs: number, failed: boolean): void {
+    this.clearLeadership();
+    this.roleValue = ProposerRole.Follower;
+    if (failed) this.failedCampaignsValue++;
+    this.electionDeadlineMs = nowMs + electionDelayMs(this.timing, this.failedCampaignsValue, this.random);
+  }
+
+  private clearLeadership(): void {
+    this.inflight.clear();
+    this.recovered.clear();
+    this.queuedSeq.clear();
+    if (this.leaderHintValue === this.id) this.leaderHintValue = -1;
+  }
+
+  private sendHeartbeat(nowMs: number, ready: Ready): void {
+    this.nextHeartbeatMs = nowMs + this.heartbeatIntervalMs;
+    const msg: Message = {
+      type: MessageType.Heartbeat,
+      from: this.id,
+      ballot: this.ballotValue,
+      chosenBelow: this.chosenBelowValue,
+      gcBelow: this.gcBelowValue,
+    };
+    for (const peer of this.peers) ready.send.push({ to: peer, msg });
+    for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
+    for (const learner of this.learners) ready.send.push({ to: learner, msg });
+  }
+
+  private advanceChosen(): void {
+    while (this.chosenBelowValue < this.nextSlotValue && !this.inflight.has(this.chosenBelowValue)) {
+      this.chosenBelowValue++;
+    }
+  }
+
+  /** Issue slots while the window has room: recovery slots first, then batches of new commands. */
+  private fillWindow(nowMs: number, ready: Ready): void {
+    while (this.inflight.size < this.windowSlotsMax) {
+      const slot = this.nextSlotValue;
+      let value: Value;
+      if (slot < this.recoveryEnd) {
+        value = this.recovered.get(slot)?.value ?? NOOP;
+        this.recovered.delete(slot);
+      } else if (this.pendingHead < this.pending.length) {
+        const end = Math.min(this.pending.length, this.pendingHead + this.batchCommandsMax);
+        value = this.pending.slice(this.pendingHead, end);
+        this.pendingHead = end;
+        // Reclaim the consumed prefix so a queue that never fully drains stays bounded.
+        if (this.pendingHead === this.pending.length) {
+          this.pending = [];
+          this.pendingHead = 0;
+        } else if (this.pendingHead >= 1024 && this.pendingHead * 2 >= this.pending.length) {
+          this.pending = this.pending.slice(this.pendingHead);
+          this.pendingHead = 0;
+        }
+      } else {
+        return;
+      }
+      this.nextSlotValue = slot + 1;
+      const msg: AcceptMessage = { type: MessageType.Accept, from: this.id, ballot: this.ballotValue, slot, value };
+      this.inflight.set(slot, { msg, votes: 0, sentAtMs: nowMs });
+      for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
+      for (const learner of this.learners) ready.send.push({ to: learner, msg });
+    }
+  }
+}
