@@ -1,1 +1,6 @@
-export {};
+export * from './types.js';
+export * from './errors.js';
+export * from './control.js';
+export * from './endpoint.js';
+export * from './system.js';
+export * from './timers.js';

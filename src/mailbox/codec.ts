@@ -52,11 +52,12 @@ export class MessageCodec {
     return encoded;
   }
 
-  private scratch = Buffer.allocUnsafeSlow(4096);
+  // A plain Uint8Array (not a Buffer), so binary fields decode as plain Uint8Arrays.
+  private scratch = new Uint8Array(4096);
 
   decode(bytes: Uint8Array, start: number, end: number): unknown {
     const length = end - start;
-    if (length > this.scratch.byteLength) this.scratch = Buffer.allocUnsafeSlow(Math.max(length, this.scratch.byteLength * 2));
+    if (length > this.scratch.byteLength) this.scratch = new Uint8Array(Math.max(length, this.scratch.byteLength * 2));
     copyBytes.call(bytes, this.scratch, 0, start, end);
     this.range.start = 0;
     this.range.end = length;

@@ -1,0 +1,214 @@
+import { pathToFileURL } from 'node:url';
+import { Inbox, Outbox } from '../mailbox/index.js';
+import { INTERRUPT_CONTROL, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
+import { ActorNotRunningError, UnknownActorError } from './errors.js';
+import { TimerSet } from './timers.js';
+import type { Actor, ActorContext, ActorFactory, ActorId } from './types.js';
+
+/** Longest the loop blocks in Atomics.wait before it returns to the event loop on its own. */
+const IDLE_PARK_MS = 50;
+/** Longest the loop keeps the thread busy before it lets the event loop run (ports, async starts). */
+const TURN_BUDGET_MS = 20;
+/** Messages taken from one link per pass, so one busy sender cannot starve the others. */
+const MESSAGES_PER_LINK_PER_PASS = 256;
+
+/**
+ * An exception escaping a behaviour crashes its worker (let it crash: the supervisor sees it and
+ * can restart). The message names the actor, so the report says who failed.
+ */
+function blame(hosted: HostedActor, error: unknown): unknown {
+  if (error instanceof Error) error.message = `actor ${hosted.id} (${hosted.role}) failed: ${error.message}`;
+  return error;
+}
+
+class HostedActor implements ActorContext {
+  actor: Actor | undefined;
+  readonly outboxes: Array<Outbox | undefined> = [];
+  readonly counters: Record<string, number> = { received: 0, sent: 0, sendRefused: 0 };
+  peerIds: ActorId[] = [];
+
+  constructor(
+    readonly id: ActorId,
+    readonly role: string,
+    private readonly host: ActorHost,
+  ) {}
+
+  send(to: ActorId, message: unknown): boolean {
+    const outbox = this.outboxes[to];
+    if (outbox === undefined) throw new UnknownActorError(to);
+    if (outbox.trySend(message)) {
+      this.counters.sent!++;
+      return true;
+    }
+    this.counters.sendRefused!++;
+    return false;
+  }
+
+  peers(): readonly ActorId[] {
+    return this.peerIds;
+  }
+
+  setTimer(key: string, delayMs: number): void {
+    if (!(delayMs >= 0)) throw new RangeError(`timer delay must be >= 0 ms, got ${delayMs}`);
+    this.host.timers.set(this, this.id, key, performance.now() + delayMs);
+  }
+
+  cancelTimer(key: string): void {
+    this.host.timers.cancel(this.id, key);
+  }
+
+  now(): number {
+    return performance.now();
+  }
+}
+
+/**
+ * Runs the actors of one worker thread. The loop drains the thread's inbox, fires due timers,
+ * and parks on the doorbell when idle. It parks with the blocking Atomics.wait (the fastest
+ * wake-up there is), so to keep serving the control plane it returns to the event loop when
+ * the system rings the CONTROL interrupt, after each turn budget, and after each idle park.
+ */
+export class ActorHost {
+  readonly timers = new TimerSet<HostedActor>();
+  private readonly inbox: Inbox;
+  private readonly actors: Array<HostedActor | undefined> = [];
+  /** linkId -> [from, to]; a plain array because link ids are small dense integers. */
+  private readonly linkEnds: Array<readonly [ActorId, ActorId] | undefined> = [];
+  private scheduled = false;
+  private stopped = false;
+
+  private readonly deliver = (linkId: number, message: unknown): void => {
+    const ends = this.linkEnds[linkId]!;
+    const hosted = this.actors[ends[1]];
+    if (hosted === undefined || hosted.actor === undefined) return; // stopped meanwhile: like a dead peer
+    hosted.counters.received!++;
+    try {
+      hosted.actor.receive(ends[0], message, hosted);
+    } catch (error) {
+      throw blame(hosted, error);
+    }
+  };
+
+  private readonly fireTimer = (hosted: HostedActor, key: string): void => {
+    if (this.actors[hosted.id] !== hosted) return;
+    try {
+      hosted.actor?.timer?.(key, hosted);
+    } catch (error) {
+      throw blame(hosted, error);
+    }
+  };
+
+  readonly control: WorkerControl = {
+    addActor: (spec, outgoing, incoming) => this.addActor(spec, outgoing, incoming),
+    setLinks: (outgoing, incoming) => this.setLinks(outgoing, incoming),
+    stopActor: (id) => this.stopActor(id),
+    shutdown: () => this.shutdown(),
+    counters: (id) => ({ ...this.hosted(id).counters }),
+  };
+
+  constructor(
+    readonly workerName: string,
+    doorbell: SharedArrayBuffer,
+  ) {
+    this.inbox = new Inbox(doorbell);
+  }
+
+  run(): void {
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(this.turn);
+  }
+
+  private readonly turn = (): void => {
+    this.scheduled = false;
+    if (this.stopped) return;
+    const inbox = this.inbox;
+    const timers = this.timers;
+    const turnEndMs = performance.now() + TURN_BUDGET_MS;
+    for (;;) {
+      const delivered = inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS);
+      let nowMs = performance.now();
+      timers.fireDue(nowMs, this.fireTimer);
+      if ((inbox.doorbell.takeInterrupts() & INTERRUPT_CONTROL) !== 0 || nowMs >= turnEndMs) break;
+      if (delivered === 0) {
+        const parkMs = Math.min(IDLE_PARK_MS, timers.nextDueMs - nowMs);
+        if (parkMs > 0) inbox.wait(parkMs);
+        nowMs = performance.now();
+        if (nowMs >= turnEndMs) break;
+      }
+    }
+    this.schedule();
+  };
+
+  private hosted(id: ActorId): HostedActor {
+    const hosted = this.actors[id];
+    if (hosted === undefined) throw new UnknownActorError(id);
+    return hosted;
+  }
+
+  private async addActor(spec: HostedActorSpec, outgoing: OutgoingLink[], incoming: IncomingLink[]): Promise<void> {
+    const hosted = new HostedActor(spec.id, spec.role, this);
+    this.actors[spec.id] = hosted;
+    this.setLinks(outgoing, []);
+    const moduleUrl = /^[a-z]+:/i.test(spec.module) ? spec.module : pathToFileURL(spec.module).href;
+    const loaded = (await import(moduleUrl)) as { default?: ActorFactory };
+    if (typeof loaded.default !== 'function') {
+      throw new TypeError(`behaviour module ${spec.module} has no default export factory (config, context) => actor`);
+    }
+    const actor = await loaded.default(spec.config, hosted);
+    if (actor === null || typeof actor !== 'object' || typeof actor.receive !== 'function') {
+      throw new TypeError(`behaviour module ${spec.module} made ${String(actor)}, not an actor with receive()`);
+    }
+    hosted.actor = actor;
+    await actor.start?.(hosted);
+    // Only now take its incoming links: anything sent meanwhile waited in the rings.
+    this.setLinks([], incoming);
+    this.schedule();
+  }
+
+  private setLinks(outgoing: OutgoingLink[], incoming: IncomingLink[]): void {
+    for (const link of outgoing) {
+      const hosted = this.hosted(link.from);
+      hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+      if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
+    }
+    for (const link of incoming) {
+      // A restarted peer comes back on a fresh ring: drop the old link from the same sender first.
+      for (let linkId = 0; linkId < this.linkEnds.length; linkId++) {
+        const ends = this.linkEnds[linkId];
+        if (ends !== undefined && ends[0] === link.from && ends[1] === link.to) {
+          this.inbox.removeLink(linkId);
+          this.linkEnds[linkId] = undefined;
+        }
+      }
+      this.linkEnds[link.linkId] = [link.from, link.to];
+      this.inbox.addLink(link.linkId, link.ring);
+    }
+  }
+
+  private async stopActor(id: ActorId): Promise<void> {
+    const hosted = this.hosted(id);
+    if (hosted.actor === undefined) throw new ActorNotRunningError(id, 'starting');
+    try {
+      await hosted.actor.stop?.(hosted);
+    } finally {
+      this.timers.cancelAll(id);
+      for (let linkId = 0; linkId < this.linkEnds.length; linkId++) {
+        if (this.linkEnds[linkId]?.[1] === id) {
+          this.inbox.removeLink(linkId);
+          this.linkEnds[linkId] = undefined;
+        }
+      }
+      this.actors[id] = undefined;
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const hosted of this.actors) if (hosted?.actor !== undefined) await this.stopActor(hosted.id);
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,145 @@
+import { Inbox, Outbox } from '../mailbox/index.js';
+import type { IncomingLink, OutgoingLink } from './control.js';
+import { UnknownActorError } from './errors.js';
+import type { ActorId } from './types.js';
+
+export interface Envelope {
+  from: ActorId;
+  message: unknown;
+}
+
+export class ReceiveTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no message within ${timeoutMs} ms`);
+    this.name = 'ReceiveTimeoutError';
+  }
+}
+
+export class EndpointClosedError extends Error {
+  constructor(readonly id: ActorId) {
+    super(`endpoint ${id} is closed`);
+    this.name = 'EndpointClosedError';
+  }
+}
+
+interface Waiter {
+  resolve(envelope: Envelope): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * A participant that is not an actor: a thread that sends to actors and receives their replies
+ * without being hosted by the runtime (the main thread of a test, a client of the log). It has
+ * an address like an actor and links to every actor, and waits with Atomics.waitAsync so it
+ * never blocks its thread's event loop.
+ */
+export class Endpoint {
+  private readonly inbox: Inbox;
+  private readonly outboxes: Array<Outbox | undefined> = [];
+  private readonly senderOfLink: Array<ActorId | undefined> = [];
+  private readonly queue: Envelope[] = [];
+  private queueHead = 0;
+  private readonly waiters: Waiter[] = [];
+  private pumping = false;
+  private closed = false;
+
+  private readonly enqueue = (linkId: number, message: unknown): void => {
+    const envelope = { from: this.senderOfLink[linkId]!, message };
+    const waiter = this.waiters.shift();
+    if (waiter === undefined) {
+      this.queue.push(envelope);
+      return;
+    }
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.resolve(envelope);
+  };
+
+  constructor(
+    readonly id: ActorId,
+    doorbell: SharedArrayBuffer,
+  ) {
+    this.inbox = new Inbox(doorbell);
+  }
+
+  /** Sends now; false if that mailbox is full (nothing sent). */
+  send(to: ActorId, message: unknown): boolean {
+    return this.outbox(to).trySend(message);
+  }
+
+  /** Sends, waiting (without blocking the event loop) while that mailbox is full. */
+  sendAsync(to: ActorId, message: unknown, timeoutMs?: number): Promise<void> {
+    return this.outbox(to).sendAsync(message, timeoutMs);
+  }
+
+  /** The next message to this endpoint, in arrival order. Rejects with ReceiveTimeoutError after `timeoutMs`. */
+  receive(timeoutMs = Number.POSITIVE_INFINITY): Promise<Envelope> {
+    if (this.closed) return Promise.reject(new EndpointClosedError(this.id));
+    if (this.queueHead < this.queue.length) return Promise.resolve(this.dequeue());
+    return new Promise<Envelope>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      if (Number.isFinite(timeoutMs)) {
+        waiter.timer = setTimeout(() => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+          reject(new ReceiveTimeoutError(timeoutMs));
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+      void this.pump();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) {
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      waiter.reject(new EndpointClosedError(this.id));
+    }
+  }
+
+  /** Wiring, called by the ActorSystem. */
+  setLinks(outgoing: readonly OutgoingLink[], incoming: readonly IncomingLink[]): void {
+    for (const link of outgoing) this.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+    for (const link of incoming) {
+      for (let linkId = 0; linkId < this.senderOfLink.length; linkId++) {
+        if (this.senderOfLink[linkId] === link.from) {
+          this.inbox.removeLink(linkId);
+          this.senderOfLink[linkId] = undefined;
+        }
+      }
+      this.senderOfLink[link.linkId] = link.from;
+      this.inbox.addLink(link.linkId, link.ring);
+    }
+  }
+
+  private outbox(to: ActorId): Outbox {
+    if (this.closed) throw new EndpointClosedError(this.id);
+    const outbox = this.outboxes[to];
+    if (outbox === undefined) throw new UnknownActorError(to);
+    return outbox;
+  }
+
+  private dequeue(): Envelope {
+    const envelope = this.queue[this.queueHead++]!;
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+    return envelope;
+  }
+
+  /** Moves messages from the rings to waiting receivers while anyone waits. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiters.length > 0 && !this.closed) {
+        if (this.inbox.drain(this.enqueue) === 0) await this.inbox.waitAsync(50);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

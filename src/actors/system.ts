@@ -1,0 +1,347 @@
+import { EventEmitter } from 'node:events';
+import { threadId as mainThreadId, Worker } from 'node:worker_threads';
+import { wrap, releaseProxy, type Remote } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
+import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
+import { Endpoint } from './endpoint.js';
+import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
+import type { ActorId, ActorInfo, ActorSpec } from './types.js';
+
+const WORKER_HOST_URL = new URL('./worker-host.js', import.meta.url);
+/** How long close() lets actors run their stop() callbacks before terminating their threads. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+export interface ActorSystemOptions {
+  /** Capacity of each link's ring; a power of two. Default 1 MiB. */
+  ringBytes?: number;
+}
+
+type ParticipantState = 'starting' | 'running' | 'stopped' | 'dead';
+
+interface Participant {
+  readonly id: ActorId;
+  readonly role: string;
+  /** Worker name for actors; undefined for endpoints. */
+  readonly workerName: string | undefined;
+  readonly spec: ActorSpec | undefined;
+  readonly endpoint: Endpoint | undefined;
+  /** Doorbell of the thread this participant receives on. */
+  doorbell: SharedArrayBuffer;
+  state: ParticipantState;
+  exitReason?: string;
+}
+
+interface WorkerRecord {
+  readonly name: string;
+  readonly worker: Worker;
+  readonly doorbell: Doorbell;
+  readonly control: Remote<WorkerControl>;
+  readonly threadId: number;
+  alive: boolean;
+  killed: boolean;
+  error: Error | undefined;
+  /** Settles when the thread exits: a control call racing it must not hang. */
+  readonly exited: Promise<void>;
+}
+
+export interface ActorExitEvent {
+  id: ActorId;
+  role: string;
+  worker: string;
+  reason: string;
+}
+
+/**
+ * Spawns actors on worker threads, wires a mailbox link between every pair of participants,
+ * and supervises them: a worker that throws or is terminated is detected and reported
+ * (`'actorExit'` event, and `alive: false` in actors()), the rest keeps running, and
+ * restart() brings it back with fresh links.
+ *
+ * The control plane (spawn, stop, kill, restart, counters) goes over comlink, never the hot
+ * path. A worker parked in Atomics.wait does not read its MessagePort, so every control call
+ * also rings the worker's doorbell with the CONTROL interrupt.
+ */
+export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
+  private readonly participants = new Map<ActorId, Participant>();
+  private readonly workers = new Map<string, WorkerRecord>();
+  private nextLinkId = 0;
+  private closed = false;
+  private readonly ringBytes: number;
+
+  constructor(options: ActorSystemOptions = {}) {
+    super();
+    this.ringBytes = options.ringBytes ?? RING_CAPACITY_BYTES_DEFAULT;
+    createRing(this.ringBytes); // validates the size now rather than at the first spawn
+  }
+
+  /** Starts an actor (on its own worker thread unless `spec.worker` places it with others) and returns its id. */
+  async spawn(spec: ActorSpec): Promise<ActorId> {
+    this.assertOpen();
+    if (typeof spec !== 'object' || spec === null) throw new TypeError('spawn takes an ActorSpec object');
+    if (typeof spec.role !== 'string' || spec.role === '') throw new TypeError(`spec.role must be a non-empty string, got ${String(spec.role)}`);
+    if (typeof spec.module !== 'string' && !(spec.module instanceof URL)) throw new TypeError('spec.module must be a URL or a path string');
+    const id = this.claimId(spec.id);
+    const workerName = spec.worker ?? `actor-${id}`;
+    const worker = this.liveWorker(workerName) ?? this.startWorker(workerName);
+    const participant: Participant = {
+      id,
+      role: spec.role,
+      workerName,
+      spec: { ...spec, id },
+      endpoint: undefined,
+      doorbell: worker.doorbell.sab,
+      state: 'starting',
+    };
+    this.participants.set(id, participant);
+    await this.place(participant, worker);
+    return id;
+  }
+
+  /** A participant on the calling (main) thread that can send to actors and receive their replies. */
+  endpoint(role = 'endpoint'): Endpoint {
+    this.assertOpen();
+    const id = this.claimId(undefined);
+    const doorbell = createDoorbell();
+    const endpoint = new Endpoint(id, doorbell);
+    const participant: Participant = { id, role, workerName: undefined, spec: undefined, endpoint, doorbell, state: 'running' };
+    this.participants.set(id, participant);
+    const { own, others } = this.wire(participant);
+    endpoint.setLinks(own.outgoing, own.incoming);
+    void this.distribute(others);
+    return endpoint;
+  }
+
+  /** Every participant with its role, thread and liveness. */
+  actors(): ActorInfo[] {
+    return [...this.participants.values()]
+      .filter((participant) => participant.endpoint === undefined)
+      .map((participant) => {
+        const worker = this.workers.get(participant.workerName!);
+        const info: ActorInfo = {
+          id: participant.id,
+          role: participant.role,
+          threadId: worker?.threadId ?? -1,
+          worker: participant.workerName!,
+          alive: participant.state === 'running' || participant.state === 'starting',
+        };
+        if (participant.exitReason !== undefined) info.exitReason = participant.exitReason;
+        return info;
+      });
+  }
+
+  /** The counters of a running actor (received, sent, sendRefused, and the behaviour's own). */
+  async counters(id: ActorId): Promise<Record<string, number>> {
+    const { worker } = this.running(id);
+    return this.call(worker, (control) => control.counters(id));
+  }
+
+  /** Orderly stop: the actor's stop() runs and it leaves; its thread ends if nothing else lives there. */
+  async stop(id: ActorId): Promise<void> {
+    const { participant, worker } = this.running(id);
+    await this.call(worker, (control) => control.stopActor(id));
+    participant.state = 'stopped';
+    participant.exitReason = 'stopped';
+    if (!this.actorsOn(worker.name).some((other) => other.state === 'running' || other.state === 'starting')) {
+      worker.killed = true;
+      await worker.worker.terminate();
+    }
+  }
+
+  /**
+   * Terminates the actor's worker thread abruptly, as a crash would: no stop() callback, messages
+   * in flight to it are lost. Every actor placed on the same worker dies with it.
+   */
+  async kill(id: ActorId): Promise<void> {
+    const { worker } = this.running(id);
+    worker.killed = true;
+    await worker.worker.terminate();
+    await worker.exited;
+  }
+
+  /**
+   * Brings back an actor that was killed, crashed or stopped: a new worker thread if its old one
+   * is gone (together with the other dead actors of that worker), fresh links to every peer,
+   * and a fresh instance of its behaviour (from its module and config: whatever it had in
+   * memory is gone, as after a real crash).
+   */
+  async restart(id: ActorId): Promise<void> {
+    this.assertOpen();
+    const participant = this.participants.get(id);
+    if (participant === undefined || participant.spec === undefined) throw new UnknownActorError(id);
+    if (participant.state === 'running' || participant.state === 'starting') throw new ActorNotRunningError(id, `${participant.state}, not dead`);
+    const name = participant.workerName!;
+    const existing = this.liveWorker(name);
+    const worker = existing ?? this.startWorker(name);
+    const comingBack = existing ? [participant] : this.actorsOn(name).filter((other) => other.state === 'dead' || other === participant);
+    for (const actor of comingBack) {
+      actor.state = 'starting';
+      delete actor.exitReason;
+      actor.doorbell = worker.doorbell.sab;
+    }
+    for (const actor of comingBack) await this.place(actor, worker);
+  }
+
+  /** Stops every actor (their stop() callbacks get a short grace period) and ends every thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const participant of this.participants.values()) participant.endpoint?.close();
+    await Promise.all(
+      [...this.workers.values()].map(async (worker) => {
+        if (!worker.alive) return;
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+        await Promise.race([this.call(worker, (control) => control.shutdown()).catch(() => undefined), grace]);
+        worker.killed = true;
+        await worker.worker.terminate();
+        worker.control[releaseProxy]();
+      }),
+    );
+  }
+
+  // ---- internals ----
+
+  private assertOpen(): void {
+    if (this.closed) throw new ActorSystemClosedError();
+  }
+
+  private claimId(requested: ActorId | undefined): ActorId {
+    if (requested === undefined) {
+      let id = 0;
+      while (this.participants.has(id)) id++;
+      return id;
+    }
+    if (!Number.isInteger(requested) || requested < 0 || requested > 0xffff) {
+      throw new RangeError(`actor id must be an integer from 0 to 65535, got ${String(requested)}`);
+    }
+    if (this.participants.has(requested)) throw new RangeError(`actor id ${requested} is already taken`);
+    return requested;
+  }
+
+  private running(id: ActorId): { participant: Participant; worker: WorkerRecord } {
+    this.assertOpen();
+    const participant = this.participants.get(id);
+    if (participant === undefined || participant.workerName === undefined) throw new UnknownActorError(id);
+    const worker = this.workers.get(participant.workerName);
+    if (participant.state !== 'running' || worker === undefined || !worker.alive) throw new ActorNotRunningError(id, participant.state);
+    return { participant, worker };
+  }
+
+  private actorsOn(workerName: string): Participant[] {
+    return [...this.participants.values()].filter((participant) => participant.workerName === workerName);
+  }
+
+  private liveWorker(name: string): WorkerRecord | undefined {
+    const worker = this.workers.get(name);
+    return worker?.alive ? worker : undefined;
+  }
+
+  private startWorker(name: string): WorkerRecord {
+    const doorbell = new Doorbell(createDoorbell());
+    const worker = new Worker(WORKER_HOST_URL, { workerData: { workerName: name, doorbell: doorbell.sab }, name });
+    let markExited!: () => void;
+    const record: WorkerRecord = {
+      name,
+      worker,
+      doorbell,
+      control: wrap<WorkerControl>(nodeEndpoint(worker)),
+      threadId: worker.threadId,
+      alive: true,
+      killed: false,
+      error: undefined,
+      exited: new Promise<void>((resolve) => (markExited = resolve)),
+    };
+    worker.on('error', (error) => {
+      record.error = error;
+    });
+    worker.on('exit', (code) => {
+      record.alive = false;
+      markExited();
+      const reason = record.killed ? 'killed' : record.error ? `crashed: ${record.error.message}` : `exited with code ${code}`;
+      for (const participant of this.actorsOn(name)) {
+        if (participant.state !== 'running' && participant.state !== 'starting') continue;
+        participant.state = 'dead';
+        participant.exitReason = reason;
+        if (!this.closed) this.emit('actorExit', { id: participant.id, role: participant.role, worker: name, reason });
+      }
+    });
+    this.workers.set(name, record);
+    return record;
+  }
+
+  /** Runs a control call on a worker: posts it, rings the CONTROL interrupt, and fails if the thread dies first. */
+  private async call<T>(worker: WorkerRecord, invoke: (control: Remote<WorkerControl>) => Promise<T>): Promise<T> {
+    if (!worker.alive) throw new Error(`worker ${worker.name} is not running`);
+    const reply = invoke(worker.control); // comlink posts the request synchronously
+    worker.doorbell.interrupt(INTERRUPT_CONTROL);
+    const died = worker.exited.then(() => {
+      throw new Error(`worker ${worker.name} exited during a control call${worker.error ? `: ${worker.error.message}` : ''}`);
+    });
+    return Promise.race([reply, died]);
+  }
+
+  /** Fresh rings between `participant` and every other participant, both ways. */
+  private wire(participant: Participant): {
+    own: { outgoing: OutgoingLink[]; incoming: IncomingLink[] };
+    others: Map<Participant, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>;
+  } {
+    const own = { outgoing: [] as OutgoingLink[], incoming: [] as IncomingLink[] };
+    const others = new Map<Participant, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>();
+    for (const other of this.participants.values()) {
+      if (other === participant) continue;
+      const toOther = createRing(this.ringBytes);
+      const fromOther = createRing(this.ringBytes);
+      own.outgoing.push({ from: participant.id, to: other.id, ring: toOther, doorbell: other.doorbell });
+      own.incoming.push({ linkId: this.nextLinkId++, from: other.id, to: participant.id, ring: fromOther });
+      others.set(other, {
+        outgoing: [{ from: other.id, to: participant.id, ring: fromOther, doorbell: participant.doorbell }],
+        incoming: [{ linkId: this.nextLinkId++, from: participant.id, to: other.id, ring: toOther }],
+      });
+    }
+    return { own, others };
+  }
+
+  /** Hands each live peer its new links: one control call per worker, direct calls for endpoints. */
+  private async distribute(others: Map<Participant, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>): Promise<void> {
+    const perWorker = new Map<WorkerRecord, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>();
+    for (const [other, links] of others) {
+      if (other.endpoint !== undefined) {
+        other.endpoint.setLinks(links.outgoing, links.incoming);
+        continue;
+      }
+      if (other.state !== 'running') continue; // a starting peer gets links with its own placement; a dead one at restart
+      const worker = this.liveWorker(other.workerName!);
+      if (worker === undefined) continue;
+      const batch = perWorker.get(worker) ?? { outgoing: [], incoming: [] };
+      batch.outgoing.push(...links.outgoing);
+      batch.incoming.push(...links.incoming);
+      perWorker.set(worker, batch);
+    }
+    await Promise.all(
+      [...perWorker].map(([worker, batch]) =>
+        this.call(worker, (control) => control.setLinks(batch.outgoing, batch.incoming)).catch(() => {
+          // The peer died meanwhile: it gets fresh links when restarted.
+        }),
+      ),
+    );
+  }
+
+  private async place(participant: Participant, worker: WorkerRecord): Promise<void> {
+    const { own, others } = this.wire(participant);
+    const spec = participant.spec!;
+    const module = spec.module instanceof URL ? spec.module.href : spec.module;
+    try {
+      await this.call(worker, (control) =>
+        control.addActor({ id: participant.id, role: participant.role, module, config: spec.config }, own.outgoing, own.incoming),
+      );
+    } catch (error) {
+      participant.state = 'dead';
+      participant.exitReason = `failed to start: ${(error as Error).message}`;
+      throw error;
+    }
+    participant.state = 'running';
+    await this.distribute(others);
+  }
+}
+
+export { mainThreadId };

@@ -1,0 +1,68 @@
+/** Actors are addressed by small non-negative integers, unique within an ActorSystem. */
+export type ActorId = number;
+
+/**
+ * An actor's behaviour: the whole callback surface (Erlang's gen_server in miniature).
+ * All callbacks run on the actor's worker thread, one at a time; none may block for long,
+ * since co-located actors and the control plane share the thread.
+ */
+export interface Actor<Message = unknown> {
+  /** Called once before the first message. */
+  start?(context: ActorContext): void | Promise<void>;
+  /** One message from `from` (an actor or an endpoint). */
+  receive(from: ActorId, message: Message, context: ActorContext): void;
+  /** A timer set with context.setTimer() came due. */
+  timer?(key: string, context: ActorContext): void;
+  /** Called on an orderly stop (not on a kill). */
+  stop?(context: ActorContext): void | Promise<void>;
+}
+
+/**
+ * A behaviour module is an ES module whose default export is this factory. It is loaded on the
+ * actor's worker thread by URL, so it must be plain JavaScript there (a built file).
+ */
+export type ActorFactory = (config: unknown, context: ActorContext) => Actor | Promise<Actor>;
+
+export interface ActorContext {
+  readonly id: ActorId;
+  readonly role: string;
+  /** Sends to an actor or endpoint. False if that link's mailbox is full now (nothing was sent): backpressure, the caller decides. */
+  send(to: ActorId, message: unknown): boolean;
+  /** Ids this actor has links to (every other participant of the system). */
+  peers(): readonly ActorId[];
+  /** (Re)arms the timer `key` to fire once after `delayMs`. */
+  setTimer(key: string, delayMs: number): void;
+  cancelTimer(key: string): void;
+  /** Milliseconds on this thread's monotonic clock. */
+  now(): number;
+  /** Counters read by the control plane; the runtime keeps `received`, `sent` and `sendRefused`, the behaviour may add its own. */
+  readonly counters: Record<string, number>;
+}
+
+export interface ActorSpec {
+  /** Unique id; chosen by the system if omitted. */
+  id?: ActorId;
+  /** Free-form role name reported by the control plane ('proposer', 'acceptor', 'echo', ...). */
+  role: string;
+  /** URL (or file path / file: URL string) of the behaviour module. */
+  module: string | URL;
+  /** Passed to the factory; must be structured-cloneable. */
+  config?: unknown;
+  /**
+   * Placement: actors with the same `worker` name share one worker thread. Omitted: a thread of
+   * its own. Co-location matters on machines with fewer cores than actors.
+   */
+  worker?: string;
+}
+
+export interface ActorInfo {
+  id: ActorId;
+  role: string;
+  /** The worker thread's threadId (or the hosting thread's, for an endpoint). */
+  threadId: number;
+  /** Name of the worker it is placed on. */
+  worker: string;
+  alive: boolean;
+  /** Why it died, if it did. */
+  exitReason?: string;
+}

@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ActorNotRunningError,
+  ActorSystem,
+  ActorSystemClosedError,
+  UnknownActorError,
+  type ActorExitEvent,
+  type Endpoint,
+} from 'synod/actors';
+
+const behaviour = (name: string) => new URL(`../../dist/test/fixtures/actors/${name}.js`, import.meta.url);
+
+let system: ActorSystem | undefined;
+afterEach(async () => {
+  await system?.close();
+  system = undefined;
+});
+
+function newSystem(): ActorSystem {
+  system = new ActorSystem({ ringBytes: 1 << 16 });
+  return system;
+}
+
+async function ask(endpoint: Endpoint, to: number, message: unknown): Promise<unknown> {
+  expect(endpoint.send(to, message)).toBe(true);
+  return (await endpoint.receive(10_000)).message;
+}
+
+describe('actors on worker threads', () => {
+  it('each actor gets a thread of its own by default, reported by the control plane', async () => {
+    const actors = newSystem();
+    const a = await actors.spawn({ role: 'echo', module: behaviour('echo') });
+    const b = await actors.spawn({ role: 'counter', module: behaviour('counter') });
+    const listed = actors.actors();
+    expect(listed.map(({ id, role, alive }) => ({ id, role, alive }))).toEqual([
+      { id: a, role: 'echo', alive: true },
+      { id: b, role: 'counter', alive: true },
+    ]);
+    const threads = new Set(listed.map((info) => info.threadId));
+    expect(threads.size).toBe(2);
+    expect(threads.has(threadId)).toBe(false);
+  });
+
+  it('co-locates actors that name the same worker, and they still talk through mailboxes', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const sinkId = 10;
+    const producerId = await actors.spawn({ role: 'producer', module: behaviour('producer'), worker: 'shared', config: { target: sinkId, count: 50_000, startOn: 'message' } });
+    await actors.spawn({ id: sinkId, role: 'sink', module: behaviour('sink'), worker: 'shared', config: { senders: [producerId], expectedPerSender: 50_000, reportTo: endpoint.id } });
+    const [p, s] = actors.actors();
+    expect(p!.threadId).toBe(s!.threadId);
+    endpoint.send(producerId, { go: true });
+    const report = (await endpoint.receive(30_000)).message as { perSender: Record<string, number>; errors: string[] };
+    expect(report.errors).toEqual([]);
+    expect(report.perSender).toEqual({ [producerId]: 50_000 });
+  });
+
+  it('echoes ten thousand messages back to an endpoint in order', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const echo = await actors.spawn({ role: 'echo', module: behaviour('echo') });
+    const received: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      await endpoint.sendAsync(echo, { i, payload: new Uint8Array([i & 0xff, 1, 2]) });
+      if (i % 500 === 499) while (received.length <= i) received.push(((await endpoint.receive(10_000)).message as { i: number }).i);
+    }
+    expect(received).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    const counters = await actors.counters(echo);
+    expect(counters.received).toBe(10_000);
+    expect(counters.sent).toBe(10_000);
+  });
+
+  it('fans four producers on four threads into one sink: no loss, no duplicate, in order per sender', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const sinkId = 100;
+    const producers: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      producers.push(await actors.spawn({ id: i + 1, role: 'producer', module: behaviour('producer'), config: { target: sinkId, count: 100_000, startOn: 'message' } }));
+    }
+    await actors.spawn({ id: sinkId, role: 'sink', module: behaviour('sink'), config: { senders: producers, expectedPerSender: 100_000, reportTo: endpoint.id } });
+    for (const producer of producers) endpoint.send(producer, { go: true });
+    const report = (await endpoint.receive(60_000)).message as { perSender: Record<string, number>; errors: string[] };
+    expect(report.errors).toEqual([]);
+    expect(report.perSender).toEqual({ 1: 100_000, 2: 100_000, 3: 100_000, 4: 100_000 });
+  });
+
+  it('fires timers', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    await actors.spawn({ role: 'ticker', module: behaviour('ticker'), config: { periodMs: 2, ticks: 25, reportTo: endpoint.id } });
+    expect((await endpoint.receive(10_000)).message).toEqual({ ticks: 25 });
+  });
+});
+
+describe('supervision', () => {
+  it('detects a killed worker, keeps the others running, and restarts it on a new thread', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const victim = await actors.spawn({ role: 'counter', module: behaviour('counter') });
+    const bystander = await actors.spawn({ role: 'counter', module: behaviour('counter') });
+    const exits: ActorExitEvent[] = [];
+    actors.on('actorExit', (event) => exits.push(event));
+    endpoint.send(victim, { add: 5 });
+    expect(await ask(endpoint, victim, { get: true })).toEqual({ count: 5 });
+    const threadBefore = actors.actors().find((info) => info.id === victim)!.threadId;
+
+    await actors.kill(victim);
+    expect(exits).toEqual([{ id: victim, role: 'counter', worker: `actor-${victim}`, reason: 'killed' }]);
+    expect(actors.actors().find((info) => info.id === victim)).toMatchObject({ alive: false, exitReason: 'killed' });
+    await expect(actors.counters(victim)).rejects.toBeInstanceOf(ActorNotRunningError);
+    endpoint.send(bystander, { add: 2 });
+    expect(await ask(endpoint, bystander, { get: true })).toEqual({ count: 2 });
+
+    await actors.restart(victim);
+    const info = actors.actors().find((entry) => entry.id === victim)!;
+    expect(info.alive).toBe(true);
+    expect(info.threadId).not.toBe(threadBefore);
+    // A fresh instance: in-memory state died with the thread, as after a real crash.
+    expect(await ask(endpoint, victim, { get: true })).toEqual({ count: 0 });
+    // Links between the restarted actor and its peers work both ways again.
+    endpoint.send(victim, { add: 1 });
+    expect(await ask(endpoint, victim, { get: true })).toEqual({ count: 1 });
+  });
+
+  it('reports an actor that throws, naming it and the error, and restarts it', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const crashing = await actors.spawn({ role: 'counter', module: behaviour('counter') });
+    const exit = new Promise<ActorExitEvent>((resolve) => actors.once('actorExit', resolve));
+    endpoint.send(crashing, { crash: 'boom' });
+    const event = await exit;
+    expect(event.id).toBe(crashing);
+    expect(event.reason).toMatch(/crashed: actor \d+ \(counter\) failed: boom/);
+    await actors.restart(crashing);
+    expect(await ask(endpoint, crashing, { get: true })).toEqual({ count: 0 });
+  });
+
+  it('stops an actor in order: its stop() runs and it is reported stopped', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const id = await actors.spawn({ role: 'counter', module: behaviour('counter'), config: { reportTo: endpoint.id } });
+    endpoint.send(id, { add: 3 });
+    await actors.stop(id);
+    expect((await endpoint.receive(5000)).message).toEqual({ bye: id, count: 3 });
+    expect(actors.actors()[0]).toMatchObject({ id, alive: false, exitReason: 'stopped' });
+  });
+
+  it('close() ends every thread: the process exits by itself', () => {
+    const script = fileURLToPath(new URL('../../dist/test/fixtures/close-exits.js', import.meta.url));
+    const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('closed');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('bad input never disturbs the system', () => {
+  it('rejects bad specs, unknown ids, and calls after close with clear errors', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const id = await actors.spawn({ id: 7, role: 'counter', module: behaviour('counter') });
+    await expect(actors.spawn({ role: '', module: behaviour('counter') })).rejects.toBeInstanceOf(TypeError);
+    await expect(actors.spawn({ id: 7, role: 'counter', module: behaviour('counter') })).rejects.toThrow(/already taken/);
+    await expect(actors.spawn({ id: -1, role: 'counter', module: behaviour('counter') })).rejects.toBeInstanceOf(RangeError);
+    await expect(actors.spawn({ role: 'x', module: behaviour('no-factory') })).rejects.toThrow(/default export/);
+    await expect(actors.kill(999)).rejects.toBeInstanceOf(UnknownActorError);
+    expect(() => endpoint.send(999, {})).toThrow(UnknownActorError);
+    await expect(actors.restart(id)).rejects.toBeInstanceOf(ActorNotRunningError);
+    endpoint.send(id, { add: 4 });
+    expect(await ask(endpoint, id, { get: true })).toEqual({ count: 4 });
+    await actors.close();
+    await expect(actors.spawn({ role: 'counter', module: behaviour('counter') })).rejects.toBeInstanceOf(ActorSystemClosedError);
+    expect(() => actors.endpoint()).toThrow(ActorSystemClosedError);
+  });
+});
