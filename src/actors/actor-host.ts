@@ -177,14 +177,6 @@ export class ActorHost {
       if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
     }
     for (const link of incoming) {
-      // A restarted peer comes back on a fresh ring: drop the old link from the same sender first.
-      for (let linkId = 0; linkId < this.linkEnds.length; linkId++) {
-        const ends = this.linkEnds[linkId];
-        if (ends !== undefined && ends[0] === link.from && ends[1] === link.to) {
-          this.inbox.removeLink(linkId);
-          this.linkEnds[linkId] = undefined;
-        }
-      }
       this.linkEnds[link.linkId] = [link.from, link.to];
       this.inbox.addLink(link.linkId, link.ring);
     }
@@ -193,6 +185,9 @@ export class ActorHost {
   private async stopActor(id: ActorId): Promise<void> {
     const hosted = this.hosted(id);
     if (hosted.actor === undefined) throw new ActorNotRunningError(id, 'starting');
+    // An orderly stop first handles what is already in the mailboxes: a message sent before the
+    // stop request must not be overtaken by it (the control plane travels on another channel).
+    while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS) > 0);
     try {
       await hosted.actor.stop?.(hosted);
     } finally {

@@ -35,7 +35,7 @@ export interface HostedActorSpec {
 export interface WorkerControl {
   /** Loads the behaviour, runs start(), then begins delivering its incoming links. */
   addActor(spec: HostedActorSpec, outgoing: OutgoingLink[], incoming: IncomingLink[]): Promise<void>;
-  /** Adds links (a new peer appeared) or replaces them (a peer restarted: same ids, new rings). */
+  /** Adds links to and from a new peer. */
   setLinks(outgoing: OutgoingLink[], incoming: IncomingLink[]): void;
   /** Orderly stop of one actor: its stop() callback, then its links and timers go. */
   stopActor(id: ActorId): Promise<void>;

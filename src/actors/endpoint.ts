@@ -103,12 +103,6 @@ export class Endpoint {
   setLinks(outgoing: readonly OutgoingLink[], incoming: readonly IncomingLink[]): void {
     for (const link of outgoing) this.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
     for (const link of incoming) {
-      for (let linkId = 0; linkId < this.senderOfLink.length; linkId++) {
-        if (this.senderOfLink[linkId] === link.from) {
-          this.inbox.removeLink(linkId);
-          this.senderOfLink[linkId] = undefined;
-        }
-      }
       this.senderOfLink[link.linkId] = link.from;
       this.inbox.addLink(link.linkId, link.ring);
     }

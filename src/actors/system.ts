@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { threadId as mainThreadId, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
@@ -26,9 +26,10 @@ interface Participant {
   readonly workerName: string | undefined;
   readonly spec: ActorSpec | undefined;
   readonly endpoint: Endpoint | undefined;
-  /** Doorbell of the thread this participant receives on. */
-  doorbell: SharedArrayBuffer;
+  /** Doorbell of the thread this participant receives on (kept across restarts). */
+  readonly doorbell: SharedArrayBuffer;
   state: ParticipantState;
+  placedBefore?: boolean;
   exitReason?: string;
 }
 
@@ -65,6 +66,8 @@ export interface ActorExitEvent {
 export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   private readonly participants = new Map<ActorId, Participant>();
   private readonly workers = new Map<string, WorkerRecord>();
+  /** Every link ever made, by from * 65536 + to. Links outlive restarts: a restarted actor reattaches. */
+  private readonly links = new Map<number, Link>();
   private nextLinkId = 0;
   private closed = false;
   private readonly ringBytes: number;
@@ -161,9 +164,11 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
 
   /**
    * Brings back an actor that was killed, crashed or stopped: a new worker thread if its old one
-   * is gone (together with the other dead actors of that worker), fresh links to every peer,
-   * and a fresh instance of its behaviour (from its module and config: whatever it had in
-   * memory is gone, as after a real crash).
+   * is gone (together with the other dead actors of that worker) and a fresh instance of its
+   * behaviour (from its module and config: whatever it had in memory is gone, as after a real
+   * crash). It reattaches to the same links and doorbell, so its peers and endpoints (on any
+   * thread) need no rewiring; messages that were in flight to it when it died are delivered to
+   * the new instance, as a network may deliver a message late.
    */
   async restart(id: ActorId): Promise<void> {
     this.assertOpen();
@@ -177,7 +182,6 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     for (const actor of comingBack) {
       actor.state = 'starting';
       delete actor.exitReason;
-      actor.doorbell = worker.doorbell.sab;
     }
     for (const actor of comingBack) await this.place(actor, worker);
   }
@@ -237,7 +241,8 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   }
 
   private startWorker(name: string): WorkerRecord {
-    const doorbell = new Doorbell(createDoorbell());
+    // A restarted worker takes over its predecessor's doorbell: senders keep ringing the same word.
+    const doorbell = this.workers.get(name)?.doorbell ?? new Doorbell(createDoorbell());
     const worker = new Worker(WORKER_HOST_URL, { workerData: { workerName: name, doorbell: doorbell.sab }, name });
     let markExited!: () => void;
     const record: WorkerRecord = {
@@ -280,36 +285,45 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     return Promise.race([reply, died]);
   }
 
-  /** Fresh rings between `participant` and every other participant, both ways. */
-  private wire(participant: Participant): {
-    own: { outgoing: OutgoingLink[]; incoming: IncomingLink[] };
-    others: Map<Participant, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>;
-  } {
-    const own = { outgoing: [] as OutgoingLink[], incoming: [] as IncomingLink[] };
-    const others = new Map<Participant, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>();
+  /** The link from -> to, made on first use and kept for the life of the system. */
+  private link(from: Participant, to: Participant): Link {
+    const key = from.id * 0x10000 + to.id;
+    let link = this.links.get(key);
+    if (link === undefined) {
+      link = { linkId: this.nextLinkId++, ring: createRing(this.ringBytes) };
+      this.links.set(key, link);
+    }
+    return link;
+  }
+
+  /** Every link into and out of `participant`, split into its own ends and its peers' ends. */
+  private wire(participant: Participant): { own: LinkBatch; others: Map<Participant, LinkBatch> } {
+    const own: LinkBatch = { outgoing: [], incoming: [] };
+    const others = new Map<Participant, LinkBatch>();
     for (const other of this.participants.values()) {
       if (other === participant) continue;
-      const toOther = createRing(this.ringBytes);
-      const fromOther = createRing(this.ringBytes);
-      own.outgoing.push({ from: participant.id, to: other.id, ring: toOther, doorbell: other.doorbell });
-      own.incoming.push({ linkId: this.nextLinkId++, from: other.id, to: participant.id, ring: fromOther });
+      const out = this.link(participant, other);
+      const back = this.link(other, participant);
+      own.outgoing.push({ from: participant.id, to: other.id, ring: out.ring, doorbell: other.doorbell });
+      own.incoming.push({ linkId: back.linkId, from: other.id, to: participant.id, ring: back.ring });
       others.set(other, {
-        outgoing: [{ from: other.id, to: participant.id, ring: fromOther, doorbell: participant.doorbell }],
-        incoming: [{ linkId: this.nextLinkId++, from: participant.id, to: other.id, ring: toOther }],
+        outgoing: [{ from: other.id, to: participant.id, ring: back.ring, doorbell: participant.doorbell }],
+        incoming: [{ linkId: out.linkId, from: participant.id, to: other.id, ring: out.ring }],
       });
     }
     return { own, others };
   }
 
-  /** Hands each live peer its new links: one control call per worker, direct calls for endpoints. */
-  private async distribute(others: Map<Participant, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>): Promise<void> {
-    const perWorker = new Map<WorkerRecord, { outgoing: OutgoingLink[]; incoming: IncomingLink[] }>();
+  /** Hands each live peer its ends of a new participant's links: one control call per worker, direct calls for endpoints. */
+  private async distribute(others: Map<Participant, LinkBatch>): Promise<void> {
+    const perWorker = new Map<WorkerRecord, LinkBatch>();
     for (const [other, links] of others) {
       if (other.endpoint !== undefined) {
         other.endpoint.setLinks(links.outgoing, links.incoming);
         continue;
       }
-      if (other.state !== 'running') continue; // a starting peer gets links with its own placement; a dead one at restart
+      // A peer that is not running gets every link it has (this one included) when it is placed.
+      if (other.state !== 'running') continue;
       const worker = this.liveWorker(other.workerName!);
       if (worker === undefined) continue;
       const batch = perWorker.get(worker) ?? { outgoing: [], incoming: [] };
@@ -320,13 +334,15 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     await Promise.all(
       [...perWorker].map(([worker, batch]) =>
         this.call(worker, (control) => control.setLinks(batch.outgoing, batch.incoming)).catch(() => {
-          // The peer died meanwhile: it gets fresh links when restarted.
+          // The peer died meanwhile: it gets all its links when restarted.
         }),
       ),
     );
   }
 
+  /** Starts the participant's behaviour on `worker` with all its links; on first placement, tells its peers about it. */
   private async place(participant: Participant, worker: WorkerRecord): Promise<void> {
+    const firstPlacement = participant.state === 'starting' && !participant.placedBefore;
     const { own, others } = this.wire(participant);
     const spec = participant.spec!;
     const module = spec.module instanceof URL ? spec.module.href : spec.module;
@@ -340,8 +356,20 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       throw error;
     }
     participant.state = 'running';
-    await this.distribute(others);
+    if (firstPlacement) {
+      participant.placedBefore = true;
+      await this.distribute(others);
+    }
   }
 }
 
-export { mainThreadId };
+interface Link {
+  readonly linkId: number;
+  readonly ring: SharedArrayBuffer;
+}
+
+interface LinkBatch {
+  outgoing: OutgoingLink[];
+  incoming: IncomingLink[];
+}
+

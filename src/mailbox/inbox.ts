@@ -29,11 +29,13 @@ export class Inbox {
   private messageHandler: MessageHandler | undefined;
   private rawHandler: RawRecordHandler | undefined;
   private currentFrom = 0;
+  /** Messages decoded from one link's records, handed over only after the records are released (reused, never reallocated). */
+  private readonly decoded: unknown[] = [];
   private readonly onRecord = (type: number, bytes: Uint8Array, start: number, end: number): void => {
     if (this.rawHandler !== undefined) {
       this.rawHandler(this.currentFrom, type, bytes, start, end);
     } else if (type === RECORD_TYPE_MESSAGE) {
-      this.messageHandler!(this.currentFrom, this.codec.decode(bytes, start, end));
+      this.decoded.push(this.codec.decode(bytes, start, end));
     } else {
       throw new TypeError(`record of type ${type} on link ${this.currentFrom} where msgpack messages were expected`);
     }
@@ -70,7 +72,13 @@ export class Inbox {
     return false;
   }
 
-  /** Decodes and hands over up to `maxPerLink` messages from each link; returns how many. */
+  /**
+   * Decodes and hands over up to `maxPerLink` messages from each link; returns how many.
+   *
+   * Each link's batch is decoded, then released to its producer, then handed over. So a thread
+   * that dies inside a handler has consumed exactly what it was handed: a restarted receiver on
+   * the same rings never sees a message twice, and sees every message not yet taken.
+   */
   drain(handler: MessageHandler, maxPerLink = 256): number {
     this.messageHandler = handler;
     this.rawHandler = undefined;
@@ -86,12 +94,19 @@ export class Inbox {
   private drainLinks(maxPerLink: number): number {
     const links = this.links;
     const linkCount = links.length;
+    const decoded = this.decoded;
+    const handler = this.messageHandler;
     let total = 0;
     for (let visited = 0; visited < linkCount; visited++) {
       const link = links[(this.nextLink + visited) % linkCount]!;
       this.currentFrom = link.from;
+      decoded.length = 0;
       total += link.consumer.drain(this.onRecord, maxPerLink);
+      if (this.rawHandler === undefined) {
+        for (let i = 0; i < decoded.length; i++) handler!(link.from, decoded[i]);
+      }
     }
+    decoded.length = 0;
     if (linkCount > 0) this.nextLink = (this.nextLink + 1) % linkCount;
     return total;
   }
