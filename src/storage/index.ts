@@ -1,0 +1,4 @@
+export * from './record-store.js';
+export * from './frame.js';
+export * from './file-record-store.js';
+export * from './shared-record-store.js';

@@ -1,0 +1,90 @@
+import { FRAME_HEADER_BYTES, scanFrames, writeFrame } from './frame.js';
+import type { RecordStore } from './record-store.js';
+
+/** Largest a half may grow to; a growable SharedArrayBuffer reserves this as address space only. */
+const HALF_BYTES_MAX = 1 << 30;
+const HALF_BYTES_INITIAL = 64 * 1024;
+
+/**
+ * The memory a SharedRecordStore lives in, allocated by the thread that outlives the store's user
+ * (the ActorSystem's) and handed to every incarnation of the actor. Structured-cloneable.
+ *
+ * Two growable halves: one holds the live records, the other receives a compaction. One Int32
+ * control word says which half is live and how many of its bytes are committed
+ * (`committedBytes * 2 + liveHalf`), so switching halves after a compaction is one atomic store.
+ */
+export interface SharedStoreMemory {
+  readonly control: SharedArrayBuffer;
+  readonly halves: readonly [SharedArrayBuffer, SharedArrayBuffer];
+}
+
+export function createSharedStoreMemory(): SharedStoreMemory {
+  const half = () => new SharedArrayBuffer(HALF_BYTES_INITIAL, { maxByteLength: HALF_BYTES_MAX });
+  return { control: new SharedArrayBuffer(64), halves: [half(), half()] };
+}
+
+/**
+ * A RecordStore in shared memory: it survives the crash of the worker thread that writes it
+ * (the process is the failure domain of synod's in-memory mode), so a restarted acceptor comes
+ * back with every promise and acceptance it made. sync() is the commit point: records appended
+ * before it are visible to a successor; a worker killed between append and sync leaves them out,
+ * exactly like an unsynced file write.
+ */
+export class SharedRecordStore implements RecordStore {
+  readonly recovered: readonly Uint8Array[];
+  private readonly control: Int32Array;
+  private live: 0 | 1;
+  private committedBytes: number;
+  private writtenBytes: number;
+
+  constructor(private readonly memory: SharedStoreMemory) {
+    this.control = new Int32Array(memory.control);
+    const word = Atomics.load(this.control, 0);
+    this.live = (word & 1) as 0 | 1;
+    this.committedBytes = word >>> 1;
+    const scan = scanFrames(new Uint8Array(memory.halves[this.live]), this.committedBytes);
+    // Committed bytes were complete frames when committed; anything else is a bug, not a crash.
+    if (scan.kind !== 'clean') throw new Error(`shared record store damaged (${scan.kind}) below its commit point`);
+    this.recovered = scan.records;
+    this.writtenBytes = this.committedBytes;
+  }
+
+  get sizeBytes(): number {
+    return this.writtenBytes;
+  }
+
+  append(payload: Uint8Array): void {
+    const half = this.memory.halves[this.live];
+    this.writtenBytes = writeFrame(room(half, this.writtenBytes, FRAME_HEADER_BYTES + payload.byteLength), this.writtenBytes, payload);
+  }
+
+  sync(): void {
+    if (this.writtenBytes === this.committedBytes) return;
+    this.committedBytes = this.writtenBytes;
+    Atomics.store(this.control, 0, this.committedBytes * 2 + this.live);
+  }
+
+  rewrite(payloads: readonly Uint8Array[]): void {
+    const next = (1 - this.live) as 0 | 1;
+    const half = this.memory.halves[next];
+    let offset = 0;
+    for (const payload of payloads) offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payload.byteLength), offset, payload);
+    Atomics.store(this.control, 0, offset * 2 + next);
+    this.live = next;
+    this.committedBytes = this.writtenBytes = offset;
+  }
+
+  close(): void {
+    this.sync();
+  }
+}
+
+/** A byte view of `half` with at least `bytes` free after `offset`, growing the buffer in place if needed. */
+function room(half: SharedArrayBuffer, offset: number, bytes: number): Uint8Array {
+  const needed = offset + bytes;
+  if (needed > half.byteLength) {
+    if (needed > HALF_BYTES_MAX) throw new RangeError(`shared record store is full: ${needed} bytes needed, limit ${HALF_BYTES_MAX}`);
+    half.grow(Math.min(HALF_BYTES_MAX, Math.max(needed, half.byteLength * 2)));
+  }
+  return new Uint8Array(half);
+}

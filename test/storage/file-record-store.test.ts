@@ -1,0 +1,94 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CorruptLogError, FRAME_HEADER_BYTES, FileRecordStore } from 'synod/storage';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'synod-store-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+describe('FileRecordStore', () => {
+  it('gives back every synced record after reopening, in order', () => {
+    const path = join(dir, 'a.log');
+    const store = new FileRecordStore(path, 'batch');
+    expect(store.recovered).toEqual([]);
+    store.append(bytes(1));
+    store.append(bytes(2, 2));
+    store.sync();
+    store.append(bytes(3, 3, 3));
+    store.close();
+    expect(new FileRecordStore(path, 'batch').recovered).toEqual([bytes(1), bytes(2, 2), bytes(3, 3, 3)]);
+  });
+
+  it("writes nothing before sync() in 'batch' mode, and each record at once in 'always' mode", () => {
+    const batch = new FileRecordStore(join(dir, 'batch.log'), 'batch');
+    batch.append(bytes(1, 2, 3));
+    expect(statSync(join(dir, 'batch.log')).size).toBe(0);
+    batch.sync();
+    expect(statSync(join(dir, 'batch.log')).size).toBe(FRAME_HEADER_BYTES + 3);
+    const always = new FileRecordStore(join(dir, 'always.log'), 'always');
+    always.append(bytes(1, 2, 3));
+    expect(statSync(join(dir, 'always.log')).size).toBe(FRAME_HEADER_BYTES + 3);
+  });
+
+  it('cuts off a torn tail (a write cut short) and keeps everything before it', () => {
+    const path = join(dir, 'torn.log');
+    const store = new FileRecordStore(path, 'always');
+    store.append(bytes(1, 1));
+    store.append(bytes(2, 2));
+    store.close();
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.byteLength - 1)); // last frame loses a byte
+    const reopened = new FileRecordStore(path, 'always');
+    expect(reopened.recovered).toEqual([bytes(1, 1)]);
+    expect(statSync(path).size).toBe(FRAME_HEADER_BYTES + 2);
+    reopened.append(bytes(9));
+    reopened.close();
+    expect(new FileRecordStore(path, 'always').recovered).toEqual([bytes(1, 1), bytes(9)]);
+  });
+
+  it('treats garbage after the last frame as a torn tail', () => {
+    const path = join(dir, 'garbage.log');
+    const store = new FileRecordStore(path, 'always');
+    store.append(bytes(5));
+    store.close();
+    appendFileSync(path, Buffer.from([0xff, 0x00, 0x00, 0x00, 1, 2, 3]));
+    expect(new FileRecordStore(path, 'always').recovered).toEqual([bytes(5)]);
+  });
+
+  it('refuses a file damaged in the middle, naming the file and the offset', () => {
+    const path = join(dir, 'corrupt.log');
+    const store = new FileRecordStore(path, 'always');
+    for (let i = 0; i < 5; i++) store.append(bytes(i, i, i, i));
+    store.close();
+    const content = readFileSync(path);
+    const frameBytes = FRAME_HEADER_BYTES + 4;
+    content[2 * frameBytes + FRAME_HEADER_BYTES + 1] ^= 0x40; // flip a bit in the third record
+    writeFileSync(path, content);
+    const open = () => new FileRecordStore(path, 'always');
+    expect(open).toThrow(CorruptLogError);
+    expect(open).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at byte offset ${2 * frameBytes}`));
+    // and the file is left as it was, for inspection
+    expect(readFileSync(path)).toEqual(content);
+  });
+
+  it('rewrites atomically: the new content replaces the old whole', () => {
+    const path = join(dir, 'rewrite.log');
+    const store = new FileRecordStore(path, 'batch');
+    for (let i = 0; i < 100; i++) store.append(bytes(i));
+    store.sync();
+    store.rewrite([bytes(7), bytes(8)]);
+    store.append(bytes(9));
+    store.close();
+    expect(new FileRecordStore(path, 'batch').recovered).toEqual([bytes(7), bytes(8), bytes(9)]);
+  });
+
+  it('rejects an unknown fsync mode', () => {
+    expect(() => new FileRecordStore(join(dir, 'x.log'), 'sometimes' as never)).toThrow(/fsync must be one of always, batch, never/);
+  });
+});
