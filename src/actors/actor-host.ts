@@ -26,6 +26,8 @@ class HostedActor implements ActorContext {
   readonly outboxes: Array<Outbox | undefined> = [];
   readonly counters: Record<string, number> = { received: 0, sent: 0, sendRefused: 0 };
   peerIds: ActorId[] = [];
+  /** Received a message since the last flush. */
+  touched = false;
 
   constructor(
     readonly id: ActorId,
@@ -74,6 +76,8 @@ export class ActorHost {
   private readonly actors: Array<HostedActor | undefined> = [];
   /** linkId -> [from, to]; a plain array because link ids are small dense integers. */
   private readonly linkEnds: Array<readonly [ActorId, ActorId] | undefined> = [];
+  /** Actors that received messages in the current drain pass, to flush after it. */
+  private readonly touched: HostedActor[] = [];
   private scheduled = false;
   private stopped = false;
 
@@ -82,6 +86,10 @@ export class ActorHost {
     const hosted = this.actors[ends[1]];
     if (hosted === undefined || hosted.actor === undefined) return; // stopped meanwhile: like a dead peer
     hosted.counters.received!++;
+    if (!hosted.touched) {
+      hosted.touched = true;
+      this.touched.push(hosted);
+    }
     try {
       hosted.actor.receive(ends[0], message, hosted);
     } catch (error) {
@@ -131,6 +139,7 @@ export class ActorHost {
     const turnEndMs = performance.now() + TURN_BUDGET_MS;
     for (;;) {
       const delivered = inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS);
+      if (this.touched.length > 0) this.flushTouched();
       let nowMs = performance.now();
       timers.fireDue(nowMs, this.fireTimer);
       if ((inbox.doorbell.takeInterrupts() & INTERRUPT_CONTROL) !== 0 || nowMs >= turnEndMs) break;
@@ -143,6 +152,22 @@ export class ActorHost {
     }
     this.schedule();
   };
+
+  private flushTouched(): void {
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const hosted = touched[i]!;
+      hosted.touched = false;
+      if (this.actors[hosted.id] !== hosted || hosted.actor?.flush === undefined) continue;
+      try {
+        hosted.actor.flush(hosted);
+      } catch (error) {
+        touched.length = 0;
+        throw blame(hosted, error);
+      }
+    }
+    touched.length = 0;
+  }
 
   private hosted(id: ActorId): HostedActor {
     const hosted = this.actors[id];
@@ -187,7 +212,7 @@ export class ActorHost {
     if (hosted.actor === undefined) throw new ActorNotRunningError(id, 'starting');
     // An orderly stop first handles what is already in the mailboxes: a message sent before the
     // stop request must not be overtaken by it (the control plane travels on another channel).
-    while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS) > 0);
+    while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS) > 0) this.flushTouched();
     try {
       await hosted.actor.stop?.(hosted);
     } finally {

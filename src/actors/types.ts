@@ -11,6 +11,12 @@ export interface Actor<Message = unknown> {
   start?(context: ActorContext): void | Promise<void>;
   /** One message from `from` (an actor or an endpoint). */
   receive(from: ActorId, message: Message, context: ActorContext): void;
+  /**
+   * Called after a batch of messages was handed to receive(), before the thread parks or moves
+   * on: the place for group commit (persist everything the batch changed with one sync, then
+   * send the replies the batch produced).
+   */
+  flush?(context: ActorContext): void;
   /** A timer set with context.setTimer() came due. */
   timer?(key: string, context: ActorContext): void;
   /** Called on an orderly stop (not on a kill). */

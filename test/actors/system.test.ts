@@ -88,6 +88,23 @@ describe('actors on worker threads', () => {
     expect(report.perSender).toEqual({ 1: 100_000, 2: 100_000, 3: 100_000, 4: 100_000 });
   });
 
+  it('flushes once after each batch of messages, after every receive of that batch', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const batcher = await actors.spawn({ role: 'batcher', module: behaviour('batcher') });
+    for (let n = 0; n < 1000; n++) endpoint.send(batcher, { n });
+    const seen: number[] = [];
+    let batches = 0;
+    while (seen.length < 1000) {
+      const { batch } = (await endpoint.receive(10_000)).message as { batch: number[] };
+      expect(batch.length).toBeGreaterThan(0);
+      seen.push(...batch);
+      batches++;
+    }
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, n) => n));
+    expect(batches).toBeLessThan(1000); // sent before the actor looked: it got them in batches
+  });
+
   it('fires timers', async () => {
     const actors = newSystem();
     const endpoint = actors.endpoint();
