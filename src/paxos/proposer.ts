@@ -120,12 +120,14 @@ export class Proposer {
   private nextHeartbeatMs = 0;
   private pending: Command[] = [];
   private pendingHead = 0;
-  /** Highest seq per client already queued in this leadership: ignores client retries. */
+  /** Highest seq per client queued or in flight in this leadership: ignores retries of those. */
   private readonly queuedSeq = new Map<number, number>();
 
   // Truncation.
   private readonly learnerProgress = new Map<NodeId, number>();
   private gcBelowValue = 0;
+  /** Highest slot any learner reported delivering below. */
+  private deliveredMax = 0;
 
   constructor(config: ProposerConfig) {
     checkNodeId('id', config.id);
@@ -211,10 +213,10 @@ export class Proposer {
         this.onAccepted(msg, nowMs, ready);
         break;
       case MessageType.Nack:
-        this.onNack(msg, nowMs);
+        this.onNack(msg, nowMs, ready);
         break;
       case MessageType.Heartbeat:
-        this.onHeartbeat(msg, nowMs);
+        this.onHeartbeat(msg, nowMs, ready);
         break;
       case MessageType.ClientRequest:
         this.propose(msg.command, nowMs, ready, msg.from);
@@ -316,23 +318,33 @@ export class Proposer {
     if (slot === undefined) return;
     slot.votes |= this.quorum.bit(msg.from);
     if (!this.quorum.isQuorum(slot.votes)) return;
-    this.inflight.delete(msg.slot);
+    this.retire(slot);
     this.advanceChosen();
     this.fillWindow(nowMs, ready);
   }
 
-  onNack(msg: NackMessage, nowMs: number): void {
+  onNack(msg: NackMessage, nowMs: number, ready: Ready): void {
     this.observe(msg.promised);
     if (this.roleValue === ProposerRole.Follower || msg.ballot !== this.ballotValue) return;
-    if (msg.promised > this.ballotValue) this.stepDown(nowMs, true);
+    if (msg.promised <= this.ballotValue) return;
+    this.stepDown(nowMs, true);
+    // Without backoff a beaten proposer fights back at once: the classic dueling behaviour,
+    // kept only so the simulator can show the livelock that backoff prevents.
+    if (!this.timing.backoff) this.campaign(nowMs, ready);
   }
 
-  onHeartbeat(msg: HeartbeatMessage, nowMs: number): void {
+  onHeartbeat(msg: HeartbeatMessage, nowMs: number, ready: Ready): void {
     if (msg.from === this.id) return;
     this.observe(msg.ballot);
     if (msg.gcBelow > this.gcBelowValue) this.gcBelowValue = msg.gcBelow;
     if (this.roleValue !== ProposerRole.Follower) {
       if (msg.ballot <= this.ballotValue) return;
+      if (!this.timing.backoff) {
+        // Demonstration mode: a preempted proposer fights back at once instead of deferring.
+        this.stepDown(nowMs, true);
+        this.campaign(nowMs, ready);
+        return;
+      }
       this.stepDown(nowMs, false);
     }
     if (msg.ballot < this.leaderBallot) return;
@@ -346,6 +358,7 @@ export class Proposer {
     if (!this.learners.includes(msg.from)) return;
     const previous = this.learnerProgress.get(msg.from) ?? 0;
     if (msg.deliveredBelow > previous) this.learnerProgress.set(msg.from, msg.deliveredBelow);
+    if (msg.deliveredBelow > this.deliveredMax) this.deliveredMax = msg.deliveredBelow;
     if (this.learnerProgress.size < this.learners.length) return;
     let everyoneBelow = Number.POSITIVE_INFINITY;
     for (const deliveredBelow of this.learnerProgress.values()) everyoneBelow = Math.min(everyoneBelow, deliveredBelow);
@@ -353,7 +366,7 @@ export class Proposer {
     this.gcBelowValue = everyoneBelow;
     if (this.roleValue !== ProposerRole.Leader) return;
     // Slots every learner delivered are chosen: stop chasing them.
-    for (const slot of this.inflight.keys()) if (slot < everyoneBelow) this.inflight.delete(slot);
+    for (const slot of this.inflight.values()) if (slot.msg.slot < everyoneBelow) this.retire(slot);
     for (const slot of this.recovered.keys()) if (slot < everyoneBelow) this.recovered.delete(slot);
     if (this.nextSlotValue < everyoneBelow) this.nextSlotValue = everyoneBelow;
     if (this.chosenBelowValue < everyoneBelow) this.chosenBelowValue = everyoneBelow;
@@ -415,12 +428,24 @@ export class Proposer {
       type: MessageType.Heartbeat,
       from: this.id,
       ballot: this.ballotValue,
-      chosenBelow: this.chosenBelowValue,
+      // What some learner delivered is chosen too: this tells a lagging learner to catch up
+      // even when this leader has chosen nothing itself yet.
+      chosenBelow: Math.max(this.chosenBelowValue, this.deliveredMax),
       gcBelow: this.gcBelowValue,
     };
     for (const peer of this.peers) ready.send.push({ to: peer, msg });
     for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
     for (const learner of this.learners) ready.send.push({ to: learner, msg });
+  }
+
+  /** A slot is chosen: stop retransmitting it. */
+  private retire(slot: InflightSlot): void {
+    this.inflight.delete(slot.msg.slot);
+    // A later retry of these commands must be proposed again, so that the learner sees it as
+    // a duplicate and the client gets its (possibly lost) acknowledgement again.
+    for (const command of slot.msg.value) {
+      if (this.queuedSeq.get(command.clientId) === command.seq) this.queuedSeq.delete(command.clientId);
+    }
   }
 
   private advanceChosen(): void {

@@ -68,7 +68,8 @@ describe('FileRecordStore', () => {
     store.close();
     const content = readFileSync(path);
     const frameBytes = FRAME_HEADER_BYTES + 4;
-    content[2 * frameBytes + FRAME_HEADER_BYTES + 1] ^= 0x40; // flip a bit in the third record
+    const damagedAt = 2 * frameBytes + FRAME_HEADER_BYTES + 1; // a payload byte of the third record
+    content[damagedAt] = content[damagedAt]! ^ 0x40;
     writeFileSync(path, content);
     const open = () => new FileRecordStore(path, 'always');
     expect(open).toThrow(CorruptLogError);

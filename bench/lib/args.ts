@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+
+/** A mistake on the command line: the CLI prints it with the usage text and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Options every suite understands. Times are kept in milliseconds inside, seconds on the command line. */
+export interface BenchOptions {
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly runs: number;
+  readonly json: boolean;
+}
+
+export interface BenchCommand {
+  /** undefined only when `help` is set. */
+  readonly suite: string | undefined;
+  readonly help: boolean;
+  readonly options: BenchOptions;
+}
+
+export const DEFAULT_DURATION_SECONDS = 2;
+export const DEFAULT_WARMUP_SECONDS = 0.5;
+export const DEFAULT_RUNS = 3;
+
+export function usage(suiteNames: readonly string[]): string {
+  return [
+    'usage: synod bench <suite> [options]      (or: npm run bench -- <suite> [options])',
+    '',
+    `suites: ${suiteNames.join(', ')}`,
+    '',
+    'options:',
+    `  --duration <s>   measured seconds per measurement (default ${DEFAULT_DURATION_SECONDS})`,
+    `  --warmup <s>     warm-up seconds before each measurement (default ${DEFAULT_WARMUP_SECONDS})`,
+    `  --runs <n>       repetitions of every measurement; the median is reported (default ${DEFAULT_RUNS})`,
+    '  --json           print the figures as one JSON object on stdout (progress goes to stderr)',
+    '  -h, --help       this text',
+  ].join('\n');
+}
+
+/**
+ * Parses the arguments after `node cli.js`. A leading `bench` word is accepted and dropped, so
+ * `npx synod bench mailbox` (the bin) and `npm run bench -- mailbox` (the script) mean the same.
+ */
+export function parseCommand(argv: readonly string[]): BenchCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        runs: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // node:util reports unknown options and missing values as TypeErrors with a usable message.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  const positionals = parsed.positionals[0] === 'bench' ? parsed.positionals.slice(1) : parsed.positionals;
+  if (positionals.length > 1) throw new UsageError(`expected one suite, got: ${positionals.join(' ')}`);
+  const suite = positionals[0];
+  if (suite === undefined && !values.help) throw new UsageError('no suite given');
+  return {
+    suite,
+    help: values.help,
+    options: {
+      durationMs: secondsOption('--duration', values.duration, DEFAULT_DURATION_SECONDS, false) * 1000,
+      warmupMs: secondsOption('--warmup', values.warmup, DEFAULT_WARMUP_SECONDS, true) * 1000,
+      runs: countOption('--runs', values.runs, DEFAULT_RUNS),
+      json: values.json,
+    },
+  };
+}
+
+function secondsOption(name: string, text: string | undefined, fallback: number, zeroAllowed: boolean): number {
+  if (text === undefined) return fallback;
+  const seconds = Number(text);
+  const ok = text.trim() !== '' && Number.isFinite(seconds) && (zeroAllowed ? seconds >= 0 : seconds > 0);
+  if (!ok) throw new UsageError(`${name} takes a number of seconds ${zeroAllowed ? '>= 0' : '> 0'}, got '${text}'`);
+  return seconds;
+}
+
+function countOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const count = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(count) || count < 1) {
+    throw new UsageError(`${name} takes a whole number >= 1, got '${text}'`);
+  }
+  return count;
+}

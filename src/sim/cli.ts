@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// npm run sim -- --seed S            replay one seed (prints its summary; the trace with --trace)
+// npm run sim -- --seeds N           run N seeds from a random start (or --start S)
+// options: --break <kind>            plant deliberately broken acceptors (see broken.ts)
+//          --trace                   print the whole trace of a --seed run
+//          --tail <lines>            trace lines printed on a failure (default 200)
+// On a violation: prints the seed, the rule, the run's description and the end of its trace,
+// and exits with code 1. `npm run sim -- --seed S` replays it exactly.
+
+import { randomInt } from 'node:crypto';
+import { ACCEPTOR_BREAKS } from './broken.js';
+import type { AcceptorBreak } from './broken.js';
+import { runSeed } from './scheduler.js';
+import type { RunOptions, RunResult } from './scheduler.js';
+
+interface CliArgs {
+  seed: number | undefined;
+  seeds: number | undefined;
+  start: number | undefined;
+  acceptorBreak: AcceptorBreak | undefined;
+  trace: boolean;
+  tailLines: number;
+}
+
+function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { seed: undefined, seeds: undefined, start: undefined, acceptorBreak: undefined, trace: false, tailLines: 200 };
+  const integer = (flag: string, text: string | undefined): number => {
+    const value = Number(text);
+    if (text === undefined || !Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`${flag} needs a non-negative integer, got ${String(text)}`);
+    }
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    switch (flag) {
+      case '--seed':
+        args.seed = integer(flag, argv[++i]);
+        break;
+      case '--seeds':
+        args.seeds = integer(flag, argv[++i]);
+        break;
+      case '--start':
+        args.start = integer(flag, argv[++i]);
+        break;
+      case '--break': {
+        const kind = argv[++i];
+        if (!ACCEPTOR_BREAKS.includes(kind as AcceptorBreak)) {
+          throw new RangeError(`--break must be one of ${ACCEPTOR_BREAKS.join(', ')}, got ${String(kind)}`);
+        }
+        args.acceptorBreak = kind as AcceptorBreak;
+        break;
+      }
+      case '--trace':
+        args.trace = true;
+        break;
+      case '--tail':
+        args.tailLines = integer(flag, argv[++i]);
+        break;
+      default:
+        throw new RangeError(`unknown argument ${String(flag)}; use --seed S | --seeds N [--start S] [--break kind] [--trace]`);
+    }
+  }
+  if (args.seed === undefined && args.seeds === undefined) args.seeds = 100;
+  return args;
+}
+
+function summary(result: RunResult): string {
+  const { stats } = result;
+  return (
+    `seed ${result.seed}: ${result.ok ? 'ok' : `VIOLATION ${result.violation!.rule}`} | ` +
+    `${result.commandsDelivered} commands in ${result.slotsChosen} slots, ${result.simulatedMs} ms simulated, ` +
+    `${stats.events} events, ${stats.messagesSent} messages (${stats.messagesDropped} dropped, ` +
+    `${stats.messagesDuplicated} duplicated), ${stats.crashes} crashes, ${stats.partitions} partitions, ` +
+    `${stats.campaigns} campaigns | hash ${result.hash}`
+  );
+}
+
+function reportFailure(result: RunResult, options: RunOptions, tailLines: number): void {
+  // Re-run with tracing on: same seed, same run, now with words.
+  const traced = runSeed(result.seed, { ...options, trace: true });
+  const lines = traced.trace;
+  console.log('');
+  console.log(`FAILED seed ${result.seed}: ${result.violation!.message} (at ${result.violation!.atMs} ms)`);
+  console.log(traced.description);
+  console.log(`--- last ${Math.min(tailLines, lines.length)} of ${lines.length} trace lines ---`);
+  for (const line of lines.slice(-tailLines)) console.log(line);
+  console.log('---');
+  const breakFlag = options.acceptorBreak ? ` --break ${options.acceptorBreak}` : '';
+  console.log(`replay: npm run sim -- --seed ${result.seed}${breakFlag} --trace`);
+}
+
+function main(): number {
+  const args = parseArgs(process.argv.slice(2));
+  const options: RunOptions = { acceptorBreak: args.acceptorBreak };
+  if (args.seed !== undefined) {
+    const result = runSeed(args.seed, { ...options, trace: args.trace });
+    if (args.trace) for (const line of result.trace) console.log(line);
+    console.log(result.description);
+    console.log(summary(result));
+    if (!result.ok) {
+      if (!args.trace) reportFailure(result, options, args.tailLines);
+      return 1;
+    }
+    return 0;
+  }
+  const count = args.seeds!;
+  const start = args.start ?? randomInt(0, 2 ** 31);
+  const begun = performance.now();
+  let events = 0;
+  let commands = 0;
+  for (let seed = start; seed < start + count; seed++) {
+    const result = runSeed(seed, options);
+    events += result.stats.events;
+    commands += result.commandsDelivered;
+    if (!result.ok) {
+      console.log(`ran seeds ${start}..${seed}: seed ${seed} FAILED`);
+      reportFailure(result, options, args.tailLines);
+      return 1;
+    }
+  }
+  const seconds = (performance.now() - begun) / 1000;
+  console.log(
+    `ran ${count} seeds ${start}..${start + count - 1}${args.acceptorBreak ? ` (broken: ${args.acceptorBreak})` : ''}: ` +
+      `all clean; ${commands} commands delivered, ${events} events, ${seconds.toFixed(1)} s`,
+  );
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 2;
+}

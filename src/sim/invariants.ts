@@ -1,0 +1,187 @@
+// The checker. It watches what acceptors persist, what learners deliver and what clients are
+// told, independently of the protocol code (it never asks a proposer or learner what it
+// thinks), and throws a SimViolation at the first broken rule:
+//   - at most one value is ever chosen per slot (chosen = a majority of acceptors accepted the
+//     same ballot, at any point in history);
+//   - each learner delivers densely numbered commands, only from chosen slots;
+//   - every learner's delivered sequence is a prefix of one common sequence (so of each other's);
+//   - no command is delivered twice; nothing is delivered that no client proposed;
+//   - a command a client saw acknowledged sits at the acknowledged position, and is never
+//     acknowledged at two positions.
+// Liveness (progress after faults heal) is checked by the scheduler with checkComplete().
+
+import type { AcceptedEntry, Command, Delivery, NodeId, Value } from '../paxos/index.js';
+import { formatBallot } from '../paxos/index.js';
+import { formatValue } from './trace.js';
+
+export class SimViolation extends Error {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
+    super(`${rule}: ${message}`);
+    this.name = 'SimViolation';
+  }
+}
+
+interface BallotVotes {
+  readonly ballot: number;
+  readonly key: string;
+  mask: number;
+  counted: boolean;
+}
+
+interface ChosenSlot {
+  readonly ballot: number;
+  readonly key: string;
+  readonly value: Value;
+}
+
+/** Commands are identified by (clientId, seq); simulated client ids stay far below 2^20. */
+export function commandKey(clientId: number, seq: number): number {
+  return clientId * 1048576 + seq;
+}
+
+const valueKeys = new WeakMap<Value, string>();
+
+export function valueKey(value: Value): string {
+  let key = valueKeys.get(value);
+  if (key === undefined) {
+    key = value.length === 0 ? 'noop' : value.map((command) => `${command.clientId}.${command.seq}`).join(',');
+    valueKeys.set(value, key);
+  }
+  return key;
+}
+
+export class Invariants {
+  private readonly quorumSize: number;
+  private readonly votes = new Map<number, BallotVotes[]>();
+  readonly chosen = new Map<number, ChosenSlot>();
+  /** The common delivered sequence: every learner's deliveries must be a prefix of it. */
+  readonly canonical: number[] = [];
+  private readonly canonicalIndex = new Map<number, number>();
+  private readonly deliveredCount = new Map<NodeId, number>();
+  private readonly submitted = new Map<number, Uint8Array>();
+  private readonly acked = new Map<number, number>();
+
+  constructor(acceptorCount: number) {
+    this.quorumSize = (acceptorCount >> 1) + 1;
+  }
+
+  get ackedCount(): number {
+    return this.acked.size;
+  }
+
+  delivered(learner: NodeId): number {
+    return this.deliveredCount.get(learner) ?? 0;
+  }
+
+  onSubmitted(command: Command): void {
+    this.submitted.set(commandKey(command.clientId, command.seq), command.data);
+  }
+
+  /** An acceptor (by position) persisted an accepted entry. */
+  onAccepted(acceptorPosition: number, entry: AcceptedEntry): void {
+    let list = this.votes.get(entry.slot);
+    if (list === undefined) {
+      list = [];
+      this.votes.set(entry.slot, list);
+    }
+    const key = valueKey(entry.value);
+    let votes = list.find((candidate) => candidate.ballot === entry.ballot);
+    if (votes === undefined) {
+      votes = { ballot: entry.ballot, key, mask: 0, counted: false };
+      list.push(votes);
+    } else if (votes.key !== key) {
+      throw new SimViolation(
+        'one-value-per-ballot',
+        `slot ${entry.slot} ballot ${formatBallot(entry.ballot)} carries both ${votes.key} and ${key}`,
+      );
+    }
+    votes.mask |= 1 << acceptorPosition;
+    if (votes.counted || popcount(votes.mask) < this.quorumSize) return;
+    votes.counted = true;
+    const earlier = this.chosen.get(entry.slot);
+    if (earlier === undefined) {
+      this.chosen.set(entry.slot, { ballot: entry.ballot, key, value: entry.value });
+    } else if (earlier.key !== key) {
+      throw new SimViolation(
+        'one-value-per-slot',
+        `slot ${entry.slot}: ${formatValue(earlier.value)} chosen at ballot ${formatBallot(earlier.ballot)}, ` +
+          `then ${formatValue(entry.value)} chosen at ballot ${formatBallot(entry.ballot)}`,
+      );
+    }
+  }
+
+  onDelivered(learner: NodeId, learnerName: string, delivery: Delivery): void {
+    const { command, slot, logIndex } = delivery;
+    const key = commandKey(command.clientId, command.seq);
+    const label = `c${command.clientId}#${command.seq}`;
+    const count = this.deliveredCount.get(learner) ?? 0;
+    if (logIndex !== count) {
+      throw new SimViolation('dense-delivery', `${learnerName} delivered ${label} at log index ${logIndex}, expected ${count}`);
+    }
+    this.deliveredCount.set(learner, count + 1);
+    const data = this.submitted.get(key);
+    if (data === undefined || !sameBytes(data, command.data)) {
+      throw new SimViolation('only-proposed', `${learnerName} delivered ${label}, which no client proposed with that data`);
+    }
+    const chosen = this.chosen.get(slot);
+    const inBatch = chosen?.value[delivery.indexInBatch];
+    if (chosen === undefined || inBatch === undefined || inBatch.clientId !== command.clientId || inBatch.seq !== command.seq) {
+      throw new SimViolation(
+        'deliver-chosen',
+        `${learnerName} delivered ${label} from slot ${slot}, but slot ${slot} chose ${chosen ? formatValue(chosen.value) : 'nothing'}`,
+      );
+    }
+    if (logIndex < this.canonical.length) {
+      if (this.canonical[logIndex] !== key) {
+        throw new SimViolation(
+          'prefix',
+          `${learnerName} delivered ${label} at log index ${logIndex}, another learner delivered ${keyLabel(this.canonical[logIndex]!)} there`,
+        );
+      }
+    } else {
+      const earlier = this.canonicalIndex.get(key);
+      if (earlier !== undefined) {
+        throw new SimViolation('exactly-once', `${label} delivered at log index ${earlier} and again at ${logIndex}`);
+      }
+      this.canonical.push(key);
+      this.canonicalIndex.set(key, logIndex);
+    }
+    const ackedAt = this.acked.get(key);
+    if (ackedAt !== undefined && ackedAt !== logIndex) {
+      throw new SimViolation('acked-position', `${label} was acknowledged at ${ackedAt} but ${learnerName} delivered it at ${logIndex}`);
+    }
+  }
+
+  /** A client was told its command sits at logIndex. */
+  onAcknowledged(clientId: number, seq: number, logIndex: number): void {
+    const key = commandKey(clientId, seq);
+    const label = `c${clientId}#${seq}`;
+    const earlier = this.acked.get(key);
+    if (earlier !== undefined && earlier !== logIndex) {
+      throw new SimViolation('acked-position', `${label} acknowledged at ${earlier} and later at ${logIndex}`);
+    }
+    if (this.canonical[logIndex] !== key) {
+      throw new SimViolation('acked-position', `${label} acknowledged at ${logIndex}, where nothing or another command was delivered`);
+    }
+    this.acked.set(key, logIndex);
+  }
+}
+
+function popcount(mask: number): number {
+  let count = 0;
+  for (let m = mask; m !== 0; m &= m - 1) count++;
+  return count;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function keyLabel(key: number): string {
+  return `c${Math.floor(key / 1048576)}#${key % 1048576}`;
+}

@@ -1,0 +1,144 @@
+// The learner's rules: learn on a same-ballot majority, deliver in slot order exactly once,
+// number densely, skip no-ops, catch up.
+import { describe, expect, it } from 'vitest';
+import { Learner, MessageType, NOOP, Ready, makeBallot } from 'synod/paxos';
+import type { Command, Delivery, LearnerConfig, Message, Value } from 'synod/paxos';
+
+const ACCEPTORS = [10, 11, 12];
+const PROPOSER = 1;
+const B1 = makeBallot(1, 1);
+const B2 = makeBallot(2, 2);
+
+function make(overrides: Partial<LearnerConfig> = {}): Learner {
+  return new Learner({ id: 20, acceptors: ACCEPTORS, proposers: [PROPOSER], ...overrides });
+}
+const cmd = (clientId: number, seq: number): Command => ({ clientId, seq, data: new Uint8Array([seq]) });
+const accept = (slot: number, ballot: number, value: Value): Message => ({ type: MessageType.Accept, from: PROPOSER, ballot, slot, value });
+const accepted = (from: number, slot: number, ballot: number): Message => ({ type: MessageType.Accepted, from, ballot, slot });
+const summary = (deliveries: readonly Delivery[]): Array<[number, number, number, string]> =>
+  deliveries.map((d) => [d.slot, d.indexInBatch, d.logIndex, `c${d.command.clientId}#${d.command.seq}`]);
+
+describe('learner', () => {
+  it('learns a slot once a majority accepted the same ballot', () => {
+    const learner = make();
+    const ready = new Ready();
+    learner.step(accept(0, B1, [cmd(1, 1)]), 0, ready);
+    learner.step(accepted(10, 0, B1), 0, ready);
+    expect(ready.delivered).toHaveLength(0);
+    learner.step(accepted(10, 0, B1), 0, ready); // the same acceptor twice is one vote
+    expect(ready.delivered).toHaveLength(0);
+    learner.step(accepted(11, 0, B1), 0, ready);
+    expect(summary(ready.delivered)).toEqual([[0, 0, 0, 'c1#1']]);
+  });
+
+  it('does not add up votes for different ballots', () => {
+    const learner = make();
+    const ready = new Ready();
+    learner.step(accept(0, B1, [cmd(1, 1)]), 0, ready);
+    learner.step(accept(0, B2, [cmd(1, 1)]), 0, ready);
+    learner.step(accepted(10, 0, B1), 0, ready);
+    learner.step(accepted(11, 0, B2), 0, ready);
+    expect(ready.delivered).toHaveLength(0);
+  });
+
+  it('delivers in slot order, numbering commands densely and skipping no-ops', () => {
+    const learner = make();
+    const ready = new Ready();
+    const values: Value[] = [[cmd(1, 1), cmd(2, 1)], NOOP, [cmd(1, 2)]];
+    for (const slot of [2, 1, 0]) {
+      learner.step(accept(slot, B1, values[slot]!), 0, ready);
+      learner.step(accepted(10, slot, B1), 0, ready);
+      learner.step(accepted(12, slot, B1), 0, ready);
+      if (slot > 0) expect(ready.delivered).toHaveLength(0); // slot 0 still missing
+    }
+    expect(summary(ready.delivered)).toEqual([
+      [0, 0, 0, 'c1#1'],
+      [0, 1, 1, 'c2#1'],
+      [2, 0, 2, 'c1#2'],
+    ]);
+    expect(learner.nextSlot).toBe(3);
+    expect(learner.nextLogIndex).toBe(3);
+  });
+
+  it('delivers a command chosen twice (a retry after failover) once, and reports the duplicate', () => {
+    const learner = make();
+    const ready = new Ready();
+    for (const [slot, value] of [[0, [cmd(1, 1)]], [1, [cmd(2, 1), cmd(1, 1)]]] as const) {
+      learner.step(accept(slot, B1, value), 0, ready);
+      learner.step(accepted(10, slot, B1), 0, ready);
+      learner.step(accepted(11, slot, B1), 0, ready);
+    }
+    expect(summary(ready.delivered)).toEqual([
+      [0, 0, 0, 'c1#1'],
+      [1, 0, 1, 'c2#1'],
+    ]);
+    expect(ready.duplicates).toEqual([{ slot: 1, clientId: 1, seq: 1, logIndex: 0 }]);
+  });
+
+  it('takes the chosen value from any proposal at or above the chosen ballot', () => {
+    const learner = make();
+    const ready = new Ready();
+    learner.step(accepted(10, 0, B1), 0, ready);
+    learner.step(accepted(11, 0, B1), 0, ready); // chosen at B1, value never seen
+    expect(ready.delivered).toHaveLength(0);
+    learner.step(accept(0, B2, [cmd(4, 1)]), 0, ready); // a later leader re-proposed it
+    expect(summary(ready.delivered)).toEqual([[0, 0, 0, 'c4#1']]);
+  });
+
+  it('asks every acceptor for missed slots when a heartbeat says it is behind, and learns from the replies', () => {
+    const learner = make({ catchUpIntervalMs: 50 });
+    const ready = new Ready();
+    learner.step({ type: MessageType.Heartbeat, from: PROPOSER, ballot: B1, chosenBelow: 2, gcBelow: 0 }, 0, ready);
+    learner.tick(10, ready);
+    const asks = ready.send.filter((envelope) => envelope.msg.type === MessageType.CatchUp);
+    expect(asks.map((envelope) => envelope.to)).toEqual(ACCEPTORS);
+    expect(asks[0]!.msg).toMatchObject({ fromSlot: 0 });
+    ready.clear();
+    learner.tick(30, ready); // throttled
+    expect(ready.send.filter((envelope) => envelope.msg.type === MessageType.CatchUp)).toHaveLength(0);
+    const entries = [
+      { slot: 0, ballot: B1, value: [cmd(1, 1)] },
+      { slot: 1, ballot: B1, value: [cmd(1, 2)] },
+    ];
+    learner.step({ type: MessageType.CatchUpReply, from: 10, logStart: 0, entries }, 40, ready);
+    learner.step({ type: MessageType.CatchUpReply, from: 12, logStart: 0, entries }, 40, ready);
+    expect(summary(ready.delivered)).toEqual([
+      [0, 0, 0, 'c1#1'],
+      [1, 0, 1, 'c1#2'],
+    ]);
+  });
+
+  it('restarts from its durable state: same cursor, same numbering, same sessions', () => {
+    const learner = make();
+    const ready = new Ready();
+    learner.step(accept(0, B1, [cmd(1, 1), cmd(2, 1)]), 0, ready);
+    learner.step(accepted(10, 0, B1), 0, ready);
+    learner.step(accepted(11, 0, B1), 0, ready);
+    const restarted = make();
+    const again = new Learner({ id: 20, acceptors: ACCEPTORS, proposers: [PROPOSER] }, learner.durableState());
+    expect(restarted.nextSlot).toBe(0);
+    expect(again.nextSlot).toBe(1);
+    ready.clear();
+    again.step(accept(1, B1, [cmd(2, 1), cmd(3, 1)]), 0, ready);
+    again.step(accepted(10, 1, B1), 0, ready);
+    again.step(accepted(12, 1, B1), 0, ready);
+    expect(summary(ready.delivered)).toEqual([[1, 1, 2, 'c3#1']]);
+  });
+
+  it('reports its progress to proposers and ignores votes too far ahead', () => {
+    const learner = make({ progressIntervalMs: 50, pendingSlotsMax: 8 });
+    const ready = new Ready();
+    learner.tick(0, ready);
+    expect(ready.send).toEqual([{ to: PROPOSER, msg: { type: MessageType.LearnerProgress, from: 20, deliveredBelow: 0 } }]);
+    learner.step(accepted(10, 8, B1), 0, ready);
+    expect(learner.pendingSlots).toBe(0);
+    learner.step(accepted(10, 7, B1), 0, ready);
+    expect(learner.pendingSlots).toBe(1);
+  });
+
+  it('rejects bad configuration', () => {
+    expect(() => make({ acceptors: [1, 2, 3, 4] })).toThrow(/odd count.*got 4/);
+    expect(() => make({ catchUpIntervalMs: 0 })).toThrow(/catchUpIntervalMs must be in \[1, .*got 0/);
+    expect(() => make({ id: 70000 })).toThrow(/65535.*70000/);
+  });
+});

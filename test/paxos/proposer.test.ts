@@ -1,0 +1,265 @@
+// The proposer's rules, sentence by sentence: election, phase 1 over all slots, recovery,
+// pipelined and batched phase 2, refusals and backoff.
+import { describe, expect, it } from 'vitest';
+import {
+  MessageType,
+  NOOP,
+  Proposer,
+  ProposerRole,
+  Ready,
+  electionDelayMs,
+  makeBallot,
+} from 'synod/paxos';
+import type { AcceptedEntry, AcceptMessage, Command, Message, PrepareMessage, ProposerConfig } from 'synod/paxos';
+
+const ME = 1;
+const OTHER = 2;
+const ACCEPTORS = [10, 11, 12];
+const LEARNERS = [20];
+
+function make(overrides: Partial<ProposerConfig> = {}): Proposer {
+  return new Proposer({
+    id: ME,
+    proposers: [ME, OTHER],
+    acceptors: ACCEPTORS,
+    learners: LEARNERS,
+    random: () => 0,
+    heartbeatIntervalMs: 20,
+    electionTimeoutMs: 100,
+    retransmitMs: 40,
+    windowSlotsMax: 4,
+    batchCommandsMax: 2,
+    ...overrides,
+  });
+}
+const cmd = (clientId: number, seq: number): Command => ({ clientId, seq, data: new Uint8Array([clientId, seq]) });
+const sent = (ready: Ready, type: number): Array<{ to: number; msg: Message }> =>
+  ready.send.filter((envelope) => envelope.msg.type === type);
+function promise(from: number, ballot: number, entries: AcceptedEntry[] = [], logStart = 0): Message {
+  return { type: MessageType.Promise, from, ballot, logStart, entries };
+}
+
+/** Drive a fresh proposer to leadership with empty promises from every acceptor. */
+function leader(overrides: Partial<ProposerConfig> = {}): { proposer: Proposer; ready: Ready } {
+  const proposer = make(overrides);
+  const ready = new Ready();
+  proposer.campaign(0, ready);
+  for (const acceptor of ACCEPTORS) proposer.step(promise(acceptor, proposer.ballot), 0, ready);
+  ready.clear();
+  return { proposer, ready };
+}
+
+describe('election', () => {
+  it('a standby campaigns after the election timeout passes without a heartbeat', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.tick(0, ready);
+    proposer.tick(99, ready);
+    expect(ready.send).toHaveLength(0);
+    proposer.tick(100, ready);
+    const prepares = sent(ready, MessageType.Prepare);
+    expect(prepares.map((envelope) => envelope.to)).toEqual(ACCEPTORS);
+    expect(prepares[0]!.msg).toEqual({ type: MessageType.Prepare, from: ME, ballot: makeBallot(1, ME), fromSlot: 0 });
+    expect(proposer.role).toBe(ProposerRole.Candidate);
+  });
+
+  it('heartbeats from a leader keep a standby from campaigning', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.tick(0, ready);
+    for (let now = 50; now <= 1000; now += 50) {
+      proposer.step({ type: MessageType.Heartbeat, from: OTHER, ballot: makeBallot(1, OTHER), chosenBelow: 0, gcBelow: 0 }, now, ready);
+      proposer.tick(now, ready);
+    }
+    expect(ready.send).toHaveLength(0);
+    expect(proposer.leaderHint).toBe(OTHER);
+  });
+
+  it('election timeouts are randomized in [t, 2t) and backoff grows with failures, capped', () => {
+    const timing = { electionTimeoutMs: 100, backoffBaseMs: 20, backoffMaxMs: 160, randomizedTimeouts: true, backoff: true };
+    expect(electionDelayMs(timing, 0, () => 0)).toBe(100);
+    expect(electionDelayMs(timing, 0, () => 0.999)).toBe(199);
+    const ceilings = [1, 2, 3, 4, 5, 6].map((failed) => electionDelayMs(timing, failed, () => 0.999) - 199);
+    expect(ceilings).toEqual([19, 39, 79, 159, 159, 159]);
+    expect(electionDelayMs({ ...timing, randomizedTimeouts: false }, 0, () => 0.999)).toBe(100);
+  });
+
+  it('becomes leader on promises from a majority, not before, counting each acceptor once', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.campaign(0, ready);
+    proposer.step(promise(10, proposer.ballot), 1, ready);
+    proposer.step(promise(10, proposer.ballot), 1, ready);
+    expect(proposer.isLeader).toBe(false);
+    proposer.step(promise(99, proposer.ballot), 1, ready); // not an acceptor
+    expect(proposer.isLeader).toBe(false);
+    proposer.step(promise(12, proposer.ballot), 1, ready);
+    expect(proposer.isLeader).toBe(true);
+    expect(sent(ready, MessageType.Heartbeat).map((envelope) => envelope.to).sort()).toEqual([OTHER, ...ACCEPTORS, ...LEARNERS].sort());
+  });
+
+  it('a refusal naming a higher ballot ends the campaign; the next one goes above that ballot', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.campaign(0, ready);
+    const beaten = proposer.ballot;
+    proposer.step({ type: MessageType.Nack, from: 10, ballot: beaten, promised: makeBallot(5, OTHER), slot: -1 }, 1, ready);
+    expect(proposer.role).toBe(ProposerRole.Follower);
+    expect(proposer.failedCampaigns).toBe(1);
+    ready.clear();
+    proposer.campaign(2, ready);
+    // 5.1 is below 5.2, so the smallest ballot of ours above it is 6.1.
+    expect((sent(ready, MessageType.Prepare)[0]!.msg as PrepareMessage).ballot).toBe(makeBallot(6, ME));
+  });
+
+  it('a leader steps down on a refusal or on a heartbeat with a higher ballot', () => {
+    const { proposer, ready } = leader();
+    proposer.propose(cmd(1, 1), 1, ready);
+    proposer.step({ type: MessageType.Nack, from: 11, ballot: proposer.ballot, promised: makeBallot(2, OTHER), slot: 0 }, 2, ready);
+    expect(proposer.role).toBe(ProposerRole.Follower);
+    expect(proposer.inflightCount).toBe(0);
+
+    const second = leader().proposer;
+    second.step({ type: MessageType.Heartbeat, from: OTHER, ballot: makeBallot(9, OTHER), chosenBelow: 0, gcBelow: 0 }, 5, new Ready());
+    expect(second.role).toBe(ProposerRole.Follower);
+    expect(second.leaderHint).toBe(OTHER);
+  });
+
+  it('a heartbeat from a lower ballot does not unseat a leader', () => {
+    const { proposer } = leader();
+    proposer.step({ type: MessageType.Heartbeat, from: OTHER, ballot: makeBallot(0 + 1, 0), chosenBelow: 0, gcBelow: 0 }, 5, new Ready());
+    expect(proposer.isLeader).toBe(true);
+  });
+});
+
+describe('phase 1 over every slot, then recovery', () => {
+  it('re-proposes the highest-ballot value per slot and fills true holes with no-ops before new commands', () => {
+    const proposer = make({ windowSlotsMax: 8 });
+    const ready = new Ready();
+    proposer.propose(cmd(9, 1), 0, ready); // not leader yet: not queued
+    proposer.campaign(0, ready);
+    const b = proposer.ballot;
+    const old = (round: number, who: number): number => makeBallot(round, who);
+    const value = (text: string): Command[] => [cmd(text.charCodeAt(0), 1)];
+    proposer.step(promise(10, b, [
+      { slot: 0, ballot: old(1, 3), value: value('a') },
+      { slot: 3, ballot: old(1, 3), value: value('d') },
+    ]), 1, ready);
+    proposer.step(promise(11, b, [
+      { slot: 0, ballot: old(2, 4), value: value('A') },
+      { slot: 1, ballot: old(1, 3), value: value('b') },
+    ]), 1, ready);
+    expect(proposer.isLeader).toBe(true); // two of three is a majority
+    proposer.step(promise(12, b, [{ slot: 2, ballot: old(1, 3), value: value('c') }]), 1, ready); // too late: ignored
+    proposer.propose(cmd(50, 1), 2, ready);
+    const accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    expect(accepts.map((msg) => [msg.slot, msg.value])).toEqual([
+      [0, value('A')], // highest ballot wins
+      [1, value('b')],
+      [2, NOOP], // a true hole
+      [3, value('d')],
+      [4, [cmd(50, 1)]], // new commands only after recovery
+    ]);
+    expect(accepts.every((msg) => msg.ballot === b)).toBe(true);
+  });
+
+  it('starts at the highest logStart reported: a dropped prefix was delivered everywhere', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.campaign(0, ready);
+    proposer.step(promise(10, proposer.ballot, [], 40), 1, ready);
+    proposer.step(promise(11, proposer.ballot, [{ slot: 12, ballot: makeBallot(1, 2), value: NOOP }], 0), 1, ready);
+    ready.clear();
+    proposer.propose(cmd(1, 1), 2, ready);
+    const accept = sent(ready, MessageType.Accept)[0]!.msg as AcceptMessage;
+    expect(accept.slot).toBe(40);
+    expect(proposer.gcBelow).toBe(40);
+  });
+});
+
+describe('phase 2: pipelined, batched Accepts while the ballot stands', () => {
+  it('each new slot needs only the Accept round', () => {
+    const { proposer, ready } = leader();
+    proposer.propose(cmd(1, 1), 1, ready);
+    expect(sent(ready, MessageType.Prepare)).toHaveLength(0);
+    expect(sent(ready, MessageType.Accept).map((envelope) => envelope.to)).toEqual([...ACCEPTORS, ...LEARNERS]);
+  });
+
+  it('keeps at most windowSlotsMax slots in flight and batches the rest', () => {
+    const { proposer, ready } = leader({ windowSlotsMax: 2, batchCommandsMax: 3 });
+    for (let seq = 1; seq <= 6; seq++) proposer.propose(cmd(seq, 1), 1, ready);
+    let accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    expect(accepts.map((msg) => msg.slot)).toEqual([0, 1]);
+    expect(accepts.map((msg) => msg.value.length)).toEqual([1, 1]);
+    expect(proposer.pendingCount).toBe(4);
+    ready.clear();
+    for (const acceptor of [10, 11]) proposer.step({ type: MessageType.Accepted, from: acceptor, ballot: proposer.ballot, slot: 0 }, 2, ready);
+    accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    expect(accepts.map((msg) => [msg.slot, msg.value.map((c) => c.clientId)])).toEqual([[2, [3, 4, 5]]]);
+    expect(proposer.chosenBelow).toBe(1);
+  });
+
+  it('ignores Accepted for another ballot and counts each acceptor once', () => {
+    const { proposer, ready } = leader();
+    proposer.propose(cmd(1, 1), 1, ready);
+    proposer.step({ type: MessageType.Accepted, from: 10, ballot: proposer.ballot, slot: 0 }, 2, ready);
+    proposer.step({ type: MessageType.Accepted, from: 10, ballot: proposer.ballot, slot: 0 }, 2, ready);
+    proposer.step({ type: MessageType.Accepted, from: 11, ballot: proposer.ballot - 1, slot: 0 }, 2, ready);
+    expect(proposer.chosenBelow).toBe(0);
+    proposer.step({ type: MessageType.Accepted, from: 12, ballot: proposer.ballot, slot: 0 }, 2, ready);
+    expect(proposer.chosenBelow).toBe(1);
+  });
+
+  it('retransmits unanswered Accepts to the acceptors that did not answer', () => {
+    const { proposer, ready } = leader();
+    proposer.propose(cmd(1, 1), 0, ready);
+    proposer.step({ type: MessageType.Accepted, from: 10, ballot: proposer.ballot, slot: 0 }, 5, ready);
+    ready.clear();
+    proposer.tick(39, ready);
+    expect(sent(ready, MessageType.Accept)).toHaveLength(0);
+    proposer.tick(40, ready);
+    expect(sent(ready, MessageType.Accept).map((envelope) => envelope.to)).toEqual([11, 12]);
+  });
+
+  it('ignores a client retry of a command it is still proposing', () => {
+    const { proposer, ready } = leader();
+    proposer.propose(cmd(1, 1), 0, ready);
+    ready.clear();
+    proposer.propose(cmd(1, 1), 1, ready);
+    expect(ready.send).toHaveLength(0);
+  });
+
+  it('redirects clients to the leader it knows when it does not lead', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.step({ type: MessageType.Heartbeat, from: OTHER, ballot: makeBallot(1, OTHER), chosenBelow: 0, gcBelow: 0 }, 1, ready);
+    proposer.step({ type: MessageType.ClientRequest, from: 77, command: cmd(5, 3) }, 2, ready);
+    expect(ready.send).toEqual([
+      { to: 77, msg: { type: MessageType.Redirect, from: ME, clientId: 5, seq: 3, leaderHint: OTHER } },
+    ]);
+  });
+});
+
+describe('bounded memory', () => {
+  it('announces the prefix every learner delivered (gcBelow) in heartbeats', () => {
+    const { proposer, ready } = leader({ learners: [20, 21] });
+    proposer.step({ type: MessageType.LearnerProgress, from: 20, deliveredBelow: 7 }, 1, ready);
+    expect(proposer.gcBelow).toBe(0); // learner 21 has not reported yet
+    proposer.step({ type: MessageType.LearnerProgress, from: 21, deliveredBelow: 5 }, 1, ready);
+    expect(proposer.gcBelow).toBe(5);
+    ready.clear();
+    proposer.tick(100, ready);
+    expect(sent(ready, MessageType.Heartbeat)[0]!.msg).toMatchObject({ gcBelow: 5, chosenBelow: 7 });
+  });
+});
+
+describe('configuration', () => {
+  it('rejects bad input naming the value and the limit', () => {
+    expect(() => make({ acceptors: [10, 11] })).toThrow(/odd count.*got 2/);
+    expect(() => make({ id: 3 })).toThrow(/must include this proposer's id 3/);
+    expect(() => make({ windowSlotsMax: 0 })).toThrow(/windowSlotsMax must be in \[1, .*got 0/);
+    expect(() => make({ heartbeatIntervalMs: 100 })).toThrow(/heartbeatIntervalMs must be below electionTimeoutMs \(100\), got 100/);
+    expect(() => make({ retransmitMs: 2.5 })).toThrow(TypeError);
+    expect(() => make({ random: undefined as unknown as () => number })).toThrow(TypeError);
+  });
+});
