@@ -1,5 +1,6 @@
-// synod: the public entry point. The replicated log and sequencer land here (issue 4);
-// the building blocks are exported from their own subpaths: synod/mailbox, synod/actors,
-// synod/paxos and synod/sim.
-export * from './mailbox/index.js';
+// synod: the public entry point: the replicated log and the sequencer, with the runtime they
+// stand on. The building blocks also have subpaths of their own: synod/mailbox, synod/actors,
+// synod/paxos, synod/storage and synod/sim.
+export * from './log/index.js';
 export * from './actors/index.js';
+export * from './mailbox/index.js';

@@ -22,6 +22,26 @@ export class EndpointClosedError extends Error {
   }
 }
 
+/**
+ * Everything a thread needs to become an endpoint: its id, its doorbell, and its ends of a link
+ * to and from every actor. Structured-cloneable: post it to a worker thread and connect there.
+ */
+export interface EndpointHandle {
+  readonly id: ActorId;
+  readonly doorbell: SharedArrayBuffer;
+  /** One Int32: 0 until a thread connects. A link has exactly one producer and one consumer, so a handle serves one endpoint. */
+  readonly claim: SharedArrayBuffer;
+  readonly outgoing: readonly OutgoingLink[];
+  readonly incoming: readonly IncomingLink[];
+}
+
+export class HandleAlreadyConnectedError extends Error {
+  constructor(readonly id: ActorId) {
+    super(`endpoint handle ${id} is already connected: a handle serves one endpoint on one thread; make another handle`);
+    this.name = 'HandleAlreadyConnectedError';
+  }
+}
+
 interface Waiter {
   resolve(envelope: Envelope): void;
   reject(error: Error): void;
@@ -43,8 +63,13 @@ export class Endpoint {
   private readonly waiters: Waiter[] = [];
   private pumping = false;
   private closed = false;
+  private listener: ((from: ActorId, message: unknown) => void) | undefined;
 
   private readonly enqueue = (linkId: number, message: unknown): void => {
+    if (this.listener !== undefined) {
+      this.listener(this.senderOfLink[linkId]!, message);
+      return;
+    }
     const envelope = { from: this.senderOfLink[linkId]!, message };
     const waiter = this.waiters.shift();
     if (waiter === undefined) {
@@ -60,6 +85,24 @@ export class Endpoint {
     doorbell: SharedArrayBuffer,
   ) {
     this.inbox = new Inbox(doorbell);
+  }
+
+  /** Becomes the endpoint a handle describes, on the calling thread. Once per handle. */
+  static connect(handle: EndpointHandle): Endpoint {
+    if (Atomics.compareExchange(new Int32Array(handle.claim), 0, 0, 1) !== 0) throw new HandleAlreadyConnectedError(handle.id);
+    const endpoint = new Endpoint(handle.id, handle.doorbell);
+    endpoint.setLinks(handle.outgoing, handle.incoming);
+    return endpoint;
+  }
+
+  /**
+   * Hands every message to `handler` as it arrives, instead of queueing it for receive(): the
+   * fast path for a client that matches replies itself (no promise per message).
+   */
+  listen(handler: (from: ActorId, message: unknown) => void): void {
+    if (this.closed) throw new EndpointClosedError(this.id);
+    this.listener = handler;
+    void this.pump();
   }
 
   /** Sends now; false if that mailbox is full (nothing sent). */
@@ -93,6 +136,7 @@ export class Endpoint {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.listener = undefined;
     for (const waiter of this.waiters.splice(0)) {
       if (waiter.timer !== undefined) clearTimeout(waiter.timer);
       waiter.reject(new EndpointClosedError(this.id));
@@ -129,7 +173,7 @@ export class Endpoint {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.waiters.length > 0 && !this.closed) {
+      while ((this.waiters.length > 0 || this.listener !== undefined) && !this.closed) {
         if (this.inbox.drain(this.enqueue) === 0) await this.inbox.waitAsync(50);
       }
     } finally {

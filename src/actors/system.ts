@@ -4,7 +4,7 @@ import { wrap, releaseProxy, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
-import { Endpoint } from './endpoint.js';
+import { Endpoint, type EndpointHandle } from './endpoint.js';
 import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
 import type { ActorId, ActorInfo, ActorSpec } from './types.js';
 
@@ -22,10 +22,12 @@ type ParticipantState = 'starting' | 'running' | 'stopped' | 'dead';
 interface Participant {
   readonly id: ActorId;
   readonly role: string;
+  readonly kind: 'actor' | 'endpoint';
   /** Worker name for actors; undefined for endpoints. */
   readonly workerName: string | undefined;
   readonly spec: ActorSpec | undefined;
-  readonly endpoint: Endpoint | undefined;
+  /** An endpoint on this thread, which gets links to actors spawned after it. */
+  endpoint: Endpoint | undefined;
   /** Doorbell of the thread this participant receives on (kept across restarts). */
   readonly doorbell: SharedArrayBuffer;
   state: ParticipantState;
@@ -89,6 +91,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     const worker = this.liveWorker(workerName) ?? this.startWorker(workerName);
     const participant: Participant = {
       id,
+      kind: 'actor',
       role: spec.role,
       workerName,
       spec: { ...spec, id },
@@ -101,24 +104,41 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     return id;
   }
 
-  /** A participant on the calling (main) thread that can send to actors and receive their replies. */
+  /**
+   * A participant on the calling thread that can send to actors and receive their replies. It is
+   * also linked to actors spawned later.
+   */
   endpoint(role = 'endpoint'): Endpoint {
+    const { handle, participant } = this.addEndpoint(role);
+    const endpoint = Endpoint.connect(handle);
+    participant.endpoint = endpoint;
+    return endpoint;
+  }
+
+  /**
+   * An endpoint for another thread: post the handle there and `Endpoint.connect(handle)`. It is
+   * linked to every participant that exists now (actors spawned later cannot reach it).
+   */
+  endpointHandle(role = 'endpoint'): EndpointHandle {
+    return this.addEndpoint(role).handle;
+  }
+
+  private addEndpoint(role: string): { handle: EndpointHandle; participant: Participant } {
     this.assertOpen();
     const id = this.claimId(undefined);
     const doorbell = createDoorbell();
-    const endpoint = new Endpoint(id, doorbell);
-    const participant: Participant = { id, role, workerName: undefined, spec: undefined, endpoint, doorbell, state: 'running' };
+    const participant: Participant = { id, role, kind: 'endpoint', workerName: undefined, spec: undefined, endpoint: undefined, doorbell, state: 'running' };
     this.participants.set(id, participant);
     const { own, others } = this.wire(participant);
-    endpoint.setLinks(own.outgoing, own.incoming);
     void this.distribute(others);
-    return endpoint;
+    const handle: EndpointHandle = { id, doorbell, claim: new SharedArrayBuffer(4), outgoing: own.outgoing, incoming: own.incoming };
+    return { handle, participant };
   }
 
   /** Every participant with its role, thread and liveness. */
   actors(): ActorInfo[] {
     return [...this.participants.values()]
-      .filter((participant) => participant.endpoint === undefined)
+      .filter((participant) => participant.kind === 'actor')
       .map((participant) => {
         const worker = this.workers.get(participant.workerName!);
         const info: ActorInfo = {
@@ -318,8 +338,8 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   private async distribute(others: Map<Participant, LinkBatch>): Promise<void> {
     const perWorker = new Map<WorkerRecord, LinkBatch>();
     for (const [other, links] of others) {
-      if (other.endpoint !== undefined) {
-        other.endpoint.setLinks(links.outgoing, links.incoming);
+      if (other.kind === 'endpoint') {
+        other.endpoint?.setLinks(links.outgoing, links.incoming); // a remote endpoint keeps the links it was made with
         continue;
       }
       // A peer that is not running gets every link it has (this one included) when it is placed.

@@ -66,6 +66,8 @@ export interface ProposerConfig {
   readonly windowSlotsMax?: number;
   /** Commands per slot. Default 64. */
   readonly batchCommandsMax?: number;
+  /** Data bytes per slot (a slot travels as one message, which must fit a mailbox). Default 256 KiB. */
+  readonly batchBytesMax?: number;
   /** Client commands queued while the window is full; beyond this they are dropped (clients retry). Default 4096. */
   readonly pendingCommandsMax?: number;
   /** Default true. Only for demonstrating dueling proposers. */
@@ -91,6 +93,7 @@ export class Proposer {
   private readonly retransmitMs: number;
   private readonly windowSlotsMax: number;
   private readonly batchCommandsMax: number;
+  private readonly batchBytesMax: number;
   private readonly pendingCommandsMax: number;
 
   private roleValue: ProposerRole = ProposerRole.Follower;
@@ -154,11 +157,13 @@ export class Proposer {
     this.retransmitMs = config.retransmitMs ?? 100;
     this.windowSlotsMax = config.windowSlotsMax ?? 64;
     this.batchCommandsMax = config.batchCommandsMax ?? 64;
+    this.batchBytesMax = config.batchBytesMax ?? 256 * 1024;
     this.pendingCommandsMax = config.pendingCommandsMax ?? 4096;
     checkPositiveInteger('heartbeatIntervalMs', this.heartbeatIntervalMs);
     checkPositiveInteger('retransmitMs', this.retransmitMs);
     checkPositiveInteger('windowSlotsMax', this.windowSlotsMax);
     checkPositiveInteger('batchCommandsMax', this.batchCommandsMax);
+    checkPositiveInteger('batchBytesMax', this.batchBytesMax);
     checkPositiveInteger('pendingCommandsMax', this.pendingCommandsMax);
     if (this.heartbeatIntervalMs >= this.timing.electionTimeoutMs) {
       throw new RangeError(
@@ -463,7 +468,16 @@ export class Proposer {
         value = this.recovered.get(slot)?.value ?? NOOP;
         this.recovered.delete(slot);
       } else if (this.pendingHead < this.pending.length) {
-        const end = Math.min(this.pending.length, this.pendingHead + this.batchCommandsMax);
+        // A batch ends at batchCommandsMax commands or batchBytesMax data bytes, whichever comes
+        // first (one command always goes, so an entry up to the size limit is never stuck).
+        let end = this.pendingHead + 1;
+        let batchBytes = this.pending[this.pendingHead]!.data.byteLength;
+        const endMax = Math.min(this.pending.length, this.pendingHead + this.batchCommandsMax);
+        while (end < endMax) {
+          batchBytes += this.pending[end]!.data.byteLength;
+          if (batchBytes > this.batchBytesMax) break;
+          end++;
+        }
         value = this.pending.slice(this.pendingHead, end);
         this.pendingHead = end;
         // Reclaim the consumed prefix so a queue that never fully drains stays bounded.

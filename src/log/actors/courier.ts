@@ -1,0 +1,66 @@
+import type { ActorContext, ActorId } from '../../actors/index.js';
+import { UnknownActorError } from '../../actors/index.js';
+import { MessageTooLargeError } from '../../mailbox/index.js';
+
+/** Messages held per destination while its mailbox is full; beyond this the oldest are dropped. */
+const QUEUED_PER_PEER_MAX = 65_536;
+
+/**
+ * Sends protocol messages in order per destination, holding them while a mailbox is full
+ * instead of dropping them at the first sign of backpressure (Paxos would survive the drop, at
+ * the cost of a retransmit timeout). A dead peer's queue is bounded: once full, the oldest
+ * messages go, which the protocol tolerates like any lost message.
+ */
+export class Courier {
+  private readonly queues = new Map<ActorId, unknown[]>();
+  dropped = 0;
+
+  constructor(private readonly context: ActorContext) {}
+
+  send(to: ActorId, message: unknown): void {
+    const queue = this.queues.get(to);
+    if (queue !== undefined && queue.length > 0) {
+      if (queue.length >= QUEUED_PER_PEER_MAX) {
+        queue.shift();
+        this.dropped++;
+      }
+      queue.push(message);
+      return;
+    }
+    if (!this.trySend(to, message)) {
+      if (queue === undefined) this.queues.set(to, [message]);
+      else queue.push(message);
+    }
+  }
+
+  /** Sends what was held back, as far as mailboxes allow. Call on every tick. */
+  retry(): void {
+    for (const [to, queue] of this.queues) {
+      let sent = 0;
+      while (sent < queue.length && this.trySend(to, queue[sent])) sent++;
+      if (sent > 0) queue.splice(0, sent);
+    }
+  }
+
+  get queued(): number {
+    let total = 0;
+    for (const queue of this.queues.values()) total += queue.length;
+    return total;
+  }
+
+  private trySend(to: ActorId, message: unknown): boolean {
+    try {
+      return this.context.send(to, message);
+    } catch (error) {
+      // A message that can never fit a mailbox is a bug upstream (batches and pages are sized to
+      // fit); losing it is what the protocol survives, crashing the actor would stop the cluster.
+      if (error instanceof MessageTooLargeError) {
+        this.dropped++;
+        return true;
+      }
+      // While a cluster starts, its actors come up one by one: a peer not linked yet is a full mailbox for now.
+      if (error instanceof UnknownActorError) return false;
+      throw error;
+    }
+  }
+}

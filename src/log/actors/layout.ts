@@ -1,0 +1,37 @@
+import type { FsyncMode, SharedStoreMemory } from '../../storage/index.js';
+
+/** Actor ids of every role, as every actor and client of one log sees them. */
+export interface ClusterLayout {
+  readonly proposers: readonly number[];
+  readonly acceptors: readonly number[];
+  readonly learners: readonly number[];
+}
+
+/** Where a role keeps what it must not forget. */
+export type StoreConfig =
+  /** In memory: shared memory owned by the main thread, so it outlives the actor's worker. */
+  | { readonly kind: 'shared'; readonly memory: SharedStoreMemory }
+  | { readonly kind: 'file'; readonly path: string; readonly fsync: FsyncMode };
+
+export interface ProposerActorConfig {
+  readonly layout: ClusterLayout;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly windowSlotsMax: number;
+  readonly batchCommandsMax: number;
+  readonly batchBytesMax: number;
+  readonly pendingCommandsMax: number;
+}
+
+export interface AcceptorActorConfig {
+  readonly layout: ClusterLayout;
+  readonly store: StoreConfig;
+}
+
+export interface LearnerActorConfig {
+  readonly layout: ClusterLayout;
+  readonly store: StoreConfig;
+}
+
+/** How often proposers and learners get a tick (the Paxos core's clock input), in ms. */
+export const TICK_INTERVAL_MS = 5;

@@ -1,0 +1,159 @@
+// A learner on its own worker thread: the pure Learner, its delivered log in storage that
+// outlives the thread, acknowledgements to the clients that appended, and reads.
+//
+// Order within a batch: record the deliveries, sync, and only then acknowledge them and report
+// progress. An acknowledged entry is therefore durable at this learner (and chosen at a majority
+// of acceptors), and acceptors only drop a prefix this learner can never need again.
+import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
+import { Learner, MessageType, Ready, type ClientReplyMessage, type Envelope, type Message } from '../../paxos/index.js';
+import { LearnerLog } from '../../storage/index.js';
+import {
+  ENTRIES_PER_PAGE_MAX,
+  LogMessageType,
+  endpointOfClient,
+  type CreditMessage,
+  type EntriesPushMessage,
+  type ReadReplyMessage,
+  type ReadRequestMessage,
+  type SubscribeMessage,
+  type UnsubscribeMessage,
+} from '../wire.js';
+import { Courier } from './courier.js';
+import { TICK_INTERVAL_MS, type LearnerActorConfig } from './layout.js';
+import { openStore } from './open-store.js';
+
+interface Subscription {
+  readonly endpoint: ActorId;
+  readonly id: number;
+  /** Next index to push. */
+  cursor: number;
+  allowedBelow: number;
+}
+
+export default function learnerActor(rawConfig: unknown, context: ActorContext): Actor {
+  const config = rawConfig as LearnerActorConfig;
+  const store = openStore(config.store);
+  const log = new LearnerLog(store);
+  const learner = new Learner({ id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers }, log.durableState());
+  const ready = new Ready();
+  const courier = new Courier(context);
+  /** Messages held until the batch's deliveries are synced. */
+  const held: Envelope[] = [];
+  const subscriptions = new Map<string, Subscription>();
+  let unsynced = false;
+
+  const acknowledge = (clientId: number, seq: number, logIndex: number): void => {
+    const reply: ClientReplyMessage = { type: MessageType.ClientReply, from: context.id, clientId, seq, logIndex };
+    held.push({ to: endpointOfClient(clientId), msg: reply });
+  };
+
+  const takeReady = (): void => {
+    if (ready.delivered.length > 0) {
+      log.record(ready.delivered, learner.nextSlot);
+      unsynced = true;
+      for (const delivery of ready.delivered) acknowledge(delivery.command.clientId, delivery.command.seq, delivery.logIndex);
+    }
+    for (const duplicate of ready.duplicates) acknowledge(duplicate.clientId, duplicate.seq, duplicate.logIndex);
+    for (let i = 0; i < ready.send.length; i++) held.push(ready.send[i]!);
+    ready.clear();
+  };
+
+  const release = (): void => {
+    if (unsynced) {
+      log.sync();
+      unsynced = false;
+    }
+    for (let i = 0; i < held.length; i++) courier.send(held[i]!.to, held[i]!.msg);
+    held.length = 0;
+    pushSubscriptions();
+  };
+
+  const pushSubscriptions = (): void => {
+    for (const subscription of subscriptions.values()) {
+      while (subscription.cursor < log.length && subscription.cursor < subscription.allowedBelow) {
+        const count = Math.min(ENTRIES_PER_PAGE_MAX, log.length - subscription.cursor, subscription.allowedBelow - subscription.cursor);
+        const push: EntriesPushMessage = {
+          type: LogMessageType.EntriesPush,
+          from: context.id,
+          subscriptionId: subscription.id,
+          fromIndex: subscription.cursor,
+          entries: log.entries(subscription.cursor, count),
+        };
+        // No queueing for pushes: a full mailbox means a slow reader, and the cursor waits for the next turn.
+        if (!context.send(subscription.endpoint, push)) break;
+        subscription.cursor += count;
+      }
+    }
+  };
+
+  const onClientMessage = (from: ActorId, message: { type: number }): boolean => {
+    switch (message.type) {
+      case LogMessageType.ReadRequest: {
+        const request = message as ReadRequestMessage;
+        const fromIndex = Math.min(request.fromIndex, log.length);
+        const count = Math.min(request.countMax, ENTRIES_PER_PAGE_MAX, log.length - fromIndex);
+        const reply: ReadReplyMessage = {
+          type: LogMessageType.ReadReply,
+          from: context.id,
+          requestId: request.requestId,
+          fromIndex,
+          entries: log.entries(fromIndex, count),
+          committed: log.length,
+        };
+        courier.send(from, reply);
+        return true;
+      }
+      case LogMessageType.Subscribe: {
+        const subscribe = message as SubscribeMessage;
+        subscriptions.set(`${from}/${subscribe.subscriptionId}`, {
+          endpoint: from,
+          id: subscribe.subscriptionId,
+          cursor: subscribe.fromIndex,
+          allowedBelow: subscribe.allowedBelow,
+        });
+        pushSubscriptions();
+        return true;
+      }
+      case LogMessageType.Credit: {
+        const credit = message as CreditMessage;
+        const subscription = subscriptions.get(`${from}/${credit.subscriptionId}`);
+        if (subscription !== undefined) subscription.allowedBelow = Math.max(subscription.allowedBelow, credit.allowedBelow);
+        pushSubscriptions();
+        return true;
+      }
+      case LogMessageType.Unsubscribe:
+        subscriptions.delete(`${from}/${(message as UnsubscribeMessage).subscriptionId}`);
+        return true;
+      default:
+        return false;
+    }
+  };
+
+  return {
+    start(actorContext) {
+      actorContext.setTimer('tick', TICK_INTERVAL_MS);
+    },
+    receive(from, message, actorContext) {
+      if (onClientMessage(from, message as { type: number })) return;
+      learner.step(message as Message, actorContext.now(), ready);
+      takeReady();
+    },
+    flush() {
+      release();
+    },
+    timer(_key, actorContext) {
+      courier.retry();
+      learner.tick(actorContext.now(), ready);
+      takeReady();
+      release();
+      actorContext.counters.delivered = log.length;
+      actorContext.counters.nextSlot = learner.nextSlot;
+      actorContext.counters.subscriptions = subscriptions.size;
+      actorContext.counters.dropped = courier.dropped;
+      actorContext.setTimer('tick', TICK_INTERVAL_MS);
+    },
+    stop() {
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// A proposer on its own worker thread: the pure Proposer driven by messages and a 5 ms tick.
+// It keeps nothing durable (safety rests on the acceptors), so a restart starts from scratch.
+import type { Actor, ActorContext } from '../../actors/index.js';
+import { Proposer, Ready, type Message } from '../../paxos/index.js';
+import { Courier } from './courier.js';
+import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
+
+export default function proposerActor(rawConfig: unknown, context: ActorContext): Actor {
+  const config = rawConfig as ProposerActorConfig;
+  const proposer = new Proposer({
+    id: context.id,
+    proposers: config.layout.proposers,
+    acceptors: config.layout.acceptors,
+    learners: config.layout.learners,
+    random: Math.random,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    electionTimeoutMs: config.electionTimeoutMs,
+    windowSlotsMax: config.windowSlotsMax,
+    batchCommandsMax: config.batchCommandsMax,
+    batchBytesMax: config.batchBytesMax,
+    pendingCommandsMax: config.pendingCommandsMax,
+  });
+  const ready = new Ready();
+  const courier = new Courier(context);
+  const sendReady = (): void => {
+    for (let i = 0; i < ready.send.length; i++) courier.send(ready.send[i]!.to, ready.send[i]!.msg);
+    ready.clear();
+  };
+
+  return {
+    start(actorContext) {
+      actorContext.setTimer('tick', TICK_INTERVAL_MS);
+    },
+    receive(_from, message, actorContext) {
+      proposer.step(message as Message, actorContext.now(), ready);
+      sendReady();
+    },
+    timer(_key, actorContext) {
+      courier.retry();
+      proposer.tick(actorContext.now(), ready);
+      sendReady();
+      const counters = actorContext.counters;
+      counters.leader = proposer.isLeader ? 1 : 0;
+      counters.ballot = proposer.ballot;
+      counters.chosenBelow = proposer.chosenBelow;
+      counters.inflightSlots = proposer.inflightCount;
+      counters.pendingCommands = proposer.pendingCount;
+      counters.campaigns = proposer.campaigns;
+      counters.dropped = courier.dropped;
+      actorContext.setTimer('tick', TICK_INTERVAL_MS);
+    },
+  };
+}

@@ -1,0 +1,316 @@
+import type { Endpoint } from '../actors/index.js';
+import { MessageType, type ClientReplyMessage, type ClientRequestMessage, type RedirectMessage } from '../paxos/index.js';
+import { AppendTimeoutError, EntryTooLargeError, LogClosedError } from './errors.js';
+import type { ClusterLayout } from './actors/layout.js';
+import {
+  ENTRIES_PER_PAGE_MAX,
+  LogMessageType,
+  clientIdOf,
+  type CreditMessage,
+  type EntriesPushMessage,
+  type ReadReplyMessage,
+  type ReadRequestMessage,
+  type SubscribeMessage,
+  type UnsubscribeMessage,
+} from './wire.js';
+
+export interface LogEntry {
+  index: number;
+  data: Uint8Array;
+}
+
+export interface ClientOptions {
+  entryBytesMax: number;
+  inflightAppendsMax: number;
+  appendTimeoutMs: number;
+  /** Resend an unanswered append (to the next proposer) after this long. */
+  resendAfterMs: number;
+}
+
+interface PendingAppend {
+  readonly message: ClientRequestMessage;
+  readonly session: number;
+  readonly startedMs: number;
+  sentMs: number;
+  target: number;
+  resolve(index: number): void;
+  reject(error: Error): void;
+}
+
+/** How often the client looks for appends to resend or time out, in ms. */
+const SWEEP_INTERVAL_MS = 10;
+/** A follow reader grants the learner this many entries ahead of what it has consumed. */
+const FOLLOW_CREDIT_ENTRIES = 4096;
+/** A follow reader that hears nothing re-subscribes this often (a restarted learner forgot it). */
+const FOLLOW_RESUBSCRIBE_MS = 500;
+/** A page read unanswered this long is asked again of the next learner. */
+const READ_RETRY_MS = 500;
+
+/**
+ * The client side of a replicated log on one thread: appends with exactly-once retries, and reads.
+ *
+ * Exactly once across retries: each append runs in a session (client id = endpoint id and a
+ * session number) with the next sequence number of that session, and the learners deliver a
+ * (client id, seq) once however often it was proposed. A session has one append in flight at a
+ * time, which is what the learner's duplicate check assumes, so the number of sessions bounds
+ * the appends in flight (inflightAppendsMax): further appends wait for a free session.
+ * A session whose append timed out is retired, never reused: its outcome is unknown.
+ */
+export class LogClient {
+  private readonly pending = new Map<number, PendingAppend>();
+  private readonly freeSessions: number[] = [];
+  private readonly sessionSeq: number[] = [];
+  private nextSessionNumber = 0;
+  private readonly sessionWaiters: Array<(session: number) => void> = [];
+  private leaderGuess: number;
+  private readonly readWaiters = new Map<number, (reply: ReadReplyMessage) => void>();
+  private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
+  private nextRequestId = 1;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly layout: ClusterLayout,
+    private readonly options: ClientOptions,
+  ) {
+    this.leaderGuess = layout.proposers[0]!;
+    endpoint.listen((from, message) => this.onMessage(from, message as { type: number }));
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref(); // pending appends keep the process alive through the actors' threads, not this timer
+  }
+
+  append(data: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    if (!(data instanceof Uint8Array)) return Promise.reject(new TypeError(`append takes a Uint8Array, got ${describe(data)}`));
+    if (data.byteLength > this.options.entryBytesMax) return Promise.reject(new EntryTooLargeError(data.byteLength, this.options.entryBytesMax));
+    return new Promise<number>((resolve, reject) => {
+      const start = (session: number): void => {
+        if (this.closed) {
+          reject(new LogClosedError());
+          return;
+        }
+        const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
+        const clientId = clientIdOf(this.endpoint.id, session);
+        const message: ClientRequestMessage = { type: MessageType.ClientRequest, from: this.endpoint.id, command: { clientId, seq, data } };
+        const now = performance.now();
+        const pending: PendingAppend = { message, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
+        this.pending.set(clientId, pending);
+        this.send(pending.target, message);
+      };
+      const session = this.takeSession();
+      if (session >= 0) start(session);
+      else this.sessionWaiters.push(start);
+    });
+  }
+
+  /** Committed entries from `fromIndex`: up to what is committed when the read starts, or on and on with `follow`. */
+  async *read(fromIndex: number, follow: boolean): AsyncGenerator<LogEntry, void, undefined> {
+    if (this.closed) throw new LogClosedError();
+    if (follow) {
+      yield* this.follow(fromIndex);
+      return;
+    }
+    let next = fromIndex;
+    let end = -1;
+    let learnerAt = 0;
+    while (end < 0 || next < end) {
+      const reply = await this.readPage(next, learnerAt);
+      if (reply === undefined) {
+        learnerAt = (learnerAt + 1) % this.layout.learners.length;
+        continue;
+      }
+      if (end < 0) end = reply.committed;
+      if (reply.entries.length === 0) break;
+      for (const data of reply.entries) {
+        if (next >= end) break;
+        yield { index: next++, data };
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    const error = new LogClosedError();
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    for (const waiter of this.sessionWaiters.splice(0)) waiter(-1);
+    this.endpoint.close();
+  }
+
+  // ---- internals ----
+
+  private takeSession(): number {
+    const free = this.freeSessions.pop();
+    if (free !== undefined) return free;
+    if (this.pending.size + this.sessionWaiters.length >= this.options.inflightAppendsMax) return -1;
+    return this.nextSessionNumber++;
+  }
+
+  private releaseSession(session: number): void {
+    const waiter = this.sessionWaiters.shift();
+    if (waiter !== undefined) waiter(session);
+    else this.freeSessions.push(session);
+  }
+
+  private send(to: number, message: unknown): void {
+    // A full mailbox is like a lost message here: the sweep resends.
+    if (!this.closed) this.endpoint.send(to, message);
+  }
+
+  private onMessage(_from: number, message: { type: number }): void {
+    switch (message.type) {
+      case MessageType.ClientReply: {
+        const reply = message as ClientReplyMessage;
+        const pending = this.pending.get(reply.clientId);
+        if (pending === undefined || pending.message.command.seq !== reply.seq) return; // another learner's ack, or a late one
+        this.pending.delete(reply.clientId);
+        this.leaderGuess = pending.target;
+        this.releaseSession(pending.session);
+        pending.resolve(reply.logIndex);
+        return;
+      }
+      case MessageType.Redirect: {
+        const redirect = message as RedirectMessage;
+        const pending = this.pending.get(redirect.clientId);
+        if (pending === undefined || pending.message.command.seq !== redirect.seq) return;
+        // Follow the hint unless it points back where we just were; without one, try the next proposer.
+        const hint = redirect.leaderHint;
+        const next = hint >= 0 && hint !== pending.target ? hint : this.nextProposer(pending.target);
+        this.leaderGuess = next;
+        pending.target = next;
+        if (hint >= 0 && hint !== redirect.from) {
+          pending.sentMs = performance.now();
+          this.send(next, pending.message);
+        } else {
+          // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
+          pending.sentMs = performance.now() - this.options.resendAfterMs + SWEEP_INTERVAL_MS;
+        }
+        return;
+      }
+      case LogMessageType.ReadReply: {
+        const reply = message as ReadReplyMessage;
+        const waiter = this.readWaiters.get(reply.requestId);
+        if (waiter !== undefined) {
+          this.readWaiters.delete(reply.requestId);
+          waiter(reply);
+        }
+        return;
+      }
+      case LogMessageType.EntriesPush: {
+        const push = message as EntriesPushMessage;
+        this.subscriptions.get(push.subscriptionId)?.(push);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private nextProposer(after: number): number {
+    const proposers = this.layout.proposers;
+    return proposers[(proposers.indexOf(after) + 1) % proposers.length]!;
+  }
+
+  /** Resends appends nobody answered (the leader may have died) and times out the hopeless. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [clientId, pending] of this.pending) {
+      if (now - pending.startedMs >= this.options.appendTimeoutMs) {
+        this.pending.delete(clientId);
+        pending.reject(new AppendTimeoutError(this.options.appendTimeoutMs));
+        continue; // the session is retired: its command may still commit
+      }
+      if (now - pending.sentMs >= this.options.resendAfterMs) {
+        pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
+        this.leaderGuess = pending.target;
+        pending.sentMs = now;
+        this.send(pending.target, pending.message);
+      }
+    }
+  }
+
+  private readPage(fromIndex: number, learnerAt: number): Promise<ReadReplyMessage | undefined> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    const requestId = this.nextRequestId++;
+    const request: ReadRequestMessage = {
+      type: LogMessageType.ReadRequest,
+      from: this.endpoint.id,
+      requestId,
+      fromIndex,
+      countMax: ENTRIES_PER_PAGE_MAX,
+    };
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.readWaiters.delete(requestId);
+        resolve(undefined);
+      }, READ_RETRY_MS);
+      this.readWaiters.set(requestId, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.send(this.layout.learners[learnerAt]!, request);
+    });
+  }
+
+  private async *follow(fromIndex: number): AsyncGenerator<LogEntry, void, undefined> {
+    const subscriptionId = this.nextRequestId++;
+    const learner = this.layout.learners[0]!;
+    let next = fromIndex;
+    let allowedBelow = fromIndex + FOLLOW_CREDIT_ENTRIES;
+    const queue: EntriesPushMessage[] = [];
+    let wake: (() => void) | undefined;
+    this.subscriptions.set(subscriptionId, (push) => {
+      queue.push(push);
+      wake?.();
+    });
+    const subscribe = (): void => {
+      const message: SubscribeMessage = { type: LogMessageType.Subscribe, from: this.endpoint.id, subscriptionId, fromIndex: next, allowedBelow };
+      this.send(learner, message);
+    };
+    try {
+      subscribe();
+      while (!this.closed) {
+        const push = queue.shift();
+        if (push === undefined) {
+          const woke = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), FOLLOW_RESUBSCRIBE_MS);
+            wake = () => {
+              clearTimeout(timer);
+              resolve(true);
+            };
+          });
+          wake = undefined;
+          if (!woke) subscribe();
+          continue;
+        }
+        // A re-subscription can overlap what was already pushed: skip what we have, never leave a gap.
+        if (push.fromIndex > next) {
+          subscribe();
+          continue;
+        }
+        for (let i = next - push.fromIndex; i < push.entries.length; i++) {
+          yield { index: next++, data: push.entries[i]! };
+          if (next + FOLLOW_CREDIT_ENTRIES / 2 >= allowedBelow) {
+            allowedBelow = next + FOLLOW_CREDIT_ENTRIES;
+            const credit: CreditMessage = { type: LogMessageType.Credit, from: this.endpoint.id, subscriptionId, allowedBelow };
+            this.send(learner, credit);
+          }
+        }
+      }
+      if (this.closed) throw new LogClosedError();
+    } finally {
+      this.subscriptions.delete(subscriptionId);
+      const message: UnsubscribeMessage = { type: LogMessageType.Unsubscribe, from: this.endpoint.id, subscriptionId };
+      this.send(learner, message);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}

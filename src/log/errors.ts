@@ -1,0 +1,30 @@
+/** A call on a log or sequencer after close(). */
+export class LogClosedError extends Error {
+  constructor(what = 'log') {
+    super(`the ${what} is closed`);
+    this.name = 'LogClosedError';
+  }
+}
+
+/**
+ * The append did not resolve in time (no leader, or no majority of acceptors). Its outcome is
+ * unknown: the entry may still be committed later. Retrying appends it again.
+ */
+export class AppendTimeoutError extends Error {
+  readonly retryable = true;
+  constructor(readonly timeoutMs: number) {
+    super(`append not committed within ${timeoutMs} ms (no leader or no majority of acceptors); it may still commit; retrying appends again`);
+    this.name = 'AppendTimeoutError';
+  }
+}
+
+/** An entry larger than the log accepts. */
+export class EntryTooLargeError extends RangeError {
+  constructor(
+    readonly entryBytes: number,
+    readonly entryBytesMax: number,
+  ) {
+    super(`entry of ${entryBytes} bytes exceeds the limit of ${entryBytesMax} bytes (option entryBytesMax)`);
+    this.name = 'EntryTooLargeError';
+  }
+}

@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './options.js';
+export * from './client.js';
+export * from './replicated-log.js';
+export * from './sequencer.js';
+export * from './dir-lock.js';
+export type { ClusterLayout } from './actors/layout.js';

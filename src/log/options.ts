@@ -1,0 +1,96 @@
+import { RING_CAPACITY_BYTES_DEFAULT } from '../mailbox/index.js';
+import { FSYNC_MODES, type FsyncMode } from '../storage/index.js';
+
+export interface StorageOptions {
+  /** Directory for the acceptors' and learners' files; created if missing. */
+  dir: string;
+  /** 'always': fsync every record; 'batch' (default): group commit, one fsync per batch; 'never': leave it to the OS. */
+  fsync?: FsyncMode;
+}
+
+export interface LogOptions {
+  /** Odd, 1 to 31. Default 3: survives the crash of any one. */
+  acceptors?: number;
+  /** Default 2: a standby takes over when the leader dies. */
+  proposers?: number;
+  /** Default 1. */
+  learners?: number;
+  /** Omitted: in memory (state survives worker crashes, not the process). */
+  storage?: StorageOptions;
+  /** Largest entry in bytes. Default 64 KiB; at most a quarter of ringBytes (a slot travels as one message). */
+  entryBytesMax?: number;
+  /** Commands per slot (batching). Default 256. */
+  batchCommandsMax?: number;
+  /** Slots in flight (pipelining). Default 64. */
+  windowSlotsMax?: number;
+  /** Appends one client keeps in flight before further appends wait (backpressure). Default 4096. */
+  inflightAppendsMax?: number;
+  /** An append not committed by then rejects with AppendTimeoutError. Default 30000. */
+  appendTimeoutMs?: number;
+  /** A standby waits [t, 2t) without heartbeats before campaigning. Default 100. */
+  electionTimeoutMs?: number;
+  /** Default 20. */
+  heartbeatIntervalMs?: number;
+  /** Each mailbox link's ring. Default 1 MiB. */
+  ringBytes?: number;
+}
+
+export interface ResolvedLogOptions {
+  acceptors: number;
+  proposers: number;
+  learners: number;
+  storage: { dir: string; fsync: FsyncMode } | undefined;
+  entryBytesMax: number;
+  batchCommandsMax: number;
+  windowSlotsMax: number;
+  inflightAppendsMax: number;
+  appendTimeoutMs: number;
+  electionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  ringBytes: number;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'acceptors', 'proposers', 'learners', 'storage', 'entryBytesMax', 'batchCommandsMax', 'windowSlotsMax',
+  'inflightAppendsMax', 'appendTimeoutMs', 'electionTimeoutMs', 'heartbeatIntervalMs', 'ringBytes',
+]);
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`option ${name} must be an integer, got ${String(value)}`);
+  if (value < min || value > max) throw new RangeError(`option ${name} must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+/** Checks every option, fills defaults, and throws TypeError/RangeError naming the option, the value and the limit. */
+export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
+  for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown option ${key}`);
+  const acceptors = integer('acceptors', options.acceptors, 3, 1, 31);
+  if (acceptors % 2 === 0) {
+    throw new RangeError(`option acceptors must be odd (a majority of ${acceptors} tolerates no more crashes than of ${acceptors - 1}), got ${acceptors}`);
+  }
+  let storage: ResolvedLogOptions['storage'];
+  if (options.storage !== undefined) {
+    const { dir, fsync = 'batch' } = options.storage as Partial<StorageOptions>;
+    if (typeof dir !== 'string' || dir === '') throw new TypeError(`option storage.dir must be a non-empty path, got ${String(dir)}`);
+    if (!FSYNC_MODES.includes(fsync)) throw new RangeError(`option storage.fsync must be one of ${FSYNC_MODES.join(', ')}, got ${String(fsync)}`);
+    storage = { dir, fsync };
+  }
+  const ringBytes = integer('ringBytes', options.ringBytes, RING_CAPACITY_BYTES_DEFAULT, 1 << 16, 1 << 30);
+  if ((ringBytes & (ringBytes - 1)) !== 0) throw new RangeError(`option ringBytes must be a power of two, got ${ringBytes}`);
+  return {
+    acceptors,
+    proposers: integer('proposers', options.proposers, 2, 1, 15),
+    learners: integer('learners', options.learners, 1, 1, 15),
+    storage,
+    entryBytesMax: integer('entryBytesMax', options.entryBytesMax, Math.min(64 * 1024, ringBytes / 4), 0, ringBytes / 4),
+    batchCommandsMax: integer('batchCommandsMax', options.batchCommandsMax, 256, 1, 65_536),
+    windowSlotsMax: integer('windowSlotsMax', options.windowSlotsMax, 64, 1, 65_536),
+    inflightAppendsMax: integer('inflightAppendsMax', options.inflightAppendsMax, 4096, 1, 65_535),
+    appendTimeoutMs: integer('appendTimeoutMs', options.appendTimeoutMs, 30_000, 1, 2 ** 31 - 1),
+    electionTimeoutMs: integer('electionTimeoutMs', options.electionTimeoutMs, 100, 1, 600_000),
+    heartbeatIntervalMs: integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 20, 1, 600_000),
+    ringBytes,
+  };
+}

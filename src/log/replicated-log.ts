@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import { ActorSystem, Endpoint, type ActorId, type EndpointHandle } from '../actors/index.js';
+import { createSharedStoreMemory } from '../storage/index.js';
+import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
+import { LogClient, type ClientOptions, type LogEntry } from './client.js';
+import { lockStorageDir } from './dir-lock.js';
+import { LogClosedError } from './errors.js';
+import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
+
+const ACTOR_MODULES = {
+  proposer: new URL('./actors/proposer-actor.js', import.meta.url),
+  acceptor: new URL('./actors/acceptor-actor.js', import.meta.url),
+  learner: new URL('./actors/learner-actor.js', import.meta.url),
+};
+
+export type LogRole = 'proposer' | 'acceptor' | 'learner';
+
+export interface ClusterActor {
+  id: ActorId;
+  role: LogRole;
+  threadId: number;
+  alive: boolean;
+  /** A proposer that currently believes it leads. */
+  leader: boolean;
+}
+
+/** Structured-cloneable: post it to another thread and `ReplicatedLog.connect(handle)` there. */
+export interface LogHandle {
+  readonly kind: 'synod.replicated-log';
+  readonly endpoint: EndpointHandle;
+  readonly layout: ClusterLayout;
+  readonly client: ClientOptions;
+}
+
+export interface ReadOptions {
+  /** First index to read (default 0). */
+  from?: number;
+  /** Keep waiting for new entries until the log closes or the loop breaks (default false). */
+  follow?: boolean;
+}
+
+/** Inspect and break the cluster: the fault-injection surface for tests, demos and benchmarks. */
+export class Cluster {
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly layout: ClusterLayout,
+  ) {}
+
+  async actors(): Promise<ClusterActor[]> {
+    const roleOf = (id: ActorId): LogRole =>
+      this.layout.proposers.includes(id) ? 'proposer' : this.layout.acceptors.includes(id) ? 'acceptor' : 'learner';
+    return Promise.all(
+      this.system.actors().map(async (info) => {
+        const role = roleOf(info.id);
+        let leader = false;
+        if (role === 'proposer' && info.alive) leader = (await this.system.counters(info.id).catch(() => ({ leader: 0 }))).leader === 1;
+        return { id: info.id, role, threadId: info.threadId, alive: info.alive, leader };
+      }),
+    );
+  }
+
+  /** Terminates the actor's worker abruptly, as a crash would. */
+  kill(id: ActorId): Promise<void> {
+    return this.system.kill(id);
+  }
+
+  /** Brings a killed actor back; acceptors and learners recover what they had persisted. */
+  restart(id: ActorId): Promise<void> {
+    return this.system.restart(id);
+  }
+
+  counters(id: ActorId): Promise<Record<string, number>> {
+    return this.system.counters(id);
+  }
+}
+
+/**
+ * An in-process replicated log: append from any thread, read in order, survive the crash of any
+ * minority of acceptors (and of the leader), and with `storage.dir`, the crash of the process.
+ */
+export class ReplicatedLog {
+  private closed = false;
+
+  private constructor(
+    private readonly client: LogClient,
+    private readonly layout: ClusterLayout,
+    private readonly clientOptions: ClientOptions,
+    private readonly system: ActorSystem | undefined,
+    private readonly unlock: (() => void) | undefined,
+  ) {}
+
+  /** Starts a log: every proposer, acceptor and learner on a worker thread of its own. */
+  static async open(options: LogOptions = {}): Promise<ReplicatedLog> {
+    const resolved = resolveLogOptions(options);
+    const unlock = resolved.storage ? lockStorageDir(resolved.storage.dir) : undefined;
+    const system = new ActorSystem({ ringBytes: resolved.ringBytes });
+    try {
+      const layout = planLayout(resolved);
+      const store = (role: string, id: ActorId): StoreConfig =>
+        resolved.storage
+          ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
+          : { kind: 'shared', memory: createSharedStoreMemory() };
+      for (const id of layout.acceptors) {
+        const config: AcceptorActorConfig = { layout, store: store('acceptor', id) };
+        await system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
+      }
+      for (const id of layout.learners) {
+        const config: LearnerActorConfig = { layout, store: store('learner', id) };
+        await system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
+      }
+      for (const id of layout.proposers) {
+        const config: ProposerActorConfig = {
+          layout,
+          heartbeatIntervalMs: resolved.heartbeatIntervalMs,
+          electionTimeoutMs: resolved.electionTimeoutMs,
+          windowSlotsMax: resolved.windowSlotsMax,
+          batchCommandsMax: resolved.batchCommandsMax,
+          batchBytesMax: resolved.ringBytes / 4,
+          pendingCommandsMax: 65_536,
+        };
+        await system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
+      }
+      const clientOptions = clientOptionsOf(resolved);
+      const client = new LogClient(system.endpoint('client'), layout, clientOptions);
+      return new ReplicatedLog(client, layout, clientOptions, system, unlock);
+    } catch (error) {
+      await system.close();
+      unlock?.();
+      throw error;
+    }
+  }
+
+  /** The log from a handle made by `log.handle()` on another thread. */
+  static async connect(handle: LogHandle): Promise<ReplicatedLog> {
+    if (handle === null || typeof handle !== 'object' || handle.kind !== 'synod.replicated-log') {
+      throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
+    }
+    const client = new LogClient(Endpoint.connect(handle.endpoint), handle.layout, handle.client);
+    return new ReplicatedLog(client, handle.layout, handle.client, undefined, undefined);
+  }
+
+  /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
+  append(data: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    return this.client.append(data);
+  }
+
+  /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
+  read(options: ReadOptions = {}): AsyncIterable<LogEntry> {
+    const { from = 0, follow = false } = options;
+    if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
+      throw new RangeError(`read from must be a non-negative integer, got ${String(from)}`);
+    }
+    if (this.closed) throw new LogClosedError();
+    return this.client.read(from, follow === true);
+  }
+
+  /** A handle for one other thread (each handle connects once). */
+  handle(): LogHandle {
+    if (this.closed) throw new LogClosedError();
+    if (this.system === undefined) throw new TypeError('handles are made where the log was opened');
+    return { kind: 'synod.replicated-log', endpoint: this.system.endpointHandle('client'), layout: this.layout, client: this.clientOptions };
+  }
+
+  /** Fault injection and inspection; only where the log was opened. */
+  get cluster(): Cluster {
+    if (this.system === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
+    return new Cluster(this.system, this.layout);
+  }
+
+  /** Stops every worker (where opened) or disconnects (through a handle). Pending appends reject with LogClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.close();
+    await this.system?.close();
+    this.unlock?.();
+  }
+}
+
+function planLayout(options: ResolvedLogOptions): ClusterLayout {
+  const range = (start: number, count: number) => Array.from({ length: count }, (_, i) => start + i);
+  return {
+    proposers: range(0, options.proposers),
+    acceptors: range(options.proposers, options.acceptors),
+    learners: range(options.proposers + options.acceptors, options.learners),
+  };
+}
+
+function clientOptionsOf(options: ResolvedLogOptions): ClientOptions {
+  return {
+    entryBytesMax: options.entryBytesMax,
+    inflightAppendsMax: options.inflightAppendsMax,
+    appendTimeoutMs: options.appendTimeoutMs,
+    // Long enough for a live leader under load, short enough to find a new one soon after a kill.
+    resendAfterMs: Math.max(20, options.electionTimeoutMs),
+  };
+}

@@ -1,0 +1,78 @@
+// Messages between log clients and learners, beside the Paxos messages of synod/paxos
+// (whose types are 1..12). Plain objects with a numeric `type`, like those.
+
+export const LogMessageType = {
+  /** client -> learner: committed entries from `fromIndex`, at most `countMax`. */
+  ReadRequest: 40,
+  /** learner -> client: the entries asked for, and how many are committed now. */
+  ReadReply: 41,
+  /** client -> learner: push every entry from `fromIndex` on, as it commits, until Unsubscribe. */
+  Subscribe: 42,
+  /** learner -> client: entries for a subscription, in order, without gaps. */
+  EntriesPush: 43,
+  Unsubscribe: 44,
+  /** client -> learner: the subscription may run up to `allowedBelow` (flow control: a slow reader holds the learner back, not its memory). */
+  Credit: 45,
+} as const;
+
+export interface ReadRequestMessage {
+  readonly type: typeof LogMessageType.ReadRequest;
+  readonly from: number;
+  readonly requestId: number;
+  readonly fromIndex: number;
+  readonly countMax: number;
+}
+
+export interface ReadReplyMessage {
+  readonly type: typeof LogMessageType.ReadReply;
+  readonly from: number;
+  readonly requestId: number;
+  readonly fromIndex: number;
+  readonly entries: readonly Uint8Array[];
+  /** Entries committed (delivered by this learner) when it answered. */
+  readonly committed: number;
+}
+
+export interface SubscribeMessage {
+  readonly type: typeof LogMessageType.Subscribe;
+  readonly from: number;
+  readonly subscriptionId: number;
+  readonly fromIndex: number;
+  /** Push entries below this index only, until a Credit raises it. */
+  readonly allowedBelow: number;
+}
+
+export interface CreditMessage {
+  readonly type: typeof LogMessageType.Credit;
+  readonly from: number;
+  readonly subscriptionId: number;
+  readonly allowedBelow: number;
+}
+
+export interface EntriesPushMessage {
+  readonly type: typeof LogMessageType.EntriesPush;
+  readonly from: number;
+  readonly subscriptionId: number;
+  readonly fromIndex: number;
+  readonly entries: readonly Uint8Array[];
+}
+
+export interface UnsubscribeMessage {
+  readonly type: typeof LogMessageType.Unsubscribe;
+  readonly from: number;
+  readonly subscriptionId: number;
+}
+
+/** Client ids pack the endpoint that waits for the reply with a session number: one command in flight per session. */
+export const SESSIONS_PER_ENDPOINT = 1 << 16;
+
+export function clientIdOf(endpointId: number, session: number): number {
+  return endpointId * SESSIONS_PER_ENDPOINT + session;
+}
+
+export function endpointOfClient(clientId: number): number {
+  return Math.floor(clientId / SESSIONS_PER_ENDPOINT);
+}
+
+/** Entries per ReadReply or EntriesPush: a message must fit a mailbox, so pages stay small. */
+export const ENTRIES_PER_PAGE_MAX = 256;
