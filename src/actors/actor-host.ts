@@ -80,6 +80,8 @@ export class ActorHost {
   private readonly touched: HostedActor[] = [];
   private scheduled = false;
   private stopped = false;
+  /** Control calls in progress (module loading, async start/stop): they need the event loop, so the loop must not park. */
+  private controlTasks = 0;
 
   private readonly deliver = (linkId: number, message: unknown): void => {
     const ends = this.linkEnds[linkId]!;
@@ -107,10 +109,10 @@ export class ActorHost {
   };
 
   readonly control: WorkerControl = {
-    addActor: (spec, outgoing, incoming) => this.addActor(spec, outgoing, incoming),
+    addActor: (spec, outgoing, incoming) => this.whileControlling(() => this.addActor(spec, outgoing, incoming)),
     setLinks: (outgoing, incoming) => this.setLinks(outgoing, incoming),
-    stopActor: (id) => this.stopActor(id),
-    shutdown: () => this.shutdown(),
+    stopActor: (id) => this.whileControlling(() => this.stopActor(id)),
+    shutdown: () => this.whileControlling(() => this.shutdown()),
     counters: (id) => ({ ...this.hosted(id).counters }),
   };
 
@@ -123,6 +125,15 @@ export class ActorHost {
 
   run(): void {
     this.schedule();
+  }
+
+  private async whileControlling<T>(task: () => Promise<T>): Promise<T> {
+    this.controlTasks++;
+    try {
+      return await task();
+    } finally {
+      this.controlTasks--;
+    }
   }
 
   private schedule(): void {
@@ -143,6 +154,7 @@ export class ActorHost {
       let nowMs = performance.now();
       timers.fireDue(nowMs, this.fireTimer);
       if ((inbox.doorbell.takeInterrupts() & INTERRUPT_CONTROL) !== 0 || nowMs >= turnEndMs) break;
+      if (delivered === 0 && this.controlTasks > 0) break;
       if (delivered === 0) {
         const parkMs = Math.min(IDLE_PARK_MS, timers.nextDueMs - nowMs);
         if (parkMs > 0) inbox.wait(parkMs);
@@ -195,13 +207,16 @@ export class ActorHost {
     this.schedule();
   }
 
+  /** Idempotent: a link handed over twice (actors placed at the same time learn of each other both ways) is kept once. */
   private setLinks(outgoing: OutgoingLink[], incoming: IncomingLink[]): void {
     for (const link of outgoing) {
       const hosted = this.hosted(link.from);
+      if (hosted.outboxes[link.to]?.producer.sab === link.ring) continue;
       hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
       if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
     }
     for (const link of incoming) {
+      if (this.linkEnds[link.linkId] !== undefined) continue;
       this.linkEnds[link.linkId] = [link.from, link.to];
       this.inbox.addLink(link.linkId, link.ring);
     }

@@ -145,8 +145,11 @@ export class Endpoint {
 
   /** Wiring, called by the ActorSystem. */
   setLinks(outgoing: readonly OutgoingLink[], incoming: readonly IncomingLink[]): void {
-    for (const link of outgoing) this.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+    for (const link of outgoing) {
+      if (this.outboxes[link.to]?.producer.sab !== link.ring) this.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+    }
     for (const link of incoming) {
+      if (this.senderOfLink[link.linkId] !== undefined) continue;
       this.senderOfLink[link.linkId] = link.from;
       this.inbox.addLink(link.linkId, link.ring);
     }

@@ -32,6 +32,8 @@ interface Participant {
   readonly doorbell: SharedArrayBuffer;
   state: ParticipantState;
   placedBefore?: boolean;
+  /** Links to participants that appeared while this one was starting, handed over once it runs. */
+  readonly heldLinks: LinkBatch;
   exitReason?: string;
 }
 
@@ -98,6 +100,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       endpoint: undefined,
       doorbell: worker.doorbell.sab,
       state: 'starting',
+      heldLinks: { outgoing: [], incoming: [] },
     };
     this.participants.set(id, participant);
     await this.place(participant, worker);
@@ -127,7 +130,17 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     this.assertOpen();
     const id = this.claimId(undefined);
     const doorbell = createDoorbell();
-    const participant: Participant = { id, role, kind: 'endpoint', workerName: undefined, spec: undefined, endpoint: undefined, doorbell, state: 'running' };
+    const participant: Participant = {
+      id,
+      role,
+      kind: 'endpoint',
+      workerName: undefined,
+      spec: undefined,
+      endpoint: undefined,
+      doorbell,
+      state: 'running',
+      heldLinks: { outgoing: [], incoming: [] },
+    };
     this.participants.set(id, participant);
     const { own, others } = this.wire(participant);
     void this.distribute(others);
@@ -342,7 +355,13 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
         other.endpoint?.setLinks(links.outgoing, links.incoming); // a remote endpoint keeps the links it was made with
         continue;
       }
-      // A peer that is not running gets every link it has (this one included) when it is placed.
+      // A peer still starting may have been wired before this participant existed: its links
+      // wait and go to it as soon as it runs. A dead peer gets all its links when restarted.
+      if (other.state === 'starting') {
+        other.heldLinks.outgoing.push(...links.outgoing);
+        other.heldLinks.incoming.push(...links.incoming);
+        continue;
+      }
       if (other.state !== 'running') continue;
       const worker = this.liveWorker(other.workerName!);
       if (worker === undefined) continue;
@@ -376,6 +395,11 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       throw error;
     }
     participant.state = 'running';
+    const held = participant.heldLinks;
+    if (held.outgoing.length > 0 || held.incoming.length > 0) {
+      const batch = { outgoing: held.outgoing.splice(0), incoming: held.incoming.splice(0) };
+      await this.call(worker, (control) => control.setLinks(batch.outgoing, batch.incoming));
+    }
     if (firstPlacement) {
       participant.placedBefore = true;
       await this.distribute(others);

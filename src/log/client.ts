@@ -77,7 +77,18 @@ export class LogClient {
     this.leaderGuess = layout.proposers[0]!;
     endpoint.listen((from, message) => this.onMessage(from, message as { type: number }));
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref(); // pending appends keep the process alive through the actors' threads, not this timer
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Waiting on mailboxes (Atomics.waitAsync) does not keep a thread alive, so the sweep timer does
+   * while anything is outstanding: a worker awaiting an append must not exit under it. Idle, the
+   * client holds nothing open.
+   */
+  private holdThreadOpen(): void {
+    const busy = this.pending.size > 0 || this.sessionWaiters.length > 0 || this.readWaiters.size > 0 || this.subscriptions.size > 0;
+    if (busy) this.sweepTimer.ref();
+    else this.sweepTimer.unref();
   }
 
   append(data: Uint8Array): Promise<number> {
@@ -96,11 +107,15 @@ export class LogClient {
         const now = performance.now();
         const pending: PendingAppend = { message, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
         this.pending.set(clientId, pending);
+        this.holdThreadOpen();
         this.send(pending.target, message);
       };
       const session = this.takeSession();
       if (session >= 0) start(session);
-      else this.sessionWaiters.push(start);
+      else {
+        this.sessionWaiters.push(start);
+        this.holdThreadOpen();
+      }
     });
   }
 
@@ -169,6 +184,7 @@ export class LogClient {
         this.pending.delete(reply.clientId);
         this.leaderGuess = pending.target;
         this.releaseSession(pending.session);
+        this.holdThreadOpen();
         pending.resolve(reply.logIndex);
         return;
       }
@@ -195,6 +211,7 @@ export class LogClient {
         const waiter = this.readWaiters.get(reply.requestId);
         if (waiter !== undefined) {
           this.readWaiters.delete(reply.requestId);
+          this.holdThreadOpen();
           waiter(reply);
         }
         return;
@@ -221,6 +238,7 @@ export class LogClient {
       if (now - pending.startedMs >= this.options.appendTimeoutMs) {
         this.pending.delete(clientId);
         pending.reject(new AppendTimeoutError(this.options.appendTimeoutMs));
+        this.holdThreadOpen();
         continue; // the session is retired: its command may still commit
       }
       if (now - pending.sentMs >= this.options.resendAfterMs) {
@@ -245,12 +263,14 @@ export class LogClient {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.readWaiters.delete(requestId);
+        this.holdThreadOpen();
         resolve(undefined);
       }, READ_RETRY_MS);
       this.readWaiters.set(requestId, (reply) => {
         clearTimeout(timer);
         resolve(reply);
       });
+      this.holdThreadOpen();
       this.send(this.layout.learners[learnerAt]!, request);
     });
   }
@@ -266,6 +286,7 @@ export class LogClient {
       queue.push(push);
       wake?.();
     });
+    this.holdThreadOpen();
     const subscribe = (): void => {
       const message: SubscribeMessage = { type: LogMessageType.Subscribe, from: this.endpoint.id, subscriptionId, fromIndex: next, allowedBelow };
       this.send(learner, message);
@@ -303,6 +324,7 @@ export class LogClient {
       if (this.closed) throw new LogClosedError();
     } finally {
       this.subscriptions.delete(subscriptionId);
+      this.holdThreadOpen();
       const message: UnsubscribeMessage = { type: LogMessageType.Unsubscribe, from: this.endpoint.id, subscriptionId };
       this.send(learner, message);
     }

@@ -100,26 +100,30 @@ export class ReplicatedLog {
         resolved.storage
           ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
           : { kind: 'shared', memory: createSharedStoreMemory() };
-      for (const id of layout.acceptors) {
-        const config: AcceptorActorConfig = { layout, store: store('acceptor', id) };
-        await system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
-      }
-      for (const id of layout.learners) {
-        const config: LearnerActorConfig = { layout, store: store('learner', id) };
-        await system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
-      }
-      for (const id of layout.proposers) {
-        const config: ProposerActorConfig = {
-          layout,
-          heartbeatIntervalMs: resolved.heartbeatIntervalMs,
-          electionTimeoutMs: resolved.electionTimeoutMs,
-          windowSlotsMax: resolved.windowSlotsMax,
-          batchCommandsMax: resolved.batchCommandsMax,
-          batchBytesMax: resolved.ringBytes / 4,
-          pendingCommandsMax: 65_536,
-        };
-        await system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
-      }
+      const proposerConfig: Omit<ProposerActorConfig, 'layout'> = {
+        heartbeatIntervalMs: resolved.heartbeatIntervalMs,
+        electionTimeoutMs: resolved.electionTimeoutMs,
+        windowSlotsMax: resolved.windowSlotsMax,
+        batchCommandsMax: resolved.batchCommandsMax,
+        batchBytesMax: resolved.ringBytes / 4,
+        pendingCommandsMax: 65_536,
+      };
+      // Spawned together: each worker takes tens of milliseconds to start, and links between
+      // actors that start at the same time are wired by whichever is placed second.
+      await Promise.all([
+        ...layout.acceptors.map((id) => {
+          const config: AcceptorActorConfig = { layout, store: store('acceptor', id) };
+          return system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
+        }),
+        ...layout.learners.map((id) => {
+          const config: LearnerActorConfig = { layout, store: store('learner', id) };
+          return system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
+        }),
+        ...layout.proposers.map((id) => {
+          const config: ProposerActorConfig = { layout, ...proposerConfig };
+          return system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
+        }),
+      ]);
       const clientOptions = clientOptionsOf(resolved);
       const client = new LogClient(system.endpoint('client'), layout, clientOptions);
       return new ReplicatedLog(client, layout, clientOptions, system, unlock);

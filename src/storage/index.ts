@@ -2,3 +2,5 @@ export * from './record-store.js';
 export * from './frame.js';
 export * from './file-record-store.js';
 export * from './shared-record-store.js';
+export * from './acceptor-storage.js';
+export * from './learner-log.js';

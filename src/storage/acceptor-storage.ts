@@ -1,0 +1,226 @@
+// An acceptor's promises and acceptances in a RecordStore (a file or crash-surviving shared memory).
+//
+// Persist before reply is the CALLER's duty, and this class makes it cheap (group commit): for a
+// batch of messages, step the acceptor and persistReady(storage, ready) for each, then call
+// storage.sync() ONCE, and only then send any of the batch's replies. Nothing appended is durable
+// before sync() returns (except with fsync 'always', where each append already is).
+//
+// Records (msgpack arrays, see record-codec.ts), replayed in order at open:
+//   [PROMISE, ballot]                                   the promise rises to ballot (never falls)
+//   [ACCEPTED, slot, ballot, clientId, seq, data, ...]  the slot's entry, replacing earlier ones
+//   [TRUNCATE, slot]                                    drop every slot below slot
+//
+// Memory and disk stay bounded: a mirror of the live state (promise, logStart, entries >= logStart)
+// is kept in memory, truncation removes slots from it, and sync() compacts the store down to the
+// mirror once the store is both above a floor and over twice the mirror's size. Compaction is
+// RecordStore.rewrite, atomic: a crash leaves the old records or the new ones, and both replay to
+// the same state, so the promise and every live entry survive it.
+
+import { NO_BALLOT } from '../paxos/ballot.js';
+import type { Ballot } from '../paxos/ballot.js';
+import { checkIndex } from '../paxos/ids.js';
+import type { AcceptedEntry } from '../paxos/messages.js';
+import type { AcceptorDurableState, AcceptorStorage } from '../paxos/storage.js';
+import type { Command } from '../paxos/value.js';
+import { FRAME_HEADER_BYTES } from './frame.js';
+import { bytesField, decodeRecord, encodeRecord, encodeRecordCopy, integerField } from './record-codec.js';
+import type { RecordStore } from './record-store.js';
+
+const PROMISE = 0;
+const ACCEPTED = 1;
+const TRUNCATE = 2;
+/** Fields of an ACCEPTED record before its commands, and per command. */
+const ACCEPTED_HEAD_FIELDS = 3;
+const COMMAND_FIELDS = 3;
+/** Upper bound of a framed PROMISE or TRUNCATE record (tag + float64 + array header). */
+const SMALL_RECORD_BYTES_MAX = FRAME_HEADER_BYTES + 11;
+
+export const COMPACT_FLOOR_BYTES_DEFAULT = 4 * 1024 * 1024;
+
+export interface DurableAcceptorStorageOptions {
+  /** Never compact a store smaller than this. Default 4 MiB. */
+  readonly compactFloorBytes?: number;
+}
+
+interface LiveEntry {
+  readonly entry: AcceptedEntry;
+  /** Framed size of the entry's record: what keeping it costs the compacted store. */
+  readonly recordBytes: number;
+}
+
+/** The live acceptor state and the store bytes it would take after compaction. */
+class AcceptorMirror {
+  promised: Ballot = NO_BALLOT;
+  logStart = 0;
+  readonly entries = new Map<number, LiveEntry>();
+  entryBytes = 0;
+
+  promise(ballot: Ballot): boolean {
+    if (ballot <= this.promised) return false;
+    this.promised = ballot;
+    return true;
+  }
+
+  accept(entry: AcceptedEntry, recordBytes: number): void {
+    const previous = this.entries.get(entry.slot);
+    if (previous !== undefined) this.entryBytes -= previous.recordBytes;
+    this.entries.set(entry.slot, { entry, recordBytes });
+    this.entryBytes += recordBytes;
+  }
+
+  truncate(slot: number): boolean {
+    if (slot <= this.logStart) return false;
+    // Walk whichever is shorter: the dropped slot range or the live map.
+    if (slot - this.logStart <= this.entries.size) {
+      for (let dropped = this.logStart; dropped < slot; dropped++) this.drop(dropped);
+    } else {
+      for (const key of this.entries.keys()) if (key < slot) this.drop(key);
+    }
+    this.logStart = slot;
+    return true;
+  }
+
+  private drop(slot: number): void {
+    const live = this.entries.get(slot);
+    if (live === undefined) return;
+    this.entries.delete(slot);
+    this.entryBytes -= live.recordBytes;
+  }
+
+  get liveBytes(): number {
+    return 2 * SMALL_RECORD_BYTES_MAX + this.entryBytes;
+  }
+
+  snapshot(): AcceptorDurableState {
+    const entries = [...this.entries.values()].map((live) => live.entry).sort((a, b) => a.slot - b.slot);
+    return { promised: this.promised, logStart: this.logStart, entries };
+  }
+}
+
+/** Replays acceptor records (e.g. a store's `recovered`) into the state they describe. */
+export function replayAcceptorRecords(records: readonly Uint8Array[]): AcceptorDurableState {
+  return replayInto(new AcceptorMirror(), records).snapshot();
+}
+
+function replayInto(mirror: AcceptorMirror, records: readonly Uint8Array[]): AcceptorMirror {
+  records.forEach((payload, index) => {
+    const what = `acceptor record ${index} of ${records.length}`;
+    const fields = decodeRecord(payload, what);
+    const kind = fields[0];
+    if (kind === PROMISE) mirror.promise(integerField(fields, 1, what));
+    else if (kind === TRUNCATE) mirror.truncate(integerField(fields, 1, what));
+    else if (kind === ACCEPTED) {
+      const entry = decodeAccepted(fields, what);
+      if (entry.slot >= mirror.logStart) mirror.accept(entry, FRAME_HEADER_BYTES + payload.byteLength);
+    } else throw new Error(`${what}: unknown record kind ${String(kind)}`);
+  });
+  return mirror;
+}
+
+function decodeAccepted(fields: readonly unknown[], what: string): AcceptedEntry {
+  if ((fields.length - ACCEPTED_HEAD_FIELDS) % COMMAND_FIELDS !== 0) {
+    throw new Error(`${what}: accepted record has ${fields.length} fields, not 3 + 3 per command`);
+  }
+  const value: Command[] = [];
+  for (let at = ACCEPTED_HEAD_FIELDS; at < fields.length; at += COMMAND_FIELDS) {
+    value.push({ clientId: integerField(fields, at, what), seq: integerField(fields, at + 1, what), data: bytesField(fields, at + 2, what) });
+  }
+  return { slot: integerField(fields, 1, what), ballot: integerField(fields, 2, what), value };
+}
+
+/**
+ * AcceptorStorage over a RecordStore. Restart: `new Acceptor(config, new DurableAcceptorStorage(store).load())`.
+ * Writes are buffered in the store until sync(); see the file comment for the group-commit contract.
+ */
+export class DurableAcceptorStorage implements AcceptorStorage {
+  readonly compactFloorBytes: number;
+  private readonly mirror: AcceptorMirror;
+  private compactionCount = 0;
+
+  constructor(
+    readonly store: RecordStore,
+    options: DurableAcceptorStorageOptions = {},
+  ) {
+    this.compactFloorBytes = options.compactFloorBytes ?? COMPACT_FLOOR_BYTES_DEFAULT;
+    checkIndex('compactFloorBytes', this.compactFloorBytes);
+    this.mirror = replayInto(new AcceptorMirror(), store.recovered);
+  }
+
+  /** The state replayed at open plus every write since (synced or not). */
+  load(): AcceptorDurableState {
+    return this.mirror.snapshot();
+  }
+
+  savePromise(ballot: Ballot): void {
+    checkIndex('ballot', ballot);
+    // A promise only rises; an equal or lower one adds nothing to replay.
+    if (this.mirror.promise(ballot)) this.store.append(encodeRecord([PROMISE, ballot]));
+  }
+
+  saveAccepted(entry: AcceptedEntry): void {
+    checkIndex('entry.slot', entry.slot);
+    checkIndex('entry.ballot', entry.ballot);
+    // Dropped slots were delivered by every learner; replay would ignore the record anyway.
+    if (entry.slot < this.mirror.logStart) return;
+    const payload = encodeRecord(acceptedFields(entry));
+    this.store.append(payload);
+    this.mirror.accept(entry, FRAME_HEADER_BYTES + payload.byteLength);
+  }
+
+  truncateBelow(slot: number): void {
+    checkIndex('slot', slot);
+    if (this.mirror.truncate(slot)) this.store.append(encodeRecord([TRUNCATE, slot]));
+  }
+
+  /** The group-commit point: every write before it is durable when it returns. May compact. */
+  sync(): void {
+    this.store.sync();
+    const sizeBytes = this.store.sizeBytes;
+    if (sizeBytes > this.compactFloorBytes && sizeBytes > 2 * this.mirror.liveBytes) this.compact();
+  }
+
+  /**
+   * Rewrites the store to just the live state. Atomic, and durable when it returns (so it also
+   * commits any unsynced writes: they are in the live state). sync() calls it when worth it.
+   */
+  compact(): void {
+    const { promised, logStart, entries } = this.mirror;
+    const payloads: Uint8Array[] = [];
+    if (promised !== NO_BALLOT) payloads.push(encodeRecordCopy([PROMISE, promised]));
+    if (logStart > 0) payloads.push(encodeRecordCopy([TRUNCATE, logStart]));
+    for (const live of entries.values()) payloads.push(encodeRecordCopy(acceptedFields(live.entry)));
+    this.store.rewrite(payloads);
+    this.compactionCount++;
+  }
+
+  /** Estimated bytes of the store right after a compaction. */
+  get liveBytes(): number {
+    return this.mirror.liveBytes;
+  }
+
+  /** Accepted entries held in memory (for memory-bound checks). */
+  get entryCount(): number {
+    return this.mirror.entries.size;
+  }
+
+  get compactions(): number {
+    return this.compactionCount;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+function acceptedFields(entry: AcceptedEntry): unknown[] {
+  const fields: unknown[] = [ACCEPTED, entry.slot, entry.ballot];
+  if (!Array.isArray(entry.value)) throw new TypeError(`entry.value must be an array of commands, got ${String(entry.value)}`);
+  entry.value.forEach((command: Command, index) => {
+    // Checked on the way in: a record that cannot be replayed would keep the acceptor from restarting.
+    checkIndex(`entry.value[${index}].clientId`, command.clientId);
+    checkIndex(`entry.value[${index}].seq`, command.seq);
+    if (!(command.data instanceof Uint8Array)) throw new TypeError(`entry.value[${index}].data must be a Uint8Array`);
+    fields.push(command.clientId, command.seq, command.data);
+  });
+  return fields;
+}

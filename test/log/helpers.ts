@@ -1,0 +1,53 @@
+import { Worker } from 'node:worker_threads';
+import { expect } from 'vitest';
+import type { LogHandle, ReplicatedLog } from 'synod';
+import { readTag } from '../fixtures/log/entry.js';
+
+export const fixture = (name: string) => new URL(`../../dist/test/fixtures/log/${name}.js`, import.meta.url);
+
+export function runWorker<T>(name: string, workerData: unknown): Promise<T> {
+  const worker = new Worker(fixture(name), { workerData });
+  return new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`${name} exited with ${code} before reporting`)));
+  });
+}
+
+export interface AppenderResult {
+  writer: number;
+  results: Array<number | string>;
+}
+
+export function appender(handle: LogHandle, writer: number, count: number, concurrency: number): Promise<AppenderResult> {
+  return runWorker<AppenderResult>('appender', { handle, writer, count, concurrency });
+}
+
+/** Reads the whole log; returns the tag at each index. */
+export async function readAll(log: ReplicatedLog): Promise<Array<{ writer: number; seq: number }>> {
+  const tags: Array<{ writer: number; seq: number }> = [];
+  for await (const { index, data } of log.read({ from: 0 })) {
+    expect(index).toBe(tags.length);
+    tags.push(readTag(data));
+  }
+  return tags;
+}
+
+/**
+ * The log's contract: every resolved append is in the log exactly at the index it resolved to;
+ * no (writer, seq) appears twice; nothing appears that nobody appended.
+ */
+export function checkExactlyOnce(tags: Array<{ writer: number; seq: number }>, appenders: AppenderResult[], countPerWriter: number): void {
+  const seen = new Set<string>();
+  for (const tag of tags) {
+    const key = `${tag.writer}/${tag.seq}`;
+    expect(seen.has(key), `entry ${key} appears twice`).toBe(false);
+    seen.add(key);
+    expect(appenders.some((a) => a.writer === tag.writer) && tag.seq < countPerWriter, `entry ${key} was never appended`).toBe(true);
+  }
+  for (const { writer, results } of appenders) {
+    results.forEach((result, seq) => {
+      if (typeof result === 'number') expect(tags[result], `append ${writer}/${seq} resolved to ${result}`).toEqual({ writer, seq });
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ReplicatedLog, Sequencer } from 'synod';
+import { tagEntry } from '../fixtures/log/entry.js';
+import { appender, checkExactlyOnce, fixture, readAll, runWorker } from './helpers.js';
+
+let opened: Array<ReplicatedLog | Sequencer> = [];
+afterEach(async () => {
+  await Promise.all(opened.map((log) => log.close()));
+  opened = [];
+});
+async function openLog(options: Parameters<typeof ReplicatedLog.open>[0] = {}): Promise<ReplicatedLog> {
+  const log = await ReplicatedLog.open(options);
+  opened.push(log);
+  return log;
+}
+
+describe('ReplicatedLog', () => {
+  it('appends resolve to dense indexes and read gives the entries back in order', async () => {
+    const log = await openLog();
+    const data = Array.from({ length: 300 }, (_, i) => new TextEncoder().encode(`entry ${i}`));
+    const indexes = await Promise.all(data.map((bytes) => log.append(bytes)));
+    expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    const read: string[] = [];
+    for await (const { index, data: bytes } of log.read({ from: 0 })) {
+      expect(index).toBe(read.length);
+      read.push(new TextDecoder().decode(bytes));
+    }
+    expect(read).toHaveLength(300);
+    indexes.forEach((index, i) => expect(read[index]).toBe(`entry ${i}`));
+    const tail: number[] = [];
+    for await (const { index } of log.read({ from: 298 })) tail.push(index);
+    expect(tail).toEqual([298, 299]);
+  });
+
+  it('an append that resolved before another was called gets the lower index', async () => {
+    const log = await openLog();
+    let last = -1;
+    for (let i = 0; i < 50; i++) {
+      const index = await log.append(new Uint8Array([i]));
+      expect(index).toBeGreaterThan(last);
+      last = index;
+    }
+  });
+
+  it('lists its actors, one thread each, with one leader', async () => {
+    const log = await openLog();
+    await log.append(new Uint8Array([1]));
+    const actors = await log.cluster.actors();
+    expect(actors.map((a) => a.role).sort()).toEqual(['acceptor', 'acceptor', 'acceptor', 'learner', 'proposer', 'proposer']);
+    expect(new Set(actors.map((a) => a.threadId)).size).toBe(6);
+    expect(actors.every((a) => a.alive)).toBe(true);
+    expect(actors.filter((a) => a.leader)).toHaveLength(1);
+  });
+
+  it('takes concurrent appends from four worker threads through handles, each exactly once', async () => {
+    const log = await openLog();
+    const appenders = await Promise.all([1, 2, 3, 4].map((writer) => appender(log.handle(), writer, 2000, 32)));
+    for (const { results } of appenders) expect(results.every((r) => typeof r === 'number')).toBe(true);
+    const tags = await readAll(log);
+    expect(tags).toHaveLength(8000);
+    checkExactlyOnce(tags, appenders, 2000);
+  });
+
+  it('follows the log: a reader sees entries appended after it started, then stops cleanly', async () => {
+    const log = await openLog();
+    await log.append(tagEntry(0, 0));
+    const seen: number[] = [];
+    const reader = (async () => {
+      for await (const { index } of log.read({ from: 0, follow: true })) {
+        seen.push(index);
+        if (seen.length === 101) break;
+      }
+    })();
+    for (let i = 1; i <= 100; i++) await log.append(tagEntry(0, i));
+    await reader;
+    expect(seen).toEqual(Array.from({ length: 101 }, (_, i) => i));
+  });
+
+  it('a handle connects once', async () => {
+    const log = await openLog();
+    const handle = log.handle();
+    const first = await ReplicatedLog.connect(handle);
+    await expect(ReplicatedLog.connect(handle)).rejects.toThrow(/already connected/);
+    expect(await first.append(new Uint8Array([9]))).toBe(0);
+    await first.close();
+  });
+
+  it('close() ends every thread: the process exits by itself', () => {
+    const result = spawnSync(process.execPath, [fileURLToPath(fixture('close-exits'))], { encoding: 'utf8', timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('closed');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('Sequencer', () => {
+  it('hands four threads numbers that increase per caller and together cover 0..n-1 without a gap', async () => {
+    const sequencer = await Sequencer.open();
+    opened.push(sequencer);
+    const perThread = await Promise.all([0, 1, 2, 3].map(() => runWorker<number[]>('sequencer-user', { handle: sequencer.handle(), count: 500 })));
+    const mine: number[] = [];
+    for (let i = 0; i < 100; i++) mine.push(await sequencer.next());
+    for (const numbers of [...perThread, mine]) {
+      for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]!);
+    }
+    const all = [...perThread.flat(), ...mine].sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 2100 }, (_, i) => i));
+  });
+});
