@@ -20,6 +20,8 @@ export interface LogEntry {
 }
 
 export interface ClientOptions {
+  /** Which opening of the storage this is (0 in memory): part of every client id. */
+  incarnation: number;
   entryBytesMax: number;
   inflightAppendsMax: number;
   appendTimeoutMs: number;
@@ -102,7 +104,7 @@ export class LogClient {
           return;
         }
         const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
-        const clientId = clientIdOf(this.endpoint.id, session);
+        const clientId = clientIdOf(this.options.incarnation, this.endpoint.id, session);
         const message: ClientRequestMessage = { type: MessageType.ClientRequest, from: this.endpoint.id, command: { clientId, seq, data } };
         const now = performance.now();
         const pending: PendingAppend = { message, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Two processes writing one data directory would interleave their logs: the second open is refused. */
@@ -34,8 +34,46 @@ export function lockStorageDir(dir: string): () => void {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A killed process whose parent has not reaped it yet still answers signal 0; on Linux its
+  // state says it is a zombie, which holds no files.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Counts the openings of a data directory, durably, and returns this one's number. Client ids
+ * include it, so the clients of this process never share an id with those of an earlier one.
+ */
+export function nextIncarnation(dir: string): number {
+  const path = join(dir, 'INCARNATION');
+  let previous = -1;
+  try {
+    previous = Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (!Number.isInteger(previous)) throw new Error(`${path} does not hold an integer`);
+  const incarnation = previous + 1;
+  const temporary = `${path}.new`;
+  writeFileSync(temporary, String(incarnation));
+  const fd = openSync(temporary, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+  return incarnation;
 }

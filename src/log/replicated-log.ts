@@ -3,7 +3,7 @@ import { ActorSystem, Endpoint, type ActorId, type EndpointHandle } from '../act
 import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, type ClientOptions, type LogEntry } from './client.js';
-import { lockStorageDir } from './dir-lock.js';
+import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
 
@@ -124,7 +124,8 @@ export class ReplicatedLog {
           return system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
         }),
       ]);
-      const clientOptions = clientOptionsOf(resolved);
+      const incarnation = resolved.storage ? nextIncarnation(resolved.storage.dir) : 0;
+      const clientOptions = clientOptionsOf(resolved, incarnation);
       const client = new LogClient(system.endpoint('client'), layout, clientOptions);
       return new ReplicatedLog(client, layout, clientOptions, system, unlock);
     } catch (error) {
@@ -191,8 +192,9 @@ function planLayout(options: ResolvedLogOptions): ClusterLayout {
   };
 }
 
-function clientOptionsOf(options: ResolvedLogOptions): ClientOptions {
+function clientOptionsOf(options: ResolvedLogOptions, incarnation: number): ClientOptions {
   return {
+    incarnation,
     entryBytesMax: options.entryBytesMax,
     inflightAppendsMax: options.inflightAppendsMax,
     appendTimeoutMs: options.appendTimeoutMs,

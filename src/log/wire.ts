@@ -63,15 +63,26 @@ export interface UnsubscribeMessage {
   readonly subscriptionId: number;
 }
 
-/** Client ids pack the endpoint that waits for the reply with a session number: one command in flight per session. */
+/**
+ * A client id packs three numbers into one safe integer:
+ *   (incarnation * 2^16 + endpoint id) * 2^16 + session.
+ * The session lets one thread keep many appends in flight (one per session, which is what the
+ * learner's duplicate check assumes); the endpoint id tells the learner where to send the
+ * acknowledgement; the incarnation (bumped each time a data directory is opened) keeps a
+ * client of a restarted process from being taken for a client of the one before, whose
+ * sessions the learners still remember.
+ */
 export const SESSIONS_PER_ENDPOINT = 1 << 16;
+export const ENDPOINTS_PER_INCARNATION = 1 << 16;
+/** Incarnations wrap below this, which keeps client ids within 2^52. */
+export const INCARNATIONS_MAX = 1 << 20;
 
-export function clientIdOf(endpointId: number, session: number): number {
-  return endpointId * SESSIONS_PER_ENDPOINT + session;
+export function clientIdOf(incarnation: number, endpointId: number, session: number): number {
+  return ((incarnation % INCARNATIONS_MAX) * ENDPOINTS_PER_INCARNATION + endpointId) * SESSIONS_PER_ENDPOINT + session;
 }
 
 export function endpointOfClient(clientId: number): number {
-  return Math.floor(clientId / SESSIONS_PER_ENDPOINT);
+  return Math.floor(clientId / SESSIONS_PER_ENDPOINT) % ENDPOINTS_PER_INCARNATION;
 }
 
 /** Entries per ReadReply or EntriesPush: a message must fit a mailbox, so pages stay small. */

@@ -4,6 +4,8 @@ import { RingConsumer } from './ring.js';
 import { threadCodec, type MessageCodec } from './codec.js';
 import { defaultWaitStrategy, type WaitStrategy } from './wait-strategy.js';
 
+const POLLS_PER_CLOCK_READING = 8;
+
 /** Receives a decoded message and the id of the link (sender) it came on. */
 export type MessageHandler = (from: number, message: unknown) => void;
 /** Receives a raw record: payload in `bytes[start, end)`, valid only during the call. */
@@ -111,6 +113,21 @@ export class Inbox {
     return total;
   }
 
+  /** The spinning part of wait(): true as soon as there is work, false once the strategy says park. */
+  private spin(): boolean {
+    const spins = this.waitStrategy.spinPollsBeforePark;
+    for (let i = 0; i < spins; i++) if (this.hasWork()) return true;
+    const spinMicroseconds = this.waitStrategy.spinMicroseconds ?? 0;
+    if (spinMicroseconds > 0) {
+      // A clock reading costs about as much as a few polls: read it once per POLLS_PER_CLOCK_READING.
+      const deadlineMs = performance.now() + spinMicroseconds / 1000;
+      do {
+        for (let i = 0; i < POLLS_PER_CLOCK_READING; i++) if (this.hasWork()) return true;
+      } while (performance.now() < deadlineMs);
+    }
+    return false;
+  }
+
   private hasWork(): boolean {
     return this.hasMessages() || Atomics.load(this.doorbell.words, DOORBELL_INTERRUPT_INDEX) !== 0;
   }
@@ -120,8 +137,7 @@ export class Inbox {
    * then announce the park, re-check (a sender may have committed after our last look), then park.
    */
   wait(timeoutMs: number): void {
-    const spins = this.waitStrategy.spinPollsBeforePark;
-    for (let i = 0; i < spins; i++) if (this.hasWork()) return;
+    if (this.spin()) return;
     const sequence = this.doorbell.prepareToPark();
     if (this.hasWork()) return this.doorbell.cancelPark();
     this.doorbell.park(sequence, timeoutMs);

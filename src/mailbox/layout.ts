@@ -6,7 +6,7 @@
  *
  *   byte 0    tail            producer's position (bytes written and committed), Int32, wraps mod 2^32
  *   byte 64   head            consumer's position (bytes consumed), Int32, wraps mod 2^32
- *   byte 128  producerParked  1 while the producer waits on `head` for space (backpressure)
+ *   byte 128  producerParked  free bytes the producer waits for on `head` (backpressure); 0 if not waiting
  *   byte 192  data[capacity]  records, capacity a power of two
  *
  * Each control word sits alone on its own 64-byte cache line so the producer's writes of

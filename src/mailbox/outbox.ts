@@ -2,7 +2,16 @@ import { Doorbell } from './doorbell.js';
 import { MailboxFullError, MessageTooLargeError } from './errors.js';
 import { RECORD_TYPE_BYTES, RECORD_TYPE_MESSAGE, RING_HEAD_INDEX } from './layout.js';
 import { RingProducer } from './ring.js';
-import { copyBytes, threadCodec, type MessageCodec } from './codec.js';
+import { threadCodec, type MessageCodec } from './codec.js';
+import { copyRange } from './copy-range.js';
+import { FAST_ENCODE_NO_ROOM, FAST_ENCODE_UNSUPPORTED } from './fast-encoder.js';
+
+/**
+ * The least free space at the tail worth encoding into directly; with less, the message is sized
+ * in the scratch buffer first (a message larger than the room is encoded twice, so keep this
+ * above the usual message size).
+ */
+const DIRECT_ENCODE_MIN_ROOM_BYTES = 256;
 
 /**
  * The sending end of one link: encodes into the ring, commits, and rings the receiver's doorbell
@@ -27,7 +36,21 @@ export class Outbox {
 
   /** Encodes and writes `message`; false if the ring has no room now. MessageTooLargeError if it never could. */
   trySend(message: unknown): boolean {
-    const { buffer, start, end } = this.codec.encode(message);
+    // Fast path: encode straight into the free space at the ring's tail, no scratch buffer and no copy.
+    const producer = this.producer;
+    const at = producer.reserve(DIRECT_ENCODE_MIN_ROOM_BYTES);
+    let encodedEnd = FAST_ENCODE_NO_ROOM;
+    if (at >= 0) {
+      encodedEnd = this.codec.encodeInto(message, producer.bytes, at, at + producer.reservedPayloadBytes);
+      if (encodedEnd >= 0) {
+        producer.commitReserved(RECORD_TYPE_MESSAGE, encodedEnd - at);
+        this.doorbell.ring();
+        return true;
+      }
+    }
+    // Near the wrap, a nearly full ring, a message larger than the room, or a value only msgpackr
+    // encodes: size it in the scratch buffer first, then claim (which pads at the wrap).
+    const { buffer, start, end } = encodedEnd === FAST_ENCODE_UNSUPPORTED ? this.codec.encodeWithMsgpackr(message) : this.codec.encode(message);
     return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end);
   }
 
@@ -41,13 +64,15 @@ export class Outbox {
    * Throws MailboxFullError if no room came within `timeoutMs`.
    */
   send(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): void {
+    if (this.trySend(message)) return;
+    // Full: encode once into the scratch buffer and wait for room for exactly that.
     const { buffer, start, end } = this.codec.encode(message);
-    if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end)) return;
     const deadline = performance.now() + timeoutMs;
     const producer = this.producer;
+    const wantedFreeBytes = producer.wantedFreeBytesAfterFull(end - start);
     for (;;) {
-      const head = producer.announceWaitForSpace();
-      if (!producer.hasRoomFor(end - start)) {
+      const head = producer.announceWaitForSpace(wantedFreeBytes);
+      if (!producer.hasFreeBytes(wantedFreeBytes)) {
         const remainingMs = deadline - performance.now();
         if (remainingMs <= 0) {
           producer.endWaitForSpace();
@@ -62,15 +87,16 @@ export class Outbox {
 
   /** As send(), without blocking the event loop. */
   async sendAsync(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.trySend(message)) return;
     const encoded = this.codec.encode(message);
-    if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, encoded.buffer, encoded.start, encoded.end)) return;
     // The codec's scratch buffer is reused by the next encode on this thread, which may run while we wait.
     const copy = encoded.buffer.subarray(encoded.start, encoded.end).slice();
     const deadline = performance.now() + timeoutMs;
     const producer = this.producer;
+    const wantedFreeBytes = producer.wantedFreeBytesAfterFull(copy.byteLength);
     for (;;) {
-      const head = producer.announceWaitForSpace();
-      if (!producer.hasRoomFor(copy.byteLength)) {
+      const head = producer.announceWaitForSpace(wantedFreeBytes);
+      if (!producer.hasFreeBytes(wantedFreeBytes)) {
         const remainingMs = deadline - performance.now();
         if (remainingMs <= 0) {
           producer.endWaitForSpace();
@@ -89,7 +115,7 @@ export class Outbox {
     if (payloadBytes > this.producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, this.producer.maxPayloadBytes);
     const at = this.producer.claim(type, payloadBytes);
     if (at < 0) return false;
-    copyBytes.call(source, this.producer.bytes, at, start, end);
+    copyRange(source, start, end, this.producer.bytes, at);
     this.producer.commit();
     this.doorbell.ring();
     return true;

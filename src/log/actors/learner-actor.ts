@@ -47,9 +47,15 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     held.push({ to: endpointOfClient(clientId), msg: reply });
   };
 
+  /** The nextSlot last written to the log: slots of no-ops advance it without delivering anything. */
+  let recordedNextSlot = log.nextSlot;
+
   const takeReady = (): void => {
-    if (ready.delivered.length > 0) {
+    // Record whenever the learner moved on, deliveries or not: it reports its progress to the
+    // proposers, acceptors drop what it reports, so a no-op slot it skipped must be durable too.
+    if (ready.delivered.length > 0 || learner.nextSlot > recordedNextSlot) {
       log.record(ready.delivered, learner.nextSlot);
+      recordedNextSlot = learner.nextSlot;
       unsynced = true;
       for (const delivery of ready.delivered) acknowledge(delivery.command.clientId, delivery.command.seq, delivery.logIndex);
     }

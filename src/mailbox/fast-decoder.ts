@@ -1,0 +1,274 @@
+import { copyRange } from './copy-range.js';
+import { FLOAT64_BYTE_ORDER } from './fast-encoder.js';
+import { MAX_SHAPE_KEYS, ObjectShapes, type ShapeNode } from './object-shapes.js';
+
+/**
+ * A msgpack decoder for the formats FastEncoder writes, reading straight from the ring slot and
+ * producing what msgpackr's Unpackr({ useRecords: false, copyBuffers: true }) produces for them:
+ * maps with string keys as plain objects ('__proto__' renamed '__proto_', as msgpackr does),
+ * binaries as fresh Uint8Arrays copied out of the slot, fixext 1 type 0 as undefined.
+ *
+ * Why: the receiver's profile showed msgpackr decode plus the copy of every record into a
+ * private buffer (needed because msgpackr's native string extractor fails on shared memory) as
+ * its biggest costs. This decoder never hands shared memory to native code: strings are built
+ * in JavaScript (short ASCII ones) or decoded from a private copy with TextDecoder (WHATWG UTF-8,
+ * the same replacement rules msgpackr follows).
+ *
+ * Anything else (float32, 64-bit integers, other extensions, non-string map keys, nesting
+ * deeper than MAX_DEPTH) or any malformed record (running past `end`, or stopping short of it)
+ * returns FAST_DECODE_UNSUPPORTED, and the caller decodes the record with msgpackr, whose
+ * answer (value or error) is then the answer.
+ */
+export const FAST_DECODE_UNSUPPORTED: unique symbol = Symbol('fast decode unsupported');
+
+const MAX_DEPTH = 32;
+/** ASCII strings up to this many bytes are built by fromCharCode; longer go through TextDecoder. */
+const SHORT_STRING_BYTES = 16;
+const KEY_CACHE_ENTRIES = 4096;
+/** Keys up to this long are interned through the key cache (a record's keys repeat message after message). */
+const KEY_CACHE_MAX_BYTES = 32;
+
+interface CachedKey {
+  readonly bytes: Uint8Array;
+  readonly key: string;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const float64 = new Float64Array(1);
+const float64Bytes = new Uint8Array(float64.buffer);
+
+const EMPTY = new Uint8Array(0);
+
+export class FastDecoder {
+  private source: Uint8Array = EMPTY;
+  private position = 0;
+  private end = 0;
+  private failed = false;
+  private readonly keyCache: (CachedKey | undefined)[] = new Array(KEY_CACHE_ENTRIES).fill(undefined);
+  private readonly shapes = new ObjectShapes();
+  private readonly keysAtDepth: string[][] = [];
+  private readonly valuesAtDepth: unknown[][] = [];
+  /** Private copy for TextDecoder, which refuses views of shared memory. */
+  private textScratch = new Uint8Array(256);
+
+  /** The value encoded in exactly `source[start, end)`, or FAST_DECODE_UNSUPPORTED. */
+  decode(source: Uint8Array, start: number, end: number): unknown {
+    this.source = source;
+    this.position = start;
+    this.end = end;
+    this.failed = false;
+    const value = this.read(0);
+    this.source = EMPTY;
+    return this.failed || this.position !== end ? FAST_DECODE_UNSUPPORTED : value;
+  }
+
+  private fail(): undefined {
+    this.failed = true;
+    this.position = this.end; // stops every loop above at its next bounds check
+    return undefined;
+  }
+
+  /** True if `bytes` more can be read; a record that claims more than it has is malformed. */
+  private has(bytes: number): boolean {
+    return this.position + bytes <= this.end;
+  }
+
+  private read(depth: number): unknown {
+    if (!this.has(1)) return this.fail();
+    const source = this.source;
+    const token = source[this.position++]!;
+    if (token < 0x80) return token;
+    if (token < 0x90) return this.readMap(token - 0x80, depth);
+    if (token < 0xa0) return this.readArray(token - 0x90, depth);
+    if (token < 0xc0) return this.readString(token - 0xa0);
+    if (token >= 0xe0) return token - 0x100;
+    switch (token) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.has(1) ? this.readBinary(this.readUint(1)) : this.fail();
+      case 0xc5:
+        return this.has(2) ? this.readBinary(this.readUint(2)) : this.fail();
+      case 0xc6:
+        return this.has(4) ? this.readBinary(this.readUint(4)) : this.fail();
+      case 0xcb:
+        return this.readFloat64();
+      case 0xcc:
+        return this.has(1) ? this.readUint(1) : this.fail();
+      case 0xcd:
+        return this.has(2) ? this.readUint(2) : this.fail();
+      case 0xce:
+        return this.has(4) ? this.readUint(4) : this.fail();
+      case 0xd0:
+        return this.has(1) ? (this.readUint(1) << 24) >> 24 : this.fail();
+      case 0xd1:
+        return this.has(2) ? (this.readUint(2) << 16) >> 16 : this.fail();
+      case 0xd2:
+        return this.has(4) ? this.readUint(4) | 0 : this.fail();
+      case 0xd4:
+        // fixext 1 of type 0: msgpackr's undefined. Other extensions go to msgpackr.
+        if (!this.has(2) || source[this.position] !== 0) return this.fail();
+        this.position += 2;
+        return undefined;
+      case 0xd9:
+        return this.has(1) ? this.readString(this.readUint(1)) : this.fail();
+      case 0xda:
+        return this.has(2) ? this.readString(this.readUint(2)) : this.fail();
+      case 0xdb:
+        return this.has(4) ? this.readString(this.readUint(4)) : this.fail();
+      case 0xdc:
+        return this.has(2) ? this.readArray(this.readUint(2), depth) : this.fail();
+      case 0xdd:
+        return this.has(4) ? this.readArray(this.readUint(4), depth) : this.fail();
+      case 0xde:
+        return this.has(2) ? this.readMap(this.readUint(2), depth) : this.fail();
+      case 0xdf:
+        return this.has(4) ? this.readMap(this.readUint(4), depth) : this.fail();
+      default:
+        return this.fail();
+    }
+  }
+
+  /** A big-endian unsigned integer of 1, 2 or 4 bytes (bounds already checked). */
+  private readUint(bytes: number): number {
+    const source = this.source;
+    let p = this.position;
+    let value = 0;
+    for (let i = 0; i < bytes; i++) value = value * 256 + source[p++]!;
+    this.position = p;
+    return value;
+  }
+
+  private readFloat64(): number | undefined {
+    if (!this.has(8)) return this.fail();
+    const source = this.source;
+    const p = this.position;
+    for (let i = 0; i < 8; i++) float64Bytes[FLOAT64_BYTE_ORDER[i]!] = source[p + i]!;
+    this.position = p + 8;
+    return float64[0];
+  }
+
+  private readBinary(length: number): Uint8Array | undefined {
+    if (!this.has(length)) return this.fail();
+    const copy = new Uint8Array(length);
+    copyRange(this.source, this.position, this.position + length, copy, 0);
+    this.position += length;
+    return copy;
+  }
+
+  private readString(length: number): string | undefined {
+    if (!this.has(length)) return this.fail();
+    const source = this.source;
+    const start = this.position;
+    if (length <= SHORT_STRING_BYTES) {
+      let text = '';
+      for (let i = 0; i < length; i++) {
+        const byte = source[start + i]!;
+        if (byte >= 0x80) return this.readUtf8(start, length);
+        text += String.fromCharCode(byte);
+      }
+      this.position = start + length;
+      return text;
+    }
+    return this.readUtf8(start, length);
+  }
+
+  private readUtf8(start: number, length: number): string {
+    if (this.textScratch.byteLength < length) this.textScratch = new Uint8Array(Math.max(length, this.textScratch.byteLength * 2));
+    copyRange(this.source, start, start + length, this.textScratch, 0);
+    this.position = start + length;
+    return textDecoder.decode(this.textScratch.subarray(0, length));
+  }
+
+  private readArray(length: number, depth: number): unknown[] | undefined {
+    // Every element takes at least one byte: a count beyond that is malformed, not an allocation.
+    if (depth >= MAX_DEPTH || !this.has(length)) return this.fail();
+    const array = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) array[i] = this.read(depth + 1);
+    return this.failed ? undefined : array;
+  }
+
+  private readMap(length: number, depth: number): Record<string, unknown> | undefined {
+    if (depth >= MAX_DEPTH || !this.has(2 * length)) return this.fail();
+    if (length > MAX_SHAPE_KEYS) return this.readMapKeyByKey(length, depth);
+    // Keys and values of this level go to per-depth scratch arrays (a nested map uses the next
+    // level's), then the object is built in one go if its key sequence has a compiled shape.
+    const keys = (this.keysAtDepth[depth] ??= []);
+    const values = (this.valuesAtDepth[depth] ??= []);
+    let shape: ShapeNode | undefined = this.shapes.root;
+    for (let i = 0; i < length; i++) {
+      let key = this.readKey();
+      if (key === undefined) return this.fail();
+      if (key === '__proto__') key = '__proto_';
+      keys[i] = key;
+      shape = shape?.child(key, this.shapes);
+      values[i] = this.read(depth + 1);
+    }
+    let object = this.failed ? undefined : shape?.create(values, this.shapes);
+    if (object === undefined && !this.failed) {
+      object = {};
+      for (let i = 0; i < length; i++) object[keys[i]!] = values[i];
+    }
+    // Let go of the values (a large binary must not live on in a scratch array).
+    for (let i = 0; i < length; i++) values[i] = undefined;
+    return object;
+  }
+
+  private readMapKeyByKey(length: number, depth: number): Record<string, unknown> | undefined {
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < length; i++) {
+      let key = this.readKey();
+      if (key === undefined) return this.fail();
+      if (key === '__proto__') key = '__proto_';
+      object[key] = this.read(depth + 1);
+    }
+    return this.failed ? undefined : object;
+  }
+
+  /** A string key, interned through the key cache when short; undefined for any other key type. */
+  private readKey(): string | undefined {
+    if (!this.has(1)) return undefined;
+    const source = this.source;
+    const token = source[this.position]!;
+    if (token >= 0xa0 && token < 0xc0) {
+      const length = token - 0xa0;
+      const start = this.position + 1;
+      if (length > KEY_CACHE_MAX_BYTES || start + length > this.end) return this.readKeyUncached(token);
+      const slot = ((length << 5) ^ (length > 0 ? source[start]! << 4 : 0) ^ (length > 1 ? source[start + length - 1]! : 0)) & (KEY_CACHE_ENTRIES - 1);
+      const cached = this.keyCache[slot];
+      if (cached !== undefined && cached.bytes.length === length) {
+        const bytes = cached.bytes;
+        let same = true;
+        for (let i = 0; i < length; i++) {
+          if (bytes[i] !== source[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          this.position = start + length;
+          return cached.key;
+        }
+      }
+      this.position = start;
+      const key = this.readString(length);
+      if (key === undefined) return undefined;
+      const bytes = new Uint8Array(length);
+      copyRange(source, start, start + length, bytes, 0);
+      this.keyCache[slot] = { bytes, key };
+      return key;
+    }
+    return this.readKeyUncached(token);
+  }
+
+  private readKeyUncached(token: number): string | undefined {
+    if (token < 0xa0 || (token >= 0xc0 && token !== 0xd9 && token !== 0xda && token !== 0xdb)) return undefined;
+    const key = this.read(0);
+    return typeof key === 'string' ? key : undefined;
+  }
+}
+
