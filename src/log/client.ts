@@ -1,11 +1,14 @@
 import type { Endpoint } from '../actors/index.js';
-import { MessageType, type ClientReplyMessage, type ClientRequestMessage, type RedirectMessage } from '../paxos/index.js';
+import { MessageType, type ClientReplyMessage, type ClientRequestMessage, type Command, type RedirectMessage } from '../paxos/index.js';
 import { AppendTimeoutError, EntryTooLargeError, LogClosedError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import {
+  BATCH_COMMANDS_MAX,
   ENTRIES_PER_PAGE_MAX,
   LogMessageType,
   clientIdOf,
+  type ClientReplyBatchMessage,
+  type ClientRequestBatchMessage,
   type CreditMessage,
   type EntriesPushMessage,
   type ReadReplyMessage,
@@ -68,6 +71,9 @@ export class LogClient {
   private readonly readWaiters = new Map<number, (reply: ReadReplyMessage) => void>();
   private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
   private nextRequestId = 1;
+  /** Commands to send per proposer at the end of this turn of the event loop: one message for all. */
+  private readonly outgoing = new Map<number, Command[]>();
+  private flushScheduled = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -110,7 +116,7 @@ export class LogClient {
         const pending: PendingAppend = { message, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
         this.pending.set(clientId, pending);
         this.holdThreadOpen();
-        this.send(pending.target, message);
+        this.request(pending.target, message.command);
       };
       const session = this.takeSession();
       if (session >= 0) start(session);
@@ -172,6 +178,32 @@ export class LogClient {
     else this.freeSessions.push(session);
   }
 
+  /** Queues a command for `proposer`; everything queued in this turn goes out as one batch. */
+  private request(proposer: number, command: Command): void {
+    let commands = this.outgoing.get(proposer);
+    if (commands === undefined) this.outgoing.set(proposer, (commands = []));
+    commands.push(command);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushRequests);
+    }
+  }
+
+  private readonly flushRequests = (): void => {
+    this.flushScheduled = false;
+    for (const [proposer, commands] of this.outgoing) {
+      for (let at = 0; at < commands.length; at += BATCH_COMMANDS_MAX) {
+        const batch: ClientRequestBatchMessage = {
+          type: LogMessageType.ClientRequestBatch,
+          from: this.endpoint.id,
+          commands: commands.length <= BATCH_COMMANDS_MAX ? commands : commands.slice(at, at + BATCH_COMMANDS_MAX),
+        };
+        this.send(proposer, batch);
+      }
+    }
+    this.outgoing.clear();
+  };
+
   private send(to: number, message: unknown): void {
     // A full mailbox is like a lost message here: the sweep resends.
     if (!this.closed) this.endpoint.send(to, message);
@@ -179,15 +211,16 @@ export class LogClient {
 
   private onMessage(_from: number, message: { type: number }): void {
     switch (message.type) {
+      case LogMessageType.ClientReplyBatch: {
+        const { replies } = message as ClientReplyBatchMessage;
+        for (let at = 0; at + 2 < replies.length; at += 3) this.acknowledged(replies[at]!, replies[at + 1]!, replies[at + 2]!);
+        this.holdThreadOpen();
+        return;
+      }
       case MessageType.ClientReply: {
         const reply = message as ClientReplyMessage;
-        const pending = this.pending.get(reply.clientId);
-        if (pending === undefined || pending.message.command.seq !== reply.seq) return; // another learner's ack, or a late one
-        this.pending.delete(reply.clientId);
-        this.leaderGuess = pending.target;
-        this.releaseSession(pending.session);
+        this.acknowledged(reply.clientId, reply.seq, reply.logIndex);
         this.holdThreadOpen();
-        pending.resolve(reply.logIndex);
         return;
       }
       case MessageType.Redirect: {
@@ -201,7 +234,7 @@ export class LogClient {
         pending.target = next;
         if (hint >= 0 && hint !== redirect.from) {
           pending.sentMs = performance.now();
-          this.send(next, pending.message);
+          this.request(next, pending.message.command);
         } else {
           // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
           pending.sentMs = performance.now() - this.options.resendAfterMs + SWEEP_INTERVAL_MS;
@@ -228,6 +261,15 @@ export class LogClient {
     }
   }
 
+  private acknowledged(clientId: number, seq: number, logIndex: number): void {
+    const pending = this.pending.get(clientId);
+    if (pending === undefined || pending.message.command.seq !== seq) return; // another learner's ack, or a late one
+    this.pending.delete(clientId);
+    this.leaderGuess = pending.target;
+    this.releaseSession(pending.session);
+    pending.resolve(logIndex);
+  }
+
   private nextProposer(after: number): number {
     const proposers = this.layout.proposers;
     return proposers[(proposers.indexOf(after) + 1) % proposers.length]!;
@@ -247,7 +289,7 @@ export class LogClient {
         pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
         this.leaderGuess = pending.target;
         pending.sentMs = now;
-        this.send(pending.target, pending.message);
+        this.request(pending.target, pending.message.command);
       }
     }
   }

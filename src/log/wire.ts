@@ -1,3 +1,5 @@
+import type { Command } from '../paxos/index.js';
+
 // Messages between log clients and learners, beside the Paxos messages of synod/paxos
 // (whose types are 1..12). Plain objects with a numeric `type`, like those.
 
@@ -13,7 +15,27 @@ export const LogMessageType = {
   Unsubscribe: 44,
   /** client -> learner: the subscription may run up to `allowedBelow` (flow control: a slow reader holds the learner back, not its memory). */
   Credit: 45,
+  /** client -> proposer: many commands in one message (the appends a thread made in one turn of its event loop). */
+  ClientRequestBatch: 46,
+  /** learner -> client: the acknowledgements of one batch, as flat (clientId, seq, logIndex) triples. */
+  ClientReplyBatch: 47,
 } as const;
+
+export interface ClientRequestBatchMessage {
+  readonly type: typeof LogMessageType.ClientRequestBatch;
+  readonly from: number;
+  readonly commands: readonly Command[];
+}
+
+export interface ClientReplyBatchMessage {
+  readonly type: typeof LogMessageType.ClientReplyBatch;
+  readonly from: number;
+  /** clientId, seq, logIndex, clientId, seq, logIndex, ... */
+  readonly replies: readonly number[];
+}
+
+/** Commands per ClientRequestBatch, and replies per ClientReplyBatch: a message must fit a mailbox. */
+export const BATCH_COMMANDS_MAX = 1024;
 
 export interface ReadRequestMessage {
   readonly type: typeof LogMessageType.ReadRequest;

@@ -279,6 +279,18 @@ export class Proposer {
    * if `replyTo` is a node, it gets a Redirect naming the last known leader. Returns whether queued.
    */
   propose(command: Command, nowMs: number, ready: Ready, replyTo: NodeId | -1 = -1): boolean {
+    const queued = this.enqueue(command, ready, replyTo);
+    if (queued) this.fillWindow(nowMs, ready);
+    return queued;
+  }
+
+  /**
+   * As propose(), but only queues the command: slots are opened by the next fill() (or any
+   * propose, tick or vote). A caller that takes many commands at once queues them all, then
+   * fills once, so they share slots instead of each opening a slot of its own while the window
+   * has room.
+   */
+  enqueue(command: Command, ready: Ready, replyTo: NodeId | -1 = -1): boolean {
     if (this.roleValue !== ProposerRole.Leader) {
       if (replyTo >= 0) {
         ready.send.push({
@@ -299,8 +311,12 @@ export class Proposer {
     if (this.pendingCount >= this.pendingCommandsMax) return false;
     this.queuedSeq.set(command.clientId, command.seq);
     this.pending.push(command);
-    this.fillWindow(nowMs, ready);
     return true;
+  }
+
+  /** Opens slots for queued commands while the window has room. */
+  fill(nowMs: number, ready: Ready): void {
+    if (this.roleValue === ProposerRole.Leader) this.fillWindow(nowMs, ready);
   }
 
   onPromise(msg: PromiseMessage, nowMs: number, ready: Ready): void {

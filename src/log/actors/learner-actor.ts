@@ -1,16 +1,18 @@
 // A learner on its own worker thread: the pure Learner, its delivered log in storage that
 // outlives the thread, acknowledgements to the clients that appended, and reads.
 //
-// Order within a batch: record the deliveries, sync, and only then acknowledge them and report
-// progress. An acknowledged entry is therefore durable at this learner (and chosen at a majority
+// Order within a batch: record the deliveries, sync, and only then acknowledge them (one message
+// per client endpoint) and report progress. An acknowledged entry is therefore durable at this learner (and chosen at a majority
 // of acceptors), and acceptors only drop a prefix this learner can never need again.
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
-import { Learner, MessageType, Ready, type ClientReplyMessage, type Envelope, type Message } from '../../paxos/index.js';
+import { Learner, Ready, type Envelope, type Message } from '../../paxos/index.js';
 import { LearnerLog } from '../../storage/index.js';
 import {
+  BATCH_COMMANDS_MAX,
   ENTRIES_PER_PAGE_MAX,
   LogMessageType,
   endpointOfClient,
+  type ClientReplyBatchMessage,
   type CreditMessage,
   type EntriesPushMessage,
   type ReadReplyMessage,
@@ -42,9 +44,13 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const subscriptions = new Map<string, Subscription>();
   let unsynced = false;
 
+  /** Acknowledgements of the current batch, per client endpoint: one message each at release. */
+  const acks = new Map<ActorId, number[]>();
   const acknowledge = (clientId: number, seq: number, logIndex: number): void => {
-    const reply: ClientReplyMessage = { type: MessageType.ClientReply, from: context.id, clientId, seq, logIndex };
-    held.push({ to: endpointOfClient(clientId), msg: reply });
+    const endpoint = endpointOfClient(clientId);
+    let replies = acks.get(endpoint);
+    if (replies === undefined) acks.set(endpoint, (replies = []));
+    replies.push(clientId, seq, logIndex);
   };
 
   /** The nextSlot last written to the log: slots of no-ops advance it without delivering anything. */
@@ -71,6 +77,13 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     }
     for (let i = 0; i < held.length; i++) courier.send(held[i]!.to, held[i]!.msg);
     held.length = 0;
+    for (const [endpoint, replies] of acks) {
+      for (let at = 0; at < replies.length; at += 3 * BATCH_COMMANDS_MAX) {
+        const batch: ClientReplyBatchMessage = { type: LogMessageType.ClientReplyBatch, from: context.id, replies: replies.slice(at, at + 3 * BATCH_COMMANDS_MAX) };
+        courier.send(endpoint, batch);
+      }
+    }
+    acks.clear();
     pushSubscriptions();
   };
 

@@ -2,6 +2,7 @@
 // It keeps nothing durable (safety rests on the acceptors), so a restart starts from scratch.
 import type { Actor, ActorContext } from '../../actors/index.js';
 import { Proposer, Ready, type Message } from '../../paxos/index.js';
+import { LogMessageType, type ClientRequestBatchMessage } from '../wire.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
 
@@ -32,7 +33,17 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       actorContext.setTimer('tick', TICK_INTERVAL_MS);
     },
     receive(_from, message, actorContext) {
-      proposer.step(message as Message, actorContext.now(), ready);
+      if ((message as { type: number }).type === LogMessageType.ClientRequestBatch) {
+        // Queued only: flush() opens the slots, so a batch of requests shares slots.
+        const batch = message as ClientRequestBatchMessage;
+        for (const command of batch.commands) proposer.enqueue(command, ready, batch.from);
+      } else {
+        proposer.step(message as Message, actorContext.now(), ready);
+      }
+      sendReady();
+    },
+    flush(actorContext) {
+      proposer.fill(actorContext.now(), ready);
       sendReady();
     },
     timer(_key, actorContext) {
