@@ -263,3 +263,33 @@ describe('configuration', () => {
     expect(() => make({ random: undefined as unknown as () => number })).toThrow(TypeError);
   });
 });
+
+describe('queued proposals', () => {
+  it('enqueue() opens no slot; fill() batches everything queued into as few slots as the limits allow', () => {
+    const { proposer, ready } = leader({ batchCommandsMax: 3 });
+    for (let seq = 1; seq <= 5; seq++) expect(proposer.enqueue(cmd(7, seq), ready)).toBe(true);
+    expect(sent(ready, MessageType.Accept)).toHaveLength(0);
+    proposer.fill(0, ready);
+    const slots = new Map<number, number>();
+    for (const { msg } of sent(ready, MessageType.Accept)) slots.set((msg as AcceptMessage).slot, (msg as AcceptMessage).value.length);
+    expect([...slots.values()]).toEqual([3, 2]);
+  });
+
+  it('splits batches at batchBytesMax, but always takes at least one command', () => {
+    const { proposer, ready } = leader({ batchCommandsMax: 10, batchBytesMax: 5 });
+    const big = (seq: number): Command => ({ clientId: 8, seq, data: new Uint8Array(4) });
+    for (let seq = 1; seq <= 3; seq++) proposer.enqueue(big(seq), ready);
+    proposer.enqueue({ clientId: 9, seq: 1, data: new Uint8Array(100) }, ready);
+    proposer.fill(0, ready);
+    const sizes = [...new Map(sent(ready, MessageType.Accept).map(({ msg }) => [(msg as AcceptMessage).slot, (msg as AcceptMessage).value.length])).values()];
+    expect(sizes).toEqual([1, 1, 1, 1]);
+  });
+
+  it('a standby answers an enqueued command with a redirect and queues nothing', () => {
+    const proposer = make();
+    const ready = new Ready();
+    expect(proposer.enqueue(cmd(7, 1), ready, 99)).toBe(false);
+    expect(sent(ready, MessageType.Redirect)).toEqual([{ to: 99, msg: expect.objectContaining({ clientId: 7, seq: 1 }) }]);
+    expect(proposer.pendingCount).toBe(0);
+  });
+});
