@@ -9,6 +9,7 @@ import {
   clientIdOf,
   type ClientReplyBatchMessage,
   type ClientRequestBatchMessage,
+  type NewLeaderMessage,
   type CreditMessage,
   type EntriesPushMessage,
   type ReadReplyMessage,
@@ -238,6 +239,17 @@ export class LogClient {
         } else {
           // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
           pending.sentMs = performance.now() - this.options.resendAfterMs + SWEEP_INTERVAL_MS;
+        }
+        return;
+      }
+      case LogMessageType.NewLeader: {
+        // Everything waiting goes to the new leader now; learners deliver each (client, seq) once.
+        this.leaderGuess = (message as NewLeaderMessage).from;
+        const now = performance.now();
+        for (const pending of this.pending.values()) {
+          pending.target = this.leaderGuess;
+          pending.sentMs = now;
+          this.request(pending.target, pending.message.command);
         }
         return;
       }

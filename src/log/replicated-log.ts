@@ -6,6 +6,7 @@ import { LogClient, type ClientOptions, type LogEntry } from './client.js';
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
+import { LogMessageType, type CampaignMessage } from './wire.js';
 
 const ACTOR_MODULES = {
   proposer: new URL('./actors/proposer-actor.js', import.meta.url),
@@ -126,7 +127,16 @@ export class ReplicatedLog {
       ]);
       const incarnation = resolved.storage ? nextIncarnation(resolved.storage.dir) : 0;
       const clientOptions = clientOptionsOf(resolved, incarnation);
-      const client = new LogClient(system.endpoint('client'), layout, clientOptions);
+      const endpoint = system.endpoint('client');
+      const client = new LogClient(endpoint, layout, clientOptions);
+      // Failure detection for free: when a proposer's worker dies, the runtime knows at once, so
+      // the lowest standby campaigns now instead of waiting out its election timeout.
+      system.on('actorExit', ({ id }) => {
+        if (!layout.proposers.includes(id)) return;
+        const alive = new Set(system.actors().filter((actor) => actor.alive).map((actor) => actor.id));
+        const standby = layout.proposers.find((proposer) => proposer !== id && alive.has(proposer));
+        if (standby !== undefined) endpoint.send(standby, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
+      });
       return new ReplicatedLog(client, layout, clientOptions, system, unlock);
     } catch (error) {
       await system.close();

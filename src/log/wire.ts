@@ -19,7 +19,24 @@ export const LogMessageType = {
   ClientRequestBatch: 46,
   /** learner -> client: the acknowledgements of one batch, as flat (clientId, seq, logIndex) triples. */
   ClientReplyBatch: 47,
+  /**
+   * runtime -> proposer: campaign now. The runtime sees a worker die the moment it dies (the
+   * process is the failure domain), so a standby need not wait out an election timeout.
+   */
+  Campaign: 48,
+  /** proposer -> every client endpoint: "I lead now": clients resend what waits at the old leader. */
+  NewLeader: 49,
 } as const;
+
+export interface CampaignMessage {
+  readonly type: typeof LogMessageType.Campaign;
+  readonly from: number;
+}
+
+export interface NewLeaderMessage {
+  readonly type: typeof LogMessageType.NewLeader;
+  readonly from: number;
+}
 
 export interface ClientRequestBatchMessage {
   readonly type: typeof LogMessageType.ClientRequestBatch;

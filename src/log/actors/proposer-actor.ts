@@ -2,7 +2,7 @@
 // It keeps nothing durable (safety rests on the acceptors), so a restart starts from scratch.
 import type { Actor, ActorContext } from '../../actors/index.js';
 import { Proposer, Ready, type Message } from '../../paxos/index.js';
-import { LogMessageType, type ClientRequestBatchMessage } from '../wire.js';
+import { LogMessageType, type ClientRequestBatchMessage, type NewLeaderMessage } from '../wire.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
 
@@ -23,9 +23,20 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   });
   const ready = new Ready();
   const courier = new Courier(context);
+  const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
+  let wasLeader = false;
   const sendReady = (): void => {
     for (let i = 0; i < ready.send.length; i++) courier.send(ready.send[i]!.to, ready.send[i]!.msg);
     ready.clear();
+    if (proposer.isLeader !== wasLeader) {
+      wasLeader = proposer.isLeader;
+      // Tell every client endpoint at once, so appends stuck at a dead leader move now rather
+      // than after the clients' resend timeout.
+      if (wasLeader) {
+        const announcement: NewLeaderMessage = { type: LogMessageType.NewLeader, from: context.id };
+        for (const peer of context.peers()) if (!roles.has(peer)) context.send(peer, announcement);
+      }
+    }
   };
 
   return {
@@ -33,10 +44,13 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       actorContext.setTimer('tick', TICK_INTERVAL_MS);
     },
     receive(_from, message, actorContext) {
-      if ((message as { type: number }).type === LogMessageType.ClientRequestBatch) {
+      const type = (message as { type: number }).type;
+      if (type === LogMessageType.ClientRequestBatch) {
         // Queued only: flush() opens the slots, so a batch of requests shares slots.
         const batch = message as ClientRequestBatchMessage;
         for (const command of batch.commands) proposer.enqueue(command, ready, batch.from);
+      } else if (type === LogMessageType.Campaign) {
+        if (!proposer.isLeader) proposer.campaign(actorContext.now(), ready);
       } else {
         proposer.step(message as Message, actorContext.now(), ready);
       }
