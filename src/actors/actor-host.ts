@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Inbox, Outbox } from '../mailbox/index.js';
 import { INTERRUPT_CONTROL, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { ActorNotRunningError, UnknownActorError } from './errors.js';
+import { ThreadStats } from './thread-stats.js';
 import { TimerSet } from './timers.js';
 import type { Actor, ActorContext, ActorFactory, ActorId } from './types.js';
 
@@ -113,8 +114,11 @@ export class ActorHost {
     setLinks: (outgoing, incoming) => this.setLinks(outgoing, incoming),
     stopActor: (id) => this.whileControlling(() => this.stopActor(id)),
     shutdown: () => this.whileControlling(() => this.shutdown()),
-    counters: (id) => ({ ...this.hosted(id).counters }),
+    counters: (id) => ({ ...this.hosted(id).counters, ...this.threadStats.read() }),
   };
+
+  /** Garbage collections and heap of this thread, reported with every actor's counters. */
+  private readonly threadStats = new ThreadStats();
 
   constructor(
     readonly workerName: string,

@@ -1,0 +1,36 @@
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+
+/**
+ * Counts this thread's garbage collections from the moment it is made, and reads its heap: what
+ * shows whether the message path allocates. One per worker thread; its figures are the
+ * thread's, so actors placed together report the same numbers.
+ */
+export class ThreadStats {
+  private gcMinor = 0;
+  private gcMajor = 0;
+  private gcPauseMs = 0;
+
+  constructor() {
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.gcMinor++;
+        else this.gcMajor++;
+        this.gcPauseMs += entry.duration;
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    // The observer must not keep the thread alive on its own.
+    (observer as unknown as { unref?: () => void }).unref?.();
+  }
+
+  read(): Record<string, number> {
+    return {
+      threadGcMinor: this.gcMinor,
+      threadGcMajor: this.gcMajor,
+      threadGcPauseMs: Math.round(this.gcPauseMs * 1000) / 1000,
+      threadHeapUsedBytes: getHeapStatistics().used_heap_size,
+    };
+  }
+}
