@@ -43,6 +43,10 @@ interface PendingAppend {
   reject(error: Error): void;
 }
 
+const NO_DATA = new Uint8Array(0);
+/** Most indexes one reserve() takes. */
+export const RESERVE_COUNT_MAX = 65_536;
+
 /** How often the client looks for appends to resend or time out, in ms. */
 const SWEEP_INTERVAL_MS = 10;
 /** A follow reader grants the learner this many entries ahead of what it has consumed. */
@@ -104,6 +108,19 @@ export class LogClient {
     if (this.closed) return Promise.reject(new LogClosedError());
     if (!(data instanceof Uint8Array)) return Promise.reject(new TypeError(`append takes a Uint8Array, got ${describe(data)}`));
     if (data.byteLength > this.options.entryBytesMax) return Promise.reject(new EntryTooLargeError(data.byteLength, this.options.entryBytesMax));
+    return this.submit(data, 1);
+  }
+
+  /** One command that takes `count` consecutive log indexes (empty entries); resolves to the first. */
+  reserve(count: number): Promise<number> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    if (!Number.isInteger(count) || count < 1 || count > RESERVE_COUNT_MAX) {
+      return Promise.reject(new RangeError(`reserve count must be an integer from 1 to ${RESERVE_COUNT_MAX}, got ${String(count)}`));
+    }
+    return this.submit(NO_DATA, count);
+  }
+
+  private submit(data: Uint8Array, count: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const start = (session: number): void => {
         if (this.closed) {
@@ -112,7 +129,8 @@ export class LogClient {
         }
         const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
         const clientId = clientIdOf(this.options.incarnation, this.endpoint.id, session);
-        const message: ClientRequestMessage = { type: MessageType.ClientRequest, from: this.endpoint.id, command: { clientId, seq, data } };
+        const command: Command = count === 1 ? { clientId, seq, data } : { clientId, seq, data, count };
+        const message: ClientRequestMessage = { type: MessageType.ClientRequest, from: this.endpoint.id, command };
         const now = performance.now();
         const pending: PendingAppend = { message, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
         this.pending.set(clientId, pending);

@@ -91,7 +91,12 @@ export class ReplicatedLog {
   ) {}
 
   /** Starts a log: every proposer, acceptor and learner on a worker thread of its own. */
-  static async open(options: LogOptions = {}): Promise<ReplicatedLog> {
+  static open(options: LogOptions = {}): Promise<ReplicatedLog> {
+    return ReplicatedLog.start(options, true);
+  }
+
+  /** As open(); `retainEntries: false` is the sequencer's log, which keeps numbering but no entries. */
+  static async start(options: LogOptions, retainEntries: boolean): Promise<ReplicatedLog> {
     const resolved = resolveLogOptions(options);
     const unlock = resolved.storage ? lockStorageDir(resolved.storage.dir) : undefined;
     const system = new ActorSystem({ ringBytes: resolved.ringBytes });
@@ -117,7 +122,7 @@ export class ReplicatedLog {
           return system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
         }),
         ...layout.learners.map((id) => {
-          const config: LearnerActorConfig = { layout, store: store('learner', id) };
+          const config: LearnerActorConfig = { layout, store: store('learner', id), retainEntries };
           return system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
         }),
         ...layout.proposers.map((id) => {
@@ -158,6 +163,12 @@ export class ReplicatedLog {
   append(data: Uint8Array): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     return this.client.append(data);
+  }
+
+  /** Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */
+  reserve(count: number): Promise<number> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    return this.client.reserve(count);
   }
 
   /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */

@@ -1,20 +1,33 @@
+import { LogClosedError } from './errors.js';
 import type { LogOptions } from './options.js';
+import { RESERVE_COUNT_MAX } from './client.js';
 import { ReplicatedLog, type Cluster, type LogHandle } from './replicated-log.js';
 
-const NO_DATA = new Uint8Array(0);
+interface Waiter {
+  resolve(value: number): void;
+  reject(error: unknown): void;
+}
 
 /**
- * Globally ordered, gapless numbers for any thread of the process. Each number is the index of
- * an empty entry in a replicated log: unique because the log is, gapless because indexes are
- * dense, increasing per caller because a later call is appended after an earlier one resolved
- * or is batched behind it, and never reissued after a restart with storage.dir, because the log
- * remembers every index it gave out.
+ * Globally ordered, gapless numbers for any thread of the process.
+ *
+ * The numbers are indexes of a replicated log that keeps no entries. All next() calls a thread
+ * makes in one turn of its event loop become one command reserving that many consecutive
+ * indexes, handed out in call order: so the numbers are unique (the log is), gapless (its indexes
+ * are dense and every reserved one goes to a caller), strictly increasing per caller (a later
+ * call is either later in the same reservation or in a later one), and never reissued after a
+ * restart with storage.dir (the log remembers every index it gave out). Throughput comes from
+ * the batching: one consensus round serves thousands of calls.
  */
 export class Sequencer {
+  private waiting: Waiter[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
   private constructor(private readonly log: ReplicatedLog) {}
 
   static async open(options: LogOptions = {}): Promise<Sequencer> {
-    return new Sequencer(await ReplicatedLog.open(options));
+    return new Sequencer(await ReplicatedLog.start(options, false));
   }
 
   static async connect(handle: LogHandle): Promise<Sequencer> {
@@ -23,8 +36,28 @@ export class Sequencer {
 
   /** The next number. */
   next(): Promise<number> {
-    return this.log.append(NO_DATA);
+    if (this.closed) return Promise.reject(new LogClosedError('sequencer'));
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.reserve);
+      }
+    });
   }
+
+  private readonly reserve = (): void => {
+    this.flushScheduled = false;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let at = 0; at < waiting.length; at += RESERVE_COUNT_MAX) {
+      const group = waiting.slice(at, at + RESERVE_COUNT_MAX);
+      this.log.reserve(group.length).then(
+        (first) => group.forEach((waiter, offset) => waiter.resolve(first + offset)),
+        (error: unknown) => group.forEach((waiter) => waiter.reject(error)),
+      );
+    }
+  };
 
   handle(): LogHandle {
     return this.log.handle();
@@ -34,7 +67,8 @@ export class Sequencer {
     return this.log.cluster;
   }
 
-  close(): Promise<void> {
-    return this.log.close();
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.log.close();
   }
 }

@@ -242,7 +242,8 @@ export class Learner {
           }
           continue;
         }
-        const logIndex = this.nextLogIndexValue++;
+        const logIndex = this.nextLogIndexValue;
+        this.nextLogIndexValue += command.count ?? 1;
         if (session === undefined) this.sessions.set(command.clientId, { seq: command.seq, logIndex });
         else {
           session.seq = command.seq;

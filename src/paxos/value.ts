@@ -7,6 +7,12 @@ export interface Command {
   /** Per-client sequence number, starting at 1 and increasing by one per new command. */
   readonly seq: number;
   readonly data: Uint8Array;
+  /**
+   * Log indexes this command takes: 1 when omitted. A command with count k reserves k
+   * consecutive indexes at once (how a sequencer hands out many numbers per command); its
+   * delivery's logIndex is the first of them.
+   */
+  readonly count?: number;
 }
 
 /** A slot's value: commands in the order they are delivered. Empty means no-op. */

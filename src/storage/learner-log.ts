@@ -2,7 +2,9 @@
 // state, in a RecordStore.
 //
 // One record per batch of deliveries, carrying the learner's nextSlot after the batch:
-//   [nextSlot, firstLogIndex, clientId, seq, data, clientId, seq, data, ...]
+//   [nextSlot, firstLogIndex, clientId, seq, data, count, clientId, seq, data, count, ...]
+// (count: the log indexes the command takes, 1 for an ordinary entry, k for a reservation of k
+// consecutive indexes, whose data is empty).
 // A record is written whole or not at all (a torn tail is cut off at open), so the commands and
 // the learner state that says they were delivered are persisted atomically: after a crash the
 // learner resumes exactly after the last batch that survived, and re-learns the rest.
@@ -23,7 +25,16 @@ import { bytesField, decodeRecord, encodeRecord, integerField } from './record-c
 import type { RecordStore } from './record-store.js';
 
 const HEAD_FIELDS = 2;
-const COMMAND_FIELDS = 3;
+const COMMAND_FIELDS = 4;
+const NO_DATA = new Uint8Array(0);
+
+export interface LearnerLogOptions {
+  /**
+   * Keep every entry's data for reads (the replicated log). False for a log nobody reads, like a
+   * sequencer's: only the numbering and the client sessions are kept, so memory stays flat.
+   */
+  retainEntries?: boolean;
+}
 
 interface Session {
   seq: number;
@@ -34,16 +45,22 @@ export class LearnerLog {
   private readonly data: Uint8Array[] = [];
   private readonly sessions = new Map<number, Session>();
   private nextSlotValue = 0;
+  private lengthValue = 0;
+  private readonly retainEntries: boolean;
 
   /** Replays `store.recovered`; throws if the records do not form a dense log from logIndex 0. */
-  constructor(readonly store: RecordStore) {
+  constructor(
+    readonly store: RecordStore,
+    options: LearnerLogOptions = {},
+  ) {
+    this.retainEntries = options.retainEntries ?? true;
     const records = store.recovered;
     records.forEach((payload, index) => this.replay(payload, `learner record ${index} of ${records.length}`));
   }
 
   /** Number of delivered commands: the next logIndex. */
   get length(): number {
-    return this.data.length;
+    return this.lengthValue;
   }
 
   /** The learner's next slot after the last recorded batch. */
@@ -55,11 +72,12 @@ export class LearnerLog {
   durableState(): LearnerDurableState {
     const sessions: Array<readonly [number, number, number]> = [];
     for (const [clientId, session] of this.sessions) sessions.push([clientId, session.seq, session.logIndex]);
-    return { nextSlot: this.nextSlotValue, nextLogIndex: this.data.length, sessions };
+    return { nextSlot: this.nextSlotValue, nextLogIndex: this.lengthValue, sessions };
   }
 
   /** The data of the command at `logIndex`. */
   entry(logIndex: number): Uint8Array {
+    this.assertRetained();
     checkIndex('logIndex', logIndex);
     if (logIndex >= this.data.length) throw new RangeError(`logIndex must be in [0, ${this.data.length}), got ${logIndex}`);
     return this.data[logIndex]!;
@@ -67,6 +85,7 @@ export class LearnerLog {
 
   /** Up to `countMax` commands' data from `from` on (fewer at the end of the log; `from` may equal length). */
   entries(from: number, countMax: number): Uint8Array[] {
+    this.assertRetained();
     checkIndex('from', from);
     if (from > this.data.length) throw new RangeError(`from must be in [0, ${this.data.length}], got ${from}`);
     checkIndex('countMax', countMax);
@@ -83,16 +102,20 @@ export class LearnerLog {
     if (nextSlot < this.nextSlotValue) throw new RangeError(`nextSlot must not go down: ${nextSlot} < ${this.nextSlotValue}`);
     if (!Array.isArray(deliveries)) throw new TypeError(`deliveries must be an array, got ${String(deliveries)}`);
     if (deliveries.length === 0 && nextSlot === this.nextSlotValue) return;
-    const firstLogIndex = this.data.length;
+    const firstLogIndex = this.lengthValue;
     const fields: unknown[] = [nextSlot, firstLogIndex];
     const seqs = new Map<number, number>();
+    let expectedLogIndex = firstLogIndex;
     deliveries.forEach((delivery, index) => {
       const { command } = delivery;
       const name = `deliveries[${index}]`;
       checkIndex(`${name}.logIndex`, delivery.logIndex);
-      if (delivery.logIndex !== firstLogIndex + index) {
-        throw new RangeError(`${name}.logIndex must be ${firstLogIndex + index} (the log is dense), got ${delivery.logIndex}`);
+      if (delivery.logIndex !== expectedLogIndex) {
+        throw new RangeError(`${name}.logIndex must be ${expectedLogIndex} (the log is dense), got ${delivery.logIndex}`);
       }
+      const count = command.count ?? 1;
+      if (!Number.isInteger(count) || count < 1) throw new RangeError(`${name}.command.count must be a positive integer, got ${String(count)}`);
+      expectedLogIndex += count;
       checkIndex(`${name}.slot`, delivery.slot);
       if (delivery.slot >= nextSlot) throw new RangeError(`${name}.slot ${delivery.slot} must be below nextSlot ${nextSlot}`);
       checkIndex(`${name}.command.clientId`, command.clientId);
@@ -105,10 +128,10 @@ export class LearnerLog {
         throw new RangeError(`${name}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
       }
       seqs.set(command.clientId, command.seq);
-      fields.push(command.clientId, command.seq, command.data);
+      fields.push(command.clientId, command.seq, this.retainEntries ? command.data : NO_DATA, count);
     });
     this.store.append(encodeRecord(fields));
-    for (const { logIndex, command } of deliveries) this.deliver(command.clientId, command.seq, logIndex, command.data);
+    for (const { logIndex, command } of deliveries) this.deliver(command.clientId, command.seq, logIndex, command.data, command.count ?? 1);
     this.nextSlotValue = nextSlot;
   }
 
@@ -124,22 +147,32 @@ export class LearnerLog {
   private replay(payload: Uint8Array, what: string): void {
     const fields = decodeRecord(payload, what);
     if (fields.length < HEAD_FIELDS || (fields.length - HEAD_FIELDS) % COMMAND_FIELDS !== 0) {
-      throw new Error(`${what}: has ${fields.length} fields, not 2 + 3 per command`);
+      throw new Error(`${what}: has ${fields.length} fields, not 2 + 4 per command`);
     }
     const nextSlot = integerField(fields, 0, what);
     const firstLogIndex = integerField(fields, 1, what);
-    if (firstLogIndex !== this.data.length) {
-      throw new Error(`${what}: learner log is not dense: batch starts at logIndex ${firstLogIndex}, expected ${this.data.length}`);
+    if (firstLogIndex !== this.lengthValue) {
+      throw new Error(`${what}: learner log is not dense: batch starts at logIndex ${firstLogIndex}, expected ${this.lengthValue}`);
     }
     if (nextSlot < this.nextSlotValue) throw new Error(`${what}: nextSlot went down from ${this.nextSlotValue} to ${nextSlot}`);
     for (let at = HEAD_FIELDS; at < fields.length; at += COMMAND_FIELDS) {
-      this.deliver(integerField(fields, at, what), integerField(fields, at + 1, what), this.data.length, bytesField(fields, at + 2, what));
+      const count = integerField(fields, at + 3, what);
+      if (count < 1) throw new Error(`${what}: command count ${count} is not positive`);
+      this.deliver(integerField(fields, at, what), integerField(fields, at + 1, what), this.lengthValue, bytesField(fields, at + 2, what), count);
     }
     this.nextSlotValue = nextSlot;
   }
 
-  private deliver(clientId: number, seq: number, logIndex: number, data: Uint8Array): void {
-    this.data.push(data);
+  private assertRetained(): void {
+    if (!this.retainEntries) throw new TypeError('this learner log keeps no entries (retainEntries: false)');
+  }
+
+  private deliver(clientId: number, seq: number, logIndex: number, data: Uint8Array, count: number): void {
+    if (this.retainEntries) {
+      this.data.push(data);
+      for (let more = 1; more < count; more++) this.data.push(NO_DATA);
+    }
+    this.lengthValue += count;
     const session = this.sessions.get(clientId);
     if (session === undefined) this.sessions.set(clientId, { seq, logIndex });
     else {

@@ -31,6 +31,17 @@ describe('learner', () => {
     expect(summary(ready.delivered)).toEqual([[0, 0, 0, 'c1#1']]);
   });
 
+  it('gives a command with count k the next k indexes (a reservation), numbering on after them', () => {
+    const learner = make();
+    const ready = new Ready();
+    const reservation: Command = { clientId: 3, seq: 1, data: new Uint8Array(0), count: 1000 };
+    learner.step(accept(0, B1, [reservation, cmd(4, 1)]), 0, ready);
+    learner.step(accepted(10, 0, B1), 0, ready);
+    learner.step(accepted(11, 0, B1), 0, ready);
+    expect(ready.delivered.map((d) => d.logIndex)).toEqual([0, 1000]);
+    expect(learner.nextLogIndex).toBe(1001);
+  });
+
   it('does not add up votes for different ballots', () => {
     const learner = make();
     const ready = new Ready();

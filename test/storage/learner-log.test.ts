@@ -111,8 +111,9 @@ describe('LearnerLog recovery', () => {
     const memory = createSharedStoreMemory();
     const store = new SharedRecordStore(memory);
     const packr = new Packr({ useRecords: false });
-    store.append(new Uint8Array(packr.pack([1, 0, 1, 1, new Uint8Array([1])])));
-    store.append(new Uint8Array(packr.pack([2, 3, 1, 2, new Uint8Array([2])]))); // logIndex 1 missing
+    // [nextSlot, firstLogIndex, clientId, seq, data, count]
+    store.append(new Uint8Array(packr.pack([1, 0, 1, 1, new Uint8Array([1]), 1])));
+    store.append(new Uint8Array(packr.pack([2, 3, 1, 2, new Uint8Array([2]), 1]))); // logIndex 1 missing
     store.sync();
     expect(() => new LearnerLog(new SharedRecordStore(memory))).toThrow(/learner record 1 of 2: learner log is not dense: batch starts at logIndex 3, expected 1/);
   });
@@ -150,5 +151,25 @@ describe('LearnerLog recovery', () => {
     expect(again.delivered.map((d) => [d.logIndex, d.command.clientId, d.command.seq])).toEqual([[3, 2, 2]]);
     recovered.record(again.delivered, restarted.nextSlot);
     expect(contents(recovered)).toEqual(['c1#1', 'c2#1', 'c1#2', 'c2#2']);
+  });
+
+  it('numbers a reservation of k indexes as k entries, and keeps no data when told not to', () => {
+    const memory = createSharedStoreMemory();
+    const log = new LearnerLog(new SharedRecordStore(memory), { retainEntries: false });
+    const reservation = (seq: number, logIndex: number, count: number) => ({
+      slot: 0,
+      indexInBatch: 0,
+      logIndex,
+      command: { clientId: 5, seq, data: new Uint8Array(0), count },
+    });
+    log.record([reservation(1, 0, 1000), reservation(2, 1000, 24)], 1);
+    expect(() => log.record([reservation(3, 1000, 5)], 2)).toThrow(/logIndex must be 1024/);
+    log.sync();
+    expect(log.length).toBe(1024);
+    expect(() => log.entries(0, 1)).toThrow(TypeError);
+    const reopened = new LearnerLog(new SharedRecordStore(memory), { retainEntries: false });
+    expect(reopened.durableState()).toEqual({ nextSlot: 1, nextLogIndex: 1024, sessions: [[5, 2, 1000]] });
+    const retained = new LearnerLog(new SharedRecordStore(memory));
+    expect(retained.entries(998, 4)).toEqual([new Uint8Array(0), new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)]);
   });
 });

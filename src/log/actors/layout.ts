@@ -31,6 +31,8 @@ export interface AcceptorActorConfig {
 export interface LearnerActorConfig {
   readonly layout: ClusterLayout;
   readonly store: StoreConfig;
+  /** Keep entries for reads (a log); false for a sequencer, whose entries nobody reads. */
+  readonly retainEntries: boolean;
 }
 
 /** How often proposers and learners get a tick (the Paxos core's clock input), in ms. */

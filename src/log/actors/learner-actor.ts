@@ -35,7 +35,7 @@ interface Subscription {
 export default function learnerActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as LearnerActorConfig;
   const store = openStore(config.store);
-  const log = new LearnerLog(store);
+  const log = new LearnerLog(store, { retainEntries: config.retainEntries });
   const learner = new Learner({ id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers }, log.durableState());
   const ready = new Ready();
   const courier = new Courier(context);

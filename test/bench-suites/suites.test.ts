@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { expectClosedLoop, expectGoal, expectMachine, nonNegativeFinite, positiveFinite, runCli, runJson } from './helpers.js';
+
+// Each suite in a tiny configuration through the built CLI, as a child process with --json:
+// the shape of the report and that every figure is a positive finite number. Never speed.
+
+describe('synod bench suites (tiny runs, --json)', () => {
+  it('log: the grid it was asked for, with latency percentiles, GCs, RSS and targets', async () => {
+    const report = await runJson(['log', '--acceptors', '3', '--entry-bytes', '16', '--concurrency', '1,16', '--storage', 'memory,file']);
+    expect(Object.keys(report).sort()).toEqual(['baseline', 'configurations', 'machine', 'notes', 'settings', 'suite', 'targets']);
+    expect(report.suite).toBe('log');
+    expectMachine(report.machine);
+    expect(report.settings).toMatchObject({ durationMs: 200, warmupMs: 50, runs: 1, fileFsync: 'batch' });
+    expect(report.settings.grid).toEqual({ concurrency: [1, 16], entryBytes: [16], acceptors: [3], storage: ['memory', 'file'] });
+    positiveFinite(report.baseline.atomicsRoundTripP50Microseconds);
+    expect(report.configurations).toHaveLength(4);
+    const seen = report.configurations.map((c: any) => `${c.storage}/${c.acceptors}/${c.entryBytes}/${c.concurrency}`).sort();
+    expect(seen).toEqual(['file/3/16/1', 'file/3/16/16', 'memory/3/16/1', 'memory/3/16/16']);
+    for (const c of report.configurations) {
+      expectClosedLoop(c, 1);
+      positiveFinite(c.loadThreads);
+      positiveFinite(c.rssBytesAtEnd);
+      expect(typeof c.actorGcs.available).toBe('boolean');
+      expect(typeof c.actorGcs.note).toBe('string');
+    }
+    expect(Object.keys(report.targets).sort()).toEqual(['acceptorMinorGcsPerMillion', 'appendsPerSecond256', 'singleAppenderP50VsAtomics']);
+    for (const check of Object.values<any>(report.targets)) expectGoal(check);
+    // 256 was not in this grid: its target says so instead of passing or failing.
+    expect(report.targets.appendsPerSecond256.status).toBe('UNMEASURED');
+    expect(report.targets.singleAppenderP50VsAtomics.status).not.toBe('UNMEASURED');
+  }, 60_000);
+
+  it('sequencer: 1 and 4 client threads, numbers increasing per lane', async () => {
+    const report = await runJson(['sequencer', '--concurrency', '16']);
+    expect(report.suite).toBe('sequencer');
+    expectMachine(report.machine);
+    expect(report.settings).toMatchObject({ inFlight: 16, threads: [1, 4] });
+    expect(report.configurations.map((c: any) => c.threads)).toEqual([1, 4]);
+    for (const c of report.configurations) {
+      expectClosedLoop(c, 1);
+      positiveFinite(c.rssBytesAtEnd);
+    }
+    expectGoal(report.targets.numbersPerSecond);
+  }, 60_000);
+
+  it('failover: every kill has a pause, the timeline has commits', async () => {
+    const report = await runJson(['failover', '--kills', '2', '--concurrency', '16']);
+    expect(report.suite).toBe('failover');
+    expectMachine(report.machine);
+    expect(report.settings).toMatchObject({ kills: 2, inFlight: 16 });
+    expect(report.kills).toHaveLength(2);
+    for (const kill of report.kills) {
+      positiveFinite(kill.pauseMs, 'pauseMs');
+      nonNegativeFinite(kill.firstCommitAfterMs, 'firstCommitAfterMs');
+      expect(kill.restartedAtMs).toBeGreaterThan(kill.atMs);
+      expect(typeof kill.proposer).toBe('number');
+    }
+    positiveFinite(report.pauseP50Ms);
+    positiveFinite(report.pauseMaxMs);
+    expect(report.pauseP50Ms).toBeLessThanOrEqual(report.pauseMaxMs);
+    positiveFinite(report.appendsPerSecond);
+    expect(report.timeline.commits.length).toBeGreaterThan(10);
+    expect(report.timeline.commits.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
+    expectGoal(report.targets.pauseP50);
+  }, 60_000);
+
+  it('compare: synod against etcd in the same run, or a clear skip when etcd is missing', async () => {
+    const report = await runJson(['compare', '--concurrency', '1,8']);
+    expect(report.suite).toBe('compare');
+    expectMachine(report.machine);
+    expect(report.settings).toMatchObject({ valueBytes: 16, concurrency: [1, 8] });
+    expect(report.rows.map((r: any) => r.concurrency)).toEqual([1, 8]);
+    for (const row of report.rows) expectClosedLoop(row.synod, 1);
+    if (report.etcd.ran) {
+      expect(report.etcd.version).toMatch(/^\d+\.\d+/);
+      for (const row of report.rows) {
+        expectClosedLoop(row.etcd, 1);
+        positiveFinite(row.ratio);
+      }
+    } else {
+      expect(report.etcd.skipReason).toMatch(/etcd/);
+      for (const row of report.rows) expect(row.etcd).toBeNull();
+    }
+    // 256 in flight was not asked for: the ratio target is unmeasured, never guessed.
+    expect(report.targets.ratioAt256.status).toBe('UNMEASURED');
+  }, 60_000);
+
+  it('compare leaves no etcd process and no data directory behind', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readdirSync } = await import('node:fs');
+    let processes = '';
+    try {
+      processes = execFileSync('pgrep', ['-a', '-f', 'synod-bench-etcd-'], { encoding: 'utf8' });
+    } catch {
+      processes = ''; // pgrep exits 1 when nothing matches
+    }
+    expect(processes.trim()).toBe('');
+    expect(readdirSync('/dev/shm').filter((name) => name.startsWith('synod-bench-etcd-'))).toEqual([]);
+  });
+
+  it('rejects bad grid options with exit code 2', async () => {
+    for (const [args, pattern] of [
+      [['log', '--concurrency', 'many'], /--concurrency/],
+      [['log', '--concurrency', '0'], /--concurrency/],
+      [['log', '--acceptors', '4'], /--acceptors/],
+      [['log', '--storage', 'disk'], /--storage/],
+      [['failover', '--kills', '-1'], /--kills/],
+      [['log', '--report'], /report/],
+      [['log', '--warmup', '-1'], /--warmup/],
+    ] as const) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(pattern);
+    }
+  });
+});
