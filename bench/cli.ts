@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // synod bench CLI: parses the command line, looks the suite up, runs it, prints its report.
 // Exit codes: 0 done, 1 the benchmark itself failed, 2 bad command line (unknown suite or option).
+import { writeFileSync } from 'node:fs';
 import { UsageError, parseCommand, usage } from './lib/args.js';
+import { createProgress } from './lib/progress.js';
 import { suites } from './suites.js';
 
 const EXIT_FAILED = 1;
@@ -27,9 +29,25 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const suite = await loadSuite();
-  const report = await suite.run(command.options, (line) => process.stderr.write(`[${suite.name}] ${line}\n`));
+  // A bar only for people watching a terminal; with --json or a pipe, plain lines on stderr.
+  const progress = await createProgress({
+    bar: !command.options.json && process.stdout.isTTY === true && process.stderr.isTTY === true,
+    write: (line) => process.stderr.write(`[${suite.name}] ${line}\n`),
+  });
+  let report;
+  try {
+    report = await suite.run(command.options, progress.sink);
+  } finally {
+    progress.stop();
+  }
   process.stdout.write(command.options.json ? `${JSON.stringify(report.json)}\n` : `${report.text}\n`);
-  return 0;
+  if (command.options.report !== undefined) {
+    const { renderHtmlReport } = await import('./report/html.js');
+    writeFileSync(command.options.report, renderHtmlReport(report.json));
+    process.stderr.write(`synod bench: report written to ${command.options.report}\n`);
+  }
+  // `all` reports a failed suite in place of its figures and carries on; the run as a whole failed.
+  return report.json.failed === true ? EXIT_FAILED : 0;
 }
 
 main(process.argv.slice(2)).then(

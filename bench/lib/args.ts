@@ -11,6 +11,22 @@ export interface BenchOptions {
   readonly warmupMs: number;
   readonly runs: number;
   readonly json: boolean;
+  /** --report FILE.html: also write a self-contained HTML report with charts there. */
+  readonly report?: string | undefined;
+  /** Narrows the log suite's grid (and the load of the others); undefined: each suite's default. */
+  readonly grid?: GridOptions;
+}
+
+export type StorageKind = 'memory' | 'file';
+
+export interface GridOptions {
+  /** Appends (or numbers, or puts) kept in flight, all threads together. */
+  readonly concurrency?: readonly number[];
+  readonly entryBytes?: readonly number[];
+  readonly acceptors?: readonly number[];
+  readonly storage?: readonly StorageKind[];
+  /** Leader kills of the failover suite. */
+  readonly kills?: number;
 }
 
 export interface BenchCommand {
@@ -35,6 +51,14 @@ export function usage(suiteNames: readonly string[]): string {
     `  --warmup <s>     warm-up seconds before each measurement (default ${DEFAULT_WARMUP_SECONDS})`,
     `  --runs <n>       repetitions of every measurement; the median is reported (default ${DEFAULT_RUNS})`,
     '  --json           print the figures as one JSON object on stdout (progress goes to stderr)',
+    '  --report <file>  also write a self-contained HTML report with charts (no network needed to view it)',
+    '',
+    'grid (log, sequencer, failover, compare; default: the full grid of each suite):',
+    '  --concurrency <list>   appends in flight over all load threads, e.g. 1,16,256',
+    '  --entry-bytes <list>   entry sizes in bytes, e.g. 16,1024 (log)',
+    '  --acceptors <list>     acceptor counts, odd, e.g. 3,5 (log)',
+    '  --storage <list>       memory and/or file (log; file: a temp dir, fsync batch)',
+    '  --kills <n>            leader kills (failover)',
     '  -h, --help       this text',
   ].join('\n');
 }
@@ -55,6 +79,12 @@ export function parseCommand(argv: readonly string[]): BenchCommand {
         warmup: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        concurrency: { type: 'string' },
+        'entry-bytes': { type: 'string' },
+        acceptors: { type: 'string' },
+        storage: { type: 'string' },
+        kills: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -75,8 +105,46 @@ export function parseCommand(argv: readonly string[]): BenchCommand {
       warmupMs: secondsOption('--warmup', values.warmup, DEFAULT_WARMUP_SECONDS, true) * 1000,
       runs: countOption('--runs', values.runs, DEFAULT_RUNS),
       json: values.json,
+      report: reportOption(values.report),
+      grid: {
+        concurrency: listOption('--concurrency', values.concurrency, 1, 65_536),
+        entryBytes: listOption('--entry-bytes', values['entry-bytes'], 0, 65_536),
+        acceptors: oddListOption(values.acceptors),
+        storage: storageOption(values.storage),
+        kills: values.kills === undefined ? undefined : countOption('--kills', values.kills, 1),
+      },
     },
   };
+}
+
+function reportOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === '' || text.startsWith('-')) throw new UsageError(`--report takes a file name, got '${text}'`);
+  return text;
+}
+
+function listOption(name: string, text: string | undefined, min: number, max: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((item) => item.trim());
+  const values = items.map(Number);
+  const ok = items.length > 0 && items.every((item) => /^\d+$/.test(item)) && values.every((v) => Number.isSafeInteger(v) && v >= min && v <= max);
+  if (!ok) throw new UsageError(`${name} takes a comma-separated list of whole numbers from ${min} to ${max}, got '${text}'`);
+  return [...new Set(values)];
+}
+
+function oddListOption(text: string | undefined): number[] | undefined {
+  const values = listOption('--acceptors', text, 1, 31);
+  if (values !== undefined && values.some((v) => v % 2 === 0)) throw new UsageError(`--acceptors takes odd counts (1 to 31), got '${text}'`);
+  return values;
+}
+
+function storageOption(text: string | undefined): StorageKind[] | undefined {
+  if (text === undefined) return undefined;
+  const items = [...new Set(text.split(',').map((item) => item.trim()))];
+  if (items.length === 0 || !items.every((item): item is StorageKind => item === 'memory' || item === 'file')) {
+    throw new UsageError(`--storage takes memory, file or memory,file, got '${text}'`);
+  }
+  return items;
 }
 
 function secondsOption(name: string, text: string | undefined, fallback: number, zeroAllowed: boolean): number {

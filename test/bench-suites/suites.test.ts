@@ -19,6 +19,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     for (const c of report.configurations) {
       expectClosedLoop(c, 1);
       positiveFinite(c.loadThreads);
+      positiveFinite(c.rssBytesAtStart);
       positiveFinite(c.rssBytesAtEnd);
       expect(typeof c.actorGcs.available).toBe('boolean');
       expect(typeof c.actorGcs.note).toBe('string');

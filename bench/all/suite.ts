@@ -1,0 +1,63 @@
+import { renderTable } from '../lib/format.js';
+import { machineInfo } from '../lib/machine.js';
+import type { Suite } from '../lib/suite.js';
+import { suites } from '../suites.js';
+
+/** The suites `all` runs, in order: the cheap ones first, etcd last. */
+export const ALL_SUITES = ['mailbox', 'log', 'sequencer', 'failover', 'compare'];
+
+export interface TargetSummary {
+  readonly suite: string;
+  readonly target: string;
+  readonly description: string;
+  readonly status: 'PASS' | 'MISS' | 'UNMEASURED' | 'FAILED';
+}
+
+/**
+ * Every suite, one after the other, with the same options. A suite that throws does not stop the
+ * others: its error is reported in its place, and the CLI then exits with code 1.
+ */
+export const allSuite: Suite = {
+  name: 'all',
+  description: 'every suite: ' + ALL_SUITES.join(', '),
+  async run(options, progress) {
+    const json: Record<string, unknown> = {};
+    const texts: string[] = [];
+    const summary: TargetSummary[] = [];
+    const failures: string[] = [];
+    for (const name of ALL_SUITES) {
+      const load = suites.get(name)!;
+      progress(`suite ${name}`);
+      try {
+        const suite = await load();
+        const report = await suite.run(options, (line) => progress(`${name}: ${line}`));
+        json[name] = report.json;
+        texts.push(report.text);
+        summary.push(...summarizeTargets(name, report.json.targets));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push(name);
+        json[name] = { suite: name, error: message };
+        texts.push(`synod bench ${name}\n\nFAILED: ${message}`);
+        summary.push({ suite: name, target: '-', description: 'the suite itself', status: 'FAILED' });
+      }
+    }
+    const text = [
+      ...texts.flatMap((t) => [t, '', '-'.repeat(100), '']),
+      'all targets',
+      renderTable([['suite', 'target', 'status'], ...summary.map((s) => [s.suite, s.description, s.status])]),
+    ].join('\n');
+    return { json: { suite: 'all', machine: machineInfo(), suites: json, summary, failed: failures.length > 0, failures }, text };
+  },
+};
+
+/** Targets in either shape: GoalCheck (status) or the mailbox suite's TargetCheck (pass). */
+export function summarizeTargets(suite: string, targets: unknown): TargetSummary[] {
+  if (targets === null || typeof targets !== 'object') return [];
+  return Object.entries(targets as Record<string, { description?: string; status?: string; pass?: boolean }>).map(([target, check]) => ({
+    suite,
+    target,
+    description: check.description ?? target,
+    status: check.status === 'PASS' || check.status === 'MISS' || check.status === 'UNMEASURED' ? check.status : check.pass === true ? 'PASS' : 'MISS',
+  }));
+}

@@ -1,0 +1,172 @@
+import { ReplicatedLog } from '../../src/index.js';
+import type { BenchOptions } from '../lib/args.js';
+import { formatCount, formatMicroseconds, formatRatio, renderTable } from '../lib/format.js';
+import { machineInfo, type MachineInfo } from '../lib/machine.js';
+import { stepsOf } from '../lib/progress.js';
+import type { ProgressSink, Suite } from '../lib/suite.js';
+import { goal, type GoalCheck } from '../lib/targets-check.js';
+import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
+import { renderMachine, renderTargets } from '../log/suite.js';
+import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+
+/**
+ * synod against etcd, same run, same machine, same closed-loop workload: 16-byte values, 1 and
+ * 256 operations in flight from the same number of load threads. synod: a log with 3 acceptors
+ * in memory. etcd: three members on loopback with their data in /dev/shm, driven with puts
+ * through the etcd3 client (gRPC). Skipped, with the reason, when etcd or etcd3 is missing.
+ */
+export const COMPARE_CONCURRENCY = [1, 256];
+export const COMPARE_VALUE_BYTES = 16;
+
+export interface CompareRow {
+  readonly concurrency: number;
+  readonly synod: ClosedLoopFigures;
+  readonly etcd: ClosedLoopFigures | null;
+  /** synod ops/s over etcd ops/s; null when etcd was skipped. */
+  readonly ratio: number | null;
+}
+
+export interface CompareReport {
+  readonly suite: 'compare';
+  readonly machine: MachineInfo;
+  readonly settings: { durationMs: number; warmupMs: number; runs: number; valueBytes: number; concurrency: number[] };
+  readonly etcd: { readonly ran: boolean; readonly version: string | null; readonly skipReason: string | null; readonly dataDir: string | null };
+  readonly rows: readonly CompareRow[];
+  readonly targets: { readonly ratioAt256: GoalCheck };
+}
+
+export const compareSuite: Suite = {
+  name: 'compare',
+  description: 'synod vs a three-member etcd on loopback (data in /dev/shm): the same closed loop of 16-byte writes, ratio',
+  async run(options, progress) {
+    const report = await measureCompare(options, progress);
+    return { json: report as unknown as Record<string, unknown>, text: renderCompareReport(report) };
+  },
+};
+
+async function etcdAvailability(): Promise<{ binary: string; version: string } | { skipReason: string }> {
+  const found = findEtcd();
+  if (found === undefined) return { skipReason: `etcd binary not found: ${ETCD_INSTALL_HINT}` };
+  try {
+    const moduleName = 'etcd3';
+    await import(moduleName);
+  } catch {
+    return { skipReason: 'the etcd3 npm package is not installed (npm install etcd3)' };
+  }
+  return found;
+}
+
+async function measureCompare(options: BenchOptions, progress: ProgressSink): Promise<CompareReport> {
+  const concurrencies = [...(options.grid?.concurrency ?? COMPARE_CONCURRENCY)];
+  const steps = stepsOf(progress);
+  const availability = await etcdAvailability();
+  const etcdRuns = !('skipReason' in availability);
+  steps.plan(concurrencies.length * (etcdRuns ? 2 : 1) + (etcdRuns ? 1 : 0), 'compare');
+  if (!etcdRuns) progress(`etcd part SKIPPED: ${availability.skipReason}`);
+  let cluster: EtcdCluster | undefined;
+  const rows: CompareRow[] = [];
+  try {
+    if (etcdRuns) {
+      steps.step('starting a three-member etcd cluster');
+      cluster = await startEtcdCluster(availability.binary, availability.version, progress);
+    }
+    for (const concurrency of concurrencies) {
+      steps.step(`synod, ${concurrency} in flight`);
+      const synod = await measureSynod(concurrency, options);
+      let etcd: ClosedLoopFigures | null = null;
+      if (cluster !== undefined) {
+        steps.step(`etcd, ${concurrency} in flight`);
+        etcd = await measureEtcd(cluster, concurrency, options);
+      }
+      rows.push({ concurrency, synod, etcd, ratio: etcd === null ? null : synod.perSecond / etcd.perSecond });
+    }
+  } finally {
+    await cluster?.stop();
+  }
+  const at256 = rows.find((row) => row.concurrency === 256);
+  return {
+    suite: 'compare',
+    machine: machineInfo(),
+    settings: { durationMs: options.durationMs, warmupMs: options.warmupMs, runs: options.runs, valueBytes: COMPARE_VALUE_BYTES, concurrency: concurrencies },
+    etcd: {
+      ran: etcdRuns,
+      version: etcdRuns ? availability.version : null,
+      skipReason: etcdRuns ? null : availability.skipReason,
+      dataDir: cluster?.dataDir ?? null,
+    },
+    rows,
+    targets: {
+      ratioAt256: goal(
+        'synod / etcd writes/s, 256 in flight',
+        at256?.ratio,
+        'at least',
+        200,
+        !etcdRuns ? `etcd skipped: ${availability.skipReason}` : at256 === undefined ? 'this run did not measure 256 in flight' : undefined,
+      ),
+    },
+  };
+}
+
+async function measureSynod(concurrency: number, options: BenchOptions): Promise<ClosedLoopFigures> {
+  const log = await ReplicatedLog.open({ acceptors: 3 });
+  try {
+    await log.append(new Uint8Array(COMPARE_VALUE_BYTES));
+    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), concurrency, COMPARE_VALUE_BYTES);
+    try {
+      return await measureWindowRuns(pool, options);
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await log.close();
+  }
+}
+
+async function measureEtcd(cluster: EtcdCluster, concurrency: number, options: BenchOptions): Promise<ClosedLoopFigures> {
+  const pool = await startLoad(
+    (thread) => ({ kind: 'etcd', endpoints: cluster.clientUrls, keyPrefix: `synod-bench/${concurrency}/${thread}` }),
+    concurrency,
+    COMPARE_VALUE_BYTES,
+  );
+  try {
+    return await measureWindowRuns(pool, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+export function renderCompareReport(report: CompareReport): string {
+  const { settings } = report;
+  const row = (name: string, f: ClosedLoopFigures | null, concurrency: number): string[] =>
+    f === null
+      ? [name, String(concurrency), 'skipped', '-', '-', '-', '-']
+      : [
+          name,
+          String(concurrency),
+          formatCount(f.perSecond),
+          formatMicroseconds(f.latency.p50Microseconds),
+          formatMicroseconds(f.latency.p99Microseconds),
+          formatMicroseconds(f.latency.maxMicroseconds),
+          String(f.failed),
+        ];
+  return [
+    'synod bench compare',
+    '',
+    renderMachine(report.machine),
+    `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up +` +
+      ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
+    'synod: ReplicatedLog, 3 acceptors in memory, append()',
+    report.etcd.ran
+      ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
+      : `etcd: SKIPPED (${report.etcd.skipReason})`,
+    '',
+    renderTable([
+      ['system', 'in flight', 'writes/s', 'p50 us', 'p99 us', 'max us', 'failed'],
+      ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency)]),
+    ]),
+    '',
+    'ratio synod / etcd: ' + report.rows.map((r) => `${r.concurrency} in flight ${r.ratio === null ? 'n/a' : formatRatio(r.ratio)}`).join(', '),
+    '',
+    renderTargets([report.targets.ratioAt256]),
+  ].join('\n');
+}

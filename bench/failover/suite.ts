@@ -1,0 +1,210 @@
+import { ReplicatedLog } from '../../src/index.js';
+import type { BenchOptions } from '../lib/args.js';
+import { formatCount, renderTable } from '../lib/format.js';
+import { machineInfo, type MachineInfo } from '../lib/machine.js';
+import { formatBytes, residentBytes } from '../lib/process-figures.js';
+import { stepsOf, type Steps } from '../lib/progress.js';
+import { maximum, median } from '../lib/stats.js';
+import type { Suite } from '../lib/suite.js';
+import { goal, type GoalCheck } from '../lib/targets-check.js';
+import { startLoad } from '../log/closed-loop.js';
+import { CONTROL_COMPLETIONS, CONTROL_KILLS, CONTROL_KILL_TIMES_BYTE, CONTROL_STOP, type TimelineResult } from '../log/load-protocol.js';
+import { renderMachine, renderTargets } from '../log/suite.js';
+
+/**
+ * Failover suite: appenders keep the log busy while the leader is killed, again and again. For
+ * each kill, the pause runs from the moment the kill was requested to the first commit of an
+ * append issued after the kill had taken effect (an append the dead leader cannot have handled);
+ * the first commit of any append after the kill is shown too (in-flight slots may still land).
+ * Between kills the killed proposer is restarted (it comes back as a standby) and the log runs
+ * undisturbed for a while, so each kill starts from a steady state.
+ */
+export const FAILOVER_IN_FLIGHT = 256;
+const BUCKET_MS = 10;
+/** A kill after which nothing commits for this long counts as no recovery (pause = Infinity). */
+const RECOVERY_TIMEOUT_MS = 10_000;
+const SETTLE_MIN_MS = 150;
+
+export interface KillFigures {
+  /** ms since the timeline's start. */
+  readonly atMs: number;
+  readonly proposer: number;
+  /** Kill requested -> first commit of an append issued after the kill took effect; null: none within the timeout. */
+  readonly pauseMs: number | null;
+  /** Kill requested -> first commit of any append. */
+  readonly firstCommitAfterMs: number | null;
+  readonly restartedAtMs: number;
+}
+
+export interface FailoverReport {
+  readonly suite: 'failover';
+  readonly machine: MachineInfo;
+  readonly settings: {
+    readonly durationMs: number;
+    readonly warmupMs: number;
+    readonly kills: number;
+    readonly inFlight: number;
+    readonly loadThreads: number;
+    readonly bucketMs: number;
+    readonly electionTimeoutMs: number;
+    readonly heartbeatIntervalMs: number;
+  };
+  readonly pauseP50Ms: number | null;
+  readonly pauseMaxMs: number | null;
+  readonly firstCommitAfterP50Ms: number | null;
+  readonly appendsPerSecond: number;
+  readonly failed: number;
+  readonly kills: readonly KillFigures[];
+  /** Commits per bucket from the timeline's start (all load threads together). */
+  readonly timeline: { readonly bucketMs: number; readonly commits: readonly number[] };
+  readonly rssBytesAtEnd: number;
+  readonly targets: { readonly pauseP50: GoalCheck };
+}
+
+export const failoverSuite: Suite = {
+  name: 'failover',
+  description: 'kill the leader under load, repeatedly: the pause from the kill to the next committed append',
+  async run(options, progress) {
+    const report = await measureFailover(options, stepsOf(progress));
+    return { json: report as unknown as Record<string, unknown>, text: renderFailoverReport(report) };
+  },
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const absoluteNow = (): number => performance.timeOrigin + performance.now();
+
+async function measureFailover(options: BenchOptions, steps: Steps): Promise<FailoverReport> {
+  const kills = options.grid?.kills ?? Math.max(3, 2 * options.runs + 1);
+  const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? FAILOVER_IN_FLIGHT;
+  const settleMs = Math.max(SETTLE_MIN_MS, options.durationMs / 2);
+  steps.plan(kills + 1, 'failover');
+  steps.step('opening the log and warming up');
+  const electionTimeoutMs = 100;
+  const heartbeatIntervalMs = 20;
+  const log = await ReplicatedLog.open({ acceptors: 3, electionTimeoutMs, heartbeatIntervalMs });
+  const buckets = Math.ceil((options.warmupMs + settleMs + kills * (2 * settleMs + RECOVERY_TIMEOUT_MS + 2000) + 5000) / BUCKET_MS);
+  const control = new SharedArrayBuffer(CONTROL_KILL_TIMES_BYTE + 8 * kills);
+  const words = new Int32Array(control, 0, 4);
+  const killTimes = new Float64Array(control, CONTROL_KILL_TIMES_BYTE, kills);
+  try {
+    await log.append(new Uint8Array(16));
+    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), inFlight, 16);
+    let baseMs = 0;
+    let endMs = 0;
+    const killRecords: Array<{ atMs: number; proposer: number; restartedAtMs: number }> = [];
+    let resultsPromise: Promise<TimelineResult[]> | undefined;
+    try {
+      baseMs = absoluteNow();
+      let started!: () => void;
+      const startedPromise = new Promise<void>((resolve) => (started = resolve));
+      resultsPromise = pool.run<TimelineResult>(
+        { mode: 'timeline', baseMs, bucketMs: BUCKET_MS, buckets, control, killsMax: kills },
+        buckets * BUCKET_MS + 60_000,
+        () => started(),
+      );
+      resultsPromise.catch(() => undefined);
+      await Promise.race([startedPromise, resultsPromise]);
+      await sleep(options.warmupMs + settleMs);
+      for (let k = 0; k < kills; k++) {
+        steps.step(`kill ${k + 1}/${kills}`);
+        const leader = await findLeader(log);
+        killTimes[k] = absoluteNow();
+        await log.cluster.kill(leader);
+        Atomics.store(words, CONTROL_KILLS, k + 1);
+        const completionsAtKill = Atomics.load(words, CONTROL_COMPLETIONS);
+        // Wait for commits to resume (or give up), then let the new leader run a while.
+        const giveUpMs = performance.now() + RECOVERY_TIMEOUT_MS;
+        while (Atomics.load(words, CONTROL_COMPLETIONS) <= completionsAtKill + inFlight && performance.now() < giveUpMs) await sleep(5);
+        await sleep(settleMs);
+        await log.cluster.restart(leader);
+        killRecords.push({ atMs: killTimes[k]! - baseMs, proposer: leader, restartedAtMs: absoluteNow() - baseMs });
+        await sleep(settleMs);
+      }
+    } finally {
+      endMs = absoluteNow();
+      Atomics.store(words, CONTROL_STOP, 1);
+    }
+    const results = await resultsPromise!;
+    const rssBytesAtEnd = residentBytes();
+    await pool.close();
+    const firstIssued = killRecords.map((_, k) => Math.min(...results.map((r) => r.firstCompletionIssuedAfterKill[k] ?? Infinity)));
+    const firstAny = killRecords.map((_, k) => Math.min(...results.map((r) => r.firstCompletionAfterKill[k] ?? Infinity)));
+    const killFigures: KillFigures[] = killRecords.map((record, k) => ({
+      ...record,
+      pauseMs: finiteOrNull(firstIssued[k]! - killTimes[k]!),
+      firstCommitAfterMs: finiteOrNull(firstAny[k]! - killTimes[k]!),
+    }));
+    const usedBuckets = Math.min(buckets, Math.ceil((endMs - baseMs) / BUCKET_MS));
+    const commits = new Array<number>(usedBuckets).fill(0);
+    for (const result of results) for (let b = 0; b < usedBuckets; b++) commits[b]! += result.perBucket[b] ?? 0;
+    const completed = results.reduce((sum, r) => sum + r.completed, 0);
+    // A kill with no recovery counts as an infinite pause: the median and max say so rather than drop it.
+    const pauses = killFigures.map((k) => k.pauseMs ?? Infinity);
+    const anyPauses = killFigures.map((k) => k.firstCommitAfterMs ?? Infinity);
+    const pauseP50 = pauses.length > 0 ? finiteOrNull(median(pauses)) : null;
+    return {
+      suite: 'failover',
+      machine: machineInfo(),
+      settings: {
+        durationMs: options.durationMs,
+        warmupMs: options.warmupMs,
+        kills,
+        inFlight,
+        loadThreads: pool.size,
+        bucketMs: BUCKET_MS,
+        electionTimeoutMs,
+        heartbeatIntervalMs,
+      },
+      pauseP50Ms: pauseP50,
+      pauseMaxMs: pauses.length > 0 ? finiteOrNull(maximum(pauses)) : null,
+      firstCommitAfterP50Ms: anyPauses.length > 0 ? finiteOrNull(median(anyPauses)) : null,
+      appendsPerSecond: completed / ((endMs - baseMs) / 1000),
+      failed: results.reduce((sum, r) => sum + r.failed, 0),
+      kills: killFigures,
+      timeline: { bucketMs: BUCKET_MS, commits },
+      rssBytesAtEnd,
+      targets: { pauseP50: goal('leader failover pause, median (ms)', pauseP50, 'below', 20) },
+    };
+  } finally {
+    Atomics.store(words, CONTROL_STOP, 1);
+    await log.close();
+  }
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+/** The proposer that believes it leads; waits a little for one (right after a restart there may be none). */
+async function findLeader(log: ReplicatedLog): Promise<number> {
+  const giveUpMs = performance.now() + RECOVERY_TIMEOUT_MS;
+  for (;;) {
+    const leader = (await log.cluster.actors()).find((actor) => actor.role === 'proposer' && actor.alive && actor.leader);
+    if (leader !== undefined) return leader.id;
+    if (performance.now() > giveUpMs) throw new Error('failover: no proposer leads, cannot kill a leader');
+    await sleep(10);
+  }
+}
+
+export function renderFailoverReport(report: FailoverReport): string {
+  const { settings } = report;
+  const ms = (value: number | null): string => (value === null ? 'none' : value.toFixed(1));
+  return [
+    'synod bench failover',
+    '',
+    renderMachine(report.machine),
+    `${settings.kills} leader kills under load: ${settings.inFlight} appends of 16 B in flight over ${settings.loadThreads} threads,` +
+      ` 3 acceptors in memory, 2 proposers (election timeout ${settings.electionTimeoutMs} ms, heartbeat ${settings.heartbeatIntervalMs} ms)`,
+    'pause: kill requested -> first commit of an append issued after the kill took effect; the killed proposer is restarted between kills',
+    '',
+    renderTable([
+      ['kill', 'at ms', 'proposer', 'pause ms', 'first commit of any append ms'],
+      ...report.kills.map((k, i) => [String(i + 1), k.atMs.toFixed(0), String(k.proposer), ms(k.pauseMs), ms(k.firstCommitAfterMs)]),
+    ]),
+    '',
+    `pause: p50 ${ms(report.pauseP50Ms)} ms, max ${ms(report.pauseMaxMs)} ms (first commit of any append: p50 ${ms(report.firstCommitAfterP50Ms)} ms)`,
+    `throughput over the whole timeline: ${formatCount(report.appendsPerSecond)} appends/s; rejected appends: ${report.failed}; RSS at end ${formatBytes(report.rssBytesAtEnd)}`,
+    '',
+    renderTargets([report.targets.pauseP50]),
+  ].join('\n');
+}

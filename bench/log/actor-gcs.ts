@@ -1,0 +1,81 @@
+import type { Cluster } from '../../src/index.js';
+
+/**
+ * Minor GCs per role, per million committed commands, from the actors' own counters. The actors
+ * run on worker threads inside the log, where the bench cannot observe GCs; each actor thread
+ * counts its own (`threadGcMinor`, a PerformanceObserver on NODE_PERFORMANCE_GC_MINOR) and
+ * reports it with the actor's counters. If a counter is missing this says the figure is
+ * unavailable rather than guess. Commands are counted from the first learner's `delivered`
+ * counter.
+ */
+export const ACTOR_GC_COUNTER = 'threadGcMinor';
+
+export interface RoleGcFigures {
+  /** Worst actor of the role: minor GCs per million committed commands. */
+  readonly maxPerMillion: number;
+  readonly perActor: readonly number[];
+}
+
+export interface ActorGcFigures {
+  readonly available: boolean;
+  readonly note: string;
+  readonly roles: Readonly<Record<string, RoleGcFigures>>;
+}
+
+interface Snapshot {
+  readonly byActor: Map<number, { role: string; minorGcs: number | undefined }>;
+  readonly delivered: number;
+}
+
+export async function snapshotActors(log: { readonly cluster: Cluster }): Promise<Snapshot> {
+  const byActor = new Map<number, { role: string; minorGcs: number | undefined }>();
+  let delivered = 0;
+  for (const actor of await log.cluster.actors()) {
+    if (!actor.alive) continue;
+    const counters = await log.cluster.counters(actor.id).catch(() => ({}) as Record<string, number>);
+    byActor.set(actor.id, { role: actor.role, minorGcs: counters[ACTOR_GC_COUNTER] });
+    if (actor.role === 'learner' && typeof counters.delivered === 'number') delivered = Math.max(delivered, counters.delivered);
+  }
+  return { byActor, delivered };
+}
+
+export function actorGcsBetween(before: Snapshot, after: Snapshot): ActorGcFigures {
+  const commands = after.delivered - before.delivered;
+  const perRole: Record<string, number[]> = {};
+  let available = commands > 0;
+  for (const [id, now] of after.byActor) {
+    const then = before.byActor.get(id);
+    if (now.minorGcs === undefined || then?.minorGcs === undefined) {
+      available = false;
+      continue;
+    }
+    (perRole[now.role] ??= []).push(((now.minorGcs - then.minorGcs) / Math.max(1, commands)) * 1e6);
+  }
+  if (!available) {
+    return {
+      available: false,
+      note: `actor threads' GCs not measurable: the log's actor counters have no '${ACTOR_GC_COUNTER}' (needs src support)`,
+      roles: {},
+    };
+  }
+  const roles = Object.fromEntries(Object.entries(perRole).map(([role, values]) => [role, { maxPerMillion: Math.max(...values), perActor: values }]));
+  return { available: true, note: `from each actor's '${ACTOR_GC_COUNTER}' counter over ${commands} committed commands`, roles };
+}
+
+/** Median-free merge of several runs' figures: the worst run per role (a GC budget is a ceiling). */
+export function worstOf(runs: readonly ActorGcFigures[]): ActorGcFigures {
+  const first = runs[0];
+  if (first === undefined || runs.some((run) => !run.available)) return runs.find((run) => !run.available) ?? emptyFigures();
+  const roles: Record<string, RoleGcFigures> = {};
+  for (const run of runs) {
+    for (const [role, figures] of Object.entries(run.roles)) {
+      const known = roles[role];
+      if (known === undefined || figures.maxPerMillion > known.maxPerMillion) roles[role] = figures;
+    }
+  }
+  return { available: true, note: first.note, roles };
+}
+
+function emptyFigures(): ActorGcFigures {
+  return { available: false, note: 'no run', roles: {} };
+}

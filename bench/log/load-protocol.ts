@@ -1,0 +1,57 @@
+import type { LogHandle } from '../../src/index.js';
+
+/** What the main thread tells a load worker (bench/log/load-worker.ts) and what it answers. */
+
+export type LoadDriver =
+  | { readonly kind: 'log'; readonly handle: LogHandle }
+  | { readonly kind: 'sequencer'; readonly handle: LogHandle }
+  | { readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly keyPrefix: string };
+
+export interface LoadWorkerData {
+  readonly driver: LoadDriver;
+  readonly lanes: number;
+  readonly entryBytes: number;
+}
+
+export interface WindowRunParams {
+  readonly mode: 'window';
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+/** Control words of a timeline run (Int32): [stop, kills announced, completions so far]; kill times (Float64) follow from byte 16. */
+export const CONTROL_STOP = 0;
+export const CONTROL_KILLS = 1;
+export const CONTROL_COMPLETIONS = 2;
+export const CONTROL_KILL_TIMES_BYTE = 16;
+
+export interface TimelineRunParams {
+  readonly mode: 'timeline';
+  /** Absolute ms (timeOrigin + now) that bucket 0 starts at. */
+  readonly baseMs: number;
+  readonly bucketMs: number;
+  readonly buckets: number;
+  readonly control: SharedArrayBuffer;
+  readonly killsMax: number;
+}
+
+export interface WindowResult {
+  readonly completed: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+  readonly histogram: string;
+  readonly minorGcs: number;
+  /** Sequencer only: numbers that did not increase within a lane (must be 0). */
+  readonly outOfOrder: number;
+}
+
+export interface TimelineResult {
+  readonly completed: number;
+  readonly failed: number;
+  readonly perBucket: number[];
+  /** Per kill: first completion (absolute ms) of any operation after the kill was announced; Infinity if none. */
+  readonly firstCompletionAfterKill: number[];
+  /** Per kill: first completion of an operation issued after the kill had taken effect. */
+  readonly firstCompletionIssuedAfterKill: number[];
+}
+

@@ -1,0 +1,187 @@
+// A load-generator thread (see bench/lib/load-pool.ts): connects once to a synod log, a synod
+// sequencer or an etcd cluster, then runs closed-loop measurements on request: `lanes`
+// operations in flight, each lane issuing its next operation as soon as the previous one is done.
+//
+// Two kinds of run:
+// - 'window': warm-up, then a measured window; counts operations completed inside the window,
+//   records the latency of those started inside it (hdr histogram, sent back encoded), and this
+//   thread's own minor GCs in the window.
+// - 'timeline': runs until the main thread sets the stop word; counts completions per time bucket
+//   and, for each leader kill the main thread announces (shared kill times + kill count), the
+//   first completion after it (any operation) and the first completion of an operation issued
+//   after the kill had taken effect.
+import { parentPort, workerData } from 'node:worker_threads';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { ReplicatedLog, Sequencer } from '../../src/index.js';
+import { MinorGcCounter } from '../lib/gc-counter.js';
+import { createLatencyHistogram, recordElapsedMs } from '../lib/histogram.js';
+import { arriveAndAwaitStart } from '../lib/start-barrier.js';
+import {
+  CONTROL_COMPLETIONS,
+  CONTROL_KILLS,
+  CONTROL_KILL_TIMES_BYTE,
+  CONTROL_STOP,
+  type LoadWorkerData,
+  type TimelineResult,
+  type TimelineRunParams,
+  type WindowResult,
+  type WindowRunParams,
+} from './load-protocol.js';
+
+type Operation = () => Promise<number>;
+
+/** The little of the etcd3 package this uses. */
+interface EtcdModule {
+  Etcd3: new (options: { hosts: string[] }) => {
+    put(key: string): { value(value: Buffer): Promise<unknown> };
+    close(): void;
+  };
+}
+
+interface Connection {
+  /** A fresh operation per lane (a lane may keep private state, such as its entry). */
+  lane(laneIndex: number): Operation;
+  close(): Promise<void>;
+}
+
+const data = workerData as LoadWorkerData;
+const port = parentPort!;
+const now = (): number => performance.now();
+const absoluteNow = (): number => performance.timeOrigin + performance.now();
+
+async function connect(): Promise<Connection> {
+  const driver = data.driver;
+  if (driver.kind === 'log') {
+    const log = await ReplicatedLog.connect(driver.handle);
+    return {
+      lane() {
+        const entry = new Uint8Array(data.entryBytes).fill(0x5a); // never modified: one allocation per lane
+        return () => log.append(entry);
+      },
+      close: () => log.close(),
+    };
+  }
+  if (driver.kind === 'sequencer') {
+    const sequencer = await Sequencer.connect(driver.handle);
+    return { lane: () => () => sequencer.next(), close: () => sequencer.close() };
+  }
+  // Not a dependency of synod itself: loaded by name so the build does not need its types.
+  const moduleName = 'etcd3';
+  const { Etcd3 } = (await import(moduleName)) as EtcdModule;
+  const client = new Etcd3({ hosts: [...driver.endpoints] });
+  return {
+    lane(laneIndex) {
+      const key = `${driver.keyPrefix}/${laneIndex}`;
+      const value = Buffer.alloc(data.entryBytes, 0x5a);
+      return async () => {
+        await client.put(key).value(value);
+        return 0;
+      };
+    },
+    close: async () => client.close(),
+  };
+}
+
+async function windowRun(connection: Connection, params: WindowRunParams & { startBarrier: SharedArrayBuffer }): Promise<WindowResult> {
+  const histogram = createLatencyHistogram();
+  const gcs = new MinorGcCounter();
+  const operations = Array.from({ length: data.lanes }, (_, i) => connection.lane(i));
+  gcs.start();
+  arriveAndAwaitStart(params.startBarrier);
+  const startMs = now();
+  const measureStartMs = startMs + params.warmupMs;
+  const measureEndMs = measureStartMs + params.durationMs;
+  let completed = 0;
+  let failed = 0;
+  let outOfOrder = 0;
+  let lastEndMs = measureEndMs;
+  const lane = async (operation: Operation): Promise<void> => {
+    let previous = -1;
+    for (;;) {
+      const t0 = now();
+      if (t0 >= measureEndMs) return;
+      let value: number;
+      try {
+        value = await operation();
+      } catch {
+        if (t0 >= measureStartMs) failed++;
+        continue;
+      }
+      const t1 = now();
+      if (value <= previous && data.driver.kind === 'sequencer') outOfOrder++;
+      previous = value;
+      if (t0 >= measureStartMs) recordElapsedMs(histogram, t1 - t0);
+      if (t1 >= measureStartMs && t1 < measureEndMs) completed++;
+      if (t1 > lastEndMs) lastEndMs = t1;
+    }
+  };
+  await Promise.all(operations.map(lane));
+  const minorGcs = await gcs.countMinorBetween(measureStartMs, measureEndMs);
+  return {
+    completed,
+    failed,
+    elapsedMs: params.durationMs,
+    histogram: encodeIntoCompressedBase64(histogram),
+    minorGcs,
+    outOfOrder,
+  };
+}
+
+async function timelineRun(connection: Connection, params: TimelineRunParams & { startBarrier: SharedArrayBuffer }): Promise<TimelineResult> {
+  const control = new Int32Array(params.control, 0, 4);
+  const killTimes = new Float64Array(params.control, CONTROL_KILL_TIMES_BYTE, params.killsMax);
+  const perBucket = new Array<number>(params.buckets).fill(0);
+  const firstAfter = new Array<number>(params.killsMax).fill(Infinity);
+  const firstIssuedAfter = new Array<number>(params.killsMax).fill(Infinity);
+  const operations = Array.from({ length: data.lanes }, (_, i) => connection.lane(i));
+  let completed = 0;
+  let failed = 0;
+  arriveAndAwaitStart(params.startBarrier);
+  const lane = async (operation: Operation): Promise<void> => {
+    while (Atomics.load(control, CONTROL_STOP) === 0) {
+      const killsAtStart = Atomics.load(control, CONTROL_KILLS);
+      try {
+        await operation();
+      } catch {
+        failed++;
+        continue;
+      }
+      const t1 = absoluteNow();
+      completed++;
+      Atomics.add(control, CONTROL_COMPLETIONS, 1);
+      const bucket = Math.floor((t1 - params.baseMs) / params.bucketMs);
+      if (bucket >= 0 && bucket < params.buckets) perBucket[bucket]!++;
+      if (killsAtStart > 0 && t1 < firstIssuedAfter[killsAtStart - 1]!) firstIssuedAfter[killsAtStart - 1] = t1;
+      // The kill time is written before the kill is requested; the count only once it took effect.
+      for (let k = 0; k < params.killsMax; k++) {
+        const killMs = killTimes[k]!;
+        if (killMs > 0 && t1 >= killMs && t1 < firstAfter[k]!) firstAfter[k] = t1;
+      }
+    }
+  };
+  await Promise.all(operations.map(lane));
+  return { completed, failed, perBucket, firstCompletionAfterKill: firstAfter, firstCompletionIssuedAfterKill: firstIssuedAfter };
+}
+
+const connection = await connect();
+port.on('message', (message: { type: string } & Record<string, unknown>) => {
+  if (message.type === 'close') {
+    void connection.close().finally(() => {
+      port.postMessage({ type: 'closed' });
+      port.close();
+    });
+    return;
+  }
+  if (message.type !== 'run') return;
+  const run =
+    message.mode === 'window'
+      ? windowRun(connection, message as unknown as WindowRunParams & { startBarrier: SharedArrayBuffer })
+      : timelineRun(connection, message as unknown as TimelineRunParams & { startBarrier: SharedArrayBuffer });
+  run.then(
+    (result) => port.postMessage({ type: 'result', result }),
+    (error: unknown) => {
+      throw error;
+    },
+  );
+});
+port.postMessage({ type: 'connected' });

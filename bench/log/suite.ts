@@ -1,0 +1,242 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReplicatedLog, type LogOptions } from '../../src/index.js';
+import type { BenchOptions, StorageKind } from '../lib/args.js';
+import { formatCount, formatMicroseconds, renderTable } from '../lib/format.js';
+import { machineInfo, type MachineInfo } from '../lib/machine.js';
+import { GC_NOTE, formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
+import { stepsOf } from '../lib/progress.js';
+import { median } from '../lib/stats.js';
+import type { ProgressSink, Suite } from '../lib/suite.js';
+import { goal, goalRow, type GoalCheck } from '../lib/targets-check.js';
+import { runWorkerGroup } from '../lib/worker-group.js';
+import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from './actor-gcs.js';
+import type { AtomicsResult } from './atomics-worker.js';
+import { LOAD_THREADS_MAX, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from './closed-loop.js';
+
+export const LOG_GRID = {
+  concurrency: [1, 16, 256],
+  entryBytes: [16, 1024],
+  acceptors: [3, 5],
+  storage: ['memory', 'file'] as StorageKind[],
+} as const;
+
+export interface LogConfiguration {
+  readonly storage: StorageKind;
+  readonly acceptors: number;
+  readonly entryBytes: number;
+  readonly concurrency: number;
+}
+
+export interface LogFigures extends LogConfiguration, ClosedLoopFigures {
+  readonly loadThreads: number;
+  readonly actorGcs: ActorGcFigures;
+  /** Process RSS before the log opened (after a main-thread GC) and at the end of the runs, before it closed. */
+  readonly rssBytesAtStart: number;
+  readonly rssBytesAtEnd: number;
+}
+
+export interface LogReport {
+  readonly suite: 'log';
+  readonly machine: MachineInfo;
+  readonly settings: {
+    readonly durationMs: number;
+    readonly warmupMs: number;
+    readonly runs: number;
+    readonly loadThreadsMax: number;
+    readonly fileFsync: 'batch';
+    readonly grid: { concurrency: number[]; entryBytes: number[]; acceptors: number[]; storage: StorageKind[] };
+  };
+  readonly notes: readonly string[];
+  readonly baseline: { readonly atomicsRoundTripP50Microseconds: number; readonly runsP50Microseconds: readonly number[] };
+  readonly configurations: readonly LogFigures[];
+  readonly targets: {
+    readonly appendsPerSecond256: GoalCheck;
+    readonly singleAppenderP50VsAtomics: GoalCheck;
+    readonly acceptorMinorGcsPerMillion: GoalCheck;
+  };
+}
+
+const ATOMICS_WORKER = new URL('./atomics-worker.js', import.meta.url);
+
+export const logSuite: Suite = {
+  name: 'log',
+  description: 'replicated log: committed appends/s and append latency over appenders x entry size x acceptors x storage',
+  async run(options, progress) {
+    const report = await measureLog(options, progress);
+    return { json: report as unknown as Record<string, unknown>, text: renderLogReport(report) };
+  },
+};
+
+export function logGridOf(options: BenchOptions): LogReport['settings']['grid'] {
+  return {
+    concurrency: [...(options.grid?.concurrency ?? LOG_GRID.concurrency)],
+    entryBytes: [...(options.grid?.entryBytes ?? LOG_GRID.entryBytes)],
+    acceptors: [...(options.grid?.acceptors ?? LOG_GRID.acceptors)],
+    storage: [...(options.grid?.storage ?? LOG_GRID.storage)],
+  };
+}
+
+export async function measureLog(options: BenchOptions, progress: ProgressSink): Promise<LogReport> {
+  const grid = logGridOf(options);
+  const configurations: LogConfiguration[] = [];
+  for (const storage of grid.storage)
+    for (const acceptors of grid.acceptors)
+      for (const entryBytes of grid.entryBytes) for (const concurrency of grid.concurrency) configurations.push({ storage, acceptors, entryBytes, concurrency });
+  const steps = stepsOf(progress);
+  steps.plan(configurations.length + 1, 'log');
+
+  steps.step('baseline: bare SharedArrayBuffer wait/notify round trip');
+  const atomicsRuns: number[] = [];
+  for (let run = 0; run < options.runs; run++) atomicsRuns.push(await measureAtomicsRoundTrip(options));
+
+  const figures: LogFigures[] = [];
+  for (const configuration of configurations) {
+    steps.step(describeConfiguration(configuration));
+    figures.push(await measureConfiguration(configuration, options));
+  }
+  const atomicsP50 = median(atomicsRuns);
+  return {
+    suite: 'log',
+    machine: machineInfo(),
+    settings: {
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      runs: options.runs,
+      loadThreadsMax: LOAD_THREADS_MAX,
+      fileFsync: 'batch',
+      grid,
+    },
+    notes: [GC_NOTE, 'Every log uses the default options apart from acceptors and storage (2 proposers, 1 learner, batching 256, window 64).'],
+    baseline: { atomicsRoundTripP50Microseconds: atomicsP50, runsP50Microseconds: atomicsRuns },
+    configurations: figures,
+    targets: logTargets(figures, atomicsP50),
+  };
+}
+
+function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogReport['targets'] {
+  const find = (concurrency: number) =>
+    figures.find((f) => f.storage === 'memory' && f.acceptors === 3 && f.entryBytes === 16 && f.concurrency === concurrency);
+  const at256 = find(256);
+  const at1 = find(1);
+  const missing = 'this run\'s grid lacks memory, 3 acceptors, 16 B';
+  const acceptorGcs = at256?.actorGcs.roles.acceptor?.maxPerMillion;
+  return {
+    appendsPerSecond256: goal('appends/s, 256 appenders (memory, 3 acceptors, 16 B)', at256?.perSecond, 'at least', 1_000_000, at256 ? undefined : missing),
+    singleAppenderP50VsAtomics: goal(
+      '1 appender p50 / Atomics wait-notify round trip p50',
+      at1 ? at1.latency.p50Microseconds / atomicsP50 : undefined,
+      'at most',
+      3,
+      at1 ? `p50 ${formatMicroseconds(at1.latency.p50Microseconds)} us vs ${formatMicroseconds(atomicsP50)} us` : missing,
+    ),
+    acceptorMinorGcsPerMillion: goal(
+      'minor GCs per 1M commands, worst acceptor (256 appenders)',
+      acceptorGcs,
+      'at most',
+      5,
+      at256 === undefined ? missing : at256.actorGcs.available ? undefined : at256.actorGcs.note,
+    ),
+  };
+}
+
+export function describeConfiguration(c: LogConfiguration): string {
+  return `${c.storage}, ${c.acceptors} acceptors, ${c.entryBytes} B, ${c.concurrency} in flight`;
+}
+
+async function measureConfiguration(configuration: LogConfiguration, options: BenchOptions): Promise<LogFigures> {
+  await settleMemory();
+  const rssBytesAtStart = residentBytes();
+  const dir = configuration.storage === 'file' ? mkdtempSync(join(tmpdir(), 'synod-bench-log-')) : undefined;
+  const logOptions: LogOptions = { acceptors: configuration.acceptors, ...(dir ? { storage: { dir, fsync: 'batch' } } : {}) };
+  const log = await ReplicatedLog.open(logOptions);
+  try {
+    await log.append(new Uint8Array(configuration.entryBytes)); // a leader is elected and the path is warm
+    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), configuration.concurrency, configuration.entryBytes);
+    try {
+      const actorRuns: ActorGcFigures[] = [];
+      let before = await snapshotActors(log);
+      const closedLoop = await measureWindowRuns(pool, options, {
+        afterRun: async () => {
+          const after = await snapshotActors(log);
+          actorRuns.push(actorGcsBetween(before, after));
+          before = after;
+        },
+      });
+      return { ...configuration, loadThreads: pool.size, ...closedLoop, actorGcs: worstOf(actorRuns), rssBytesAtStart, rssBytesAtEnd: residentBytes() };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await log.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function measureAtomicsRoundTrip(options: BenchOptions): Promise<number> {
+  const word = new SharedArrayBuffer(4);
+  const timing = { warmupMs: Math.min(options.warmupMs, 200), durationMs: Math.min(options.durationMs, 1000) };
+  const [pinger] = await runWorkerGroup<AtomicsResult>(
+    [
+      { entry: ATOMICS_WORKER, data: { role: 'pinger', word, ...timing } },
+      { entry: ATOMICS_WORKER, data: { role: 'ponger', word, ...timing } },
+    ],
+    timing.warmupMs + timing.durationMs + 30_000,
+  );
+  if (pinger === undefined || pinger.samples <= 0) throw new Error('the Atomics round trip measured nothing');
+  return pinger.p50Microseconds;
+}
+
+export function renderLogReport(report: LogReport): string {
+  const { settings } = report;
+  return [
+    'synod bench log',
+    '',
+    renderMachine(report.machine),
+    `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
+      ` closed loop, the appends in flight split over up to ${settings.loadThreadsMax} load threads, started together; file storage: a temp dir, fsync batch`,
+    `baseline: bare SharedArrayBuffer wait/notify round trip p50 ${formatMicroseconds(report.baseline.atomicsRoundTripP50Microseconds)} us`,
+    '',
+    renderTable([
+      ['storage', 'acc', 'entry', 'in flight', 'threads', 'appends/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us', 'failed', 'GC/1M main', 'GC/1M load', 'GC/1M acceptor', 'RSS start', 'RSS end'],
+      ...report.configurations.map((f) => [
+        f.storage,
+        String(f.acceptors),
+        `${f.entryBytes} B`,
+        String(f.concurrency),
+        String(f.loadThreads),
+        formatCount(f.perSecond),
+        formatMicroseconds(f.latency.p50Microseconds),
+        formatMicroseconds(f.latency.p90Microseconds),
+        formatMicroseconds(f.latency.p99Microseconds),
+        formatMicroseconds(f.latency.p999Microseconds),
+        formatMicroseconds(f.latency.maxMicroseconds),
+        String(f.failed),
+        f.mainThreadMinorGcsPerMillion.toFixed(1),
+        f.loadThreadsMinorGcsPerMillion.toFixed(1),
+        f.actorGcs.available ? (f.actorGcs.roles.acceptor?.maxPerMillion.toFixed(1) ?? '-') : 'n/a',
+        formatBytes(f.rssBytesAtStart),
+        formatBytes(f.rssBytesAtEnd),
+      ]),
+    ]),
+    '',
+    ...report.notes.map((note) => `note: ${note}`),
+    '',
+    renderTargets([report.targets.appendsPerSecond256, report.targets.singleAppenderP50VsAtomics, report.targets.acceptorMinorGcsPerMillion]),
+  ].join('\n');
+}
+
+export function renderMachine(machine: MachineInfo): string {
+  return `machine: ${machine.cores} cores (os.availableParallelism), ${machine.cpuModel}, Node ${machine.nodeVersion}, ${machine.platform}`;
+}
+
+export function renderTargets(checks: readonly GoalCheck[]): string {
+  return ['targets', renderTable(checks.map((check) => goalRow(check, formatFigure)))].join('\n');
+}
+
+function formatFigure(value: number): string {
+  return Math.abs(value) >= 1000 ? formatCount(value) : value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+export { threadsFor };

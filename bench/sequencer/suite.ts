@@ -1,0 +1,108 @@
+import { Sequencer } from '../../src/index.js';
+import { formatCount, formatMicroseconds, renderTable } from '../lib/format.js';
+import { machineInfo, type MachineInfo } from '../lib/machine.js';
+import { GC_NOTE, formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
+import { stepsOf } from '../lib/progress.js';
+import type { Suite } from '../lib/suite.js';
+import { goal, type GoalCheck } from '../lib/targets-check.js';
+import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from '../log/actor-gcs.js';
+import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
+import { renderMachine, renderTargets } from '../log/suite.js';
+
+/** Numbers in flight over all client threads: the same total with 1 and with 4 threads, so only the thread count changes. */
+export const SEQUENCER_IN_FLIGHT = 256;
+export const SEQUENCER_THREADS = [1, 4];
+
+export interface SequencerFigures extends ClosedLoopFigures {
+  readonly threads: number;
+  readonly inFlight: number;
+  readonly actorGcs: ActorGcFigures;
+  readonly rssBytesAtEnd: number;
+}
+
+export interface SequencerReport {
+  readonly suite: 'sequencer';
+  readonly machine: MachineInfo;
+  readonly settings: { durationMs: number; warmupMs: number; runs: number; inFlight: number; threads: number[] };
+  readonly notes: readonly string[];
+  readonly configurations: readonly SequencerFigures[];
+  readonly targets: { readonly numbersPerSecond: GoalCheck };
+}
+
+export const sequencerSuite: Suite = {
+  name: 'sequencer',
+  description: 'Sequencer.next(): numbers/s and latency with 1 and 4 client threads (3 acceptors, in memory)',
+  async run(options, progress) {
+    const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? SEQUENCER_IN_FLIGHT;
+    const steps = stepsOf(progress);
+    steps.plan(SEQUENCER_THREADS.length, 'sequencer');
+    const configurations: SequencerFigures[] = [];
+    for (const threads of SEQUENCER_THREADS) {
+      steps.step(`${threads} client thread(s), ${inFlight} numbers in flight`);
+      await settleMemory();
+      const sequencer = await Sequencer.open();
+      try {
+        await sequencer.next();
+        const pool = await startLoad(() => ({ kind: 'sequencer', handle: sequencer.handle() }), inFlight, 0, Math.min(threads, inFlight));
+        try {
+          const log = sequencer; // a Sequencer is a log of empty entries; its cluster is the log's
+          const actorRuns: ActorGcFigures[] = [];
+          let before = await snapshotActors(log);
+          const figures = await measureWindowRuns(pool, options, {
+            afterRun: async () => {
+              const after = await snapshotActors(log);
+              actorRuns.push(actorGcsBetween(before, after));
+              before = after;
+            },
+          });
+          if (figures.outOfOrder !== 0) throw new Error(`sequencer: ${figures.outOfOrder} numbers did not increase within a client lane`);
+          configurations.push({ ...figures, threads: pool.size, inFlight, actorGcs: worstOf(actorRuns), rssBytesAtEnd: residentBytes() });
+        } finally {
+          await pool.close();
+        }
+      } finally {
+        await sequencer.close();
+      }
+    }
+    const best = Math.max(...configurations.map((c) => c.perSecond));
+    const report: SequencerReport = {
+      suite: 'sequencer',
+      machine: machineInfo(),
+      settings: { durationMs: options.durationMs, warmupMs: options.warmupMs, runs: options.runs, inFlight, threads: SEQUENCER_THREADS },
+      notes: [GC_NOTE, 'Every number is checked to increase within its client lane.'],
+      configurations,
+      targets: { numbersPerSecond: goal('numbers/s, best thread count', best, 'at least', 5_000_000) },
+    };
+    return { json: report as unknown as Record<string, unknown>, text: renderSequencerReport(report) };
+  },
+};
+
+export function renderSequencerReport(report: SequencerReport): string {
+  const { settings } = report;
+  return [
+    'synod bench sequencer',
+    '',
+    renderMachine(report.machine),
+    `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
+      ` ${settings.inFlight} next() calls in flight over all client threads (closed loop), 3 acceptors in memory`,
+    '',
+    renderTable([
+      ['client threads', 'numbers/s', 'p50 us', 'p99 us', 'p99.9 us', 'max us', 'GC/1M main', 'GC/1M clients', 'RSS end'],
+      ...report.configurations.map((c) => [
+        String(c.threads),
+        formatCount(c.perSecond),
+        formatMicroseconds(c.latency.p50Microseconds),
+        formatMicroseconds(c.latency.p99Microseconds),
+        formatMicroseconds(c.latency.p999Microseconds),
+        formatMicroseconds(c.latency.maxMicroseconds),
+        c.mainThreadMinorGcsPerMillion.toFixed(1),
+        c.loadThreadsMinorGcsPerMillion.toFixed(1),
+        formatBytes(c.rssBytesAtEnd),
+      ]),
+    ]),
+    '',
+    ...report.notes.map((note) => `note: ${note}`),
+    '',
+    renderTargets([report.targets.numbersPerSecond]),
+  ].join('\n');
+}
