@@ -39,13 +39,18 @@ const ENCODE_SCRATCH_BYTES_MAX = 1 << 20;
  * decoded by msgpackr, whose value or error is then the answer. Why: msgpackr's general machinery
  * was most of the per-message cost of a small message (see fast-encoder.ts).
  *
- * msgpackr settings:
+ * Outbox.trySend() goes one step further and has FastEncoder write straight into the ring slot
+ * (encodeInto()); encode() and its scratch buffer serve the fallbacks (near the wrap, a full ring).
+ * Non-Uint8Array typed arrays are left to msgpackr, which (2.1.3, these settings) writes them as a
+ * bin of byteLength bytes filled by element conversion: lossy, with stale bytes at the end.
+ *
+ * msgpackr settings (the fallback, and the reference the fast path's tests compare against):
  * - `useRecords: false`: msgpackr's record extension numbers object shapes per Packr, so a
  *   receiver with several senders would mix up their numbering; plain maps are self-describing.
  * - No `sequential` mode, for the same reason.
  * - Encoding reuses one scratch buffer (REUSE_BUFFER_MODE | RESET_BUFFER_MODE): no allocation per
  *   message beyond what the value itself needs; the sender copies the bytes into the ring.
- * - Decoding first copies the record out of shared memory into a private scratch buffer. Measured
+ * - msgpackr decoding first copies the record out of shared memory into a private scratch buffer. Measured
  *   here (msgpackr 2.1, msgpackr-extract 3.0): handing a SharedArrayBuffer-backed view to unpack
  *   makes the native string extractor fail and fall back through an exception on every message
  *   with a string in it (map keys included), about 25 us each, 80 times slower than the copy;

@@ -27,6 +27,8 @@ const SHORT_STRING_BYTES = 16;
 const KEY_CACHE_ENTRIES = 4096;
 /** Keys up to this long are interned through the key cache (a record's keys repeat message after message). */
 const KEY_CACHE_MAX_BYTES = 32;
+/** Keys up to this long are cached by their bytes packed into two Int32s. */
+const PACKED_KEY_MAX_BYTES = 8;
 
 interface CachedKey {
   readonly bytes: Uint8Array;
@@ -45,6 +47,10 @@ export class FastDecoder {
   private end = 0;
   private failed = false;
   private readonly keyCache: (CachedKey | undefined)[] = new Array(KEY_CACHE_ENTRIES).fill(undefined);
+  private readonly packedKeyLength = new Int8Array(KEY_CACHE_ENTRIES).fill(-1);
+  private readonly packedKeyLow = new Int32Array(KEY_CACHE_ENTRIES);
+  private readonly packedKeyHigh = new Int32Array(KEY_CACHE_ENTRIES);
+  private readonly packedKeyString: string[] = new Array<string>(KEY_CACHE_ENTRIES).fill('');
   private readonly shapes = new ObjectShapes();
   private readonly keysAtDepth: string[][] = [];
   private readonly valuesAtDepth: unknown[][] = [];
@@ -238,6 +244,7 @@ export class FastDecoder {
       const length = token - 0xa0;
       const start = this.position + 1;
       if (length > KEY_CACHE_MAX_BYTES || start + length > this.end) return this.readKeyUncached(token);
+      if (length <= PACKED_KEY_MAX_BYTES) return this.readPackedKey(start, length);
       const slot = ((length << 5) ^ (length > 0 ? source[start]! << 4 : 0) ^ (length > 1 ? source[start + length - 1]! : 0)) & (KEY_CACHE_ENTRIES - 1);
       const cached = this.keyCache[slot];
       if (cached !== undefined && cached.bytes.length === length) {
@@ -263,6 +270,34 @@ export class FastDecoder {
       return key;
     }
     return this.readKeyUncached(token);
+  }
+
+  /**
+   * A key of at most 8 bytes, looked up by its bytes packed into two integers: two integer
+   * compares instead of a byte loop over a cached copy (the receiver's profile had key lookup at
+   * a sixth of its time before this).
+   */
+  private readPackedKey(start: number, length: number): string | undefined {
+    const source = this.source;
+    let low = 0;
+    let high = 0;
+    for (let i = 0; i < length; i++) {
+      if (i < 4) low |= source[start + i]! << (i << 3);
+      else high |= source[start + i]! << ((i - 4) << 3);
+    }
+    const slot = (Math.imul(low ^ Math.imul(high, 0x9e3779b1) ^ length, 0x85ebca6b) >>> 20) & (KEY_CACHE_ENTRIES - 1);
+    if (this.packedKeyLength[slot] === length && this.packedKeyLow[slot] === low && this.packedKeyHigh[slot] === high) {
+      this.position = start + length;
+      return this.packedKeyString[slot];
+    }
+    this.position = start;
+    const key = this.readString(length);
+    if (key === undefined) return undefined;
+    this.packedKeyLength[slot] = length;
+    this.packedKeyLow[slot] = low;
+    this.packedKeyHigh[slot] = high;
+    this.packedKeyString[slot] = key;
+    return key;
   }
 
   private readKeyUncached(token: number): string | undefined {
