@@ -23,6 +23,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   });
   const ready = new Ready();
   const courier = new Courier(context);
+  let campaignStartedEpochMs = 0;
   const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
   let wasLeader = false;
   const sendReady = (): void => {
@@ -30,6 +31,8 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
     ready.clear();
     if (proposer.isLeader !== wasLeader) {
       wasLeader = proposer.isLeader;
+      // Wall-clock ms (comparable across threads): when this proposer last became leader, for failover timelines.
+      if (wasLeader) context.counters.leaderSinceEpochMs = performance.timeOrigin + performance.now();
       // Tell every client endpoint at once, so appends stuck at a dead leader move now rather
       // than after the clients' resend timeout.
       if (wasLeader) {
@@ -50,7 +53,11 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
         const batch = message as ClientRequestBatchMessage;
         for (const command of batch.commands) proposer.enqueue(command, ready, batch.from);
       } else if (type === LogMessageType.Campaign) {
-        if (!proposer.isLeader) proposer.campaign(actorContext.now(), ready);
+        if (!proposer.isLeader) {
+          campaignStartedEpochMs = performance.timeOrigin + performance.now();
+          actorContext.counters.campaignRequestedEpochMs = campaignStartedEpochMs;
+          proposer.campaign(actorContext.now(), ready);
+        }
       } else {
         proposer.step(message as Message, actorContext.now(), ready);
       }
@@ -71,6 +78,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       counters.inflightSlots = proposer.inflightCount;
       counters.pendingCommands = proposer.pendingCount;
       counters.campaigns = proposer.campaigns;
+      counters.failedCampaigns = proposer.failedCampaigns;
       counters.dropped = courier.dropped;
       actorContext.setTimer('tick', TICK_INTERVAL_MS);
     },
