@@ -14,8 +14,8 @@ export function formatBytes(bytes: number): string {
 }
 
 export const GC_NOTE =
-  'GCs: the main thread and the load threads are observed directly (PerformanceObserver); the actors run on worker threads ' +
-  'inside the log and are reported only if the log exposes a per-actor minorGcs counter. RSS is process-wide (all threads share it).';
+  'GCs: the main thread and the load threads are observed directly (PerformanceObserver); each actor thread counts its own ' +
+  'and reports it in its counters (threadGcMinor), read before and after each run. RSS is process-wide (all threads share it).';
 
 
 let forceGc: (() => void) | undefined;

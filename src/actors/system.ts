@@ -61,7 +61,7 @@ export interface ActorExitEvent {
  * Spawns actors on worker threads, wires a mailbox link between every pair of participants,
  * and supervises them: a worker that throws or is terminated is detected and reported
  * (`'actorExit'` event, and `alive: false` in actors()), the rest keeps running, and
- * restart() brings it back with fresh links.
+ * restart() brings it back on the same links (messages sent meanwhile wait in its rings).
  *
  * The control plane (spawn, stop, kill, restart, counters) goes over comlink, never the hot
  * path. A worker parked in Atomics.wait does not read its MessagePort, so every control call
