@@ -1,4 +1,4 @@
-import { copyRange } from './copy-range.js';
+import { SMALL_COPY_BYTES, copyRange } from './copy-range.js';
 import { FLOAT64_BYTE_ORDER } from './fast-encoder.js';
 import { MAX_SHAPE_KEYS, ObjectShapes, type ShapeNode } from './object-shapes.js';
 
@@ -40,6 +40,9 @@ const float64 = new Float64Array(1);
 const float64Bytes = new Uint8Array(float64.buffer);
 
 const EMPTY = new Uint8Array(0);
+/** Binary fields up to this long are copied by a byte loop; longer ones by slice (see readBinary). */
+const SHORT_BINARY_BYTES = 16;
+const typedArraySlice = Uint8Array.prototype.slice as (this: Uint8Array, start: number, end: number) => Uint8Array;
 
 export class FastDecoder {
   private source: Uint8Array = EMPTY;
@@ -63,7 +66,19 @@ export class FastDecoder {
     this.position = start;
     this.end = end;
     this.failed = false;
-    const value = this.read(0);
+    // Messages are maps (map16, as the encoder writes them, or fixmap): straight to readMap,
+    // without the dispatch of read().
+    const token = start < end ? source[start]! : 0xc1;
+    let value: unknown;
+    if (token === 0xde && start + 3 <= end) {
+      this.position = start + 3;
+      value = this.readMap((source[start + 1]! << 8) | source[start + 2]!, 0);
+    } else if (token >= 0x80 && token < 0x90) {
+      this.position = start + 1;
+      value = this.readMap(token - 0x80, 0);
+    } else {
+      value = this.read(0);
+    }
     this.source = EMPTY;
     return this.failed || this.position !== end ? FAST_DECODE_UNSUPPORTED : value;
   }
@@ -158,11 +173,36 @@ export class FastDecoder {
     return float64[0];
   }
 
+  /**
+   * A fresh, independent Uint8Array copy of the next `length` bytes.
+   *
+   * Measured on Node 20 (copy out of a SharedArrayBuffer-backed Uint8Array): `new Uint8Array(n)`
+   * costs about 30 ns, a byte loop 1-2 ns a byte after it, while `Uint8Array.prototype.slice` costs
+   * about 50 ns at any size up to 64 bytes. So a loop for short fields, slice for longer ones
+   * (only on a plain Uint8Array source: slice builds its result with the source's species, and
+   * a Buffer's would be a Buffer).
+   */
   private readBinary(length: number): Uint8Array | undefined {
-    if (!this.has(length)) return this.fail();
+    const start = this.position;
+    if (start + length > this.end) return this.fail();
+    const source = this.source;
+    this.position = start + length;
+    if (length > SHORT_BINARY_BYTES && source.constructor === Uint8Array) return typedArraySlice.call(source, start, start + length);
     const copy = new Uint8Array(length);
-    copyRange(this.source, this.position, this.position + length, copy, 0);
-    this.position += length;
+    if (length <= SMALL_COPY_BYTES) {
+      // Four bytes a round: measured about 10% off the whole receive path of the benchmark
+      // message against a plain byte loop (fewer loop checks; a DataView word read was no better).
+      let i = 0;
+      for (; i + 4 <= length; i += 4) {
+        copy[i] = source[start + i]!;
+        copy[i + 1] = source[start + i + 1]!;
+        copy[i + 2] = source[start + i + 2]!;
+        copy[i + 3] = source[start + i + 3]!;
+      }
+      for (; i < length; i++) copy[i] = source[start + i]!;
+    } else {
+      copy.set(source.subarray(start, start + length));
+    }
     return copy;
   }
 
@@ -205,14 +245,56 @@ export class FastDecoder {
     // level's), then the object is built in one go if its key sequence has a compiled shape.
     const keys = (this.keysAtDepth[depth] ??= []);
     const values = (this.valuesAtDepth[depth] ??= []);
+    const source = this.source;
+    const end = this.end;
     let shape: ShapeNode | undefined = this.shapes.root;
     for (let i = 0; i < length; i++) {
-      let key = this.readKey();
-      if (key === undefined) return this.fail();
-      if (key === '__proto__') key = '__proto_';
+      let key: string | undefined;
+      let p = this.position;
+      const keyLength = (p < end ? source[p]! : 0) - 0xa0;
+      if (keyLength >= 0 && keyLength <= PACKED_KEY_MAX_BYTES && p + 1 + keyLength <= end) {
+        // A short fixstr key (never '__proto__', which is 9 bytes): pack its bytes, and if they are
+        // the ones this shape node saw last, take its transition without looking the key up.
+        p++;
+        let low = 0;
+        let high = 0;
+        for (let j = 0; j < keyLength; j++) {
+          if (j < 4) low |= source[p + j]! << (j << 3);
+          else high |= source[p + j]! << ((j - 4) << 3);
+        }
+        if (shape !== undefined && shape.lastKeyPackedLength === keyLength && shape.lastKeyPackedLow === low && shape.lastKeyPackedHigh === high) {
+          key = shape.lastKey!;
+          shape = shape.lastChild;
+          this.position = p + keyLength;
+        } else {
+          key = this.lookupPackedKey(p, keyLength, low, high);
+          if (key === undefined) return this.fail();
+          const parent: ShapeNode | undefined = shape;
+          shape = shape?.child(key, this.shapes);
+          if (shape !== undefined) parent!.rememberPackedKey(keyLength, low, high);
+        }
+      } else {
+        key = this.readKey();
+        if (key === undefined) return this.fail();
+        if (key === '__proto__') key = '__proto_';
+        shape = shape?.child(key, this.shapes);
+      }
       keys[i] = key;
-      shape = shape?.child(key, this.shapes);
-      values[i] = this.read(depth + 1);
+      // The commonest values inline (positive fixint, uint32, bin8); everything else through read().
+      p = this.position;
+      const token = p < end ? source[p]! : 0xc1;
+      if (token < 0x80) {
+        this.position = p + 1;
+        values[i] = token;
+      } else if (token === 0xce && p + 5 <= end) {
+        this.position = p + 5;
+        values[i] = ((source[p + 1]! << 24) | (source[p + 2]! << 16) | (source[p + 3]! << 8) | source[p + 4]!) >>> 0;
+      } else if (token === 0xc4 && p + 2 <= end) {
+        this.position = p + 2;
+        values[i] = this.readBinary(source[p + 1]!);
+      } else {
+        values[i] = this.read(depth + 1);
+      }
     }
     let object = this.failed ? undefined : shape?.create(values, this.shapes);
     if (object === undefined && !this.failed) {
@@ -285,6 +367,11 @@ export class FastDecoder {
       if (i < 4) low |= source[start + i]! << (i << 3);
       else high |= source[start + i]! << ((i - 4) << 3);
     }
+    return this.lookupPackedKey(start, length, low, high);
+  }
+
+  /** readPackedKey() with the bytes already packed. */
+  private lookupPackedKey(start: number, length: number, low: number, high: number): string | undefined {
     const slot = (Math.imul(low ^ Math.imul(high, 0x9e3779b1) ^ length, 0x85ebca6b) >>> 20) & (KEY_CACHE_ENTRIES - 1);
     if (this.packedKeyLength[slot] === length && this.packedKeyLow[slot] === low && this.packedKeyHigh[slot] === high) {
       this.position = start + length;

@@ -30,6 +30,8 @@ export const MAX_DEPTH = 32;
 const LONG_STRING_UNITS = 0x40;
 
 const textEncoder = new TextEncoder();
+/** Binary fields up to this long are copied by an inline loop (see writeBinary). */
+const SHORT_BINARY_BYTES = 16;
 
 const EMPTY = new Uint8Array(0);
 
@@ -207,7 +209,19 @@ export class FastEncoder {
       target[p++] = length >>> 8;
       target[p++] = length;
     }
-    copyRange(value, 0, length, target, p);
+    if (length <= SHORT_BINARY_BYTES) {
+      // Short fields by an inline loop, four bytes a round, rather than copyRange()'s set().
+      let i = 0;
+      for (; i + 4 <= length; i += 4) {
+        target[p + i] = value[i]!;
+        target[p + i + 1] = value[i + 1]!;
+        target[p + i + 2] = value[i + 2]!;
+        target[p + i + 3] = value[i + 3]!;
+      }
+      for (; i < length; i++) target[p + i] = value[i]!;
+    } else {
+      copyRange(value, 0, length, target, p);
+    }
     return p + length;
   }
 

@@ -22,8 +22,16 @@ type Build = (values: unknown[]) => Record<string, unknown>;
 
 export class ShapeNode {
   /** The last child taken: a type's keys follow one another the same way every time. */
-  private lastKey: string | undefined;
-  private lastChild: ShapeNode | undefined;
+  lastKey: string | undefined;
+  lastChild: ShapeNode | undefined;
+  /**
+   * The raw bytes of lastKey when it is a fixstr of at most 8 bytes, packed as FastDecoder packs
+   * them (-1: not known). Lets the decoder take the transition by two integer compares, with no
+   * key cache lookup and no string compare (see FastDecoder.readMap).
+   */
+  lastKeyPackedLength = -1;
+  lastKeyPackedLow = 0;
+  lastKeyPackedHigh = 0;
   private children: Map<string, ShapeNode> | undefined;
   private hits = 0;
   private build: Build | undefined;
@@ -40,7 +48,15 @@ export class ShapeNode {
     }
     this.lastKey = key;
     this.lastChild = child;
+    this.lastKeyPackedLength = -1;
     return child;
+  }
+
+  /** Records the packed bytes of lastKey (call right after child() returned a node for it). */
+  rememberPackedKey(length: number, low: number, high: number): void {
+    this.lastKeyPackedLength = length;
+    this.lastKeyPackedLow = low;
+    this.lastKeyPackedHigh = high;
   }
 
   /** The object with this node's keys and `values[0 .. keys.length)`, or undefined to build it key by key. */

@@ -124,6 +124,45 @@ describe('fast msgpack codec: parity with msgpackr', () => {
     expect(fastDecodeFromShared(fastBytes({ k: 1 }), decoder)).toStrictEqual({ k: 1 });
   });
 
+  it('decodes binary fields of every short and medium length as independent plain Uint8Arrays', () => {
+    const decoder = new FastDecoder();
+    for (let length = 0; length <= 80; length++) {
+      const d = new Uint8Array(length).map((_, i) => (i * 7 + length) & 0xff);
+      const bytes = fastBytes({ k: 1, d });
+      const sources = [new Uint8Array(new SharedArrayBuffer(bytes.length + 5)), new Uint8Array(bytes.length + 5), Buffer.alloc(bytes.length + 5)];
+      for (const source of sources) {
+        source.set(bytes, 5);
+        const decoded = decoder.decode(source, 5, 5 + bytes.length) as { k: number; d: Uint8Array };
+        expect(decoded).toStrictEqual(unpackr.unpack(bytes));
+        expect(decoded.d.constructor).toBe(Uint8Array);
+        expect(decoded.d.buffer).toBeInstanceOf(ArrayBuffer);
+        expect(decoded.d.byteOffset).toBe(0);
+        expect(decoded.d.buffer.byteLength).toBe(length);
+        source.fill(0xee); // the slot is reused: the decoded copy must not change
+        expect(decoded.d).toStrictEqual(d);
+      }
+    }
+  });
+
+  it('keeps shapes that share key prefixes apart, whichever was decoded last', () => {
+    const decoder = new FastDecoder();
+    const messages = [
+      { k: 1, s: 2, d: 3 },
+      { k: 1, s: 2, e: 3 },
+      { k: 1, t: 2 },
+      { k: 1, s: 2, d: 3, longerKey12: 4 },
+      { k: 1, s: 2, dd: 3 },
+      { 'k\u00e9': 1, s: 2 },
+      { k: 1 },
+    ];
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[(i * (round + 1)) % messages.length]!;
+        expect(fastDecodeFromShared(fastBytes(message), decoder)).toStrictEqual(message);
+      }
+    }
+  });
+
   it("renames a '__proto__' key as msgpackr does, without touching the prototype", () => {
     const v = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as unknown;
     const bytes = fastBytes(v);
