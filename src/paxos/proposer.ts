@@ -248,6 +248,7 @@ export class Proposer {
         break;
       case ProposerRole.Leader:
         if (nowMs >= this.nextHeartbeatMs) this.sendHeartbeat(nowMs, ready);
+        this.retireDelivered(nowMs, ready);
         for (const slot of this.inflight.values()) {
           if (nowMs - slot.sentAtMs < this.retransmitMs) continue;
           slot.sentAtMs = nowMs;
@@ -397,6 +398,31 @@ export class Proposer {
 
   private observe(ballot: Ballot): void {
     if (ballot > this.highestSeen) this.highestSeen = ballot;
+  }
+
+  /**
+   * Slots below gcBelow were delivered by every learner, so they are chosen: a leader stops
+   * chasing them. gcBelow can rise through a heartbeat as well as through learner progress, and
+   * acceptors that dropped such a slot no longer answer for it, so without this a leader would
+   * retransmit those Accepts forever and its window would never move (found by the simulator,
+   * seed 1384432889).
+   */
+  private retireDelivered(nowMs: number, ready: Ready): void {
+    const gcBelow = this.gcBelowValue;
+    let retired = false;
+    for (const slot of this.inflight.values()) {
+      if (slot.msg.slot < gcBelow) {
+        this.retire(slot);
+        retired = true;
+      }
+    }
+    for (const slot of this.recovered.keys()) if (slot < gcBelow) this.recovered.delete(slot);
+    if (this.nextSlotValue < gcBelow) this.nextSlotValue = gcBelow;
+    if (this.chosenBelowValue < gcBelow) this.chosenBelowValue = gcBelow;
+    if (retired) {
+      this.advanceChosen();
+      this.fillWindow(nowMs, ready);
+    }
   }
 
   private sendPrepare(nowMs: number, ready: Ready, skipMask: number): void {
