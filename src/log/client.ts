@@ -1,5 +1,5 @@
 import type { Endpoint } from '../actors/index.js';
-import { MessageType, type ClientReplyMessage, type ClientRequestMessage, type Command, type RedirectMessage } from '../paxos/index.js';
+import { MessageType, type ClientReplyMessage, type Command, type RedirectMessage } from '../paxos/index.js';
 import { AppendTimeoutError, EntryTooLargeError, LogClosedError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import {
@@ -34,7 +34,8 @@ export interface ClientOptions {
 }
 
 interface PendingAppend {
-  readonly message: ClientRequestMessage;
+  /** Sent in ClientRequestBatch messages, and again as is on a retry. */
+  readonly command: Command;
   readonly session: number;
   readonly startedMs: number;
   sentMs: number;
@@ -130,12 +131,11 @@ export class LogClient {
         const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
         const clientId = clientIdOf(this.options.incarnation, this.endpoint.id, session);
         const command: Command = count === 1 ? { clientId, seq, data } : { clientId, seq, data, count };
-        const message: ClientRequestMessage = { type: MessageType.ClientRequest, from: this.endpoint.id, command };
         const now = performance.now();
-        const pending: PendingAppend = { message, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
+        const pending: PendingAppend = { command, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
         this.pending.set(clientId, pending);
         this.holdThreadOpen();
-        this.request(pending.target, message.command);
+        this.request(pending.target, command);
       };
       const session = this.takeSession();
       if (session >= 0) start(session);
@@ -245,7 +245,7 @@ export class LogClient {
       case MessageType.Redirect: {
         const redirect = message as RedirectMessage;
         const pending = this.pending.get(redirect.clientId);
-        if (pending === undefined || pending.message.command.seq !== redirect.seq) return;
+        if (pending === undefined || pending.command.seq !== redirect.seq) return;
         // Follow the hint unless it points back where we just were; without one, try the next proposer.
         const hint = redirect.leaderHint;
         const next = hint >= 0 && hint !== pending.target ? hint : this.nextProposer(pending.target);
@@ -253,7 +253,7 @@ export class LogClient {
         pending.target = next;
         if (hint >= 0 && hint !== redirect.from) {
           pending.sentMs = performance.now();
-          this.request(next, pending.message.command);
+          this.request(next, pending.command);
         } else {
           // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
           pending.sentMs = performance.now() - this.options.resendAfterMs + SWEEP_INTERVAL_MS;
@@ -267,7 +267,7 @@ export class LogClient {
         for (const pending of this.pending.values()) {
           pending.target = this.leaderGuess;
           pending.sentMs = now;
-          this.request(pending.target, pending.message.command);
+          this.request(pending.target, pending.command);
         }
         return;
       }
@@ -293,7 +293,7 @@ export class LogClient {
 
   private acknowledged(clientId: number, seq: number, logIndex: number): void {
     const pending = this.pending.get(clientId);
-    if (pending === undefined || pending.message.command.seq !== seq) return; // another learner's ack, or a late one
+    if (pending === undefined || pending.command.seq !== seq) return; // another learner's ack, or a late one
     this.pending.delete(clientId);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session);
@@ -319,7 +319,7 @@ export class LogClient {
         pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
         this.leaderGuess = pending.target;
         pending.sentMs = now;
-        this.request(pending.target, pending.message.command);
+        this.request(pending.target, pending.command);
       }
     }
   }
