@@ -60,6 +60,8 @@ export function usage(suiteNames: readonly string[]): string {
     '  --storage <list>       memory and/or file (log; file: a temp dir, fsync batch)',
     '  --kills <n>            leader kills (failover)',
     '  -h, --help       this text',
+    '',
+    'micro (tinybench, one thread): each benchmark runs 0.4 x --duration after 0.4 x --warmup; --runs is not used',
   ].join('\n');
 }
 

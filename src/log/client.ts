@@ -1,9 +1,9 @@
 import type { Endpoint } from '../actors/index.js';
-import { MessageType, type ClientReplyMessage, type Command, type RedirectMessage } from '../paxos/index.js';
+import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
 import { AppendTimeoutError, EntryTooLargeError, LogClosedError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
+import { CommandBatchWriter } from './command-batch.js';
 import {
-  BATCH_COMMANDS_MAX,
   ENTRIES_PER_PAGE_MAX,
   LogMessageType,
   clientIdOf,
@@ -31,11 +31,16 @@ export interface ClientOptions {
   appendTimeoutMs: number;
   /** Resend an unanswered append (to the next proposer) after this long. */
   resendAfterMs: number;
+  /** Encoded commands per ClientRequestBatch (LogLimits.requestBatchBytesMax). */
+  requestBatchBytesMax: number;
 }
 
 interface PendingAppend {
-  /** Sent in ClientRequestBatch messages, and again as is on a retry. */
-  readonly command: Command;
+  /** The command, written into a ClientRequestBatch each time it is sent (again on a retry). */
+  readonly clientId: number;
+  readonly seq: number;
+  readonly count: number;
+  readonly data: Uint8Array;
   readonly session: number;
   readonly startedMs: number;
   sentMs: number;
@@ -77,8 +82,8 @@ export class LogClient {
   private readonly readWaiters = new Map<number, (reply: ReadReplyMessage) => void>();
   private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
   private nextRequestId = 1;
-  /** Commands to send per proposer at the end of this turn of the event loop: one message for all. */
-  private readonly outgoing = new Map<number, Command[]>();
+  /** Commands to send per proposer at the end of this turn of the event loop, already encoded. */
+  private readonly outgoing = new Map<number, CommandBatchWriter>();
   private flushScheduled = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
@@ -130,12 +135,11 @@ export class LogClient {
         }
         const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
         const clientId = clientIdOf(this.options.incarnation, this.endpoint.id, session);
-        const command: Command = count === 1 ? { clientId, seq, data } : { clientId, seq, data, count };
         const now = performance.now();
-        const pending: PendingAppend = { command, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
+        const pending: PendingAppend = { clientId, seq, count, data, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
         this.pending.set(clientId, pending);
         this.holdThreadOpen();
-        this.request(pending.target, command);
+        this.request(pending.target, pending);
       };
       const session = this.takeSession();
       if (session >= 0) start(session);
@@ -198,10 +202,10 @@ export class LogClient {
   }
 
   /** Queues a command for `proposer`; everything queued in this turn goes out as one batch. */
-  private request(proposer: number, command: Command): void {
-    let commands = this.outgoing.get(proposer);
-    if (commands === undefined) this.outgoing.set(proposer, (commands = []));
-    commands.push(command);
+  private request(proposer: number, pending: PendingAppend): void {
+    let writer = this.outgoing.get(proposer);
+    if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));
+    writer.add(pending.clientId, pending.seq, pending.count, pending.data);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flushRequests);
@@ -210,17 +214,13 @@ export class LogClient {
 
   private readonly flushRequests = (): void => {
     this.flushScheduled = false;
-    for (const [proposer, commands] of this.outgoing) {
-      for (let at = 0; at < commands.length; at += BATCH_COMMANDS_MAX) {
-        const batch: ClientRequestBatchMessage = {
-          type: LogMessageType.ClientRequestBatch,
-          from: this.endpoint.id,
-          commands: commands.length <= BATCH_COMMANDS_MAX ? commands : commands.slice(at, at + BATCH_COMMANDS_MAX),
-        };
+    for (const [proposer, writer] of this.outgoing) {
+      if (writer.isEmpty) continue;
+      writer.drain((commands) => {
+        const batch: ClientRequestBatchMessage = { type: LogMessageType.ClientRequestBatch, from: this.endpoint.id, commands };
         this.send(proposer, batch);
-      }
+      });
     }
-    this.outgoing.clear();
   };
 
   private send(to: number, message: unknown): void {
@@ -245,7 +245,7 @@ export class LogClient {
       case MessageType.Redirect: {
         const redirect = message as RedirectMessage;
         const pending = this.pending.get(redirect.clientId);
-        if (pending === undefined || pending.command.seq !== redirect.seq) return;
+        if (pending === undefined || pending.seq !== redirect.seq) return;
         // Follow the hint unless it points back where we just were; without one, try the next proposer.
         const hint = redirect.leaderHint;
         const next = hint >= 0 && hint !== pending.target ? hint : this.nextProposer(pending.target);
@@ -253,7 +253,7 @@ export class LogClient {
         pending.target = next;
         if (hint >= 0 && hint !== redirect.from) {
           pending.sentMs = performance.now();
-          this.request(next, pending.command);
+          this.request(next, pending);
         } else {
           // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
           pending.sentMs = performance.now() - this.options.resendAfterMs + SWEEP_INTERVAL_MS;
@@ -267,7 +267,7 @@ export class LogClient {
         for (const pending of this.pending.values()) {
           pending.target = this.leaderGuess;
           pending.sentMs = now;
-          this.request(pending.target, pending.command);
+          this.request(pending.target, pending);
         }
         return;
       }
@@ -293,7 +293,7 @@ export class LogClient {
 
   private acknowledged(clientId: number, seq: number, logIndex: number): void {
     const pending = this.pending.get(clientId);
-    if (pending === undefined || pending.command.seq !== seq) return; // another learner's ack, or a late one
+    if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
     this.pending.delete(clientId);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session);
@@ -319,7 +319,7 @@ export class LogClient {
         pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
         this.leaderGuess = pending.target;
         pending.sentMs = now;
-        this.request(pending.target, pending.command);
+        this.request(pending.target, pending);
       }
     }
   }

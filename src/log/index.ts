@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './options.js';
+export * from './limits.js';
 export * from './client.js';
 export * from './replicated-log.js';
 export * from './sequencer.js';

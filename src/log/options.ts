@@ -1,5 +1,6 @@
 import { RING_CAPACITY_BYTES_DEFAULT } from '../mailbox/index.js';
 import { FSYNC_MODES, type FsyncMode } from '../storage/index.js';
+import { ENTRY_BYTES_DEFAULT, logLimits } from './limits.js';
 
 export interface StorageOptions {
   /** Directory for the acceptors' and learners' files; created if missing. */
@@ -17,7 +18,10 @@ export interface LogOptions {
   learners?: number;
   /** Omitted: in memory (state survives worker crashes, not the process). */
   storage?: StorageOptions;
-  /** Largest entry in bytes. Default 64 KiB; at most a quarter of ringBytes (a slot travels as one message). */
+  /**
+   * Largest entry in bytes. Default 64 KiB (a quarter of ringBytes where that is less); at most what
+   * one message of the ring carries as one command (logLimits(ringBytes).entryBytesBound).
+   */
   entryBytesMax?: number;
   /** Commands per slot (batching). Default 256. */
   batchCommandsMax?: number;
@@ -79,18 +83,33 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
   }
   const ringBytes = integer('ringBytes', options.ringBytes, RING_CAPACITY_BYTES_DEFAULT, 1 << 16, 1 << 30);
   if ((ringBytes & (ringBytes - 1)) !== 0) throw new RangeError(`option ringBytes must be a power of two, got ${ringBytes}`);
+  const limits = logLimits(ringBytes);
+  const entryBytesMax = integer('entryBytesMax', options.entryBytesMax, Math.min(ENTRY_BYTES_DEFAULT, ringBytes / 4), 0, Number.MAX_SAFE_INTEGER);
+  if (entryBytesMax > limits.entryBytesBound) {
+    throw new RangeError(
+      `option entryBytesMax ${entryBytesMax} is more than one message carries with ringBytes ${ringBytes}: ` +
+        `at most ${limits.entryBytesBound} bytes (raise ringBytes or lower entryBytesMax)`,
+    );
+  }
+  const electionTimeoutMs = integer('electionTimeoutMs', options.electionTimeoutMs, 100, 1, 600_000);
+  const heartbeatIntervalMs = integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 20, 1, 600_000);
+  if (heartbeatIntervalMs >= electionTimeoutMs) {
+    throw new RangeError(
+      `option heartbeatIntervalMs ${heartbeatIntervalMs} must be below option electionTimeoutMs ${electionTimeoutMs} (a leader must beat the standbys' timeout)`,
+    );
+  }
   return {
     acceptors,
     proposers: integer('proposers', options.proposers, 2, 1, 15),
     learners: integer('learners', options.learners, 1, 1, 15),
     storage,
-    entryBytesMax: integer('entryBytesMax', options.entryBytesMax, Math.min(64 * 1024, ringBytes / 4), 0, ringBytes / 4),
+    entryBytesMax,
     batchCommandsMax: integer('batchCommandsMax', options.batchCommandsMax, 256, 1, 65_536),
     windowSlotsMax: integer('windowSlotsMax', options.windowSlotsMax, 64, 1, 65_536),
     inflightAppendsMax: integer('inflightAppendsMax', options.inflightAppendsMax, 4096, 1, 65_535),
     appendTimeoutMs: integer('appendTimeoutMs', options.appendTimeoutMs, 30_000, 1, 2 ** 31 - 1),
-    electionTimeoutMs: integer('electionTimeoutMs', options.electionTimeoutMs, 100, 1, 600_000),
-    heartbeatIntervalMs: integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 20, 1, 600_000),
+    electionTimeoutMs,
+    heartbeatIntervalMs,
     ringBytes,
   };
 }

@@ -5,6 +5,7 @@ import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerAc
 import { LogClient, type ClientOptions, type LogEntry } from './client.js';
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
+import { logLimits, type LogLimits } from './limits.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
 import { LogMessageType, type CampaignMessage } from './wire.js';
 
@@ -102,6 +103,7 @@ export class ReplicatedLog {
     const system = new ActorSystem({ ringBytes: resolved.ringBytes });
     try {
       const layout = planLayout(resolved);
+      const limits = logLimits(resolved.ringBytes);
       const store = (role: string, id: ActorId): StoreConfig =>
         resolved.storage
           ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
@@ -111,18 +113,18 @@ export class ReplicatedLog {
         electionTimeoutMs: resolved.electionTimeoutMs,
         windowSlotsMax: resolved.windowSlotsMax,
         batchCommandsMax: resolved.batchCommandsMax,
-        batchBytesMax: resolved.ringBytes / 4,
+        batchBytesMax: limits.slotValueBytesMax,
         pendingCommandsMax: 65_536,
       };
       // Spawned together: each worker takes tens of milliseconds to start, and links between
       // actors that start at the same time are wired by whichever is placed second.
       await Promise.all([
         ...layout.acceptors.map((id) => {
-          const config: AcceptorActorConfig = { layout, store: store('acceptor', id) };
+          const config: AcceptorActorConfig = { layout, limits, store: store('acceptor', id) };
           return system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
         }),
         ...layout.learners.map((id) => {
-          const config: LearnerActorConfig = { layout, store: store('learner', id), retainEntries };
+          const config: LearnerActorConfig = { layout, limits, store: store('learner', id), retainEntries };
           return system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
         }),
         ...layout.proposers.map((id) => {
@@ -131,7 +133,7 @@ export class ReplicatedLog {
         }),
       ]);
       const incarnation = resolved.storage ? nextIncarnation(resolved.storage.dir) : 0;
-      const clientOptions = clientOptionsOf(resolved, incarnation);
+      const clientOptions = clientOptionsOf(resolved, limits, incarnation);
       const endpoint = system.endpoint('client');
       const client = new LogClient(endpoint, layout, clientOptions);
       // Failure detection for free: when a proposer's worker dies, the runtime knows at once, so
@@ -213,8 +215,9 @@ function planLayout(options: ResolvedLogOptions): ClusterLayout {
   };
 }
 
-function clientOptionsOf(options: ResolvedLogOptions, incarnation: number): ClientOptions {
+function clientOptionsOf(options: ResolvedLogOptions, limits: LogLimits, incarnation: number): ClientOptions {
   return {
+    requestBatchBytesMax: limits.requestBatchBytesMax,
     incarnation,
     entryBytesMax: options.entryBytesMax,
     inflightAppendsMax: options.inflightAppendsMax,

@@ -1,5 +1,3 @@
-import type { Command } from '../paxos/index.js';
-
 // Messages between log clients and learners, beside the Paxos messages of synod/paxos
 // (whose types are 1..12). Plain objects with a numeric `type`, like those.
 
@@ -41,7 +39,8 @@ export interface NewLeaderMessage {
 export interface ClientRequestBatchMessage {
   readonly type: typeof LogMessageType.ClientRequestBatch;
   readonly from: number;
-  readonly commands: readonly Command[];
+  /** Encoded commands back to back, in the value layout of src/paxos/value.ts (at most LogLimits.requestBatchBytesMax). */
+  readonly commands: Uint8Array;
 }
 
 export interface ClientReplyBatchMessage {
@@ -50,9 +49,6 @@ export interface ClientReplyBatchMessage {
   /** clientId, seq, logIndex, clientId, seq, logIndex, ... */
   readonly replies: readonly number[];
 }
-
-/** Commands per ClientRequestBatch, and replies per ClientReplyBatch: a message must fit a mailbox. */
-export const BATCH_COMMANDS_MAX = 1024;
 
 export interface ReadRequestMessage {
   readonly type: typeof LogMessageType.ReadRequest;
@@ -124,5 +120,5 @@ export function endpointOfClient(clientId: number): number {
   return Math.floor(clientId / SESSIONS_PER_ENDPOINT) % ENDPOINTS_PER_INCARNATION;
 }
 
-/** Entries per ReadReply or EntriesPush: a message must fit a mailbox, so pages stay small. */
+/** Entries per ReadReply or EntriesPush, besides the byte limit (LogLimits.pageBytesMax). */
 export const ENTRIES_PER_PAGE_MAX = 256;

@@ -16,7 +16,7 @@ import { NO_BALLOT } from './ballot.js';
 import type { Ballot } from './ballot.js';
 import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
 import type { NodeId } from './ids.js';
-import { MessageType } from './messages.js';
+import { ACCEPTED_ENTRY_OVERHEAD_BYTES, MessageType } from './messages.js';
 import type {
   AcceptedEntry,
   AcceptMessage,
@@ -35,12 +35,19 @@ export interface AcceptorConfig {
   readonly learners: readonly NodeId[];
   /** Most entries in one CatchUpReply (bounds message size). Default 256. */
   readonly catchUpSlotsMax?: number;
+  /**
+   * Bytes of entries (value bytes plus ACCEPTED_ENTRY_OVERHEAD_BYTES each) in one Promise part or
+   * CatchUpReply. Default 256 KiB. One entry always goes, so it must exceed the largest value plus
+   * the overhead, which the caller's limits ensure.
+   */
+  readonly replyBytesMax?: number;
 }
 
 export class Acceptor {
   readonly id: NodeId;
   protected readonly learners: readonly NodeId[];
   protected readonly catchUpSlotsMax: number;
+  protected readonly replyBytesMax: number;
   protected promised: Ballot;
   protected logStart: number;
   /** Highest slot ever accepted, or logStart - 1. Bounds scans over the log. */
@@ -55,6 +62,8 @@ export class Acceptor {
     this.learners = [...config.learners];
     this.catchUpSlotsMax = config.catchUpSlotsMax ?? 256;
     checkPositiveInteger('catchUpSlotsMax', this.catchUpSlotsMax);
+    this.replyBytesMax = config.replyBytesMax ?? 256 * 1024;
+    checkPositiveInteger('replyBytesMax', this.replyBytesMax);
     this.promised = durable.promised;
     this.logStart = durable.logStart;
     this.highSlot = durable.logStart - 1;
@@ -112,15 +121,26 @@ export class Acceptor {
     }
     this.promised = msg.ballot;
     ready.promised = msg.ballot;
-    const entries: AcceptedEntry[] = [];
+    // Split by bytes into parts; every part is built before any is sent, so each knows the count.
+    const parts: AcceptedEntry[][] = [[]];
+    let partBytes = 0;
     for (let slot = Math.max(msg.fromSlot, this.logStart); slot <= this.highSlot; slot++) {
       const entry = this.log.get(slot);
-      if (entry !== undefined) entries.push(entry);
+      if (entry === undefined) continue;
+      const entryBytes = entry.value.byteLength + ACCEPTED_ENTRY_OVERHEAD_BYTES;
+      if (partBytes > 0 && partBytes + entryBytes > this.replyBytesMax) {
+        parts.push([]);
+        partBytes = 0;
+      }
+      parts[parts.length - 1]!.push(entry);
+      partBytes += entryBytes;
     }
-    ready.send.push({
-      to: msg.from,
-      msg: { type: MessageType.Promise, from: this.id, ballot: msg.ballot, logStart: this.logStart, entries },
-    });
+    for (let part = 0; part < parts.length; part++) {
+      ready.send.push({
+        to: msg.from,
+        msg: { type: MessageType.Promise, from: this.id, ballot: msg.ballot, logStart: this.logStart, entries: parts[part]!, part, parts: parts.length },
+      });
+    }
   }
 
   onAccept(msg: AcceptMessage, ready: Ready): void {
@@ -163,9 +183,14 @@ export class Acceptor {
     const entries: AcceptedEntry[] = [];
     const first = Math.max(msg.fromSlot, this.logStart);
     const last = Math.min(this.highSlot, first + Math.min(msg.slotsMax, this.catchUpSlotsMax) - 1);
+    let bytes = 0;
     for (let slot = first; slot <= last; slot++) {
       const entry = this.log.get(slot);
-      if (entry !== undefined) entries.push(entry);
+      if (entry === undefined) continue;
+      // The learner asks again from where this reply stops.
+      bytes += entry.value.byteLength + ACCEPTED_ENTRY_OVERHEAD_BYTES;
+      if (entries.length > 0 && bytes > this.replyBytesMax) break;
+      entries.push(entry);
     }
     ready.send.push({
       to: msg.from,

@@ -26,6 +26,7 @@ import { MessageType } from './messages.js';
 import type { AcceptMessage, AcceptedMessage, CatchUpReplyMessage, Message } from './messages.js';
 import { Quorum } from './quorum.js';
 import type { Ready } from './ready.js';
+import { COMMAND_HEADER_BYTES, commandClientId, commandCount, commandDataBytes, commandSeq, countCommands, viewOf } from './value.js';
 import type { Value } from './value.js';
 
 export interface LearnerConfig {
@@ -233,23 +234,30 @@ export class Learner {
       if (tally === undefined) return;
       const value = this.chosenValue(tally);
       if (value === undefined) return;
-      for (let indexInBatch = 0; indexInBatch < value.length; indexInBatch++) {
-        const command = value[indexInBatch]!;
-        const session = this.sessions.get(command.clientId);
-        if (session !== undefined && command.seq <= session.seq) {
-          if (command.seq === session.seq) {
-            ready.duplicates.push({ slot, clientId: command.clientId, seq: command.seq, logIndex: session.logIndex });
-          }
+      // The one decode of a value on its way to the application: fields at fixed offsets, data as views.
+      countCommands(value);
+      const view = viewOf(value);
+      let indexInBatch = 0;
+      for (let at = 0; at < value.byteLength; indexInBatch++) {
+        const clientId = commandClientId(view, at);
+        const seq = commandSeq(view, at);
+        const dataStart = at + COMMAND_HEADER_BYTES;
+        const dataEnd = dataStart + commandDataBytes(view, at);
+        const count = commandCount(view, at);
+        at = dataEnd;
+        const session = this.sessions.get(clientId);
+        if (session !== undefined && seq <= session.seq) {
+          if (seq === session.seq) ready.duplicates.push({ slot, clientId, seq, logIndex: session.logIndex });
           continue;
         }
         const logIndex = this.nextLogIndexValue;
-        this.nextLogIndexValue += command.count ?? 1;
-        if (session === undefined) this.sessions.set(command.clientId, { seq: command.seq, logIndex });
+        this.nextLogIndexValue += count;
+        if (session === undefined) this.sessions.set(clientId, { seq, logIndex });
         else {
-          session.seq = command.seq;
+          session.seq = seq;
           session.logIndex = logIndex;
         }
-        ready.delivered.push({ slot, indexInBatch, logIndex, command });
+        ready.delivered.push({ slot, indexInBatch, logIndex, command: { clientId, seq, count, data: value.subarray(dataStart, dataEnd) } });
       }
       this.tallies.delete(slot);
       this.nextSlotValue = slot + 1;

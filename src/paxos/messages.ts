@@ -35,6 +35,13 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
+/**
+ * Bytes an AcceptedEntry adds to a Promise or CatchUpReply besides its value's bytes, at most
+ * (msgpack map with keys slot, ballot, value and the binary header: about 40). Replies are
+ * split by bytes with this, so every message an acceptor builds fits the budget it was given.
+ */
+export const ACCEPTED_ENTRY_OVERHEAD_BYTES = 64;
+
 /** One accepted slot as an acceptor reports it. */
 export interface AcceptedEntry {
   readonly slot: number;
@@ -55,8 +62,15 @@ export interface PromiseMessage {
   readonly ballot: Ballot;
   /** Slots below logStart were delivered by every learner and dropped: nothing to recover there. */
   readonly logStart: number;
-  /** Accepted slots >= max(fromSlot, logStart), ascending. */
+  /** Accepted slots >= max(fromSlot, logStart), ascending: this part's share of them. */
   readonly entries: readonly AcceptedEntry[];
+  /**
+   * A promise too large for one message goes in parts (split by bytes), numbered 0..parts-1 and
+   * each carrying the ballot; the proposer counts the acceptor's vote only once it holds every
+   * part, since a lost part could hide an accepted value it must re-propose.
+   */
+  readonly part: number;
+  readonly parts: number;
 }
 
 export interface AcceptMessage {

@@ -38,7 +38,16 @@ import type {
 } from './messages.js';
 import { Quorum } from './quorum.js';
 import type { Ready } from './ready.js';
-import { NOOP } from './value.js';
+import {
+  COMMAND_HEADER_BYTES,
+  NOOP,
+  checkCommandFields,
+  commandClientId,
+  commandSeq,
+  nextCommandAt,
+  viewOf,
+  writeCommand,
+} from './value.js';
 import type { Command, Value } from './value.js';
 
 export const ProposerRole = { Follower: 0, Candidate: 1, Leader: 2 } as const;
@@ -66,7 +75,11 @@ export interface ProposerConfig {
   readonly windowSlotsMax?: number;
   /** Commands per slot. Default 64. */
   readonly batchCommandsMax?: number;
-  /** Data bytes per slot (a slot travels as one message, which must fit a mailbox). Default 256 KiB. */
+  /**
+   * Bytes of one slot's value, command headers included (a slot travels as one Accept, which must
+   * fit a mailbox). Default 256 KiB. A single command larger than this still gets a slot of its
+   * own: the caller bounds command sizes so that such a slot fits too.
+   */
   readonly batchBytesMax?: number;
   /** Client commands queued while the window is full; beyond this they are dropped (clients retry). Default 4096. */
   readonly pendingCommandsMax?: number;
@@ -74,6 +87,16 @@ export interface ProposerConfig {
   readonly randomizedTimeouts?: boolean;
   /** Default true. Only for demonstrating dueling proposers. */
   readonly backoff?: boolean;
+}
+
+/** Commands queued at the leader: a run of encoded commands inside a buffer a client sent. */
+interface PendingRun {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Offset of the first command not yet in a slot. */
+  at: number;
+  /** Commands from `at` to the end. */
+  commands: number;
 }
 
 interface InflightSlot {
@@ -111,6 +134,8 @@ export class Proposer {
   // Phase 1.
   private promiseVotes = 0;
   private promiseLogStart = 0;
+  /** Parts of each acceptor's promise received so far (a promise counts once all its parts are in). */
+  private readonly promiseParts = new Map<NodeId, Set<number>>();
   private prepareSentMs = 0;
   private readonly recovered = new Map<number, AcceptedEntry>();
 
@@ -121,8 +146,9 @@ export class Proposer {
   private chosenBelowValue = 0;
   private readonly inflight = new Map<number, InflightSlot>();
   private nextHeartbeatMs = 0;
-  private pending: Command[] = [];
+  private pending: PendingRun[] = [];
   private pendingHead = 0;
+  private pendingCommands = 0;
   /** Highest seq per client queued or in flight in this leadership: ignores retries of those. */
   private readonly queuedSeq = new Map<number, number>();
 
@@ -199,7 +225,7 @@ export class Proposer {
     return this.inflight.size;
   }
   get pendingCount(): number {
-    return this.pending.length - this.pendingHead;
+    return this.pendingCommands;
   }
   get failedCampaigns(): number {
     return this.failedCampaignsValue;
@@ -269,6 +295,7 @@ export class Proposer {
     this.highestSeen = this.ballotValue;
     this.promiseVotes = 0;
     this.promiseLogStart = 0;
+    this.promiseParts.clear();
     this.recovered.clear();
     // Phase-1 timeout; when it passes without a majority, the campaign counts as failed.
     this.electionDeadlineMs = nowMs + electionDelayMs({ ...this.timing, backoff: true }, 0, this.random);
@@ -285,34 +312,70 @@ export class Proposer {
     return queued;
   }
 
-  /**
-   * As propose(), but only queues the command: slots are opened by the next fill() (or any
-   * propose, tick or vote). A caller that takes many commands at once queues them all, then
-   * fills once, so they share slots instead of each opening a slot of its own while the window
-   * has room.
-   */
+  /** As propose(), but only queues the command (see enqueueCommands). */
   enqueue(command: Command, ready: Ready, replyTo: NodeId | -1 = -1): boolean {
+    const count = command.count ?? 1;
+    checkCommandFields(command.clientId, command.seq, count, command.data);
+    const bytes = new Uint8Array(COMMAND_HEADER_BYTES + command.data.byteLength);
+    writeCommand(bytes, viewOf(bytes), 0, command.clientId, command.seq, count, command.data);
+    return this.enqueueCommands(bytes, ready, replyTo) === 1;
+  }
+
+  /**
+   * Queues encoded commands (value layout, see value.ts) without opening slots: slots are opened
+   * by the next fill() (or any propose, tick or vote). A caller that takes many commands at once
+   * queues them all, then fills once, so they share slots instead of each opening a slot of its
+   * own while the window has room. The bytes are kept, not copied: do not modify them. Commands
+   * go into slots as runs of these bytes, never decoded into objects. Not leading: each command
+   * gets a Redirect to `replyTo` (if a node). Returns how many commands are queued (retries of a
+   * command already queued or in flight count as queued; commands beyond pendingCommandsMax are
+   * dropped, and their clients retry).
+   */
+  enqueueCommands(commands: Uint8Array, ready: Ready, replyTo: NodeId | -1 = -1): number {
+    const view = viewOf(commands);
     if (this.roleValue !== ProposerRole.Leader) {
       if (replyTo >= 0) {
-        ready.send.push({
-          to: replyTo,
-          msg: {
-            type: MessageType.Redirect,
-            from: this.id,
-            clientId: command.clientId,
-            seq: command.seq,
-            leaderHint: this.leaderHintValue,
-          },
-        });
+        for (let at = 0; at < commands.byteLength; at = nextCommandAt(view, at)) {
+          ready.send.push({
+            to: replyTo,
+            msg: { type: MessageType.Redirect, from: this.id, clientId: commandClientId(view, at), seq: commandSeq(view, at), leaderHint: this.leaderHintValue },
+          });
+        }
       }
-      return false;
+      return 0;
     }
-    const queued = this.queuedSeq.get(command.clientId);
-    if (queued !== undefined && command.seq <= queued) return true;
-    if (this.pendingCount >= this.pendingCommandsMax) return false;
-    this.queuedSeq.set(command.clientId, command.seq);
-    this.pending.push(command);
-    return true;
+    let queued = 0;
+    // Commands to keep form runs; a skipped command (a retry already queued, or no room) ends a run.
+    let runStart = 0;
+    let runCommands = 0;
+    for (let at = 0; at < commands.byteLength; ) {
+      const next = nextCommandAt(view, at);
+      const clientId = commandClientId(view, at);
+      const seq = commandSeq(view, at);
+      const known = this.queuedSeq.get(clientId);
+      if (known !== undefined && seq <= known) {
+        queued++;
+      } else if (this.pendingCommands + runCommands < this.pendingCommandsMax) {
+        this.queuedSeq.set(clientId, seq);
+        queued++;
+        runCommands++;
+        at = next;
+        continue;
+      }
+      this.pushRun(commands, view, runStart, at, runCommands);
+      runStart = next;
+      runCommands = 0;
+      at = next;
+    }
+    this.pushRun(commands, view, runStart, commands.byteLength, runCommands);
+    return queued;
+  }
+
+  private pushRun(bytes: Uint8Array, view: DataView, start: number, end: number, commands: number): void {
+    if (commands === 0) return;
+    const run = start === 0 && end === bytes.byteLength ? bytes : bytes.subarray(start, end);
+    this.pending.push({ bytes: run, view: run === bytes ? view : viewOf(run), at: 0, commands });
+    this.pendingCommands += commands;
   }
 
   /** Opens slots for queued commands while the window has room. */
@@ -325,12 +388,21 @@ export class Proposer {
     if (this.roleValue !== ProposerRole.Candidate || msg.ballot !== this.ballotValue) return;
     const bit = this.quorum.bit(msg.from);
     if (bit === 0 || (this.promiseVotes & bit) !== 0) return;
-    this.promiseVotes |= bit;
+    // Entries from any part are safe to use at once (the acceptor promised this ballot before it
+    // sent any part); the vote waits for the last missing part.
     if (msg.logStart > this.promiseLogStart) this.promiseLogStart = msg.logStart;
     for (const entry of msg.entries) {
       const known = this.recovered.get(entry.slot);
       if (known === undefined || entry.ballot > known.ballot) this.recovered.set(entry.slot, entry);
     }
+    if (msg.parts > 1) {
+      let parts = this.promiseParts.get(msg.from);
+      if (parts === undefined) this.promiseParts.set(msg.from, (parts = new Set()));
+      parts.add(msg.part);
+      if (parts.size < msg.parts) return;
+      this.promiseParts.delete(msg.from);
+    }
+    this.promiseVotes |= bit;
     if (this.quorum.isQuorum(this.promiseVotes)) this.becomeLeader(nowMs, ready);
   }
 
@@ -490,8 +562,11 @@ export class Proposer {
     this.inflight.delete(slot.msg.slot);
     // A later retry of these commands must be proposed again, so that the learner sees it as
     // a duplicate and the client gets its (possibly lost) acknowledgement again.
-    for (const command of slot.msg.value) {
-      if (this.queuedSeq.get(command.clientId) === command.seq) this.queuedSeq.delete(command.clientId);
+    const value = slot.msg.value;
+    const view = viewOf(value);
+    for (let at = 0; at < value.byteLength; at = nextCommandAt(view, at)) {
+      const clientId = commandClientId(view, at);
+      if (this.queuedSeq.get(clientId) === commandSeq(view, at)) this.queuedSeq.delete(clientId);
     }
   }
 
@@ -509,27 +584,8 @@ export class Proposer {
       if (slot < this.recoveryEnd) {
         value = this.recovered.get(slot)?.value ?? NOOP;
         this.recovered.delete(slot);
-      } else if (this.pendingHead < this.pending.length) {
-        // A batch ends at batchCommandsMax commands or batchBytesMax data bytes, whichever comes
-        // first (one command always goes, so an entry up to the size limit is never stuck).
-        let end = this.pendingHead + 1;
-        let batchBytes = this.pending[this.pendingHead]!.data.byteLength;
-        const endMax = Math.min(this.pending.length, this.pendingHead + this.batchCommandsMax);
-        while (end < endMax) {
-          batchBytes += this.pending[end]!.data.byteLength;
-          if (batchBytes > this.batchBytesMax) break;
-          end++;
-        }
-        value = this.pending.slice(this.pendingHead, end);
-        this.pendingHead = end;
-        // Reclaim the consumed prefix so a queue that never fully drains stays bounded.
-        if (this.pendingHead === this.pending.length) {
-          this.pending = [];
-          this.pendingHead = 0;
-        } else if (this.pendingHead >= 1024 && this.pendingHead * 2 >= this.pending.length) {
-          this.pending = this.pending.slice(this.pendingHead);
-          this.pendingHead = 0;
-        }
+      } else if (this.pendingCommands > 0) {
+        value = this.takeBatch();
       } else {
         return;
       }
@@ -539,5 +595,66 @@ export class Proposer {
       for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
       for (const learner of this.learners) ready.send.push({ to: learner, msg });
     }
+  }
+
+  /**
+   * The next slot's value from the queue: commands in arrival order, up to batchCommandsMax
+   * commands and batchBytesMax bytes (one command always goes, so an entry up to the size limit
+   * is never stuck). A value within one run is a view of it; one spanning runs is one copy.
+   */
+  private takeBatch(): Value {
+    let commandsLeft = this.batchCommandsMax;
+    let bytesLeft = this.batchBytesMax;
+    let first: Uint8Array | undefined;
+    let pieces: Uint8Array[] | undefined;
+    while (this.pendingHead < this.pending.length && commandsLeft > 0) {
+      const run = this.pending[this.pendingHead]!;
+      const runBytes = run.bytes.byteLength - run.at;
+      let end: number;
+      let taken: number;
+      if (run.commands <= commandsLeft && runBytes <= bytesLeft) {
+        end = run.bytes.byteLength;
+        taken = run.commands;
+      } else {
+        // Split the run at a command boundary: walk the commands that fit.
+        end = run.at;
+        taken = 0;
+        while (taken < commandsLeft && end < run.bytes.byteLength) {
+          const next = nextCommandAt(run.view, end);
+          if (next - run.at > bytesLeft && !(first === undefined && taken === 0)) break;
+          end = next;
+          taken++;
+        }
+        if (taken === 0) break;
+      }
+      const piece = run.at === 0 && end === run.bytes.byteLength ? run.bytes : run.bytes.subarray(run.at, end);
+      if (first === undefined) first = piece;
+      else (pieces ??= [first]).push(piece);
+      commandsLeft -= taken;
+      bytesLeft -= end - run.at;
+      this.pendingCommands -= taken;
+      run.commands -= taken;
+      run.at = end;
+      if (run.commands > 0) break;
+      this.pending[this.pendingHead++] = undefined as unknown as PendingRun;
+    }
+    // Reclaim the consumed prefix so a queue that never fully drains stays bounded.
+    if (this.pendingHead === this.pending.length) {
+      this.pending = [];
+      this.pendingHead = 0;
+    } else if (this.pendingHead >= 1024 && this.pendingHead * 2 >= this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+    if (pieces === undefined) return first ?? NOOP;
+    let bytes = 0;
+    for (const piece of pieces) bytes += piece.byteLength;
+    const value = new Uint8Array(bytes);
+    let offset = 0;
+    for (const piece of pieces) {
+      value.set(piece, offset);
+      offset += piece.byteLength;
+    }
+    return value;
   }
 }

@@ -11,7 +11,7 @@
 // Liveness (progress after faults heal) is checked by the scheduler with checkComplete().
 
 import type { AcceptedEntry, Command, Delivery, NodeId, Value } from '../paxos/index.js';
-import { formatBallot } from '../paxos/index.js';
+import { decodeValue, formatBallot } from '../paxos/index.js';
 import { formatValue } from './trace.js';
 
 export class SimViolation extends Error {
@@ -47,7 +47,7 @@ const valueKeys = new WeakMap<Value, string>();
 export function valueKey(value: Value): string {
   let key = valueKeys.get(value);
   if (key === undefined) {
-    key = value.length === 0 ? 'noop' : value.map((command) => `${command.clientId}.${command.seq}`).join(',');
+    key = value.byteLength === 0 ? 'noop' : decodeValue(value).map((command) => `${command.clientId}.${command.seq}`).join(',');
     valueKeys.set(value, key);
   }
   return key;
@@ -127,7 +127,7 @@ export class Invariants {
       throw new SimViolation('only-proposed', `${learnerName} delivered ${label}, which no client proposed with that data`);
     }
     const chosen = this.chosen.get(slot);
-    const inBatch = chosen?.value[delivery.indexInBatch];
+    const inBatch = chosen === undefined ? undefined : decodeValue(chosen.value)[delivery.indexInBatch];
     if (chosen === undefined || inBatch === undefined || inBatch.clientId !== command.clientId || inBatch.seq !== command.seq) {
       throw new SimViolation(
         'deliver-chosen',

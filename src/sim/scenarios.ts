@@ -2,7 +2,7 @@
 // arrives when) and targeted timed runs. Each returns an outcome object that a test asserts.
 // Invariants stay on throughout, so a scenario that breaks safety throws a SimViolation.
 
-import { MessageType, formatBallot } from '../paxos/index.js';
+import { MessageType, decodeValue, formatBallot } from '../paxos/index.js';
 import type { ProposerRole } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptMessage, Ballot, Command, NackMessage, NodeId, Value } from '../paxos/index.js';
 import type { AcceptorBreak } from './broken.js';
@@ -424,7 +424,7 @@ function chosenText(cluster: Cluster, slot: number): string {
 
 function chosenContains(cluster: Cluster, wanted: Command): boolean {
   for (const chosen of cluster.invariants.chosen.values()) {
-    if (chosen.value.some((c) => c.clientId === wanted.clientId && c.seq === wanted.seq)) return true;
+    if (decodeValue(chosen.value).some((c) => c.clientId === wanted.clientId && c.seq === wanted.seq)) return true;
   }
   return false;
 }

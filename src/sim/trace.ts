@@ -2,7 +2,7 @@
 // event); lines are only built when tracing is on, because string building dominates the
 // cost of a run. A failing seed is re-run with tracing on to print what happened.
 
-import { MessageType, formatBallot, isNoop } from '../paxos/index.js';
+import { MessageType, decodeValue, formatBallot, isNoop } from '../paxos/index.js';
 import type { Message, Value } from '../paxos/index.js';
 
 export class Trace {
@@ -32,7 +32,7 @@ export class Trace {
 
 export function formatValue(value: Value): string {
   if (isNoop(value)) return 'noop';
-  return `[${value.map((command) => `c${command.clientId}#${command.seq}`).join(',')}]`;
+  return `[${decodeValue(value).map((command) => `c${command.clientId}#${command.seq}`).join(',')}]`;
 }
 
 export function formatMessage(msg: Message): string {

@@ -7,7 +7,12 @@
 //
 // Records (msgpack arrays, see record-codec.ts), replayed in order at open:
 //   [PROMISE, ballot]                                   the promise rises to ballot (never falls)
-//   [ACCEPTED, slot, ballot, clientId, seq, data, ...]  the slot's entry, replacing earlier ones
+//   [ACCEPTED, slot, ballot, value]                     the slot's entry, replacing earlier ones:
+//                                                       value is the slot value's bytes exactly as
+//                                                       they came (layout in src/paxos/value.ts), so
+//                                                       no field of a command can be dropped here
+//   [ACCEPTED, slot, ballot, clientId, seq, data, ...]  the same, as written before values were bytes
+//                                                       (read only: every command has count 1)
 //   [TRUNCATE, slot]                                    drop every slot below slot
 //
 // Memory and disk stay bounded: a mirror of the live state (promise, logStart, entries >= logStart)
@@ -21,6 +26,7 @@ import type { Ballot } from '../paxos/ballot.js';
 import { checkIndex } from '../paxos/ids.js';
 import type { AcceptedEntry } from '../paxos/messages.js';
 import type { AcceptorDurableState, AcceptorStorage } from '../paxos/storage.js';
+import { encodeValue } from '../paxos/value.js';
 import type { Command } from '../paxos/value.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, encodeRecordCopy, integerField } from './record-codec.js';
@@ -29,9 +35,9 @@ import type { RecordStore } from './record-store.js';
 const PROMISE = 0;
 const ACCEPTED = 1;
 const TRUNCATE = 2;
-/** Fields of an ACCEPTED record before its commands, and per command. */
+/** Fields of an ACCEPTED record before its value (or, in the old form, its commands), and per old-form command. */
 const ACCEPTED_HEAD_FIELDS = 3;
-const COMMAND_FIELDS = 3;
+const LEGACY_COMMAND_FIELDS = 3;
 /** Upper bound of a framed PROMISE or TRUNCATE record (tag + float64 + array header). */
 const SMALL_RECORD_BYTES_MAX = FRAME_HEADER_BYTES + 11;
 
@@ -118,14 +124,20 @@ function replayInto(mirror: AcceptorMirror, records: readonly Uint8Array[]): Acc
 }
 
 function decodeAccepted(fields: readonly unknown[], what: string): AcceptedEntry {
-  if ((fields.length - ACCEPTED_HEAD_FIELDS) % COMMAND_FIELDS !== 0) {
-    throw new Error(`${what}: accepted record has ${fields.length} fields, not 3 + 3 per command`);
+  const slot = integerField(fields, 1, what);
+  const ballot = integerField(fields, 2, what);
+  if (fields.length === ACCEPTED_HEAD_FIELDS + 1 && fields[ACCEPTED_HEAD_FIELDS] instanceof Uint8Array) {
+    // Opaque to an acceptor: it stores and returns the bytes; the learner decodes them.
+    return { slot, ballot, value: fields[ACCEPTED_HEAD_FIELDS] };
   }
-  const value: Command[] = [];
-  for (let at = ACCEPTED_HEAD_FIELDS; at < fields.length; at += COMMAND_FIELDS) {
-    value.push({ clientId: integerField(fields, at, what), seq: integerField(fields, at + 1, what), data: bytesField(fields, at + 2, what) });
+  if ((fields.length - ACCEPTED_HEAD_FIELDS) % LEGACY_COMMAND_FIELDS !== 0) {
+    throw new Error(`${what}: accepted record has ${fields.length} fields, neither 3 + value nor 3 + 3 per command`);
   }
-  return { slot: integerField(fields, 1, what), ballot: integerField(fields, 2, what), value };
+  const commands: Command[] = [];
+  for (let at = ACCEPTED_HEAD_FIELDS; at < fields.length; at += LEGACY_COMMAND_FIELDS) {
+    commands.push({ clientId: integerField(fields, at, what), seq: integerField(fields, at + 1, what), data: bytesField(fields, at + 2, what) });
+  }
+  return { slot, ballot, value: encodeValue(commands) };
 }
 
 /**
@@ -213,14 +225,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
 }
 
 function acceptedFields(entry: AcceptedEntry): unknown[] {
-  const fields: unknown[] = [ACCEPTED, entry.slot, entry.ballot];
-  if (!Array.isArray(entry.value)) throw new TypeError(`entry.value must be an array of commands, got ${String(entry.value)}`);
-  entry.value.forEach((command: Command, index) => {
-    // Checked on the way in: a record that cannot be replayed would keep the acceptor from restarting.
-    checkIndex(`entry.value[${index}].clientId`, command.clientId);
-    checkIndex(`entry.value[${index}].seq`, command.seq);
-    if (!(command.data instanceof Uint8Array)) throw new TypeError(`entry.value[${index}].data must be a Uint8Array`);
-    fields.push(command.clientId, command.seq, command.data);
-  });
-  return fields;
+  // Checked on the way in: a record that cannot be replayed would keep the acceptor from restarting.
+  if (!(entry.value instanceof Uint8Array)) throw new TypeError(`entry.value must be a Uint8Array (a slot value), got ${String(entry.value)}`);
+  return [ACCEPTED, entry.slot, entry.ballot, entry.value];
 }

@@ -9,15 +9,18 @@ import {
   Ready,
   makeBallot,
   persistReady,
+  ACCEPTED_ENTRY_OVERHEAD_BYTES,
+  COMMAND_HEADER_BYTES,
+  encodeValue,
 } from 'synod/paxos';
-import type { AcceptedEntry, Message, NackMessage, PromiseMessage, Value } from 'synod/paxos';
+import type { AcceptedEntry, CatchUpReplyMessage, Message, NackMessage, PromiseMessage, Value } from 'synod/paxos';
 
 const P1 = 1;
 const P2 = 2;
 const A = 10;
 const LEARNERS = [20, 21];
 const b = (round: number, proposer: number): number => makeBallot(round, proposer);
-const v = (text: string): Value => [{ clientId: 7, seq: text.length, data: new TextEncoder().encode(text) }];
+const v = (text: string): Value => encodeValue([{ clientId: 7, seq: text.length, data: new TextEncoder().encode(text) }]);
 
 function prepare(ballot: number, fromSlot = 0, from = ballot % 65536): Message {
   return { type: MessageType.Prepare, from, ballot, fromSlot };
@@ -183,6 +186,28 @@ describe('acceptor', () => {
     acceptor.step({ type: MessageType.CatchUp, from: 20, fromSlot: 2, slotsMax: 100 }, ready);
     const reply = replies(ready, MessageType.CatchUpReply)[0]!;
     expect(reply.type === MessageType.CatchUpReply && reply.entries.map((entry) => entry.slot)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('splits a Promise by bytes into numbered parts, each within replyBytesMax, one entry at least', () => {
+    const replyBytesMax = 3 * (ACCEPTED_ENTRY_OVERHEAD_BYTES + 100);
+    const acceptor = new Acceptor({ id: A, learners: LEARNERS, replyBytesMax });
+    const ready = new Ready();
+    const big = (slot: number): Value => encodeValue([{ clientId: slot, seq: 1, data: new Uint8Array(100 - COMMAND_HEADER_BYTES) }]);
+    for (let slot = 0; slot < 7; slot++) acceptor.step(accept(b(1, P1), slot, big(slot)), ready);
+    acceptor.step(accept(b(1, P1), 7, encodeValue([{ clientId: 9, seq: 1, data: new Uint8Array(2 * replyBytesMax) }])), ready);
+    ready.clear();
+    acceptor.step(prepare(b(2, P2)), ready);
+    const parts = replies(ready, MessageType.Promise) as PromiseMessage[];
+    expect(parts.map((part) => [part.part, part.parts, part.entries.map((entry) => entry.slot)])).toEqual([
+      [0, 4, [0, 1, 2]],
+      [1, 4, [3, 4, 5]],
+      [2, 4, [6]],
+      [3, 4, [7]], // larger than a part on its own: alone in one
+    ]);
+    ready.clear();
+    acceptor.step({ type: MessageType.CatchUp, from: 20, fromSlot: 1, slotsMax: 100 }, ready);
+    const [reply] = replies(ready, MessageType.CatchUpReply) as CatchUpReplyMessage[];
+    expect(reply!.entries.map((entry) => entry.slot)).toEqual([1, 2, 3]);
   });
 
   it('rejects bad configuration', () => {

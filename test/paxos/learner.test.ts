@@ -1,7 +1,7 @@
 // The learner's rules: learn on a same-ballot majority, deliver in slot order exactly once,
 // number densely, skip no-ops, catch up.
 import { describe, expect, it } from 'vitest';
-import { Learner, MessageType, NOOP, Ready, makeBallot } from 'synod/paxos';
+import { Learner, MessageType, NOOP, Ready, encodeValue, makeBallot } from 'synod/paxos';
 import type { Command, Delivery, LearnerConfig, Message, Value } from 'synod/paxos';
 
 const ACCEPTORS = [10, 11, 12];
@@ -13,7 +13,13 @@ function make(overrides: Partial<LearnerConfig> = {}): Learner {
   return new Learner({ id: 20, acceptors: ACCEPTORS, proposers: [PROPOSER], ...overrides });
 }
 const cmd = (clientId: number, seq: number): Command => ({ clientId, seq, data: new Uint8Array([seq]) });
-const accept = (slot: number, ballot: number, value: Value): Message => ({ type: MessageType.Accept, from: PROPOSER, ballot, slot, value });
+const accept = (slot: number, ballot: number, value: Value | readonly Command[]): Message => ({
+  type: MessageType.Accept,
+  from: PROPOSER,
+  ballot,
+  slot,
+  value: value instanceof Uint8Array ? value : encodeValue(value),
+});
 const accepted = (from: number, slot: number, ballot: number): Message => ({ type: MessageType.Accepted, from, ballot, slot });
 const summary = (deliveries: readonly Delivery[]): Array<[number, number, number, string]> =>
   deliveries.map((d) => [d.slot, d.indexInBatch, d.logIndex, `c${d.command.clientId}#${d.command.seq}`]);
@@ -55,7 +61,7 @@ describe('learner', () => {
   it('delivers in slot order, numbering commands densely and skipping no-ops', () => {
     const learner = make();
     const ready = new Ready();
-    const values: Value[] = [[cmd(1, 1), cmd(2, 1)], NOOP, [cmd(1, 2)]];
+    const values: Value[] = [encodeValue([cmd(1, 1), cmd(2, 1)]), NOOP, encodeValue([cmd(1, 2)])];
     for (const slot of [2, 1, 0]) {
       learner.step(accept(slot, B1, values[slot]!), 0, ready);
       learner.step(accepted(10, slot, B1), 0, ready);
@@ -108,8 +114,8 @@ describe('learner', () => {
     learner.tick(30, ready); // throttled
     expect(ready.send.filter((envelope) => envelope.msg.type === MessageType.CatchUp)).toHaveLength(0);
     const entries = [
-      { slot: 0, ballot: B1, value: [cmd(1, 1)] },
-      { slot: 1, ballot: B1, value: [cmd(1, 2)] },
+      { slot: 0, ballot: B1, value: encodeValue([cmd(1, 1)]) },
+      { slot: 1, ballot: B1, value: encodeValue([cmd(1, 2)]) },
     ];
     learner.step({ type: MessageType.CatchUpReply, from: 10, logStart: 0, entries }, 40, ready);
     learner.step({ type: MessageType.CatchUpReply, from: 12, logStart: 0, entries }, 40, ready);

@@ -1,6 +1,6 @@
 import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_TYPE_NAMES, MessageType, makeBallot } from 'synod/paxos';
+import { MESSAGE_TYPE_NAMES, MessageType, encodeValue, makeBallot } from 'synod/paxos';
 import type { Message } from 'synod/paxos';
 
 /** msgpackr decodes binary as Buffer (a Uint8Array subclass); compare as plain Uint8Array. */
@@ -15,15 +15,15 @@ function plain(value: unknown): unknown {
 
 describe('messages', () => {
   it('are plain data that survives a msgpack round trip', () => {
-    const value = [{ clientId: 3, seq: 9, data: new Uint8Array([1, 2, 3]) }];
+    const value = encodeValue([{ clientId: 3, seq: 9, data: new Uint8Array([1, 2, 3]) }]);
     const messages: Message[] = [
       { type: MessageType.Prepare, from: 1, ballot: makeBallot(4, 1), fromSlot: 17 },
-      { type: MessageType.Promise, from: 10, ballot: makeBallot(4, 1), logStart: 3, entries: [{ slot: 17, ballot: makeBallot(2, 2), value }] },
+      { type: MessageType.Promise, from: 10, ballot: makeBallot(4, 1), logStart: 3, entries: [{ slot: 17, ballot: makeBallot(2, 2), value }], part: 0, parts: 1 },
       { type: MessageType.Accept, from: 1, ballot: makeBallot(4, 1), slot: 18, value },
       { type: MessageType.Accepted, from: 10, ballot: makeBallot(4, 1), slot: 18 },
       { type: MessageType.Nack, from: 10, ballot: makeBallot(4, 1), promised: makeBallot(5, 2), slot: -1 },
       { type: MessageType.Heartbeat, from: 1, ballot: makeBallot(4, 1), chosenBelow: 18, gcBelow: 10 },
-      { type: MessageType.ClientRequest, from: 30, command: value[0]! },
+      { type: MessageType.ClientRequest, from: 30, command: { clientId: 3, seq: 9, data: new Uint8Array([1, 2, 3]) } },
       { type: MessageType.Redirect, from: 1, clientId: 3, seq: 9, leaderHint: -1 },
       { type: MessageType.CatchUp, from: 20, fromSlot: 5, slotsMax: 64 },
       { type: MessageType.CatchUpReply, from: 10, logStart: 0, entries: [] },

@@ -9,8 +9,11 @@ import {
   Ready,
   electionDelayMs,
   makeBallot,
+  COMMAND_HEADER_BYTES,
+  decodeValue,
+  encodeValue,
 } from 'synod/paxos';
-import type { AcceptedEntry, AcceptMessage, Command, Message, PrepareMessage, ProposerConfig } from 'synod/paxos';
+import type { AcceptedEntry, AcceptMessage, Command, Message, PrepareMessage, ProposerConfig, Value } from 'synod/paxos';
 
 const ME = 1;
 const OTHER = 2;
@@ -36,7 +39,7 @@ const cmd = (clientId: number, seq: number): Command => ({ clientId, seq, data: 
 const sent = (ready: Ready, type: number): Array<{ to: number; msg: Message }> =>
   ready.send.filter((envelope) => envelope.msg.type === type);
 function promise(from: number, ballot: number, entries: AcceptedEntry[] = [], logStart = 0): Message {
-  return { type: MessageType.Promise, from, ballot, logStart, entries };
+  return { type: MessageType.Promise, from, ballot, logStart, entries, part: 0, parts: 1 };
 }
 
 /** Drive a fresh proposer to leadership with empty promises from every acceptor. */
@@ -140,7 +143,7 @@ describe('phase 1 over every slot, then recovery', () => {
     proposer.campaign(0, ready);
     const b = proposer.ballot;
     const old = (round: number, who: number): number => makeBallot(round, who);
-    const value = (text: string): Command[] => [cmd(text.charCodeAt(0), 1)];
+    const value = (text: string): Value => encodeValue([cmd(text.charCodeAt(0), 1)]);
     proposer.step(promise(10, b, [
       { slot: 0, ballot: old(1, 3), value: value('a') },
       { slot: 3, ballot: old(1, 3), value: value('d') },
@@ -158,7 +161,7 @@ describe('phase 1 over every slot, then recovery', () => {
       [1, value('b')],
       [2, NOOP], // a true hole
       [3, value('d')],
-      [4, [cmd(50, 1)]], // new commands only after recovery
+      [4, encodeValue([cmd(50, 1)])], // new commands only after recovery
     ]);
     expect(accepts.every((msg) => msg.ballot === b)).toBe(true);
   });
@@ -190,12 +193,12 @@ describe('phase 2: pipelined, batched Accepts while the ballot stands', () => {
     for (let seq = 1; seq <= 6; seq++) proposer.propose(cmd(seq, 1), 1, ready);
     let accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
     expect(accepts.map((msg) => msg.slot)).toEqual([0, 1]);
-    expect(accepts.map((msg) => msg.value.length)).toEqual([1, 1]);
+    expect(accepts.map((msg) => decodeValue(msg.value).length)).toEqual([1, 1]);
     expect(proposer.pendingCount).toBe(4);
     ready.clear();
     for (const acceptor of [10, 11]) proposer.step({ type: MessageType.Accepted, from: acceptor, ballot: proposer.ballot, slot: 0 }, 2, ready);
     accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
-    expect(accepts.map((msg) => [msg.slot, msg.value.map((c) => c.clientId)])).toEqual([[2, [3, 4, 5]]]);
+    expect(accepts.map((msg) => [msg.slot, decodeValue(msg.value).map((c) => c.clientId)])).toEqual([[2, [3, 4, 5]]]);
     expect(proposer.chosenBelow).toBe(1);
   });
 
@@ -264,6 +267,79 @@ describe('configuration', () => {
   });
 });
 
+describe('a promise in parts', () => {
+  const part = (from: number, ballot: number, index: number, parts: number, entries: AcceptedEntry[] = []): Message => ({
+    type: MessageType.Promise, from, ballot, logStart: 0, entries, part: index, parts,
+  });
+
+  it('counts an acceptor once it holds every part, whatever their order, and uses the entries of all of them', () => {
+    const proposer = make();
+    const ready = new Ready();
+    proposer.campaign(0, ready);
+    const b = proposer.ballot;
+    const value = encodeValue([cmd(1, 1)]);
+    proposer.step(part(10, b, 1, 2, [{ slot: 3, ballot: makeBallot(1, 3), value }]), 1, ready);
+    proposer.step(promise(11, b), 1, ready);
+    expect(proposer.isLeader).toBe(false); // acceptor 10 is missing part 0
+    proposer.step(part(10, b, 1, 2), 1, ready); // a duplicate of a part is not the missing one
+    expect(proposer.isLeader).toBe(false);
+    proposer.step(part(10, b, 0, 2), 1, ready);
+    expect(proposer.isLeader).toBe(true);
+    const accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    expect(accepts.map((msg) => msg.slot)).toEqual([0, 1, 2, 3]);
+    expect(accepts[3]!.value).toEqual(value);
+  });
+
+  it('a lost part is asked for again by the Prepare retransmit, and the campaign completes', () => {
+    const proposer = make({ retransmitMs: 10 });
+    const ready = new Ready();
+    proposer.campaign(0, ready);
+    const b = proposer.ballot;
+    proposer.step(part(10, b, 0, 2), 1, ready);
+    proposer.step(part(11, b, 1, 2), 1, ready);
+    expect(proposer.isLeader).toBe(false);
+    ready.clear();
+    proposer.tick(11, ready);
+    expect(sent(ready, MessageType.Prepare).map((envelope) => envelope.to).sort()).toEqual([10, 11, 12]);
+    proposer.step(part(11, b, 0, 2), 12, ready);
+    proposer.step(part(10, b, 1, 2), 12, ready);
+    expect(proposer.isLeader).toBe(true);
+  });
+});
+
+describe('slots from encoded commands', () => {
+  const encoded = (...commands: Command[]): Uint8Array => encodeValue(commands);
+
+  it('a slot within one batch is a view of the bytes the client sent: no decode, no copy', () => {
+    const { proposer, ready } = leader({ batchCommandsMax: 2 });
+    const batch = encoded(cmd(1, 1), cmd(2, 1), cmd(3, 1));
+    expect(proposer.enqueueCommands(batch, ready)).toBe(3);
+    proposer.fill(0, ready);
+    const accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    expect(accepts.map((msg) => decodeValue(msg.value).map((c) => c.clientId))).toEqual([[1, 2], [3]]);
+    for (const msg of accepts) expect(msg.value.buffer).toBe(batch.buffer);
+  });
+
+  it('skips retries of commands already queued, keeping the rest in order, and joins batches into one slot', () => {
+    const { proposer, ready } = leader({ batchCommandsMax: 10 });
+    proposer.enqueueCommands(encoded(cmd(1, 1), cmd(2, 1)), ready);
+    expect(proposer.enqueueCommands(encoded(cmd(3, 1), cmd(1, 1), cmd(4, 1)), ready)).toBe(3); // c1#1 again: queued already
+    expect(proposer.pendingCount).toBe(4);
+    proposer.fill(0, ready);
+    const accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    expect(accepts.map((msg) => decodeValue(msg.value).map((c) => `${c.clientId}#${c.seq}`))).toEqual([['1#1', '2#1', '3#1', '4#1']]);
+  });
+
+  it('keeps every field of a command, count included', () => {
+    const { proposer, ready } = leader();
+    const reservation: Command = { clientId: 4, seq: 2, data: new Uint8Array(0), count: 65_536 };
+    proposer.enqueueCommands(encoded(reservation), ready);
+    proposer.fill(0, ready);
+    const accept = sent(ready, MessageType.Accept)[0]!.msg as AcceptMessage;
+    expect(decodeValue(accept.value)).toEqual([reservation]);
+  });
+});
+
 describe('queued proposals', () => {
   it('enqueue() opens no slot; fill() batches everything queued into as few slots as the limits allow', () => {
     const { proposer, ready } = leader({ batchCommandsMax: 3 });
@@ -271,17 +347,17 @@ describe('queued proposals', () => {
     expect(sent(ready, MessageType.Accept)).toHaveLength(0);
     proposer.fill(0, ready);
     const slots = new Map<number, number>();
-    for (const { msg } of sent(ready, MessageType.Accept)) slots.set((msg as AcceptMessage).slot, (msg as AcceptMessage).value.length);
+    for (const { msg } of sent(ready, MessageType.Accept)) slots.set((msg as AcceptMessage).slot, decodeValue((msg as AcceptMessage).value).length);
     expect([...slots.values()]).toEqual([3, 2]);
   });
 
-  it('splits batches at batchBytesMax, but always takes at least one command', () => {
-    const { proposer, ready } = leader({ batchCommandsMax: 10, batchBytesMax: 5 });
+  it('splits batches at batchBytesMax (command headers included), but always takes at least one command', () => {
+    const { proposer, ready } = leader({ batchCommandsMax: 10, batchBytesMax: COMMAND_HEADER_BYTES + 5 });
     const big = (seq: number): Command => ({ clientId: 8, seq, data: new Uint8Array(4) });
     for (let seq = 1; seq <= 3; seq++) proposer.enqueue(big(seq), ready);
     proposer.enqueue({ clientId: 9, seq: 1, data: new Uint8Array(100) }, ready);
     proposer.fill(0, ready);
-    const sizes = [...new Map(sent(ready, MessageType.Accept).map(({ msg }) => [(msg as AcceptMessage).slot, (msg as AcceptMessage).value.length])).values()];
+    const sizes = [...new Map(sent(ready, MessageType.Accept).map(({ msg }) => [(msg as AcceptMessage).slot, decodeValue((msg as AcceptMessage).value).length])).values()];
     expect(sizes).toEqual([1, 1, 1, 1]);
   });
 

@@ -1,7 +1,7 @@
 // An Acceptor persisting through DurableAcceptorStorage keeps its word across a crash: the
 // restarted one refuses ballots below its promise and reports what it accepted.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Acceptor, MessageType, Ready, makeBallot, persistReady } from 'synod/paxos';
+import { Acceptor, MessageType, Ready, decodeValue, encodeValue, makeBallot, persistReady } from 'synod/paxos';
 import type { Message, NackMessage, PromiseMessage, Value } from 'synod/paxos';
 import { DurableAcceptorStorage } from 'synod/storage';
 import { BACKENDS } from './backends.js';
@@ -10,7 +10,7 @@ import type { Backend } from './backends.js';
 const A = 10;
 const config = { id: A, learners: [20] };
 const b = (round: number, proposer: number) => makeBallot(round, proposer);
-const v = (text: string): Value => [{ clientId: 7, seq: 1, data: new TextEncoder().encode(text) }];
+const v = (text: string): Value => encodeValue([{ clientId: 7, seq: 1, data: new TextEncoder().encode(text) }]);
 const prepare = (ballot: number, fromSlot = 0): Message => ({ type: MessageType.Prepare, from: ballot % 65536, ballot, fromSlot });
 const accept = (ballot: number, slot: number, value: Value): Message => ({ type: MessageType.Accept, from: ballot % 65536, ballot, slot, value });
 const heartbeat = (ballot: number, gcBelow: number): Message => ({ type: MessageType.Heartbeat, from: ballot % 65536, ballot, chosenBelow: gcBelow, gcBelow });
@@ -59,7 +59,7 @@ describe.each(BACKENDS)('Acceptor restarted from DurableAcceptorStorage over $na
     expect(promise!.type).toBe(MessageType.Promise);
     const { logStart, entries } = promise as PromiseMessage;
     expect(logStart).toBe(1);
-    expect(entries.map((e) => [e.slot, e.ballot, new TextDecoder().decode(e.value[0]!.data)])).toEqual([
+    expect(entries.map((e) => [e.slot, e.ballot, new TextDecoder().decode(decodeValue(e.value)[0]!.data)])).toEqual([
       [1, b(2, 2), 'one by 2'],
       [2, b(2, 2), 'two'],
     ]);

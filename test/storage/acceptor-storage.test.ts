@@ -3,14 +3,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryAcceptorStorage, NO_BALLOT, makeBallot } from 'synod/paxos';
+import { MemoryAcceptorStorage, NO_BALLOT, encodeValue, makeBallot } from 'synod/paxos';
 import type { AcceptedEntry, AcceptorDurableState, Value } from 'synod/paxos';
 import { CorruptLogError, DurableAcceptorStorage, FRAME_HEADER_BYTES, replayAcceptorRecords } from 'synod/storage';
 import { BACKENDS, seededRandom } from './backends.js';
 import type { Backend } from './backends.js';
 
 const b = (round: number, proposer = 1) => makeBallot(round, proposer);
-const value = (...texts: string[]): Value => texts.map((text, i) => ({ clientId: 100 + i, seq: text.length + 1, data: new TextEncoder().encode(text) }));
+const value = (...texts: string[]): Value => encodeValue(texts.map((text, i) => ({ clientId: 100 + i, seq: text.length + 1, data: new TextEncoder().encode(text) })));
 const entry = (slot: number, ballot: number, ...texts: string[]): AcceptedEntry => ({ slot, ballot, value: value(...texts) });
 /** load() lists entries in any order; compare them by slot. */
 const normal = (state: AcceptorDurableState): AcceptorDurableState => ({ ...state, entries: [...state.entries].sort((x, y) => x.slot - y.slot) });
@@ -177,7 +177,7 @@ describe.each(BACKENDS)('DurableAcceptorStorage over $name', ({ make }) => {
     expect(() => storage.savePromise(-1)).toThrow(RangeError);
     expect(() => storage.savePromise(1.5)).toThrow(TypeError);
     expect(() => storage.saveAccepted(entry(-1, b(1)))).toThrow(RangeError);
-    expect(() => storage.saveAccepted({ slot: 0, ballot: b(1), value: [{ clientId: 1, seq: 1, data: 'text' as never }] })).toThrow(TypeError);
+    expect(() => storage.saveAccepted({ slot: 0, ballot: b(1), value: 'text' as never })).toThrow(TypeError);
     expect(() => storage.truncateBelow(Number.NaN)).toThrow(TypeError);
     expect(() => new DurableAcceptorStorage(backend.open(), { compactFloorBytes: -1 })).toThrow(RangeError);
     storage.sync();

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Learner, MessageType, Ready, makeBallot } from 'synod/paxos';
+import { Learner, MessageType, Ready, encodeValue, makeBallot } from 'synod/paxos';
 import type { Command, Delivery, Message, Value } from 'synod/paxos';
 import { LearnerLog, SharedRecordStore, createSharedStoreMemory } from 'synod/storage';
 import { BACKENDS } from './backends.js';
@@ -122,7 +122,8 @@ describe('LearnerLog recovery', () => {
     const acceptors = [10, 11, 12];
     const config = { id: 20, acceptors, proposers: [1] };
     const ballot = makeBallot(1, 1);
-    const choose = (learner: Learner, slot: number, value: Value, ready: Ready) => {
+    const choose = (learner: Learner, slot: number, commands: readonly Command[], ready: Ready) => {
+      const value: Value = encodeValue(commands);
       const messages: Message[] = [
         { type: MessageType.Accept, from: 1, ballot, slot, value },
         { type: MessageType.Accepted, from: 10, ballot, slot },

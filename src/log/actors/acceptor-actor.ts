@@ -13,7 +13,10 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
   const config = rawConfig as AcceptorActorConfig;
   const store = openStore(config.store);
   const storage = new DurableAcceptorStorage(store);
-  const acceptor = new Acceptor({ id: context.id, learners: config.layout.learners }, storage.load());
+  const acceptor = new Acceptor(
+    { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax },
+    storage.load(),
+  );
   const ready = new Ready();
   const courier = new Courier(context);
   /** Replies of the current batch, held until its state is synced: persist before reply. */

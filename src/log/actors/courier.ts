@@ -1,6 +1,5 @@
 import type { ActorContext, ActorId } from '../../actors/index.js';
 import { UnknownActorError } from '../../actors/index.js';
-import { MessageTooLargeError } from '../../mailbox/index.js';
 
 /** Messages held per destination while its mailbox is full; beyond this the oldest are dropped. */
 const QUEUED_PER_PEER_MAX = 65_536;
@@ -52,12 +51,8 @@ export class Courier {
     try {
       return this.context.send(to, message);
     } catch (error) {
-      // A message that can never fit a mailbox is a bug upstream (batches and pages are sized to
-      // fit); losing it is what the protocol survives, crashing the actor would stop the cluster.
-      if (error instanceof MessageTooLargeError) {
-        this.dropped++;
-        return true;
-      }
+      // A message too large for a mailbox is a bug (src/log/limits.ts sizes every message to fit):
+      // it is thrown, never dropped, so it cannot turn into a silent hang.
       // While a cluster starts, its actors come up one by one: a peer not linked yet is a full mailbox for now.
       if (error instanceof UnknownActorError) return false;
       throw error;

@@ -1,4 +1,5 @@
 import type { FsyncMode, SharedStoreMemory } from '../../storage/index.js';
+import type { LogLimits } from '../limits.js';
 
 /** Actor ids of every role, as every actor and client of one log sees them. */
 export interface ClusterLayout {
@@ -25,11 +26,13 @@ export interface ProposerActorConfig {
 
 export interface AcceptorActorConfig {
   readonly layout: ClusterLayout;
+  readonly limits: LogLimits;
   readonly store: StoreConfig;
 }
 
 export interface LearnerActorConfig {
   readonly layout: ClusterLayout;
+  readonly limits: LogLimits;
   readonly store: StoreConfig;
   /** Keep entries for reads (a log); false for a sequencer, whose entries nobody reads. */
   readonly retainEntries: boolean;

@@ -8,7 +8,6 @@ import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { Learner, Ready, type Envelope, type Message } from '../../paxos/index.js';
 import { LearnerLog } from '../../storage/index.js';
 import {
-  BATCH_COMMANDS_MAX,
   ENTRIES_PER_PAGE_MAX,
   LogMessageType,
   endpointOfClient,
@@ -20,6 +19,7 @@ import {
   type SubscribeMessage,
   type UnsubscribeMessage,
 } from '../wire.js';
+import { PAGE_ENTRY_OVERHEAD_BYTES } from '../limits.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type LearnerActorConfig } from './layout.js';
 import { openStore } from './open-store.js';
@@ -78,8 +78,13 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     for (let i = 0; i < held.length; i++) courier.send(held[i]!.to, held[i]!.msg);
     held.length = 0;
     for (const [endpoint, replies] of acks) {
-      for (let at = 0; at < replies.length; at += 3 * BATCH_COMMANDS_MAX) {
-        const batch: ClientReplyBatchMessage = { type: LogMessageType.ClientReplyBatch, from: context.id, replies: replies.slice(at, at + 3 * BATCH_COMMANDS_MAX) };
+      const numbersMax = 3 * config.limits.acksPerMessageMax;
+      for (let at = 0; at < replies.length; at += numbersMax) {
+        const batch: ClientReplyBatchMessage = {
+          type: LogMessageType.ClientReplyBatch,
+          from: context.id,
+          replies: replies.length <= numbersMax ? replies : replies.slice(at, at + numbersMax),
+        };
         courier.send(endpoint, batch);
       }
     }
@@ -87,20 +92,31 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     pushSubscriptions();
   };
 
+  /** Entries from `from` for one ReadReply or EntriesPush: at most countMax, and within the page's bytes (always one, if any). */
+  const page = (from: number, countMax: number): Uint8Array[] => {
+    const entries = log.entries(from, countMax);
+    let bytes = 0;
+    for (let i = 0; i < entries.length; i++) {
+      bytes += entries[i]!.byteLength + PAGE_ENTRY_OVERHEAD_BYTES;
+      if (i > 0 && bytes > config.limits.pageBytesMax) return entries.slice(0, i);
+    }
+    return entries;
+  };
+
   const pushSubscriptions = (): void => {
     for (const subscription of subscriptions.values()) {
       while (subscription.cursor < log.length && subscription.cursor < subscription.allowedBelow) {
-        const count = Math.min(ENTRIES_PER_PAGE_MAX, log.length - subscription.cursor, subscription.allowedBelow - subscription.cursor);
+        const entries = page(subscription.cursor, Math.min(ENTRIES_PER_PAGE_MAX, subscription.allowedBelow - subscription.cursor));
         const push: EntriesPushMessage = {
           type: LogMessageType.EntriesPush,
           from: context.id,
           subscriptionId: subscription.id,
           fromIndex: subscription.cursor,
-          entries: log.entries(subscription.cursor, count),
+          entries,
         };
         // No queueing for pushes: a full mailbox means a slow reader, and the cursor waits for the next turn.
         if (!context.send(subscription.endpoint, push)) break;
-        subscription.cursor += count;
+        subscription.cursor += entries.length;
       }
     }
   };
@@ -110,13 +126,12 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
       case LogMessageType.ReadRequest: {
         const request = message as ReadRequestMessage;
         const fromIndex = Math.min(request.fromIndex, log.length);
-        const count = Math.min(request.countMax, ENTRIES_PER_PAGE_MAX, log.length - fromIndex);
         const reply: ReadReplyMessage = {
           type: LogMessageType.ReadReply,
           from: context.id,
           requestId: request.requestId,
           fromIndex,
-          entries: log.entries(fromIndex, count),
+          entries: page(fromIndex, Math.min(request.countMax, ENTRIES_PER_PAGE_MAX)),
           committed: log.length,
         };
         courier.send(from, reply);

@@ -51,7 +51,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       if (type === LogMessageType.ClientRequestBatch) {
         // Queued only: flush() opens the slots, so a batch of requests shares slots.
         const batch = message as ClientRequestBatchMessage;
-        for (const command of batch.commands) proposer.enqueue(command, ready, batch.from);
+        proposer.enqueueCommands(batch.commands, ready, batch.from);
       } else if (type === LogMessageType.Campaign) {
         if (!proposer.isLeader) {
           campaignStartedEpochMs = performance.timeOrigin + performance.now();

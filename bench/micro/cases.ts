@@ -1,0 +1,281 @@
+import { pack, unpack } from 'msgpackr';
+import { Inbox, Outbox, createDoorbell, createRing } from '../../src/mailbox/index.js';
+import {
+  commandClientId,
+  commandSeq,
+  countCommands,
+  decodeValue,
+  encodeValue,
+  nextCommandAt,
+  viewOf,
+  writeCommand,
+  type Command,
+  type Value,
+} from '../../src/paxos/value.js';
+import { concatRuns, splitIntoSlots } from './slots.js';
+
+/** One micro-benchmark: `run(n)` performs the operation n times (a loop written out per case, so no call in it is shared between cases). */
+export interface MicroBenchmark {
+  /** Stable name: the key of the figures in the JSON report. */
+  readonly name: string;
+  readonly group: string;
+  /** What one operation is. */
+  readonly description: string;
+  readonly run: (n: number) => void;
+}
+
+export const BATCH_COMMANDS = 256;
+export const SMALL_DATA_BYTES = 16;
+export const LARGE_DATA_BYTES = 1024;
+export const SLOT_MAX_BYTES = 1024;
+export const RING_CAPACITY_BYTES = 1 << 20;
+
+/** Every benchmark of the suite, in report order (the test checks the JSON against this list). */
+export const BENCHMARK_NAMES = [
+  'encodeValue 256x16B',
+  'encodeValue 1x1KiB',
+  'writeCommand loop 256x16B',
+  'decodeValue 256x16B',
+  'decodeValue 1x1KiB',
+  'countCommands 256x16B',
+  'countCommands 1x1KiB',
+  'read clientId/seq 256x16B',
+  'split into 1KiB slots',
+  'concat 2 runs',
+  'ring Accept write+drain',
+  'ring small write+drain',
+  'msgpackr pack Accept',
+  'msgpackr unpack Accept',
+] as const;
+
+/** Results land here so that no operation's work is dead code. */
+export let sink: unknown;
+
+function makeCommands(count: number, dataBytes: number): Command[] {
+  return Array.from({ length: count }, (_, i) => ({
+    clientId: 7,
+    seq: i + 1,
+    data: new Uint8Array(dataBytes).fill((i * 31 + 1) & 0xff),
+  }));
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`micro bench fixture: ${what}`);
+}
+
+export interface MicroFixtures {
+  readonly smallValueBytes: number;
+  readonly largeValueBytes: number;
+  /** msgpack bytes of the Accept and of the small message (the mailbox writes msgpackr's exact bytes). */
+  readonly acceptMessageBytes: number;
+  readonly smallMessageBytes: number;
+  readonly slotMaxBytes: number;
+  readonly slotsPerValue: number;
+  readonly ringCapacityBytes: number;
+}
+
+/** Builds every fixture, checks each operation once for the right answer, and returns the benchmarks. */
+export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixtures: MicroFixtures } {
+  const commands256 = makeCommands(BATCH_COMMANDS, SMALL_DATA_BYTES);
+  const commands1k = makeCommands(1, LARGE_DATA_BYTES);
+  const value256 = encodeValue(commands256);
+  const value1k = encodeValue(commands1k);
+  check(countCommands(value256) === BATCH_COMMANDS && countCommands(value1k) === 1, 'values decode to their commands');
+
+  // value encode ------------------------------------------------------------------------------
+  const payloads = commands256.map((c) => c.data);
+  const target = new Uint8Array(value256.byteLength);
+  const targetView = viewOf(target);
+  const writeLoop = (): void => {
+    let offset = 0;
+    for (let c = 0; c < BATCH_COMMANDS; c++) offset = writeCommand(target, targetView, offset, 7, c + 1, 1, payloads[c]!);
+  };
+  writeLoop();
+  check(Buffer.compare(target, value256) === 0, 'the writeCommand loop writes what encodeValue does');
+
+  // value decode ------------------------------------------------------------------------------
+  const view256 = viewOf(value256);
+  const end256 = value256.byteLength;
+  const readLoop = (): number => {
+    let acc = 0;
+    for (let at = 0; at < end256; at = nextCommandAt(view256, at)) acc += commandClientId(view256, at) + commandSeq(view256, at);
+    return acc;
+  };
+  check(readLoop() === BATCH_COMMANDS * 7 + (BATCH_COMMANDS * (BATCH_COMMANDS + 1)) / 2, 'the read loop sees every clientId and seq');
+
+  // slot assembly -----------------------------------------------------------------------------
+  const slots: Value[] = [];
+  const slotsPerValue = splitIntoSlots(value256, SLOT_MAX_BYTES, slots);
+  check(slots.reduce((n, s) => n + s.byteLength, 0) === value256.byteLength, 'slots tile the value');
+  check(slots.every((s) => s.byteLength <= SLOT_MAX_BYTES && countCommands(s) > 0), 'slots are whole commands within the limit');
+  // Two runs from two buffers (two clients' batches), 128 commands each.
+  const half = BATCH_COMMANDS / 2;
+  const runA = encodeValue(commands256.slice(0, half));
+  const runB = encodeValue(commands256.slice(half));
+  check(Buffer.compare(concatRuns(runA, 0, runA.byteLength, runB, 0, runB.byteLength), value256) === 0, 'concatRuns joins the runs');
+
+  // ring and msgpackr -------------------------------------------------------------------------
+  const acceptMessage = { type: 3, from: 1, ballot: 65537, slot: 42, value: value256 };
+  const smallMessage = { type: 4, from: 2, ballot: 65537, slot: 42 };
+  const doorbell = createDoorbell();
+  const ring = createRing(RING_CAPACITY_BYTES);
+  const outbox = new Outbox(ring, doorbell);
+  const inbox = new Inbox(doorbell);
+  inbox.addLink(1, ring);
+  let received: unknown;
+  const onMessage = (_from: number, message: unknown): void => {
+    received = message;
+  };
+  const sendAndDrain = (message: unknown): void => {
+    if (!outbox.trySend(message)) throw new Error('micro bench: ring full although drained after every send');
+    if (inbox.drain(onMessage) !== 1) throw new Error('micro bench: drain did not return the one message sent');
+  };
+  sendAndDrain(acceptMessage);
+  const got = received as typeof acceptMessage;
+  check(got.slot === 42 && got.value instanceof Uint8Array && Buffer.compare(got.value, value256) === 0, 'the Accept crosses the ring intact');
+  sendAndDrain(smallMessage);
+  check((received as typeof smallMessage).type === 4, 'the small message crosses the ring');
+  const packedAccept = pack(acceptMessage);
+  const unpacked = unpack(packedAccept) as typeof acceptMessage;
+  check(unpacked.ballot === 65537 && Buffer.compare(unpacked.value, value256) === 0, 'msgpackr round-trips the Accept');
+
+  const benchmarks: MicroBenchmark[] = [
+    {
+      name: 'encodeValue 256x16B',
+      group: 'value encode',
+      description: `encodeValue() of ${BATCH_COMMANDS} command objects with ${SMALL_DATA_BYTES} B of data (${value256.byteLength} B value)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = encodeValue(commands256);
+      },
+    },
+    {
+      name: 'encodeValue 1x1KiB',
+      group: 'value encode',
+      description: `encodeValue() of 1 command with ${LARGE_DATA_BYTES} B of data (${value1k.byteLength} B value)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = encodeValue(commands1k);
+      },
+    },
+    {
+      name: 'writeCommand loop 256x16B',
+      group: 'value encode',
+      description: `${BATCH_COMMANDS} writeCommand() calls into a preallocated buffer (what the log client does)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) writeLoop();
+        sink = target;
+      },
+    },
+    {
+      name: 'decodeValue 256x16B',
+      group: 'value decode',
+      description: `decodeValue() of the ${value256.byteLength} B value: ${BATCH_COMMANDS} command objects, data as subarrays`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = decodeValue(value256);
+      },
+    },
+    {
+      name: 'decodeValue 1x1KiB',
+      group: 'value decode',
+      description: `decodeValue() of the ${value1k.byteLength} B one-command value`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = decodeValue(value1k);
+      },
+    },
+    {
+      name: 'countCommands 256x16B',
+      group: 'value decode',
+      description: `countCommands() (walk and check) of the ${value256.byteLength} B value`,
+      run: (n) => {
+        let total = 0;
+        for (let i = 0; i < n; i++) total += countCommands(value256);
+        sink = total;
+      },
+    },
+    {
+      name: 'countCommands 1x1KiB',
+      group: 'value decode',
+      description: `countCommands() of the ${value1k.byteLength} B one-command value`,
+      run: (n) => {
+        let total = 0;
+        for (let i = 0; i < n; i++) total += countCommands(value1k);
+        sink = total;
+      },
+    },
+    {
+      name: 'read clientId/seq 256x16B',
+      group: 'value decode',
+      description: `commandClientId/commandSeq/nextCommandAt over a DataView of the ${value256.byteLength} B value (what the proposer does)`,
+      run: (n) => {
+        let total = 0;
+        for (let i = 0; i < n; i++) total += readLoop();
+        sink = total;
+      },
+    },
+    {
+      name: 'split into 1KiB slots',
+      group: 'slot assembly',
+      description: `the ${value256.byteLength} B value cut at command boundaries into ${slotsPerValue} slots of <= ${SLOT_MAX_BYTES} B, as subarrays (no copy)`,
+      run: (n) => {
+        let total = 0;
+        for (let i = 0; i < n; i++) total += splitIntoSlots(value256, SLOT_MAX_BYTES, slots);
+        sink = total;
+      },
+    },
+    {
+      name: 'concat 2 runs',
+      group: 'slot assembly',
+      description: `two ${runA.byteLength} B runs from two buffers joined into one new ${value256.byteLength} B value (one copy)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = concatRuns(runA, 0, runA.byteLength, runB, 0, runB.byteLength);
+      },
+    },
+    {
+      name: 'ring Accept write+drain',
+      group: 'ring (same thread)',
+      description: `Outbox.trySend + Inbox.drain of {type, from, ballot, slot, value: ${value256.byteLength} B} on one thread`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sendAndDrain(acceptMessage);
+        sink = received;
+      },
+    },
+    {
+      name: 'ring small write+drain',
+      group: 'ring (same thread)',
+      description: 'Outbox.trySend + Inbox.drain of {type, from, ballot, slot} on one thread',
+      run: (n) => {
+        for (let i = 0; i < n; i++) sendAndDrain(smallMessage);
+        sink = received;
+      },
+    },
+    {
+      name: 'msgpackr pack Accept',
+      group: 'msgpackr (for comparison)',
+      description: `msgpackr pack() of the same Accept (${packedAccept.byteLength} B)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = pack(acceptMessage);
+      },
+    },
+    {
+      name: 'msgpackr unpack Accept',
+      group: 'msgpackr (for comparison)',
+      description: `msgpackr unpack() of the packed Accept (${packedAccept.byteLength} B)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = unpack(packedAccept);
+      },
+    },
+  ];
+  check(benchmarks.map((b) => b.name).join('|') === BENCHMARK_NAMES.join('|'), 'BENCHMARK_NAMES lists every benchmark in order');
+
+  return {
+    benchmarks,
+    fixtures: {
+      smallValueBytes: value256.byteLength,
+      largeValueBytes: value1k.byteLength,
+      acceptMessageBytes: packedAccept.byteLength,
+      smallMessageBytes: pack(smallMessage).byteLength,
+      slotMaxBytes: SLOT_MAX_BYTES,
+      slotsPerValue,
+      ringCapacityBytes: RING_CAPACITY_BYTES,
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Every size limit of a log, in bytes, derived in one place from the one thing that bounds them
+// all: the largest message a mailbox link carries (half its ring, see src/mailbox/layout.ts).
+// Client batches, slots, Promise and CatchUp replies, read pages, pushes and acknowledgements are
+// all split by these, so the runtime never builds a message that cannot fit a mailbox (the
+// limits test encodes the largest message of every kind and checks it against this budget).
+
+import { maxPayloadBytes } from '../mailbox/layout.js';
+import { ACCEPTED_ENTRY_OVERHEAD_BYTES, COMMAND_HEADER_BYTES } from '../paxos/index.js';
+
+/**
+ * Bytes of a message besides its payload (type, sender, ballot, slot, ids, indexes, and the
+ * msgpack map and binary headers): well above what any log message's fixed fields take (under 120).
+ */
+export const MESSAGE_HEADER_BYTES_MAX = 256;
+/** Bytes one entry of a read page or push adds besides its data (a msgpack bin header, at most 5). */
+export const PAGE_ENTRY_OVERHEAD_BYTES = 8;
+/** Bytes one acknowledgement adds to a ClientReplyBatch: three numbers, each at most a 9-byte float64. */
+export const ACK_BYTES = 27;
+/** The largest entry a log accepts by default (fewer where the ring is small). */
+export const ENTRY_BYTES_DEFAULT = 64 * 1024;
+
+export interface LogLimits {
+  /** The largest encoded message one mailbox link carries. */
+  readonly messageBytesMax: number;
+  /** A slot's value, command headers included: its Accept, and a Promise part or CatchUpReply holding it alone, fit a message. */
+  readonly slotValueBytesMax: number;
+  /** The largest entryBytesMax this ring allows: one command that fills a slot. */
+  readonly entryBytesBound: number;
+  /** Encoded commands in one ClientRequestBatch. */
+  readonly requestBatchBytesMax: number;
+  /** Entries (value bytes plus ACCEPTED_ENTRY_OVERHEAD_BYTES each) in one Promise part or CatchUpReply. */
+  readonly acceptorReplyBytesMax: number;
+  /** Entries (data plus PAGE_ENTRY_OVERHEAD_BYTES each) in one ReadReply or EntriesPush. */
+  readonly pageBytesMax: number;
+  /** Acknowledgements in one ClientReplyBatch. */
+  readonly acksPerMessageMax: number;
+}
+
+/** The limits of a log whose mailbox rings are `ringBytes` each. */
+export function logLimits(ringBytes: number): LogLimits {
+  const messageBytesMax = maxPayloadBytes(ringBytes);
+  const payloadBytesMax = messageBytesMax - MESSAGE_HEADER_BYTES_MAX;
+  const slotValueBytesMax = payloadBytesMax - ACCEPTED_ENTRY_OVERHEAD_BYTES;
+  const limits: LogLimits = {
+    messageBytesMax,
+    slotValueBytesMax,
+    entryBytesBound: slotValueBytesMax - COMMAND_HEADER_BYTES,
+    requestBatchBytesMax: payloadBytesMax,
+    acceptorReplyBytesMax: payloadBytesMax,
+    pageBytesMax: payloadBytesMax,
+    acksPerMessageMax: Math.floor(payloadBytesMax / ACK_BYTES),
+  };
+  // What the splitting relies on: one largest entry always fits each kind of message alone.
+  const largestCommand = COMMAND_HEADER_BYTES + limits.entryBytesBound;
+  assertLimit(largestCommand <= limits.slotValueBytesMax, 'a largest command fits a slot');
+  assertLimit(largestCommand <= limits.requestBatchBytesMax, 'a largest command fits a request batch');
+  assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= limits.acceptorReplyBytesMax, 'a largest slot fits a Promise part');
+  assertLimit(limits.entryBytesBound + PAGE_ENTRY_OVERHEAD_BYTES <= limits.pageBytesMax, 'a largest entry fits a read page');
+  assertLimit(limits.acksPerMessageMax >= 1, 'an acknowledgement fits a message');
+  return limits;
+}
+
+function assertLimit(holds: boolean, what: string): void {
+  if (!holds) throw new Error(`synod limits are inconsistent: expected ${what}`);
+}
