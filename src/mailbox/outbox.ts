@@ -89,8 +89,10 @@ export class Outbox {
   async sendAsync(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.trySend(message)) return;
     const encoded = this.codec.encode(message);
-    // The codec's scratch buffer is reused by the next encode on this thread, which may run while we wait.
-    const copy = encoded.buffer.subarray(encoded.start, encoded.end).slice();
+    // The codec's scratch buffer is reused by the next encode on this thread, which may run while we
+    // wait, so take a copy of our own. (The scratch may be a Buffer, whose slice() is a view, not a copy.)
+    const copy = new Uint8Array(encoded.end - encoded.start);
+    copy.set(encoded.buffer.subarray(encoded.start, encoded.end));
     const deadline = performance.now() + timeoutMs;
     const producer = this.producer;
     const wantedFreeBytes = producer.wantedFreeBytesAfterFull(copy.byteLength);
