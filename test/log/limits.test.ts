@@ -1,0 +1,59 @@
+// The byte budget of every message kind (src/log/limits.ts), checked by encoding the largest
+// message of each kind the runtime can build, at the smallest and the default ring: a message
+// that would not fit a mailbox is a bug these assertions catch, never a silent drop at run time.
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { PAGE_ENTRY_OVERHEAD_BYTES, logLimits } from 'synod';
+import { ENTRIES_PER_PAGE_MAX, LogMessageType } from '../../src/log/wire.js';
+import { ACCEPTED_ENTRY_OVERHEAD_BYTES, MessageType } from 'synod/paxos';
+
+const packr = new Packr({ useRecords: false });
+const encodedBytes = (message: unknown): number => packr.pack(message).byteLength;
+/** The widest numbers a field can hold: every integer field is at most a safe integer (a 9-byte float64). */
+const BIG = Number.MAX_SAFE_INTEGER;
+const NODE = 65_535;
+
+describe.each([65_536, 1 << 20, 1 << 24])('with ringBytes %i, the largest message of every kind fits a mailbox', (ringBytes) => {
+  const limits = logLimits(ringBytes);
+  const fits = (message: unknown): void => expect(encodedBytes(message)).toBeLessThanOrEqual(limits.messageBytesMax);
+
+  it('the checker itself catches a message one slot too large', () => {
+    expect(encodedBytes({ type: MessageType.Accept, from: NODE, ballot: BIG, slot: BIG, value: new Uint8Array(limits.messageBytesMax) })).toBeGreaterThan(
+      limits.messageBytesMax,
+    );
+  });
+
+  it('Accept of a full slot', () => {
+    fits({ type: MessageType.Accept, from: NODE, ballot: BIG, slot: BIG, value: new Uint8Array(limits.slotValueBytesMax) });
+  });
+
+  it('Promise part and CatchUpReply: one full slot, or as many small entries as the budget admits', () => {
+    const entry = (bytes: number) => ({ slot: BIG, ballot: BIG, value: new Uint8Array(bytes) });
+    const one = [entry(limits.slotValueBytesMax)];
+    const many = Array.from({ length: Math.floor(limits.acceptorReplyBytesMax / ACCEPTED_ENTRY_OVERHEAD_BYTES) }, () => entry(0));
+    for (const entries of [one, many]) {
+      fits({ type: MessageType.Promise, from: NODE, ballot: BIG, logStart: BIG, entries, part: BIG, parts: BIG });
+      fits({ type: MessageType.CatchUpReply, from: NODE, logStart: BIG, entries });
+    }
+  });
+
+  it('ClientRequestBatch of a full batch', () => {
+    fits({ type: LogMessageType.ClientRequestBatch, from: NODE, commands: new Uint8Array(limits.requestBatchBytesMax) });
+  });
+
+  it('ReadReply and EntriesPush: one largest entry, or a full page of small ones', () => {
+    const pageDataBytes = limits.pageBytesMax - ENTRIES_PER_PAGE_MAX * PAGE_ENTRY_OVERHEAD_BYTES;
+    const one = [new Uint8Array(limits.entryBytesBound)];
+    const full = Array.from({ length: ENTRIES_PER_PAGE_MAX }, () => new Uint8Array(Math.floor(pageDataBytes / ENTRIES_PER_PAGE_MAX)));
+    for (const entries of [one, full]) {
+      fits({ type: LogMessageType.ReadReply, from: NODE, requestId: BIG, fromIndex: BIG, entries, committed: BIG, firstIndex: BIG });
+      fits({ type: LogMessageType.EntriesPush, from: NODE, subscriptionId: BIG, fromIndex: BIG, entries, firstIndex: BIG });
+    }
+  });
+
+  it('ClientReplyBatch of the most acknowledgements, each number as wide as it gets', () => {
+    // A non-integer forces msgpack's widest number (float64, 9 bytes); real ones are integers, never wider.
+    const replies = Array.from({ length: 3 * limits.acksPerMessageMax }, () => 1e15 + 0.5);
+    fits({ type: LogMessageType.ClientReplyBatch, from: NODE, replies });
+  });
+});
