@@ -17,7 +17,7 @@ import { LOAD_THREADS_MAX, measureWindowRuns, startLoad, threadsFor, type Closed
 
 export const LOG_GRID = {
   concurrency: [1, 16, 256],
-  entryBytes: [16, 1024],
+  entryBytes: [16, 1024, 65_536],
   acceptors: [3, 5],
   storage: ['memory', 'file'] as StorageKind[],
 } as const;
@@ -55,6 +55,10 @@ export interface LogReport {
     readonly appendsPerSecond256: GoalCheck;
     readonly singleAppenderP50VsAtomics: GoalCheck;
     readonly acceptorMinorGcsPerMillion: GoalCheck;
+    readonly learnerMinorGcsPerMillion: GoalCheck;
+    readonly appendsPerSecond256KiB: GoalCheck;
+    readonly payloadMegabytesPerSecond64KiB: GoalCheck;
+    readonly fileVsMemory256: GoalCheck;
   };
 }
 
@@ -116,12 +120,18 @@ export async function measureLog(options: BenchOptions, progress: ProgressSink):
 }
 
 function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogReport['targets'] {
-  const find = (concurrency: number) =>
-    figures.find((f) => f.storage === 'memory' && f.acceptors === 3 && f.entryBytes === 16 && f.concurrency === concurrency);
+  const find = (concurrency: number, entryBytes = 16, storage: StorageKind = 'memory') =>
+    figures.find((f) => f.storage === storage && f.acceptors === 3 && f.entryBytes === entryBytes && f.concurrency === concurrency);
   const at256 = find(256);
   const at1 = find(1);
+  const kib256 = find(256, 1024);
+  const big16 = find(16, 65_536);
+  const file256 = find(256, 16, 'file');
   const missing = 'this run\'s grid lacks memory, 3 acceptors, 16 B';
+  const lacks = (what: string) => `this run's grid lacks ${what}`;
   const acceptorGcs = at256?.actorGcs.roles.acceptor?.maxPerMillion;
+  const learnerGcs = at256?.actorGcs.roles.learner?.maxPerMillion;
+  const gcNote = at256 === undefined ? missing : at256.actorGcs.available ? undefined : at256.actorGcs.note;
   return {
     appendsPerSecond256: goal('appends/s, 256 appenders (memory, 3 acceptors, 16 B)', at256?.perSecond, 'at least', 1_000_000, at256 ? undefined : missing),
     singleAppenderP50VsAtomics: goal(
@@ -136,7 +146,29 @@ function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogRepo
       acceptorGcs,
       'at most',
       5,
-      at256 === undefined ? missing : at256.actorGcs.available ? undefined : at256.actorGcs.note,
+      gcNote,
+    ),
+    learnerMinorGcsPerMillion: goal('minor GCs per 1M commands, learner (256 appenders)', learnerGcs, 'at most', 20, gcNote),
+    appendsPerSecond256KiB: goal(
+      'appends/s, 256 appenders (memory, 3 acceptors, 1 KiB)',
+      kib256?.perSecond,
+      'at least',
+      300_000,
+      kib256 ? undefined : lacks('memory, 3 acceptors, 1 KiB, 256 in flight'),
+    ),
+    payloadMegabytesPerSecond64KiB: goal(
+      'payload MB/s, 16 appenders (memory, 3 acceptors, 64 KiB)',
+      big16 ? (big16.perSecond * big16.entryBytes) / 1e6 : undefined,
+      'at least',
+      500,
+      big16 ? undefined : lacks('memory, 3 acceptors, 64 KiB, 16 in flight'),
+    ),
+    fileVsMemory256: goal(
+      'file (fsync batch) / memory appends/s, 256 appenders, 16 B',
+      file256 && at256 ? file256.perSecond / at256.perSecond : undefined,
+      'at least',
+      0.5,
+      file256 && at256 ? `${formatCount(file256.perSecond)} vs ${formatCount(at256.perSecond)} appends/s` : lacks('file and memory, 3 acceptors, 16 B, 256 in flight'),
     ),
   };
 }
@@ -199,7 +231,7 @@ export function renderLogReport(report: LogReport): string {
     `baseline: bare SharedArrayBuffer wait/notify round trip p50 ${formatMicroseconds(report.baseline.atomicsRoundTripP50Microseconds)} us`,
     '',
     renderTable([
-      ['storage', 'acc', 'entry', 'in flight', 'threads', 'appends/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us', 'failed', 'GC/1M main', 'GC/1M load', 'GC/1M acceptor', 'RSS start', 'RSS end'],
+      ['storage', 'acc', 'entry', 'in flight', 'threads', 'appends/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us', 'failed', 'GC/1M main', 'GC/1M load', 'GC/1M acceptor', 'GC/1M learner', 'payload MB/s', 'RSS start', 'RSS end'],
       ...report.configurations.map((f) => [
         f.storage,
         String(f.acceptors),
@@ -216,6 +248,8 @@ export function renderLogReport(report: LogReport): string {
         f.mainThreadMinorGcsPerMillion.toFixed(1),
         f.loadThreadsMinorGcsPerMillion.toFixed(1),
         f.actorGcs.available ? (f.actorGcs.roles.acceptor?.maxPerMillion.toFixed(1) ?? '-') : 'n/a',
+        f.actorGcs.available ? (f.actorGcs.roles.learner?.maxPerMillion.toFixed(1) ?? '-') : 'n/a',
+        ((f.perSecond * f.entryBytes) / 1e6).toFixed(1),
         formatBytes(f.rssBytesAtStart),
         formatBytes(f.rssBytesAtEnd),
       ]),
@@ -223,7 +257,7 @@ export function renderLogReport(report: LogReport): string {
     '',
     ...report.notes.map((note) => `note: ${note}`),
     '',
-    renderTargets([report.targets.appendsPerSecond256, report.targets.singleAppenderP50VsAtomics, report.targets.acceptorMinorGcsPerMillion]),
+    renderTargets(Object.values(report.targets)),
   ].join('\n');
 }
 

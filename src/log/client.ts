@@ -1,6 +1,6 @@
 import type { Endpoint } from '../actors/index.js';
 import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
-import { AppendTimeoutError, EntryTooLargeError, LogClosedError } from './errors.js';
+import { AppendTimeoutError, EntryTooLargeError, LogClosedError, LogTrimmedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { CommandBatchWriter } from './command-batch.js';
 import {
@@ -15,6 +15,8 @@ import {
   type ReadReplyMessage,
   type ReadRequestMessage,
   type SubscribeMessage,
+  type TrimMessage,
+  type TrimReplyMessage,
   type UnsubscribeMessage,
 } from './wire.js';
 
@@ -80,6 +82,7 @@ export class LogClient {
   private readonly sessionWaiters: Array<(session: number) => void> = [];
   private leaderGuess: number;
   private readonly readWaiters = new Map<number, (reply: ReadReplyMessage) => void>();
+  private readonly trimWaiters = new Map<number, (reply: TrimReplyMessage) => void>();
   private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
   private nextRequestId = 1;
   /** Commands to send per proposer at the end of this turn of the event loop, already encoded. */
@@ -105,7 +108,8 @@ export class LogClient {
    * client holds nothing open.
    */
   private holdThreadOpen(): void {
-    const busy = this.pending.size > 0 || this.sessionWaiters.length > 0 || this.readWaiters.size > 0 || this.subscriptions.size > 0;
+    const busy =
+      this.pending.size > 0 || this.sessionWaiters.length > 0 || this.readWaiters.size > 0 || this.subscriptions.size > 0 || this.trimWaiters.size > 0;
     if (busy) this.sweepTimer.ref();
     else this.sweepTimer.unref();
   }
@@ -166,6 +170,7 @@ export class LogClient {
         learnerAt = (learnerAt + 1) % this.layout.learners.length;
         continue;
       }
+      if (reply.firstIndex > next) throw new LogTrimmedError(next, reply.firstIndex);
       if (end < 0) end = reply.committed;
       if (reply.entries.length === 0) break;
       for (const data of reply.entries) {
@@ -173,6 +178,40 @@ export class LogClient {
         yield { index: next++, data };
       }
     }
+  }
+
+  /**
+   * Asks every learner to release the entries below `beforeIndex` (each as far as it has them);
+   * resolves to the index the log now starts at (the lowest over the learners) once all confirmed.
+   */
+  async trim(beforeIndex: number): Promise<number> {
+    if (this.closed) throw new LogClosedError();
+    const deadline = performance.now() + this.options.appendTimeoutMs;
+    const waiting = new Set(this.layout.learners);
+    let firstIndex = Number.POSITIVE_INFINITY;
+    while (waiting.size > 0) {
+      if (performance.now() >= deadline) throw new TrimTimeoutError(beforeIndex, this.options.appendTimeoutMs);
+      const requestId = this.nextRequestId++;
+      const replies = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, READ_RETRY_MS);
+        this.trimWaiters.set(requestId, (reply) => {
+          if (!waiting.delete(reply.from)) return;
+          firstIndex = Math.min(firstIndex, reply.firstIndex);
+          if (waiting.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      this.holdThreadOpen();
+      const request: TrimMessage = { type: LogMessageType.Trim, from: this.endpoint.id, requestId, beforeIndex };
+      for (const learner of waiting) this.send(learner, request);
+      await replies;
+      this.trimWaiters.delete(requestId);
+      this.holdThreadOpen();
+      if (this.closed) throw new LogClosedError();
+    }
+    return firstIndex;
   }
 
   close(): void {
@@ -224,8 +263,11 @@ export class LogClient {
   };
 
   private send(to: number, message: unknown): void {
-    // A full mailbox is like a lost message here: the sweep resends.
-    if (!this.closed) this.endpoint.send(to, message);
+    if (this.closed || this.endpoint.send(to, message)) return;
+    // A full mailbox (a burst of large entries): wait for room rather than drop it, which would
+    // cost a resend timeout. A reader that never frees room (a dead proposer) is given up on by the
+    // same timeout, and the sweep resends elsewhere. The message is encoded before this returns.
+    this.endpoint.sendAsync(to, message, this.options.resendAfterMs).catch(() => {});
   }
 
   private onMessage(_from: number, message: { type: number }): void {
@@ -279,6 +321,11 @@ export class LogClient {
           this.holdThreadOpen();
           waiter(reply);
         }
+        return;
+      }
+      case LogMessageType.TrimReply: {
+        const reply = message as TrimReplyMessage;
+        this.trimWaiters.get(reply.requestId)?.(reply);
         return;
       }
       case LogMessageType.EntriesPush: {
@@ -381,6 +428,7 @@ export class LogClient {
           if (!woke) subscribe();
           continue;
         }
+        if (push.firstIndex > next) throw new LogTrimmedError(next, push.firstIndex);
         // A re-subscription can overlap what was already pushed: skip what we have, never leave a gap.
         if (push.fromIndex > next) {
           subscribe();

@@ -1,3 +1,5 @@
+export { CorruptLogError, LogTrimmedError } from '../storage/index.js';
+
 /** A call on a log or sequencer after close(). */
 export class LogClosedError extends Error {
   constructor(what = 'log') {
@@ -26,5 +28,17 @@ export class EntryTooLargeError extends RangeError {
   ) {
     super(`entry of ${entryBytes} bytes exceeds the limit of ${entryBytesMax} bytes (option entryBytesMax)`);
     this.name = 'EntryTooLargeError';
+  }
+}
+
+/** trim() was not confirmed by every learner in time (a learner is down): some may have released the prefix, others not yet. */
+export class TrimTimeoutError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly beforeIndex: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`trim below ${beforeIndex} not confirmed by every learner within ${timeoutMs} ms; retrying is safe`);
+    this.name = 'TrimTimeoutError';
   }
 }

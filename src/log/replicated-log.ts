@@ -173,6 +173,23 @@ export class ReplicatedLog {
     return this.client.reserve(count);
   }
 
+  /**
+   * Releases every entry below `beforeIndex` at every learner, in memory and on disk (each learner
+   * as far as it has delivered); resolves to the index the log now starts at. Reading below it is
+   * a LogTrimmedError. A TypeError or RangeError for a bad index, TrimTimeoutError if a learner
+   * did not confirm within appendTimeoutMs.
+   */
+  trim(beforeIndex: number): Promise<number> {
+    if (this.closed) return Promise.reject(new LogClosedError());
+    if (typeof beforeIndex !== 'number' || !Number.isInteger(beforeIndex)) {
+      return Promise.reject(new TypeError(`trim takes an integer index, got ${String(beforeIndex)}`));
+    }
+    if (beforeIndex < 0 || beforeIndex > Number.MAX_SAFE_INTEGER) {
+      return Promise.reject(new RangeError(`trim index must be from 0 to ${Number.MAX_SAFE_INTEGER}, got ${beforeIndex}`));
+    }
+    return this.client.trim(beforeIndex);
+  }
+
   /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
   read(options: ReadOptions = {}): AsyncIterable<LogEntry> {
     const { from = 0, follow = false } = options;

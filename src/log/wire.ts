@@ -24,7 +24,25 @@ export const LogMessageType = {
   Campaign: 48,
   /** proposer -> every client endpoint: "I lead now": clients resend what waits at the old leader. */
   NewLeader: 49,
+  /** client -> learner: release every entry below `beforeIndex` (as far as this learner has them). */
+  Trim: 50,
+  /** learner -> client: the trim is done; the log at this learner now starts at `firstIndex`. */
+  TrimReply: 51,
 } as const;
+
+export interface TrimMessage {
+  readonly type: typeof LogMessageType.Trim;
+  readonly from: number;
+  readonly requestId: number;
+  readonly beforeIndex: number;
+}
+
+export interface TrimReplyMessage {
+  readonly type: typeof LogMessageType.TrimReply;
+  readonly from: number;
+  readonly requestId: number;
+  readonly firstIndex: number;
+}
 
 export interface CampaignMessage {
   readonly type: typeof LogMessageType.Campaign;
@@ -66,6 +84,8 @@ export interface ReadReplyMessage {
   readonly entries: readonly Uint8Array[];
   /** Entries committed (delivered by this learner) when it answered. */
   readonly committed: number;
+  /** The first index this learner still has: a request below it gets no entries (the log was trimmed). */
+  readonly firstIndex: number;
 }
 
 export interface SubscribeMessage {
@@ -90,6 +110,8 @@ export interface EntriesPushMessage {
   readonly subscriptionId: number;
   readonly fromIndex: number;
   readonly entries: readonly Uint8Array[];
+  /** As in ReadReply: a subscription below it gets one push with no entries, and ends. */
+  readonly firstIndex: number;
 }
 
 export interface UnsubscribeMessage {

@@ -1,19 +1,28 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FRAME_HEADER_BYTES, scanFrames, writeFrame } from './frame.js';
-import { CorruptLogError, FSYNC_MODES, type FsyncMode, type RecordStore } from './record-store.js';
+import { readFully, scanFileFrames } from './file-frame-scan.js';
+import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { CorruptLogError, FSYNC_MODES, checkReadRange, type FsyncMode, type RecordStore } from './record-store.js';
 
 /**
- * A RecordStore in one append-only file. At open it reads every frame; a torn tail (the last
- * write cut short by a crash) is cut off, while a damaged frame with valid data after it is a
- * CorruptLogError naming the file and offset: we never skip data silently.
+ * A RecordStore in one append-only file. At open it checks every frame, reading through a small
+ * window (nothing is kept: `recovered` is read again, on first use, by whoever wants it); a torn
+ * tail (the last write cut short by a crash) is cut off, while a damaged frame with valid data
+ * after it is a CorruptLogError naming the file and offset: we never skip data silently.
  *
  * fsync: 'always' writes and fdatasyncs every record as it is appended; 'batch' writes and
  * fdatasyncs once per sync() (group commit: the caller syncs once for everything it appended
  * since, before replying to any of it); 'never' writes at sync() and leaves flushing to the OS.
+ *
+ * Reads are preads at the offset. Records appended since the last sync() sit in the pending
+ * buffer, and read() serves their bytes from there: reading never forces a write, so it cannot
+ * change what a crash keeps, and the group commit stays the caller's to time.
  */
 export class FileRecordStore implements RecordStore {
-  readonly recovered: readonly Uint8Array[];
+  readonly recoveredCount: number;
+  private recoveredRecords: Uint8Array[] | undefined;
+  /** End of the records found at open; undefined once a rewrite replaced them. */
+  private recoveredEnd: number | undefined;
   private fd: number;
   private fileBytes: number;
   private pending = Buffer.allocUnsafe(64 * 1024);
@@ -27,24 +36,45 @@ export class FileRecordStore implements RecordStore {
     if (!FSYNC_MODES.includes(fsync)) throw new RangeError(`fsync must be one of ${FSYNC_MODES.join(', ')}, got ${String(fsync)}`);
     mkdirSync(dirname(path), { recursive: true });
     const existed = existsSync(path);
-    const content = existed ? readFileSync(path) : Buffer.alloc(0);
-    const scan = scanFrames(content, content.byteLength);
-    if (scan.kind === 'corrupt') throw new CorruptLogError(path, scan.offset, scan.reason);
-    this.recovered = scan.records;
     this.fd = openSync(path, existed ? 'r+' : 'w+');
-    this.fileBytes = scan.end;
-    if (scan.kind === 'torn') {
-      ftruncateSync(this.fd, scan.end);
-      fsyncSync(this.fd);
+    try {
+      const scan = scanFileFrames(this.fd, fstatSync(this.fd).size);
+      if (scan.kind === 'corrupt') throw new CorruptLogError(path, scan.offset, scan.reason);
+      this.recoveredCount = scan.count;
+      this.recoveredEnd = this.fileBytes = scan.end;
+      if (scan.kind === 'torn') {
+        ftruncateSync(this.fd, scan.end);
+        fsyncSync(this.fd);
+      }
+    } catch (error) {
+      closeSync(this.fd);
+      throw error;
     }
     if (!existed) syncDirectory(path);
+  }
+
+  get recovered(): readonly Uint8Array[] {
+    if (this.recoveredRecords === undefined) {
+      this.assertOpen();
+      if (this.recoveredEnd === undefined) throw new Error(`record store ${this.path}: the records recovered at open were replaced by rewrite()`);
+      const records: Uint8Array[] = [];
+      this.scanFile(this.recoveredEnd, (payload) => records.push(payload.slice()));
+      this.recoveredRecords = records;
+    }
+    return this.recoveredRecords;
   }
 
   get sizeBytes(): number {
     return this.fileBytes + this.pendingBytes;
   }
 
-  append(payload: Uint8Array): void {
+  forEachRecord(visit: FrameVisitor): void {
+    this.assertOpen();
+    this.scanFile(this.fileBytes, visit);
+    walkFrames(this.pending, this.pendingBytes, visit, this.fileBytes);
+  }
+
+  append(payload: Uint8Array): number {
     this.assertOpen();
     const frameBytes = FRAME_HEADER_BYTES + payload.byteLength;
     if (this.pendingBytes + frameBytes > this.pending.byteLength) {
@@ -52,8 +82,24 @@ export class FileRecordStore implements RecordStore {
       this.pending.copy(grown, 0, 0, this.pendingBytes);
       this.pending = grown;
     }
+    const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
     this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload);
     if (this.fsync === 'always') this.sync();
+    return payloadOffset;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    this.assertOpen();
+    checkReadRange(offset, length, this.sizeBytes);
+    const bytes = new Uint8Array(length);
+    // The part in the file, then the part still pending (a range may span both).
+    const fromFile = Math.max(0, Math.min(length, this.fileBytes - offset));
+    if (fromFile > 0) readFully(this.fd, bytes, 0, fromFile, offset);
+    if (fromFile < length) {
+      const pendingAt = offset + fromFile - this.fileBytes;
+      bytes.set(this.pending.subarray(pendingAt, pendingAt + length - fromFile), fromFile);
+    }
+    return bytes;
   }
 
   sync(): void {
@@ -68,29 +114,31 @@ export class FileRecordStore implements RecordStore {
     if (this.fsync !== 'never') fdatasyncSync(this.fd);
   }
 
-  rewrite(payloads: readonly Uint8Array[]): void {
+  rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
     this.assertOpen();
     this.sync();
-    const size = payloads.reduce((sum, payload) => sum + FRAME_HEADER_BYTES + payload.byteLength, 0);
-    const content = Buffer.allocUnsafe(size);
-    let offset = 0;
-    for (const payload of payloads) offset = writeFrame(content, offset, payload);
     // Write the new content beside the old, make it durable, then swap names: a crash at any
-    // point leaves one complete version under the real name.
+    // point leaves one complete version under the real name. The old file stays open (and
+    // readable by the iterator) until the swap.
     const temporary = `${this.path}.rewrite`;
-    const fd = openSync(temporary, 'w');
+    const out = new FrameFileWriter(openSync(temporary, 'w'));
     try {
-      let written = 0;
-      while (written < size) written += writeSync(fd, content, written, size - written, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      for (const payload of payloads) {
+        const payloadOffset = out.write(payload);
+        placed?.(payloadOffset);
+      }
+      out.finish();
+    } catch (error) {
+      out.abandon();
+      rmSync(temporary, { force: true });
+      throw error;
     }
     renameSync(temporary, this.path);
     syncDirectory(this.path);
     closeSync(this.fd);
     this.fd = openSync(this.path, 'r+');
-    this.fileBytes = size;
+    this.fileBytes = out.bytes;
+    this.recoveredEnd = undefined;
   }
 
   close(): void {
@@ -100,8 +148,61 @@ export class FileRecordStore implements RecordStore {
     this.closed = true;
   }
 
+  /** Visits the file's frames below `end`, which open checked: a failure now is damage since. */
+  private scanFile(end: number, visit: FrameVisitor): void {
+    const scan = scanFileFrames(this.fd, end, visit);
+    if (scan.kind === 'corrupt') throw new CorruptLogError(this.path, scan.offset, scan.reason);
+    if (scan.kind === 'torn') throw new CorruptLogError(this.path, scan.end, 'a frame checked at open is damaged now');
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`record store ${this.path} is closed`);
+  }
+}
+
+/** Frames written to a new file through a buffer; fsynced and closed by finish(). */
+class FrameFileWriter {
+  /** Bytes written so far (buffered included): the new file's size. */
+  bytes = 0;
+  private buffer = Buffer.allocUnsafe(1024 * 1024);
+  private buffered = 0;
+  private open = true;
+
+  constructor(private readonly fd: number) {}
+
+  /** Writes one frame; returns the file offset of its payload. */
+  write(payload: Uint8Array): number {
+    const frameBytes = FRAME_HEADER_BYTES + payload.byteLength;
+    if (this.buffered + frameBytes > this.buffer.byteLength) {
+      this.flush();
+      if (frameBytes > this.buffer.byteLength) this.buffer = Buffer.allocUnsafe(frameBytes);
+    }
+    this.buffered = writeFrame(this.buffer, this.buffered, payload);
+    this.bytes += frameBytes;
+    return this.bytes - payload.byteLength;
+  }
+
+  finish(): void {
+    this.flush();
+    fsyncSync(this.fd);
+    this.close();
+  }
+
+  /** Closes the file after a failure (it is removed by the caller). */
+  abandon(): void {
+    if (this.open) this.close();
+  }
+
+  private close(): void {
+    this.open = false;
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    const position = this.bytes - this.buffered;
+    let written = 0;
+    while (written < this.buffered) written += writeSync(this.fd, this.buffer, written, this.buffered - written, position + written);
+    this.buffered = 0;
   }
 }
 

@@ -15,6 +15,8 @@ export function frameChecksum(bytes: Uint8Array, payloadStart: number, payloadEn
 
 /** Writes a frame for `payload` into `target` at `offset`; returns the offset after it. */
 export function writeFrame(target: Uint8Array, offset: number, payload: Uint8Array): number {
+  // A longer record would read back as corruption at the next open: refuse it before writing.
+  if (payload.byteLength > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`record of ${payload.byteLength} bytes is over the ${FRAME_PAYLOAD_BYTES_MAX}-byte limit`);
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   view.setUint32(offset, payload.byteLength, true);
   target.set(payload, offset + FRAME_HEADER_BYTES);
@@ -23,37 +25,74 @@ export function writeFrame(target: Uint8Array, offset: number, payload: Uint8Arr
   return offset + FRAME_HEADER_BYTES + payload.byteLength;
 }
 
+/**
+ * Called for each valid frame of a scan: `payload` is a VIEW into the scanned bytes, valid only
+ * during the call (copy what you keep); `payloadOffset` is where the payload starts in the store.
+ */
+export type FrameVisitor = (payload: Uint8Array, payloadOffset: number) => void;
+
+/** How a scan ended, without the records (see walkFrames). */
+export type FrameScanEnd =
+  | { kind: 'clean'; end: number; count: number }
+  /** The last frame is incomplete or fails its checksum with nothing valid after it: a write cut short by a crash. */
+  | { kind: 'torn'; end: number; count: number }
+  /** A frame fails its checksum and valid data follows: damage, not a crash mid-write. */
+  | { kind: 'corrupt'; offset: number; reason: string; count: number };
+
 export type ScanResult =
   | { kind: 'clean'; records: Uint8Array[]; end: number }
-  /** The last frame is incomplete or fails its checksum with nothing valid after it: a write cut short by a crash. */
   | { kind: 'torn'; records: Uint8Array[]; end: number }
-  /** A frame fails its checksum and valid data follows: damage, not a crash mid-write. */
   | { kind: 'corrupt'; records: Uint8Array[]; offset: number; reason: string };
 
 /** Reads frames from `bytes[0, length)`; copies each payload out. */
 export function scanFrames(bytes: Uint8Array, length: number): ScanResult {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const records: Uint8Array[] = [];
+  // A copy, and a plain Uint8Array even when `bytes` is a Buffer (whose slice() is a view).
+  const scan = walkFrames(bytes, length, (payload) => records.push(new Uint8Array(payload)));
+  return scan.kind === 'corrupt' ? { kind: 'corrupt', records, offset: scan.offset, reason: scan.reason } : { kind: scan.kind, records, end: scan.end };
+}
+
+/**
+ * Checks the frames of `bytes[0, length)` in order and hands each valid one to `visit` as a view
+ * (no copy), stopping at the first bad one; `base` is the store offset of bytes[0].
+ */
+export function walkFrames(bytes: Uint8Array, length: number, visit?: FrameVisitor, base = 0): FrameScanEnd {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 0;
   let offset = 0;
   while (offset < length) {
-    if (length - offset < FRAME_HEADER_BYTES) return { kind: 'torn', records, end: offset };
+    if (length - offset < FRAME_HEADER_BYTES) return { kind: 'torn', end: base + offset, count };
     const payloadBytes = view.getUint32(offset, true);
     const payloadStart = offset + FRAME_HEADER_BYTES;
     const payloadEnd = payloadStart + payloadBytes;
     const fits = payloadBytes <= FRAME_PAYLOAD_BYTES_MAX && payloadEnd <= length;
     if (!fits || view.getUint32(offset + 4, true) !== frameChecksum(bytes, payloadStart, payloadEnd)) {
-      // A bad frame with nothing valid after it is the write a crash cut short; with valid
-      // frames after it, it is damage, and reading on would silently skip data.
-      if (!followedByValidFrame(bytes, view, offset + 1, length)) return { kind: 'torn', records, end: offset };
-      return { kind: 'corrupt', records, offset, reason: fits ? 'checksum mismatch' : `record length ${payloadBytes} runs past the end` };
+      return { ...badFrameVerdict(bytes, offset, length, base), count };
     }
-    // A copy, and a plain Uint8Array even when `bytes` is a Buffer (whose slice() is a view).
-    const record = new Uint8Array(payloadBytes);
-    record.set(bytes.subarray(payloadStart, payloadEnd));
-    records.push(record);
+    visit?.(bytes.subarray(payloadStart, payloadEnd), base + payloadStart);
+    count++;
     offset = payloadEnd;
   }
-  return { kind: 'clean', records, end: offset };
+  return { kind: 'clean', end: base + offset, count };
+}
+
+/**
+ * What a frame that fails at `bytes[offset]` means, given everything after it up to `length`: a
+ * bad frame with nothing valid after it is the write a crash cut short (torn); with valid frames
+ * after it, it is damage, and reading on would silently skip data (corrupt). `base` is the store
+ * offset of bytes[0].
+ */
+export function badFrameVerdict(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  base = 0,
+): { kind: 'torn'; end: number } | { kind: 'corrupt'; offset: number; reason: string } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!followedByValidFrame(bytes, view, offset + 1, length)) return { kind: 'torn', end: base + offset };
+  const payloadBytes = view.getUint32(offset, true);
+  const fits = payloadBytes <= FRAME_PAYLOAD_BYTES_MAX && offset + FRAME_HEADER_BYTES + payloadBytes <= length;
+  return { kind: 'corrupt', offset: base + offset, reason: fits ? 'checksum mismatch' : `record length ${payloadBytes} runs past the end` };
 }
 
 /** Whether any later offset starts a frame with a valid checksum (so the damage is not a torn tail). */

@@ -1,39 +1,56 @@
 // The learner's delivered log: every command delivered, by logIndex, plus the learner's durable
-// state, in a RecordStore.
+// state, in a RecordStore. The record format is in learner-record.ts.
 //
-// One record per batch of deliveries, carrying the learner's nextSlot after the batch:
-//   [nextSlot, firstLogIndex, clientId, seq, data, count, clientId, seq, data, count, ...]
-// (count: the log indexes the command takes, 1 for an ordinary entry, k for a reservation of k
-// consecutive indexes, whose data is empty).
-// A record is written whole or not at all (a torn tail is cut off at open), so the commands and
-// the learner state that says they were delivered are persisted atomically: after a crash the
+// One record per batch of deliveries, carrying the learner's nextSlot after the batch. A record
+// is written whole or not at all (a torn tail is cut off at open), so the commands and the
+// learner state that says they were delivered are persisted atomically: after a crash the
 // learner resumes exactly after the last batch that survived, and re-learns the rest.
 //
 // Persist before acknowledging: record(ready.delivered, learner.nextSlot), sync(), then reply to
-// clients. Like the acceptor's, appends are buffered until sync() (group commit).
+// clients. Like the acceptor's, appends are buffered until sync() (group commit); reads see what
+// was recorded at once, synced or not (the store serves unsynced bytes from its buffer).
 //
-// Where memory goes (no compaction: the log IS the application's data): one Uint8Array reference
-// per delivered command, for the life of this object. Commands replayed at open are views into
-// the records the store recovered (which the store keeps anyway), so they are not copied twice;
-// commands recorded later are the caller's own arrays, kept by reference: do not mutate them.
-// Plus one session (seq, logIndex) per client ever seen.
+// Where memory goes: each entry's bytes are kept ONCE, in the store (the shared memory that
+// outlives the learner's thread, or the file), and the JS heap holds only an EntryIndex, 12
+// bytes per entry, pointing into the store; reads copy the bytes out of it. Plus one session
+// (seq, logIndex) per client ever seen, which exactly-once delivery needs forever.
+//
+// trim(beforeIndex) drops a prefix everywhere: the store is rewritten (RecordStore.rewrite,
+// atomic) to START (the new first index and nextSlot), SESSIONS (every client's session: the
+// records that carried them are gone) and ENTRIES (the entries kept), and the index is rebuilt
+// over the new records. Its cost is proportional to what is KEPT: trim in large steps.
 
 import { checkIndex } from '../paxos/ids.js';
 import type { LearnerDurableState } from '../paxos/learner.js';
 import type { Delivery } from '../paxos/ready.js';
-import { bytesField, decodeRecord, encodeRecord, integerField } from './record-codec.js';
+import { EntryIndex } from './entry-index.js';
+import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
+import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
 import type { RecordStore } from './record-store.js';
 
-const HEAD_FIELDS = 2;
-const COMMAND_FIELDS = 4;
-const NO_DATA = new Uint8Array(0);
+/** Sizes of the records a trim writes: small enough to build in memory, large enough to be few. */
+const SESSIONS_PER_RECORD = 4096;
+const ENTRIES_PER_RECORD = 4096;
+const ENTRIES_RECORD_DATA_BYTES = 1024 * 1024;
 
 export interface LearnerLogOptions {
   /**
    * Keep every entry's data for reads (the replicated log). False for a log nobody reads, like a
-   * sequencer's: only the numbering and the client sessions are kept, so memory stays flat.
+   * sequencer's: only the numbering and the client sessions are kept, so memory stays flat (a
+   * retained log costs 12 bytes of index per log index, so k per reservation of k).
    */
   retainEntries?: boolean;
+}
+
+/** A read below the first index of a trimmed log. */
+export class LogTrimmedError extends RangeError {
+  constructor(
+    readonly index: number,
+    readonly firstIndex: number,
+  ) {
+    super(`logIndex ${index} was trimmed: the log now starts at ${firstIndex}`);
+    this.name = 'LogTrimmedError';
+  }
 }
 
 interface Session {
@@ -42,25 +59,31 @@ interface Session {
 }
 
 export class LearnerLog {
-  private readonly data: Uint8Array[] = [];
+  /** Where each kept entry's data is in the store, by logIndex - firstIndex; undefined unless retainEntries. */
+  private index: EntryIndex | undefined;
   private readonly sessions = new Map<number, Session>();
   private nextSlotValue = 0;
   private lengthValue = 0;
-  private readonly retainEntries: boolean;
+  private firstIndexValue = 0;
+  private readonly writer = new LearnerRecordWriter();
 
-  /** Replays `store.recovered`; throws if the records do not form a dense log from logIndex 0. */
+  /** Replays the store's records; throws if they do not form a dense log. */
   constructor(
     readonly store: RecordStore,
     options: LearnerLogOptions = {},
   ) {
-    this.retainEntries = options.retainEntries ?? true;
-    const records = store.recovered;
-    records.forEach((payload, index) => this.replay(payload, `learner record ${index} of ${records.length}`));
+    this.index = (options.retainEntries ?? true) ? new EntryIndex() : undefined;
+    this.replay();
   }
 
-  /** Number of delivered commands: the next logIndex. */
+  /** Number of delivered commands: the next logIndex (trimming does not change it). */
   get length(): number {
     return this.lengthValue;
+  }
+
+  /** The first logIndex still readable: 0 until a trim. */
+  get firstIndex(): number {
+    return this.firstIndexValue;
   }
 
   /** The learner's next slot after the last recorded batch. */
@@ -75,21 +98,46 @@ export class LearnerLog {
     return { nextSlot: this.nextSlotValue, nextLogIndex: this.lengthValue, sessions };
   }
 
-  /** The data of the command at `logIndex`. */
+  /** A copy of the data of the command at `logIndex`. */
   entry(logIndex: number): Uint8Array {
-    this.assertRetained();
+    const index = this.retained();
     checkIndex('logIndex', logIndex);
-    if (logIndex >= this.data.length) throw new RangeError(`logIndex must be in [0, ${this.data.length}), got ${logIndex}`);
-    return this.data[logIndex]!;
+    this.checkNotTrimmed(logIndex);
+    if (logIndex >= this.lengthValue) throw new RangeError(`logIndex must be in [${this.firstIndexValue}, ${this.lengthValue}), got ${logIndex}`);
+    const position = logIndex - this.firstIndexValue;
+    return this.store.read(index.start(position), index.length(position));
   }
 
-  /** Up to `countMax` commands' data from `from` on (fewer at the end of the log; `from` may equal length). */
+  /**
+   * Up to `countMax` commands' data from `from` on (fewer at the end of the log; `from` may equal
+   * length): copies read from the store in one piece, so they share one buffer.
+   */
   entries(from: number, countMax: number): Uint8Array[] {
-    this.assertRetained();
-    checkIndex('from', from);
-    if (from > this.data.length) throw new RangeError(`from must be in [0, ${this.data.length}], got ${from}`);
+    this.checkFrom(from);
     checkIndex('countMax', countMax);
-    return this.data.slice(from, from + countMax);
+    return this.read(from, Math.min(this.lengthValue, from + countMax));
+  }
+
+  /**
+   * Commands' data from `from` on, as many as fit in `countMax` entries and `bytesMax` bytes of
+   * data in all, but at least one if countMax >= 1 and `from` < length, however large (one entry
+   * is never larger than a page). The arrays are copies (several may share one buffer): hold
+   * them as long as you like.
+   */
+  entriesWithin(from: number, countMax: number, bytesMax: number): Uint8Array[] {
+    const index = this.checkFrom(from);
+    checkIndex('countMax', countMax);
+    checkIndex('bytesMax', bytesMax);
+    const limit = Math.min(this.lengthValue, from + countMax);
+    let end = from;
+    let bytes = 0;
+    while (end < limit) {
+      const length = index.length(end - this.firstIndexValue);
+      if (end > from && bytes + length > bytesMax) break;
+      bytes += length;
+      end++;
+    }
+    return this.read(from, end);
   }
 
   /**
@@ -102,10 +150,167 @@ export class LearnerLog {
     if (nextSlot < this.nextSlotValue) throw new RangeError(`nextSlot must not go down: ${nextSlot} < ${this.nextSlotValue}`);
     if (!Array.isArray(deliveries)) throw new TypeError(`deliveries must be an array, got ${String(deliveries)}`);
     if (deliveries.length === 0 && nextSlot === this.nextSlotValue) return;
-    const firstLogIndex = this.lengthValue;
-    const fields: unknown[] = [nextSlot, firstLogIndex];
+    const bytesMax = this.checkDeliveries(deliveries, nextSlot);
+    const index = this.index;
+    const writer = this.writer;
+    writer.batch(nextSlot, this.lengthValue, bytesMax);
+    const firstPosition = index?.count ?? 0;
+    for (const { command } of deliveries) {
+      const count = command.count ?? 1;
+      if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA);
+      else indexEntry(index, writer.command(command.clientId, command.seq, count, command.data), command.data.byteLength, count);
+    }
+    let payloadOffset: number;
+    try {
+      payloadOffset = this.store.append(writer.payload());
+    } catch (error) {
+      index?.truncate(firstPosition);
+      throw error;
+    }
+    // The index took offsets inside the record; now the store has said where the record is.
+    index?.shift(firstPosition, payloadOffset);
+    for (const { logIndex, command } of deliveries) this.deliver(command.clientId, command.seq, logIndex, command.count ?? 1);
+    this.nextSlotValue = nextSlot;
+  }
+
+  /**
+   * Releases every entry below `beforeIndex`, in memory and in the store, durably: after a
+   * reopen the log starts at beforeIndex, with the same length, nextSlot and sessions. Commits
+   * every batch recorded before it (the rewritten store holds them). At or below firstIndex it
+   * does nothing; above length it is a RangeError.
+   */
+  trim(beforeIndex: number): void {
+    checkIndex('beforeIndex', beforeIndex);
+    if (beforeIndex > this.lengthValue) throw new RangeError(`beforeIndex must be at most the log's length ${this.lengthValue}, got ${beforeIndex}`);
+    if (beforeIndex <= this.firstIndexValue) return;
+    const kept = this.index === undefined ? undefined : new EntryIndex();
+    let placedUpTo = 0;
+    // A failed rewrite leaves the old records, which the old index still describes.
+    try {
+      this.store.rewrite(this.trimmedRecords(beforeIndex, kept), (payloadOffset) => {
+        if (kept === undefined) return;
+        kept.shift(placedUpTo, payloadOffset);
+        placedUpTo = kept.count;
+      });
+    } finally {
+      this.writer.shrink();
+    }
+    this.index = kept;
+    this.firstIndexValue = beforeIndex;
+  }
+
+  /** Makes every recorded batch durable. */
+  sync(): void {
+    this.store.sync();
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  /**
+   * The records of the log from `beforeIndex` on, one at a time in the writer's buffer (the
+   * store copies each before pulling the next). Pushes the kept entries into `kept` with offsets
+   * inside their record, for trim() to move once the store says where each record landed.
+   */
+  private *trimmedRecords(beforeIndex: number, kept: EntryIndex | undefined): Generator<Uint8Array> {
+    const writer = this.writer;
+    writer.start(beforeIndex, this.nextSlotValue);
+    yield writer.payload();
+    let inRecord = 0;
+    for (const [clientId, session] of this.sessions) {
+      if (inRecord === 0) writer.sessions(sessionsBytesMax(Math.min(SESSIONS_PER_RECORD, this.sessions.size)));
+      writer.session(clientId, session.seq, session.logIndex);
+      if (++inRecord === SESSIONS_PER_RECORD) {
+        yield writer.payload();
+        inRecord = 0;
+      }
+    }
+    if (inRecord > 0) yield writer.payload();
+    const index = this.index;
+    if (index === undefined || kept === undefined) {
+      // Nothing to keep but the numbering: one run of empty entries.
+      if (this.lengthValue > beforeIndex) {
+        writer.entries(beforeIndex, entriesBytesMax(1, 0));
+        writer.entry(this.lengthValue - beforeIndex, NO_DATA);
+        yield writer.payload();
+      }
+      return;
+    }
+    let position = beforeIndex - this.firstIndexValue;
+    while (position < index.count) {
+      // The next record's entries: [position, end), at most so many, or so many bytes (at least one).
+      let end = position;
+      let bytes = 0;
+      while (end < index.count && end - position < ENTRIES_PER_RECORD) {
+        const length = index.length(end);
+        if (end > position && bytes + length > ENTRIES_RECORD_DATA_BYTES) break;
+        bytes += length;
+        end++;
+      }
+      const rangeStart = index.start(position);
+      const source = this.store.read(rangeStart, index.end(end - 1) - rangeStart);
+      writer.entries(this.firstIndexValue + position, entriesBytesMax(end - position, bytes));
+      while (position < end) {
+        // Fold the empty entries after this one into its count (a reservation reads the same).
+        let count = 1;
+        while (position + count < end && index.length(position + count) === 0) count++;
+        const from = index.start(position) - rangeStart;
+        const length = index.length(position);
+        indexEntry(kept, writer.entry(count, source.subarray(from, from + length)), length, count);
+        position += count;
+      }
+      yield writer.payload();
+    }
+  }
+
+  /** Replays every record in the store into this (fresh) log. */
+  private replay(): void {
+    const total = this.store.recoveredCount;
+    let number = 0;
+    let what = '';
+    let payloadOffset = 0;
+    const entry = (count: number, dataAt: number, dataBytes: number): void => {
+      if (this.index !== undefined) indexEntry(this.index, payloadOffset + dataAt, dataBytes, count);
+      this.lengthValue += count;
+    };
+    const checkDense = (firstLogIndex: number): void => {
+      if (firstLogIndex !== this.lengthValue) {
+        throw new Error(`${what}: learner log is not dense: batch starts at logIndex ${firstLogIndex}, expected ${this.lengthValue}`);
+      }
+    };
+    const sink: LearnerRecordSink = {
+      batch: (nextSlot, firstLogIndex) => {
+        checkDense(firstLogIndex);
+        if (nextSlot < this.nextSlotValue) throw new Error(`${what}: nextSlot went down from ${this.nextSlotValue} to ${nextSlot}`);
+        this.nextSlotValue = nextSlot;
+      },
+      command: (clientId, seq, count, dataAt, dataBytes) => {
+        this.setSession(clientId, seq, this.lengthValue);
+        entry(count, dataAt, dataBytes);
+      },
+      start: (firstIndex, nextSlot) => {
+        if (number !== 0) throw new Error(`${what}: a START record must come first`);
+        this.firstIndexValue = this.lengthValue = firstIndex;
+        this.nextSlotValue = nextSlot;
+      },
+      session: (clientId, seq, logIndex) => this.setSession(clientId, seq, logIndex),
+      entries: checkDense,
+      entry,
+    };
+    this.store.forEachRecord((payload, offset) => {
+      what = `learner record ${number} of ${total}`;
+      payloadOffset = offset;
+      readLearnerRecord(payload, sink, what);
+      number++;
+    });
+  }
+
+  /** Checks a batch for record(); returns the bound of its record's bytes. */
+  private checkDeliveries(deliveries: readonly Delivery[], nextSlot: number): number {
     const seqs = new Map<number, number>();
-    let expectedLogIndex = firstLogIndex;
+    let expectedLogIndex = this.lengthValue;
+    let dataBytes = 0;
     deliveries.forEach((delivery, index) => {
       const { command } = delivery;
       const name = `deliveries[${index}]`;
@@ -114,7 +319,7 @@ export class LearnerLog {
         throw new RangeError(`${name}.logIndex must be ${expectedLogIndex} (the log is dense), got ${delivery.logIndex}`);
       }
       const count = command.count ?? 1;
-      if (!Number.isInteger(count) || count < 1) throw new RangeError(`${name}.command.count must be a positive integer, got ${String(count)}`);
+      if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`${name}.command.count must be a positive integer, got ${String(count)}`);
       expectedLogIndex += count;
       checkIndex(`${name}.slot`, delivery.slot);
       if (delivery.slot >= nextSlot) throw new RangeError(`${name}.slot ${delivery.slot} must be below nextSlot ${nextSlot}`);
@@ -128,51 +333,55 @@ export class LearnerLog {
         throw new RangeError(`${name}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
       }
       seqs.set(command.clientId, command.seq);
-      fields.push(command.clientId, command.seq, this.retainEntries ? command.data : NO_DATA, count);
+      if (this.index !== undefined) dataBytes += command.data.byteLength;
     });
-    this.store.append(encodeRecord(fields));
-    for (const { logIndex, command } of deliveries) this.deliver(command.clientId, command.seq, logIndex, command.data, command.count ?? 1);
-    this.nextSlotValue = nextSlot;
+    if (!Number.isSafeInteger(expectedLogIndex)) throw new RangeError(`the batch would take the log past logIndex ${Number.MAX_SAFE_INTEGER}`);
+    const bytesMax = batchBytesMax(deliveries.length, dataBytes);
+    if (bytesMax > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`a batch of ${dataBytes} data bytes is too large for one record (at most about ${FRAME_PAYLOAD_BYTES_MAX})`);
+    return bytesMax;
   }
 
-  /** Makes every recorded batch durable. */
-  sync(): void {
-    this.store.sync();
+  /** The index, or TypeError for a log that keeps no entries. */
+  private retained(): EntryIndex {
+    if (this.index === undefined) throw new TypeError('this learner log keeps no entries (retainEntries: false)');
+    return this.index;
   }
 
-  close(): void {
-    this.store.close();
+  private checkNotTrimmed(logIndex: number): void {
+    if (logIndex < this.firstIndexValue) throw new LogTrimmedError(logIndex, this.firstIndexValue);
   }
 
-  private replay(payload: Uint8Array, what: string): void {
-    const fields = decodeRecord(payload, what);
-    if (fields.length < HEAD_FIELDS || (fields.length - HEAD_FIELDS) % COMMAND_FIELDS !== 0) {
-      throw new Error(`${what}: has ${fields.length} fields, not 2 + 4 per command`);
+  /** Checks a read's start: an integer in [firstIndex, length]. */
+  private checkFrom(from: number): EntryIndex {
+    const index = this.retained();
+    checkIndex('from', from);
+    this.checkNotTrimmed(from);
+    if (from > this.lengthValue) throw new RangeError(`from must be in [${this.firstIndexValue}, ${this.lengthValue}], got ${from}`);
+    return index;
+  }
+
+  /** Copies of the data of logIndexes [from, end), read from the store in one piece. */
+  private read(from: number, end: number): Uint8Array[] {
+    if (end <= from) return [];
+    const index = this.retained();
+    const first = from - this.firstIndexValue;
+    const last = end - 1 - this.firstIndexValue;
+    const rangeStart = index.start(first);
+    const bytes = this.store.read(rangeStart, index.end(last) - rangeStart);
+    const entries = new Array<Uint8Array>(end - from);
+    for (let position = first; position <= last; position++) {
+      const at = index.start(position) - rangeStart;
+      entries[position - first] = bytes.subarray(at, at + index.length(position));
     }
-    const nextSlot = integerField(fields, 0, what);
-    const firstLogIndex = integerField(fields, 1, what);
-    if (firstLogIndex !== this.lengthValue) {
-      throw new Error(`${what}: learner log is not dense: batch starts at logIndex ${firstLogIndex}, expected ${this.lengthValue}`);
-    }
-    if (nextSlot < this.nextSlotValue) throw new Error(`${what}: nextSlot went down from ${this.nextSlotValue} to ${nextSlot}`);
-    for (let at = HEAD_FIELDS; at < fields.length; at += COMMAND_FIELDS) {
-      const count = integerField(fields, at + 3, what);
-      if (count < 1) throw new Error(`${what}: command count ${count} is not positive`);
-      this.deliver(integerField(fields, at, what), integerField(fields, at + 1, what), this.lengthValue, bytesField(fields, at + 2, what), count);
-    }
-    this.nextSlotValue = nextSlot;
+    return entries;
   }
 
-  private assertRetained(): void {
-    if (!this.retainEntries) throw new TypeError('this learner log keeps no entries (retainEntries: false)');
-  }
-
-  private deliver(clientId: number, seq: number, logIndex: number, data: Uint8Array, count: number): void {
-    if (this.retainEntries) {
-      this.data.push(data);
-      for (let more = 1; more < count; more++) this.data.push(NO_DATA);
-    }
+  private deliver(clientId: number, seq: number, logIndex: number, count: number): void {
     this.lengthValue += count;
+    this.setSession(clientId, seq, logIndex);
+  }
+
+  private setSession(clientId: number, seq: number, logIndex: number): void {
     const session = this.sessions.get(clientId);
     if (session === undefined) this.sessions.set(clientId, { seq, logIndex });
     else {
@@ -180,4 +389,12 @@ export class LearnerLog {
       session.logIndex = logIndex;
     }
   }
+}
+
+const NO_DATA = new Uint8Array(0);
+
+/** Indexes a command taking `count` log indexes: its data, then count - 1 empty entries just after it. */
+function indexEntry(index: EntryIndex, start: number, length: number, count: number): void {
+  index.push(start, length);
+  for (let more = 1; more < count; more++) index.push(start + length, 0);
 }

@@ -1,13 +1,15 @@
 import { Packr, Unpackr, REUSE_BUFFER_MODE, RESET_BUFFER_MODE } from 'msgpackr';
 
-// msgpack for the payloads of acceptor and learner records. Records are flat arrays (a kind tag
+// msgpack for the payloads of acceptor records, and of learner records in their legacy format
+// (learner-record.ts writes its own binary format now, and reads these). Records are flat arrays (a kind tag
 // or header numbers, then fields), never maps: no key strings on disk, and no msgpackr record
 // extension (`useRecords: false`), whose shape numbering lives in one Packr's memory and would
 // not survive a restart. Ballots and slots above 2^32 are written as float64, which is exact for
 // safe integers and decodes back to a number.
 const packr = new Packr({ useRecords: false });
 // No copyBuffers: binary fields decode as views into the record, so command data shares memory
-// with the record the store recovered instead of doubling it.
+// with the record the store recovered instead of doubling it, and a legacy learner record's data
+// can be located inside the store by its view's offset (learner-record.ts relies on this).
 const unpackr = new Unpackr({ useRecords: false });
 
 type ReusedBuffer = Buffer & { start: number; end: number };

@@ -1,5 +1,5 @@
-import { FRAME_HEADER_BYTES, scanFrames, writeFrame } from './frame.js';
-import type { RecordStore } from './record-store.js';
+import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { checkReadRange, type RecordStore } from './record-store.js';
 
 /** Largest a half may grow to; a growable SharedArrayBuffer reserves this as address space only. */
 const HALF_BYTES_MAX = 1 << 30;
@@ -29,9 +29,17 @@ export function createSharedStoreMemory(): SharedStoreMemory {
  * back with every promise and acceptance it made. sync() is the commit point: records appended
  * before it are visible to a successor; a worker killed between append and sync leaves them out,
  * exactly like an unsynced file write.
+ *
+ * Memory: the records live only in the shared halves (open checks them in place and copies
+ * nothing; `recovered` copies on first use). A SharedArrayBuffer never shrinks, so after a
+ * rewrite the old half keeps its pages until the next rewrite reuses it: resident memory is
+ * bounded by the two halves' high-water marks, not by all the records ever appended.
  */
 export class SharedRecordStore implements RecordStore {
-  readonly recovered: readonly Uint8Array[];
+  readonly recoveredCount: number;
+  private recoveredRecords: Uint8Array[] | undefined;
+  /** End of the records found at open; undefined once a rewrite replaced them. */
+  private recoveredEnd: number | undefined;
   private readonly control: Int32Array;
   private live: 0 | 1;
   private committedBytes: number;
@@ -42,20 +50,43 @@ export class SharedRecordStore implements RecordStore {
     const word = Atomics.load(this.control, 0);
     this.live = (word & 1) as 0 | 1;
     this.committedBytes = word >>> 1;
-    const scan = scanFrames(new Uint8Array(memory.halves[this.live]), this.committedBytes);
+    const scan = walkFrames(new Uint8Array(memory.halves[this.live]), this.committedBytes);
     // Committed bytes were complete frames when committed; anything else is a bug, not a crash.
     if (scan.kind !== 'clean') throw new Error(`shared record store damaged (${scan.kind}) below its commit point`);
-    this.recovered = scan.records;
-    this.writtenBytes = this.committedBytes;
+    this.recoveredCount = scan.count;
+    this.recoveredEnd = this.writtenBytes = this.committedBytes;
+  }
+
+  get recovered(): readonly Uint8Array[] {
+    if (this.recoveredRecords === undefined) {
+      if (this.recoveredEnd === undefined) throw new Error('shared record store: the records recovered at open were replaced by rewrite()');
+      const records: Uint8Array[] = [];
+      walkFrames(this.liveBytes(), this.recoveredEnd, (payload) => records.push(payload.slice()));
+      this.recoveredRecords = records;
+    }
+    return this.recoveredRecords;
   }
 
   get sizeBytes(): number {
     return this.writtenBytes;
   }
 
-  append(payload: Uint8Array): void {
+  forEachRecord(visit: FrameVisitor): void {
+    walkFrames(this.liveBytes(), this.writtenBytes, visit);
+  }
+
+  append(payload: Uint8Array): number {
     const half = this.memory.halves[this.live];
-    this.writtenBytes = writeFrame(room(half, this.writtenBytes, FRAME_HEADER_BYTES + payload.byteLength), this.writtenBytes, payload);
+    const at = this.writtenBytes;
+    this.writtenBytes = writeFrame(room(half, at, FRAME_HEADER_BYTES + payload.byteLength), at, payload);
+    return at + FRAME_HEADER_BYTES;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    checkReadRange(offset, length, this.writtenBytes);
+    // slice(): a copy in memory of its own, so it stays valid whatever the store does next, and
+    // is an ordinary (not shared) buffer that every consumer (TextDecoder included) accepts.
+    return this.liveBytes().slice(offset, offset + length);
   }
 
   sync(): void {
@@ -64,18 +95,27 @@ export class SharedRecordStore implements RecordStore {
     Atomics.store(this.control, 0, this.committedBytes * 2 + this.live);
   }
 
-  rewrite(payloads: readonly Uint8Array[]): void {
+  rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
     const next = (1 - this.live) as 0 | 1;
     const half = this.memory.halves[next];
     let offset = 0;
-    for (const payload of payloads) offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payload.byteLength), offset, payload);
+    for (const payload of payloads) {
+      offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payload.byteLength), offset, payload);
+      placed?.(offset - payload.byteLength);
+    }
+    // The switch is one atomic store: a successor sees the old half or the new, never a mix.
     Atomics.store(this.control, 0, offset * 2 + next);
     this.live = next;
     this.committedBytes = this.writtenBytes = offset;
+    this.recoveredEnd = undefined;
   }
 
   close(): void {
     this.sync();
+  }
+
+  private liveBytes(): Uint8Array {
+    return new Uint8Array(this.memory.halves[this.live]);
   }
 }
 

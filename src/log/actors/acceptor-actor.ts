@@ -37,6 +37,7 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
       ready.clear();
     },
     flush() {
+      courier.retry();
       if (unsynced) {
         storage.sync();
         unsynced = false;
@@ -44,7 +45,8 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
       for (let i = 0; i < held.length; i++) courier.send(held[i]!.to, held[i]!.msg);
       held.length = 0;
     },
-    timer(_key, actorContext) {
+    timer(key, actorContext) {
+      if (courier.onTimer(key)) return;
       courier.retry();
       actorContext.counters.promised = acceptor.promisedBallot;
       actorContext.counters.logSlots = acceptor.logSize;

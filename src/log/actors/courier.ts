@@ -3,6 +3,10 @@ import { UnknownActorError } from '../../actors/index.js';
 
 /** Messages held per destination while its mailbox is full; beyond this the oldest are dropped. */
 const QUEUED_PER_PEER_MAX = 65_536;
+/** The timer key a courier with held messages arms; the actor hands it back through onTimer(). */
+export const COURIER_TIMER_KEY = 'courier';
+/** How soon held messages are tried again: a full mailbox frees up as fast as its reader drains it. */
+const RETRY_DELAY_MS = 1;
 
 /**
  * Sends protocol messages in order per destination, holding them while a mailbox is full
@@ -12,6 +16,7 @@ const QUEUED_PER_PEER_MAX = 65_536;
  */
 export class Courier {
   private readonly queues = new Map<ActorId, unknown[]>();
+  private retryArmed = false;
   dropped = 0;
 
   constructor(private readonly context: ActorContext) {}
@@ -29,16 +34,36 @@ export class Courier {
     if (!this.trySend(to, message)) {
       if (queue === undefined) this.queues.set(to, [message]);
       else queue.push(message);
+      this.armRetry();
     }
+  }
+
+  /** Call from the actor's timer() for COURIER_TIMER_KEY; returns whether the key was the courier's. */
+  onTimer(key: string): boolean {
+    if (key !== COURIER_TIMER_KEY) return false;
+    this.retryArmed = false;
+    this.retry();
+    return true;
   }
 
   /** Sends what was held back, as far as mailboxes allow. Call on every tick. */
   retry(): void {
+    let held = false;
     for (const [to, queue] of this.queues) {
+      if (queue.length === 0) continue;
       let sent = 0;
       while (sent < queue.length && this.trySend(to, queue[sent])) sent++;
       if (sent > 0) queue.splice(0, sent);
+      if (queue.length > 0) held = true;
     }
+    if (held) this.armRetry();
+  }
+
+  /** Held messages go as soon as there is room: a short timer, not the role's next tick. */
+  private armRetry(): void {
+    if (this.retryArmed) return;
+    this.retryArmed = true;
+    this.context.setTimer(COURIER_TIMER_KEY, RETRY_DELAY_MS);
   }
 
   get queued(): number {

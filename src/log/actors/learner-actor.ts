@@ -17,6 +17,8 @@ import {
   type ReadReplyMessage,
   type ReadRequestMessage,
   type SubscribeMessage,
+  type TrimMessage,
+  type TrimReplyMessage,
   type UnsubscribeMessage,
 } from '../wire.js';
 import { PAGE_ENTRY_OVERHEAD_BYTES } from '../limits.js';
@@ -71,6 +73,7 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   };
 
   const release = (): void => {
+    courier.retry();
     if (unsynced) {
       log.sync();
       unsynced = false;
@@ -89,22 +92,37 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
       }
     }
     acks.clear();
+    if (trimGoal > log.firstIndex && log.length >= trimGoal) applyTrim();
     pushSubscriptions();
   };
 
   /** Entries from `from` for one ReadReply or EntriesPush: at most countMax, and within the page's bytes (always one, if any). */
-  const page = (from: number, countMax: number): Uint8Array[] => {
-    const entries = log.entries(from, countMax);
-    let bytes = 0;
-    for (let i = 0; i < entries.length; i++) {
-      bytes += entries[i]!.byteLength + PAGE_ENTRY_OVERHEAD_BYTES;
-      if (i > 0 && bytes > config.limits.pageBytesMax) return entries.slice(0, i);
-    }
-    return entries;
+  const pageDataBytesMax = config.limits.pageBytesMax - ENTRIES_PER_PAGE_MAX * PAGE_ENTRY_OVERHEAD_BYTES;
+  const page = (from: number, countMax: number): Uint8Array[] =>
+    from < log.firstIndex || from >= log.length ? [] : log.entriesWithin(from, countMax, pageDataBytesMax);
+
+  /** Highest trim asked for: a learner behind it trims the rest once it has delivered that far. */
+  let trimGoal = 0;
+  const applyTrim = (): void => {
+    const below = Math.min(trimGoal, log.length);
+    if (below > log.firstIndex) log.trim(below);
   };
 
   const pushSubscriptions = (): void => {
     for (const subscription of subscriptions.values()) {
+      if (subscription.cursor < log.firstIndex) {
+        // Trimmed under the reader: tell it once, and forget the subscription.
+        const push: EntriesPushMessage = {
+          type: LogMessageType.EntriesPush,
+          from: context.id,
+          subscriptionId: subscription.id,
+          fromIndex: subscription.cursor,
+          entries: [],
+          firstIndex: log.firstIndex,
+        };
+        if (context.send(subscription.endpoint, push)) subscriptions.delete(`${subscription.endpoint}/${subscription.id}`);
+        continue;
+      }
       while (subscription.cursor < log.length && subscription.cursor < subscription.allowedBelow) {
         const entries = page(subscription.cursor, Math.min(ENTRIES_PER_PAGE_MAX, subscription.allowedBelow - subscription.cursor));
         const push: EntriesPushMessage = {
@@ -113,6 +131,7 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
           subscriptionId: subscription.id,
           fromIndex: subscription.cursor,
           entries,
+          firstIndex: log.firstIndex,
         };
         // No queueing for pushes: a full mailbox means a slow reader, and the cursor waits for the next turn.
         if (!context.send(subscription.endpoint, push)) break;
@@ -133,6 +152,7 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
           fromIndex,
           entries: page(fromIndex, Math.min(request.countMax, ENTRIES_PER_PAGE_MAX)),
           committed: log.length,
+          firstIndex: log.firstIndex,
         };
         courier.send(from, reply);
         return true;
@@ -155,6 +175,14 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
         pushSubscriptions();
         return true;
       }
+      case LogMessageType.Trim: {
+        const trim = message as TrimMessage;
+        if (trim.beforeIndex > trimGoal) trimGoal = trim.beforeIndex;
+        if (config.retainEntries) applyTrim();
+        const reply: TrimReplyMessage = { type: LogMessageType.TrimReply, from: context.id, requestId: trim.requestId, firstIndex: log.firstIndex };
+        courier.send(from, reply);
+        return true;
+      }
       case LogMessageType.Unsubscribe:
         subscriptions.delete(`${from}/${(message as UnsubscribeMessage).subscriptionId}`);
         return true;
@@ -175,7 +203,8 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     flush() {
       release();
     },
-    timer(_key, actorContext) {
+    timer(key, actorContext) {
+      if (courier.onTimer(key)) return;
       courier.retry();
       learner.tick(actorContext.now(), ready);
       takeReady();

@@ -64,10 +64,12 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       sendReady();
     },
     flush(actorContext) {
+      courier.retry();
       proposer.fill(actorContext.now(), ready);
       sendReady();
     },
-    timer(_key, actorContext) {
+    timer(key, actorContext) {
+      if (courier.onTimer(key)) return;
       courier.retry();
       proposer.tick(actorContext.now(), ready);
       sendReady();
