@@ -11,6 +11,7 @@ export const suites: ReadonlyMap<string, () => Promise<Suite>> = new Map([
   ['sequencer', async () => (await import('./sequencer/suite.js')).sequencerSuite],
   ['failover', async () => (await import('./failover/suite.js')).failoverSuite],
   ['compare', async () => (await import('./compare/suite.js')).compareSuite],
+  ['memory', async () => (await import('./memory/suite.js')).memorySuite],
   ['micro', async () => (await import('./micro/suite.js')).microSuite],
   ['all', async () => (await import('./all/suite.js')).allSuite],
 ]);

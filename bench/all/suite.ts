@@ -4,7 +4,7 @@ import type { Suite } from '../lib/suite.js';
 import { suites } from '../suites.js';
 
 /** The suites `all` runs, in order: the cheap ones first, etcd last. */
-export const ALL_SUITES = ['mailbox', 'log', 'sequencer', 'failover', 'compare'];
+export const ALL_SUITES = ['mailbox', 'log', 'memory', 'sequencer', 'failover', 'compare'];
 
 export interface TargetSummary {
   readonly suite: string;

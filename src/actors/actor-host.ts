@@ -1,5 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Inbox, Outbox } from '../mailbox/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { INTERRUPT_CONTROL, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { ActorNotRunningError, UnknownActorError } from './errors.js';
 import { ThreadStats } from './thread-stats.js';
@@ -115,6 +117,7 @@ export class ActorHost {
     stopActor: (id) => this.whileControlling(() => this.stopActor(id)),
     shutdown: () => this.whileControlling(() => this.shutdown()),
     counters: (id) => ({ ...this.hosted(id).counters, ...this.threadStats.read() }),
+    collectGarbage: () => fullGc(),
   };
 
   /** Garbage collections and heap of this thread, reported with every actor's counters. */
@@ -250,4 +253,14 @@ export class ActorHost {
     for (const hosted of this.actors) if (hosted?.actor !== undefined) await this.stopActor(hosted.id);
     this.stopped = true;
   }
+}
+
+let gc: (() => void) | undefined;
+/** A full GC of this thread: exposes V8's gc() the first time (the flag may be set at run time). */
+function fullGc(): void {
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
 }

@@ -42,4 +42,6 @@ export interface WorkerControl {
   /** Orderly stop of every actor on this thread, before the worker is terminated. */
   shutdown(): Promise<void>;
   counters(id: ActorId): Record<string, number>;
+  /** A full garbage collection on this thread now (for memory measurements, never on a hot path). */
+  collectGarbage(): void;
 }

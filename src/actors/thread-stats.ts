@@ -31,6 +31,8 @@ export class ThreadStats {
       threadGcMajor: this.gcMajor,
       threadGcPauseMs: Math.round(this.gcPauseMs * 1000) / 1000,
       threadHeapUsedBytes: getHeapStatistics().used_heap_size,
+      // This thread's ArrayBuffer memory (typed arrays, decoded messages), not counting SharedArrayBuffers of other owners.
+      threadArrayBufferBytes: process.memoryUsage().arrayBuffers,
     };
   }
 }

@@ -74,6 +74,11 @@ export class Cluster {
   counters(id: ActorId): Promise<Record<string, number>> {
     return this.system.counters(id);
   }
+
+  /** A full GC on every actor's thread (for memory measurements). */
+  collectGarbage(): Promise<void> {
+    return this.system.collectGarbage();
+  }
 }
 
 /**
