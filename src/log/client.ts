@@ -37,6 +37,26 @@ export interface ClientOptions {
   requestBatchBytesMax: number;
 }
 
+/**
+ * One Int32 shared by the log's owner and every thread connected through a handle: the owner
+ * sets it when it closes the log, and every client sees it within a sweep (10 ms), so work in
+ * flight on any thread settles with LogClosedError at once instead of waiting out its timeout.
+ */
+export function createClosedFlag(): SharedArrayBuffer {
+  return new SharedArrayBuffer(4);
+}
+
+export function markClosed(flag: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(flag), 0, 1);
+}
+
+export function isMarkedClosed(flag: SharedArrayBuffer): boolean {
+  return Atomics.load(new Int32Array(flag), 0) === 1;
+}
+
+/** Handed to a follow reader's push handler when the client closes: the reader ends with LogClosedError. */
+const CLOSED_PUSH = Object.freeze({ closed: true }) as unknown as EntriesPushMessage;
+
 interface PendingAppend {
   /** The command, written into a ClientRequestBatch each time it is sent (again on a retry). */
   readonly clientId: number;
@@ -81,8 +101,8 @@ export class LogClient {
   private nextSessionNumber = 0;
   private readonly sessionWaiters: Array<(session: number) => void> = [];
   private leaderGuess: number;
-  private readonly readWaiters = new Map<number, (reply: ReadReplyMessage) => void>();
-  private readonly trimWaiters = new Map<number, (reply: TrimReplyMessage) => void>();
+  private readonly readWaiters = new Map<number, (reply: ReadReplyMessage | undefined) => void>();
+  private readonly trimWaiters = new Map<number, (reply: TrimReplyMessage | undefined) => void>();
   private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
   private nextRequestId = 1;
   /** Commands to send per proposer at the end of this turn of the event loop, already encoded. */
@@ -90,12 +110,15 @@ export class LogClient {
   private flushScheduled = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
+  private readonly closedWord: Int32Array;
 
   constructor(
     private readonly endpoint: Endpoint,
     private readonly layout: ClusterLayout,
     private readonly options: ClientOptions,
+    closedFlag: SharedArrayBuffer,
   ) {
+    this.closedWord = new Int32Array(closedFlag);
     this.leaderGuess = layout.proposers[0]!;
     endpoint.listen((from, message) => this.onMessage(from, message as { type: number }));
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -115,7 +138,7 @@ export class LogClient {
   }
 
   append(data: Uint8Array): Promise<number> {
-    if (this.closed) return Promise.reject(new LogClosedError());
+    if (this.isClosed()) return Promise.reject(new LogClosedError());
     if (!(data instanceof Uint8Array)) return Promise.reject(new TypeError(`append takes a Uint8Array, got ${describe(data)}`));
     if (data.byteLength > this.options.entryBytesMax) return Promise.reject(new EntryTooLargeError(data.byteLength, this.options.entryBytesMax));
     return this.submit(data, 1);
@@ -123,7 +146,7 @@ export class LogClient {
 
   /** One command that takes `count` consecutive log indexes (empty entries); resolves to the first. */
   reserve(count: number): Promise<number> {
-    if (this.closed) return Promise.reject(new LogClosedError());
+    if (this.isClosed()) return Promise.reject(new LogClosedError());
     if (!Number.isInteger(count) || count < 1 || count > RESERVE_COUNT_MAX) {
       return Promise.reject(new RangeError(`reserve count must be an integer from 1 to ${RESERVE_COUNT_MAX}, got ${String(count)}`));
     }
@@ -156,7 +179,7 @@ export class LogClient {
 
   /** Committed entries from `fromIndex`: up to what is committed when the read starts, or on and on with `follow`. */
   async *read(fromIndex: number, follow: boolean): AsyncGenerator<LogEntry, void, undefined> {
-    if (this.closed) throw new LogClosedError();
+    if (this.isClosed()) throw new LogClosedError();
     if (follow) {
       yield* this.follow(fromIndex);
       return;
@@ -185,7 +208,7 @@ export class LogClient {
    * resolves to the index the log now starts at (the lowest over the learners) once all confirmed.
    */
   async trim(beforeIndex: number): Promise<number> {
-    if (this.closed) throw new LogClosedError();
+    if (this.isClosed()) throw new LogClosedError();
     const deadline = performance.now() + this.options.appendTimeoutMs;
     const waiting = new Set(this.layout.learners);
     let firstIndex = Number.POSITIVE_INFINITY;
@@ -195,6 +218,11 @@ export class LogClient {
       const replies = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, READ_RETRY_MS);
         this.trimWaiters.set(requestId, (reply) => {
+          if (reply === undefined) {
+            clearTimeout(timer);
+            resolve();
+            return;
+          }
           if (!waiting.delete(reply.from)) return;
           firstIndex = Math.min(firstIndex, reply.firstIndex);
           if (waiting.size === 0) {
@@ -214,6 +242,12 @@ export class LogClient {
     return firstIndex;
   }
 
+  /** Closed here, or by the log's owner on another thread (which this notices and acts on now). */
+  private isClosed(): boolean {
+    if (!this.closed && Atomics.load(this.closedWord, 0) === 1) this.close();
+    return this.closed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -222,6 +256,12 @@ export class LogClient {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     for (const waiter of this.sessionWaiters.splice(0)) waiter(-1);
+    // Readers, followers and trims waiting for a learner wake now and see the client closed.
+    for (const waiter of [...this.readWaiters.values()]) waiter(undefined);
+    this.readWaiters.clear();
+    for (const onPush of [...this.subscriptions.values()]) onPush(CLOSED_PUSH);
+    for (const waiter of [...this.trimWaiters.values()]) waiter(undefined);
+    this.trimWaiters.clear();
     this.endpoint.close();
   }
 
@@ -354,6 +394,7 @@ export class LogClient {
 
   /** Resends appends nobody answered (the leader may have died) and times out the hopeless. */
   private sweep(): void {
+    if (this.isClosed()) return;
     const now = performance.now();
     for (const [clientId, pending] of this.pending) {
       if (now - pending.startedMs >= this.options.appendTimeoutMs) {
@@ -372,7 +413,7 @@ export class LogClient {
   }
 
   private readPage(fromIndex: number, learnerAt: number): Promise<ReadReplyMessage | undefined> {
-    if (this.closed) return Promise.reject(new LogClosedError());
+    if (this.isClosed()) return Promise.reject(new LogClosedError());
     const requestId = this.nextRequestId++;
     const request: ReadRequestMessage = {
       type: LogMessageType.ReadRequest,
@@ -381,7 +422,7 @@ export class LogClient {
       fromIndex,
       countMax: ENTRIES_PER_PAGE_MAX,
     };
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.readWaiters.delete(requestId);
         this.holdThreadOpen();
@@ -389,7 +430,8 @@ export class LogClient {
       }, READ_RETRY_MS);
       this.readWaiters.set(requestId, (reply) => {
         clearTimeout(timer);
-        resolve(reply);
+        if (reply === undefined && this.closed) reject(new LogClosedError());
+        else resolve(reply);
       });
       this.holdThreadOpen();
       this.send(this.layout.learners[learnerAt]!, request);
@@ -416,6 +458,7 @@ export class LogClient {
       subscribe();
       while (!this.closed) {
         const push = queue.shift();
+        if (push === CLOSED_PUSH) break;
         if (push === undefined) {
           const woke = await new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => resolve(false), FOLLOW_RESUBSCRIBE_MS);

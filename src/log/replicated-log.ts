@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { ActorSystem, Endpoint, type ActorId, type EndpointHandle } from '../actors/index.js';
 import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
-import { LogClient, type ClientOptions, type LogEntry } from './client.js';
+import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
+import { createDeliveredCounts } from './read-barrier.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
 import { LogMessageType, type CampaignMessage } from './wire.js';
 
@@ -32,6 +33,8 @@ export interface LogHandle {
   readonly endpoint: EndpointHandle;
   readonly layout: ClusterLayout;
   readonly client: ClientOptions;
+  /** Set by the owner's close(): every connected thread settles its work with LogClosedError. */
+  readonly closed: SharedArrayBuffer;
 }
 
 export interface ReadOptions {
@@ -92,6 +95,7 @@ export class ReplicatedLog {
     private readonly client: LogClient,
     private readonly layout: ClusterLayout,
     private readonly clientOptions: ClientOptions,
+    private readonly closedFlag: SharedArrayBuffer,
     private readonly system: ActorSystem | undefined,
     private readonly unlock: (() => void) | undefined,
   ) {}
@@ -109,6 +113,7 @@ export class ReplicatedLog {
     try {
       const layout = planLayout(resolved);
       const limits = logLimits(resolved.ringBytes);
+      const deliveredCounts = createDeliveredCounts(layout.learners.length);
       const store = (role: string, id: ActorId): StoreConfig =>
         resolved.storage
           ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
@@ -129,7 +134,7 @@ export class ReplicatedLog {
           return system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
         }),
         ...layout.learners.map((id) => {
-          const config: LearnerActorConfig = { layout, limits, store: store('learner', id), retainEntries };
+          const config: LearnerActorConfig = { layout, limits, store: store('learner', id), retainEntries, deliveredCounts };
           return system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
         }),
         ...layout.proposers.map((id) => {
@@ -140,7 +145,8 @@ export class ReplicatedLog {
       const incarnation = resolved.storage ? nextIncarnation(resolved.storage.dir) : 0;
       const clientOptions = clientOptionsOf(resolved, limits, incarnation);
       const endpoint = system.endpoint('client');
-      const client = new LogClient(endpoint, layout, clientOptions);
+      const closedFlag = createClosedFlag();
+      const client = new LogClient(endpoint, layout, clientOptions, closedFlag);
       // Failure detection for free: when a proposer's worker dies, the runtime knows at once, so
       // the lowest standby campaigns now instead of waiting out its election timeout.
       system.on('actorExit', ({ id }) => {
@@ -149,7 +155,7 @@ export class ReplicatedLog {
         const standby = layout.proposers.find((proposer) => proposer !== id && alive.has(proposer));
         if (standby !== undefined) endpoint.send(standby, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
       });
-      return new ReplicatedLog(client, layout, clientOptions, system, unlock);
+      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock);
     } catch (error) {
       await system.close();
       unlock?.();
@@ -162,8 +168,10 @@ export class ReplicatedLog {
     if (handle === null || typeof handle !== 'object' || handle.kind !== 'synod.replicated-log') {
       throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
     }
-    const client = new LogClient(Endpoint.connect(handle.endpoint), handle.layout, handle.client);
-    return new ReplicatedLog(client, handle.layout, handle.client, undefined, undefined);
+    if (!(handle.closed instanceof SharedArrayBuffer)) throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
+    if (isMarkedClosed(handle.closed)) throw new LogClosedError();
+    const client = new LogClient(Endpoint.connect(handle.endpoint), handle.layout, handle.client, handle.closed);
+    return new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined);
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
@@ -209,7 +217,13 @@ export class ReplicatedLog {
   handle(): LogHandle {
     if (this.closed) throw new LogClosedError();
     if (this.system === undefined) throw new TypeError('handles are made where the log was opened');
-    return { kind: 'synod.replicated-log', endpoint: this.system.endpointHandle('client'), layout: this.layout, client: this.clientOptions };
+    return {
+      kind: 'synod.replicated-log',
+      endpoint: this.system.endpointHandle('client'),
+      layout: this.layout,
+      client: this.clientOptions,
+      closed: this.closedFlag,
+    };
   }
 
   /** Fault injection and inspection; only where the log was opened. */
@@ -222,6 +236,8 @@ export class ReplicatedLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The owner's close reaches every thread: their clients see the flag and settle at once.
+    if (this.system !== undefined) markClosed(this.closedFlag);
     this.client.close();
     await this.system?.close();
     this.unlock?.();

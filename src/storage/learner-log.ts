@@ -62,6 +62,8 @@ export class LearnerLog {
   /** Where each kept entry's data is in the store, by logIndex - firstIndex; undefined unless retainEntries. */
   private index: EntryIndex | undefined;
   private readonly sessions = new Map<number, Session>();
+  /** Highest seq per client within the batch being checked (reused: record() runs per batch). */
+  private readonly batchSeqs = new Map<number, number>();
   private nextSlotValue = 0;
   private lengthValue = 0;
   private firstIndexValue = 0;
@@ -308,33 +310,35 @@ export class LearnerLog {
 
   /** Checks a batch for record(); returns the bound of its record's bytes. */
   private checkDeliveries(deliveries: readonly Delivery[], nextSlot: number): number {
-    const seqs = new Map<number, number>();
+    // A plain loop and names built only for an error: this runs for every delivery on the hot path.
+    const seqs = this.batchSeqs;
+    seqs.clear();
     let expectedLogIndex = this.lengthValue;
     let dataBytes = 0;
-    deliveries.forEach((delivery, index) => {
+    for (let index = 0; index < deliveries.length; index++) {
+      const delivery = deliveries[index]!;
       const { command } = delivery;
-      const name = `deliveries[${index}]`;
-      checkIndex(`${name}.logIndex`, delivery.logIndex);
-      if (delivery.logIndex !== expectedLogIndex) {
-        throw new RangeError(`${name}.logIndex must be ${expectedLogIndex} (the log is dense), got ${delivery.logIndex}`);
+      if (!Number.isSafeInteger(delivery.logIndex) || delivery.logIndex !== expectedLogIndex) {
+        checkIndex(`${deliveryName(index)}.logIndex`, delivery.logIndex);
+        throw new RangeError(`${deliveryName(index)}.logIndex must be ${expectedLogIndex} (the log is dense), got ${delivery.logIndex}`);
       }
       const count = command.count ?? 1;
-      if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`${name}.command.count must be a positive integer, got ${String(count)}`);
+      if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`${deliveryName(index)}.command.count must be a positive integer, got ${String(count)}`);
       expectedLogIndex += count;
-      checkIndex(`${name}.slot`, delivery.slot);
-      if (delivery.slot >= nextSlot) throw new RangeError(`${name}.slot ${delivery.slot} must be below nextSlot ${nextSlot}`);
-      checkIndex(`${name}.command.clientId`, command.clientId);
-      checkIndex(`${name}.command.seq`, command.seq);
-      if (!(command.data instanceof Uint8Array)) throw new TypeError(`${name}.command.data must be a Uint8Array`);
+      if (!isIndex(delivery.slot)) checkIndex(`${deliveryName(index)}.slot`, delivery.slot);
+      if (delivery.slot >= nextSlot) throw new RangeError(`${deliveryName(index)}.slot ${delivery.slot} must be below nextSlot ${nextSlot}`);
+      if (!isIndex(command.clientId)) checkIndex(`${deliveryName(index)}.command.clientId`, command.clientId);
+      if (!isIndex(command.seq)) checkIndex(`${deliveryName(index)}.command.seq`, command.seq);
+      if (!(command.data instanceof Uint8Array)) throw new TypeError(`${deliveryName(index)}.command.data must be a Uint8Array`);
       // The learner delivers each client's commands with rising seqs; anything else is a caller bug
       // that would leave the session table (and so deduplication after a restart) wrong.
       const highestSeq = seqs.get(command.clientId) ?? this.sessions.get(command.clientId)?.seq ?? 0;
       if (command.seq <= highestSeq) {
-        throw new RangeError(`${name}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
+        throw new RangeError(`${deliveryName(index)}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
       }
       seqs.set(command.clientId, command.seq);
       if (this.index !== undefined) dataBytes += command.data.byteLength;
-    });
+    }
     if (!Number.isSafeInteger(expectedLogIndex)) throw new RangeError(`the batch would take the log past logIndex ${Number.MAX_SAFE_INTEGER}`);
     const bytesMax = batchBytesMax(deliveries.length, dataBytes);
     if (bytesMax > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`a batch of ${dataBytes} data bytes is too large for one record (at most about ${FRAME_PAYLOAD_BYTES_MAX})`);
@@ -392,6 +396,15 @@ export class LearnerLog {
 }
 
 const NO_DATA = new Uint8Array(0);
+
+function deliveryName(index: number): string {
+  return `deliveries[${index}]`;
+}
+
+/** What checkIndex accepts, without building its error message. */
+function isIndex(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
 
 /** Indexes a command taking `count` log indexes: its data, then count - 1 empty entries just after it. */
 function indexEntry(index: EntryIndex, start: number, length: number, count: number): void {

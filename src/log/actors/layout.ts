@@ -36,6 +36,8 @@ export interface LearnerActorConfig {
   readonly store: StoreConfig;
   /** Keep entries for reads (a log); false for a sequencer, whose entries nobody reads. */
   readonly retainEntries: boolean;
+  /** Every learner's delivered count, shared (see read-barrier.ts): reads see what resolved before them. */
+  readonly deliveredCounts: SharedArrayBuffer;
 }
 
 /** How often proposers and learners get a tick (the Paxos core's clock input), in ms. */

@@ -22,6 +22,7 @@ import {
   type UnsubscribeMessage,
 } from '../wire.js';
 import { PAGE_ENTRY_OVERHEAD_BYTES } from '../limits.js';
+import { ReadBarrier } from '../read-barrier.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type LearnerActorConfig } from './layout.js';
 import { openStore } from './open-store.js';
@@ -41,6 +42,9 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const learner = new Learner({ id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers }, log.durableState());
   const ready = new Ready();
   const courier = new Courier(context);
+  const barrier = new ReadBarrier(config.deliveredCounts, config.layout.learners.indexOf(context.id));
+  /** Reads that arrived before this learner had delivered what was acknowledged elsewhere. */
+  const heldReads: Array<{ from: ActorId; request: ReadRequestMessage; barrier: number }> = [];
   /** Messages held until the batch's deliveries are synced. */
   const held: Envelope[] = [];
   const subscriptions = new Map<string, Subscription>();
@@ -80,6 +84,8 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     }
     for (let i = 0; i < held.length; i++) courier.send(held[i]!.to, held[i]!.msg);
     held.length = 0;
+    // Durable now: publish before acknowledging, so a read that follows an ack waits for this.
+    barrier.publish(log.length);
     for (const [endpoint, replies] of acks) {
       const numbersMax = 3 * config.limits.acksPerMessageMax;
       for (let at = 0; at < replies.length; at += numbersMax) {
@@ -93,7 +99,32 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     }
     acks.clear();
     if (trimGoal > log.firstIndex && log.length >= trimGoal) applyTrim();
+    answerHeldReads();
     pushSubscriptions();
+  };
+
+  const answerRead = (from: ActorId, request: ReadRequestMessage): void => {
+    const fromIndex = Math.min(request.fromIndex, log.length);
+    const reply: ReadReplyMessage = {
+      type: LogMessageType.ReadReply,
+      from: context.id,
+      requestId: request.requestId,
+      fromIndex,
+      entries: page(fromIndex, Math.min(request.countMax, ENTRIES_PER_PAGE_MAX)),
+      committed: log.length,
+      firstIndex: log.firstIndex,
+    };
+    courier.send(from, reply);
+  };
+
+  const answerHeldReads = (): void => {
+    if (heldReads.length === 0) return;
+    let kept = 0;
+    for (const held of heldReads) {
+      if (log.length >= held.barrier) answerRead(held.from, held.request);
+      else heldReads[kept++] = held;
+    }
+    heldReads.length = kept;
   };
 
   /** Entries from `from` for one ReadReply or EntriesPush: at most countMax, and within the page's bytes (always one, if any). */
@@ -144,17 +175,11 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     switch (message.type) {
       case LogMessageType.ReadRequest: {
         const request = message as ReadRequestMessage;
-        const fromIndex = Math.min(request.fromIndex, log.length);
-        const reply: ReadReplyMessage = {
-          type: LogMessageType.ReadReply,
-          from: context.id,
-          requestId: request.requestId,
-          fromIndex,
-          entries: page(fromIndex, Math.min(request.countMax, ENTRIES_PER_PAGE_MAX)),
-          committed: log.length,
-          firstIndex: log.firstIndex,
-        };
-        courier.send(from, reply);
+        const needed = barrier.barrier();
+        // Behind what another learner acknowledged: hold the read until caught up (the client
+        // asks another learner if this takes too long).
+        if (log.length < needed) heldReads.push({ from, request, barrier: needed });
+        else answerRead(from, request);
         return true;
       }
       case LogMessageType.Subscribe: {
