@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Two processes writing one data directory would interleave their logs: the second open is refused. */
 export class StorageDirInUseError extends Error {
@@ -60,8 +60,14 @@ export function nextIncarnation(dir: string): number {
   }
   if (!Number.isInteger(previous)) throw new Error(`${path} does not hold an integer`);
   const incarnation = previous + 1;
+  writeFileDurably(path, String(incarnation));
+  return incarnation;
+}
+
+/** Replaces `path` with `content` atomically and durably: a crash leaves the old content or the new. */
+export function writeFileDurably(path: string, content: string): void {
   const temporary = `${path}.new`;
-  writeFileSync(temporary, String(incarnation));
+  writeFileSync(temporary, content);
   const fd = openSync(temporary, 'r');
   try {
     fsyncSync(fd);
@@ -69,11 +75,10 @@ export function nextIncarnation(dir: string): number {
     closeSync(fd);
   }
   renameSync(temporary, path);
-  const dirFd = openSync(dir, 'r');
+  const dirFd = openSync(dirname(path), 'r');
   try {
     fsyncSync(dirFd);
   } finally {
     closeSync(dirFd);
   }
-  return incarnation;
 }

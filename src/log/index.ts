@@ -5,4 +5,5 @@ export * from './client.js';
 export * from './replicated-log.js';
 export * from './sequencer.js';
 export * from './dir-lock.js';
+export { LayoutMismatchError, describeLayout, type DirLayout } from './dir-layout.js';
 export type { ClusterLayout } from './actors/layout.js';

@@ -3,6 +3,7 @@ import { ActorSystem, Endpoint, type ActorId, type EndpointHandle } from '../act
 import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
+import { checkDirLayout } from './dir-layout.js';
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
@@ -109,6 +110,19 @@ export class ReplicatedLog {
   static async start(options: LogOptions, retainEntries: boolean): Promise<ReplicatedLog> {
     const resolved = resolveLogOptions(options);
     const unlock = resolved.storage ? lockStorageDir(resolved.storage.dir) : undefined;
+    if (resolved.storage) {
+      try {
+        checkDirLayout(resolved.storage.dir, {
+          kind: retainEntries ? 'log' : 'sequencer',
+          proposers: resolved.proposers,
+          acceptors: resolved.acceptors,
+          learners: resolved.learners,
+        }, { entryBytesMax: resolved.entryBytesMax, ringBytes: resolved.ringBytes, entryBytesBound: logLimits(resolved.ringBytes).entryBytesBound });
+      } catch (error) {
+        unlock?.();
+        throw error;
+      }
+    }
     const system = new ActorSystem({ ringBytes: resolved.ringBytes });
     try {
       const layout = planLayout(resolved);
