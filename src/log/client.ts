@@ -1,6 +1,6 @@
 import type { Endpoint } from '../actors/index.js';
 import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
-import { AppendTimeoutError, EntryTooLargeError, LogClosedError, LogTrimmedError, TrimTimeoutError } from './errors.js';
+import { AbortError, AppendTimeoutError, EntryTooLargeError, LogClosedError, LogTrimmedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { CommandBatchWriter } from './command-batch.js';
 import {
@@ -137,11 +137,13 @@ export class LogClient {
     else this.sweepTimer.unref();
   }
 
-  append(data: Uint8Array): Promise<number> {
+  append(data: Uint8Array, signal?: AbortSignal): Promise<number> {
     if (this.isClosed()) return Promise.reject(new LogClosedError());
     if (!(data instanceof Uint8Array)) return Promise.reject(new TypeError(`append takes a Uint8Array, got ${describe(data)}`));
     if (data.byteLength > this.options.entryBytesMax) return Promise.reject(new EntryTooLargeError(data.byteLength, this.options.entryBytesMax));
-    return this.submit(data, 1);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new TypeError(`append's signal must be an AbortSignal, got ${describe(signal)}`));
+    if (signal?.aborted) return Promise.reject(new AbortError('append-unsent', signal.reason));
+    return this.submit(data, 1, signal);
   }
 
   /** One command that takes `count` consecutive log indexes (empty entries); resolves to the first. */
@@ -153,8 +155,31 @@ export class LogClient {
     return this.submit(NO_DATA, count);
   }
 
-  private submit(data: Uint8Array, count: number): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  private submit(data: Uint8Array, count: number, signal?: AbortSignal): Promise<number> {
+    return new Promise<number>((resolveAppend, rejectAppend) => {
+      let pending: PendingAppend | undefined;
+      const onAbort = (): void => {
+        if (pending === undefined) {
+          // Still waiting for a session: never sent, so it cannot commit.
+          const at = this.sessionWaiters.indexOf(start);
+          if (at >= 0) this.sessionWaiters.splice(at, 1);
+          reject(new AbortError('append-unsent', signal!.reason));
+        } else {
+          // Sent: like a timeout, its outcome is unknown and its session is retired.
+          if (this.pending.get(pending.clientId) === pending) this.pending.delete(pending.clientId);
+          reject(new AbortError('append-sent', signal!.reason));
+        }
+        this.holdThreadOpen();
+      };
+      const resolve = (index: number): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolveAppend(index);
+      };
+      const reject = (error: Error): void => {
+        signal?.removeEventListener('abort', onAbort);
+        rejectAppend(error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const start = (session: number): void => {
         if (this.closed) {
           reject(new LogClosedError());
@@ -163,7 +188,7 @@ export class LogClient {
         const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
         const clientId = clientIdOf(this.options.incarnation, this.endpoint.id, session);
         const now = performance.now();
-        const pending: PendingAppend = { clientId, seq, count, data, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
+        pending = { clientId, seq, count, data, session, startedMs: now, sentMs: now, target: this.leaderGuess, resolve, reject };
         this.pending.set(clientId, pending);
         this.holdThreadOpen();
         this.request(pending.target, pending);
@@ -178,17 +203,18 @@ export class LogClient {
   }
 
   /** Committed entries from `fromIndex`: up to what is committed when the read starts, or on and on with `follow`. */
-  async *read(fromIndex: number, follow: boolean): AsyncGenerator<LogEntry, void, undefined> {
+  async *read(fromIndex: number, follow: boolean, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
     if (this.isClosed()) throw new LogClosedError();
+    if (signal?.aborted) throw new AbortError('read', signal.reason);
     if (follow) {
-      yield* this.follow(fromIndex);
+      yield* this.follow(fromIndex, signal);
       return;
     }
     let next = fromIndex;
     let end = -1;
     let learnerAt = 0;
     while (end < 0 || next < end) {
-      const reply = await this.readPage(next, learnerAt);
+      const reply = await this.readPage(next, learnerAt, signal);
       if (reply === undefined) {
         learnerAt = (learnerAt + 1) % this.layout.learners.length;
         continue;
@@ -198,6 +224,7 @@ export class LogClient {
       if (reply.entries.length === 0) break;
       for (const data of reply.entries) {
         if (next >= end) break;
+        if (signal?.aborted) throw new AbortError('read', signal.reason);
         yield { index: next++, data };
       }
     }
@@ -412,8 +439,9 @@ export class LogClient {
     }
   }
 
-  private readPage(fromIndex: number, learnerAt: number): Promise<ReadReplyMessage | undefined> {
+  private readPage(fromIndex: number, learnerAt: number, signal: AbortSignal | undefined): Promise<ReadReplyMessage | undefined> {
     if (this.isClosed()) return Promise.reject(new LogClosedError());
+    if (signal?.aborted) return Promise.reject(new AbortError('read', signal.reason));
     const requestId = this.nextRequestId++;
     const request: ReadRequestMessage = {
       type: LogMessageType.ReadRequest,
@@ -423,13 +451,22 @@ export class LogClient {
       countMax: ENTRIES_PER_PAGE_MAX,
     };
     return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        this.readWaiters.delete(requestId);
+        this.holdThreadOpen();
+        reject(new AbortError('read', signal!.reason));
+      };
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         this.readWaiters.delete(requestId);
         this.holdThreadOpen();
         resolve(undefined);
       }, READ_RETRY_MS);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.readWaiters.set(requestId, (reply) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (reply === undefined && this.closed) reject(new LogClosedError());
         else resolve(reply);
       });
@@ -438,7 +475,7 @@ export class LogClient {
     });
   }
 
-  private async *follow(fromIndex: number): AsyncGenerator<LogEntry, void, undefined> {
+  private async *follow(fromIndex: number, signal: AbortSignal | undefined): AsyncGenerator<LogEntry, void, undefined> {
     const subscriptionId = this.nextRequestId++;
     const learner = this.layout.learners[0]!;
     let next = fromIndex;
@@ -450,6 +487,8 @@ export class LogClient {
       wake?.();
     });
     this.holdThreadOpen();
+    const onAbort = (): void => wake?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
     const subscribe = (): void => {
       const message: SubscribeMessage = { type: LogMessageType.Subscribe, from: this.endpoint.id, subscriptionId, fromIndex: next, allowedBelow };
       this.send(learner, message);
@@ -457,6 +496,7 @@ export class LogClient {
     try {
       subscribe();
       while (!this.closed) {
+        if (signal?.aborted) throw new AbortError('read', signal.reason);
         const push = queue.shift();
         if (push === CLOSED_PUSH) break;
         if (push === undefined) {
@@ -478,6 +518,7 @@ export class LogClient {
           continue;
         }
         for (let i = next - push.fromIndex; i < push.entries.length; i++) {
+          if (signal?.aborted) throw new AbortError('read', signal.reason);
           yield { index: next++, data: push.entries[i]! };
           if (next + FOLLOW_CREDIT_ENTRIES / 2 >= allowedBelow) {
             allowedBelow = next + FOLLOW_CREDIT_ENTRIES;
@@ -488,6 +529,7 @@ export class LogClient {
       }
       if (this.closed) throw new LogClosedError();
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.subscriptions.delete(subscriptionId);
       this.holdThreadOpen();
       const message: UnsubscribeMessage = { type: LogMessageType.Unsubscribe, from: this.endpoint.id, subscriptionId };

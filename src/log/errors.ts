@@ -42,3 +42,24 @@ export class TrimTimeoutError extends Error {
     this.name = 'TrimTimeoutError';
   }
 }
+
+/**
+ * The AbortSignal passed to append() or read() fired. An append aborted after it was sent is like
+ * a timeout: it may still commit (`mayHaveCommitted`); one aborted while it waited to be sent never
+ * will. `cause` is the signal's reason.
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(
+    what: 'append-sent' | 'append-unsent' | 'read',
+    reason?: unknown,
+  ) {
+    super(
+      what === 'append-sent' ? 'append aborted after it was sent: it may still commit' : what === 'append-unsent' ? 'append aborted before it was sent: it will not commit' : 'read aborted',
+      { cause: reason },
+    );
+    this.name = 'AbortError';
+    this.mayHaveCommitted = what === 'append-sent';
+  }
+  readonly mayHaveCommitted: boolean;
+}

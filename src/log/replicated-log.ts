@@ -43,6 +43,16 @@ export interface ReadOptions {
   from?: number;
   /** Keep waiting for new entries until the log closes or the loop breaks (default false). */
   follow?: boolean;
+  /** Aborting ends the read: the loop throws an AbortError. */
+  signal?: AbortSignal;
+}
+
+export interface AppendOptions {
+  /**
+   * Aborting rejects the append with an AbortError. Like a timeout, an append aborted after it was
+   * sent may still commit (`error.mayHaveCommitted`); one still waiting to be sent never will.
+   */
+  signal?: AbortSignal;
 }
 
 /** Inspect and break the cluster: the fault-injection surface for tests, demos and benchmarks. */
@@ -189,9 +199,10 @@ export class ReplicatedLog {
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
-  append(data: Uint8Array): Promise<number> {
+  append(data: Uint8Array, options: AppendOptions = {}): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
-    return this.client.append(data);
+    if (typeof options !== 'object' || options === null) return Promise.reject(new TypeError(`append options must be an object, got ${String(options)}`));
+    return this.client.append(data, options.signal);
   }
 
   /** Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */
@@ -219,12 +230,15 @@ export class ReplicatedLog {
 
   /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
   read(options: ReadOptions = {}): AsyncIterable<LogEntry> {
-    const { from = 0, follow = false } = options;
+    const { from = 0, follow = false, signal } = options;
     if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
       throw new RangeError(`read from must be a non-negative integer, got ${String(from)}`);
     }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`read signal must be an AbortSignal, got ${String(signal)}`);
     if (this.closed) throw new LogClosedError();
-    return this.client.read(from, follow === true);
+    // An iterable, not an iterator: each `for await` over it is a read of its own from `from`.
+    const client = this.client;
+    return { [Symbol.asyncIterator]: () => client.read(from, follow === true, signal) };
   }
 
   /** A handle for one other thread (each handle connects once). */
@@ -244,6 +258,11 @@ export class ReplicatedLog {
   get cluster(): Cluster {
     if (this.system === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
     return new Cluster(this.system, this.layout);
+  }
+
+  /** `await using log = await ReplicatedLog.open()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Stops every worker (where opened) or disconnects (through a handle). Pending appends reject with LogClosedError. */

@@ -67,6 +67,11 @@ export class Sequencer {
     return this.log.cluster;
   }
 
+  /** `await using seq = await Sequencer.open()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.log.close();

@@ -1,0 +1,114 @@
+// What a Node library is expected to do (issue 10): AbortSignal on what waits, Symbol.asyncDispose,
+// every error class exported from 'synod', read() an iterable whose every loop is a read of its own.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as synod from 'synod';
+import { AbortError, ReplicatedLog, Sequencer } from 'synod';
+import * as actors from 'synod/actors';
+import * as mailbox from 'synod/mailbox';
+import * as paxos from 'synod/paxos';
+import * as storage from 'synod/storage';
+
+let opened: ReplicatedLog[] = [];
+afterEach(async () => {
+  await Promise.all(opened.map((log) => log.close()));
+  opened = [];
+});
+async function openLog(options: Parameters<typeof ReplicatedLog.open>[0] = {}): Promise<ReplicatedLog> {
+  const log = await ReplicatedLog.open(options);
+  opened.push(log);
+  return log;
+}
+
+describe('AbortSignal', () => {
+  it('an append aborted while it waits for a majority rejects at once with an AbortError that may still commit', async () => {
+    const log = await openLog();
+    await log.append(new Uint8Array([0]));
+    const acceptors = (await log.cluster.actors()).filter((actor) => actor.role === 'acceptor');
+    await log.cluster.kill(acceptors[0]!.id);
+    await log.cluster.kill(acceptors[1]!.id);
+    const controller = new AbortController();
+    const append = log.append(new Uint8Array([1]), { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(new Error('user gave up'));
+    const error = await append.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', mayHaveCommitted: true, cause: new Error('user gave up') });
+  });
+
+  it('an append with an aborted signal is not sent, and says so', async () => {
+    const log = await openLog();
+    const error = await log.append(new Uint8Array([1]), { signal: AbortSignal.abort() }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'AbortError', mayHaveCommitted: false });
+    expect(await log.append(new Uint8Array([2]))).toBe(0); // nothing took an index
+    await expect(log.append(new Uint8Array([3]), { signal: 'no' as never })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('aborting a follow read ends its loop with an AbortError', async () => {
+    const log = await openLog();
+    await log.append(new Uint8Array([1]));
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const { index } of log.read({ from: 0, follow: true, signal: controller.signal })) seen.push(index);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([0]);
+  });
+});
+
+describe('Symbol.asyncDispose', () => {
+  it('await using closes a log, a sequencer and a connected handle at the end of the scope', async () => {
+    let log: ReplicatedLog;
+    let remote: ReplicatedLog;
+    {
+      await using opened = await ReplicatedLog.open();
+      await using connected = await ReplicatedLog.connect(opened.handle());
+      log = opened;
+      remote = connected;
+      expect(await connected.append(new Uint8Array([1]))).toBe(0);
+    }
+    await expect(remote.append(new Uint8Array([2]))).rejects.toBeInstanceOf(synod.LogClosedError);
+    await expect(log.append(new Uint8Array([2]))).rejects.toBeInstanceOf(synod.LogClosedError);
+    let sequencer: Sequencer;
+    {
+      await using opened = await Sequencer.open();
+      sequencer = opened;
+      expect(await opened.next()).toBe(0);
+    }
+    await expect(sequencer.next()).rejects.toBeInstanceOf(synod.LogClosedError);
+  });
+});
+
+describe('read()', () => {
+  it('is an iterable: two loops over one result are two whole reads', async () => {
+    const log = await openLog();
+    for (let i = 0; i < 3; i++) await log.append(new Uint8Array([i]));
+    const entries = log.read({ from: 0 });
+    const first: number[] = [];
+    for await (const { index } of entries) first.push(index);
+    const second: number[] = [];
+    for await (const { index } of entries) second.push(index);
+    expect(first).toEqual([0, 1, 2]);
+    expect(second).toEqual([0, 1, 2]);
+  });
+});
+
+describe('errors', () => {
+  it("every error class of every subpath is exported from 'synod'", () => {
+    const errorClasses = new Set<unknown>();
+    for (const module of [actors, mailbox, paxos, storage, synod]) {
+      for (const value of Object.values(module)) {
+        if (typeof value === 'function' && value.prototype instanceof Error) errorClasses.add(value);
+      }
+    }
+    expect(errorClasses.size).toBeGreaterThan(10);
+    const exported = new Set<unknown>(Object.values(synod));
+    for (const errorClass of errorClasses) expect(exported.has(errorClass), (errorClass as { name: string }).name).toBe(true);
+  });
+
+  it('electionTimeoutMs below heartbeatIntervalMs is a RangeError like every other bad option', async () => {
+    await expect(ReplicatedLog.open({ electionTimeoutMs: 10, heartbeatIntervalMs: 20 })).rejects.toBeInstanceOf(RangeError);
+  });
+});
