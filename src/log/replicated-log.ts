@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { ActorSystem, Endpoint, type ActorId, type EndpointHandle } from '../actors/index.js';
+import { ActorSystem, Endpoint, type ActorId } from '../actors/index.js';
 import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';
+import { EndpointBroker, newBrokerName, requestEndpoint } from './endpoint-broker.js';
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
@@ -28,10 +29,15 @@ export interface ClusterActor {
   leader: boolean;
 }
 
-/** Structured-cloneable: post it to another thread and `ReplicatedLog.connect(handle)` there. */
+/**
+ * Structured-cloneable: post it to other threads (or hand it to every worker of a pool) and
+ * `ReplicatedLog.connect(handle)` there. One handle serves any number of threads and connects:
+ * each connect gets an endpoint of its own from the log's owner (see endpoint-broker.ts).
+ */
 export interface LogHandle {
   readonly kind: 'synod.replicated-log';
-  readonly endpoint: EndpointHandle;
+  /** The owner's BroadcastChannel, where a connecting thread asks for its endpoint. */
+  readonly broker: string;
   readonly layout: ClusterLayout;
   readonly client: ClientOptions;
   /** Set by the owner's close(): every connected thread settles its work with LogClosedError. */
@@ -109,6 +115,7 @@ export class ReplicatedLog {
     private readonly closedFlag: SharedArrayBuffer,
     private readonly system: ActorSystem | undefined,
     private readonly unlock: (() => void) | undefined,
+    private readonly broker: EndpointBroker | undefined,
   ) {}
 
   /** Starts a log: every proposer, acceptor and learner on a worker thread of its own. */
@@ -179,7 +186,8 @@ export class ReplicatedLog {
         const standby = layout.proposers.find((proposer) => proposer !== id && alive.has(proposer));
         if (standby !== undefined) endpoint.send(standby, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
       });
-      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock);
+      const broker = new EndpointBroker(newBrokerName(), () => system.endpointHandle('client'));
+      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker);
     } catch (error) {
       await system.close();
       unlock?.();
@@ -194,8 +202,9 @@ export class ReplicatedLog {
     }
     if (!(handle.closed instanceof SharedArrayBuffer)) throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
     if (isMarkedClosed(handle.closed)) throw new LogClosedError();
-    const client = new LogClient(Endpoint.connect(handle.endpoint), handle.layout, handle.client, handle.closed);
-    return new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined);
+    const endpoint = Endpoint.connect(await requestEndpoint(handle.broker));
+    const client = new LogClient(endpoint, handle.layout, handle.client, handle.closed);
+    return new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined, undefined);
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
@@ -241,13 +250,13 @@ export class ReplicatedLog {
     return { [Symbol.asyncIterator]: () => client.read(from, follow === true, signal) };
   }
 
-  /** A handle for one other thread (each handle connects once). */
+  /** A handle for other threads: any number of them may connect with it, each getting an endpoint of its own. */
   handle(): LogHandle {
     if (this.closed) throw new LogClosedError();
-    if (this.system === undefined) throw new TypeError('handles are made where the log was opened');
+    if (this.broker === undefined) throw new TypeError('handles are made where the log was opened');
     return {
       kind: 'synod.replicated-log',
-      endpoint: this.system.endpointHandle('client'),
+      broker: this.broker.name,
       layout: this.layout,
       client: this.clientOptions,
       closed: this.closedFlag,
@@ -271,6 +280,7 @@ export class ReplicatedLog {
     this.closed = true;
     // The owner's close reaches every thread: their clients see the flag and settle at once.
     if (this.system !== undefined) markClosed(this.closedFlag);
+    this.broker?.close();
     this.client.close();
     await this.system?.close();
     this.unlock?.();

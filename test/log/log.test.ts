@@ -92,13 +92,14 @@ describe('ReplicatedLog', () => {
     expect(slotsHeld).toBeLessThanOrEqual(100);
   });
 
-  it('a handle connects once', async () => {
+  it('one handle connects any number of times, each connect an endpoint of its own', async () => {
     const log = await openLog();
     const handle = log.handle();
-    const first = await ReplicatedLog.connect(handle);
-    await expect(ReplicatedLog.connect(handle)).rejects.toThrow(/already connected/);
-    expect(await first.append(new Uint8Array([9]))).toBe(0);
-    await first.close();
+    const connected = await Promise.all([ReplicatedLog.connect(handle), ReplicatedLog.connect(handle), ReplicatedLog.connect(handle)]);
+    const indexes = await Promise.all(connected.map((remote, i) => remote.append(new Uint8Array([i]))));
+    expect([...indexes].sort()).toEqual([0, 1, 2]);
+    await Promise.all(connected.map((remote) => remote.close()));
+    expect(await (await ReplicatedLog.connect(handle)).append(new Uint8Array([9]))).toBe(3);
   });
 
   it('close() ends every thread: the process exits by itself', () => {
