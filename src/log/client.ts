@@ -1,5 +1,6 @@
 import type { Endpoint } from '../actors/index.js';
 import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
+import { storageErrorOf } from '../storage/index.js';
 import { AbortError, AppendTimeoutError, EntryTooLargeError, LogClosedError, LogTrimmedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { CommandBatchWriter } from './command-batch.js';
@@ -16,6 +17,7 @@ import {
   type ReadRequestMessage,
   type SubscribeMessage,
   type TrimMessage,
+  type StorageFailureMessage,
   type TrimReplyMessage,
   type UnsubscribeMessage,
 } from './wire.js';
@@ -75,6 +77,10 @@ const NO_DATA = new Uint8Array(0);
 /** Most indexes one reserve() takes. */
 export const RESERVE_COUNT_MAX = 65_536;
 
+/** How long appends may still commit after a role reported a disk failure before they fail with it, in ms. */
+const STORAGE_FAILURE_GRACE_MS = 250;
+/** A failure no role has reported again for this long is over (roles repeat reports every 100 ms while it lasts). */
+const STORAGE_FAILURE_STALE_MS = 1000;
 /** How often the client looks for appends to resend or time out, in ms. */
 const SWEEP_INTERVAL_MS = 10;
 /** A follow reader grants the learner this many entries ahead of what it has consumed. */
@@ -111,6 +117,8 @@ export class LogClient {
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
   private readonly closedWord: Int32Array;
+  /** Disk failures roles are reporting (each repeats its report while it lasts): since when, and the latest. */
+  private storageFailure: { failure: StorageFailureMessage; sinceMs: number; lastMs: number } | undefined;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -390,6 +398,16 @@ export class LogClient {
         }
         return;
       }
+      case LogMessageType.StorageFailure: {
+        const failure = message as StorageFailureMessage;
+        const now = performance.now();
+        if (this.storageFailure === undefined) this.storageFailure = { failure, sinceMs: now, lastMs: now };
+        else {
+          this.storageFailure.failure = failure;
+          this.storageFailure.lastMs = now;
+        }
+        return;
+      }
       case LogMessageType.TrimReply: {
         const reply = message as TrimReplyMessage;
         this.trimWaiters.get(reply.requestId)?.(reply);
@@ -408,6 +426,7 @@ export class LogClient {
   private acknowledged(clientId: number, seq: number, logIndex: number): void {
     const pending = this.pending.get(clientId);
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
+    this.storageFailure = undefined; // commits go through again
     this.pending.delete(clientId);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session);
@@ -423,7 +442,19 @@ export class LogClient {
   private sweep(): void {
     if (this.isClosed()) return;
     const now = performance.now();
+    // Roles report a disk that refuses writes: an append that has waited a grace period into such
+    // a failure (a majority elsewhere may still be fine) fails with the disk's error.
+    if (this.storageFailure !== undefined && now - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailure = undefined;
+    const storage = this.storageFailure;
+    const failBefore = storage !== undefined && now - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? now - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
     for (const [clientId, pending] of this.pending) {
+      if (pending.startedMs < failBefore) {
+        this.pending.delete(clientId);
+        const { code, errno, path } = storage!.failure;
+        pending.reject(storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path));
+        this.holdThreadOpen();
+        continue; // the session is retired: its command may still commit
+      }
       if (now - pending.startedMs >= this.options.appendTimeoutMs) {
         this.pending.delete(clientId);
         pending.reject(new AppendTimeoutError(this.options.appendTimeoutMs));

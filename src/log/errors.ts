@@ -1,4 +1,4 @@
-export { CorruptLogError, LogTrimmedError } from '../storage/index.js';
+export { CorruptLogError, LogTrimmedError, StorageError, StorageFullError } from '../storage/index.js';
 
 /** A call on a log or sequencer after close(). */
 export class LogClosedError extends Error {

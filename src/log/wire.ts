@@ -28,7 +28,20 @@ export const LogMessageType = {
   Trim: 50,
   /** learner -> client: the trim is done; the log at this learner now starts at `firstIndex`. */
   TrimReply: 51,
+  /** acceptor or learner -> every client endpoint: my disk refuses writes; I hold my replies and retry. */
+  StorageFailure: 52,
 } as const;
+
+export interface StorageFailureMessage {
+  readonly type: typeof LogMessageType.StorageFailure;
+  readonly from: number;
+  /** errno name: ENOSPC, EDQUOT, EIO, ... */
+  readonly code: string;
+  /** errno number (0 if unknown). */
+  readonly errno: number;
+  /** The file ('' if unknown). */
+  readonly path: string;
+}
 
 export interface TrimMessage {
   readonly type: typeof LogMessageType.Trim;

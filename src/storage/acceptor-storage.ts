@@ -31,6 +31,7 @@ import type { Command } from '../paxos/value.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, encodeRecordCopy, integerField } from './record-codec.js';
 import type { RecordStore } from './record-store.js';
+import { isStorageError } from './storage-error.js';
 
 const PROMISE = 0;
 const ACCEPTED = 1;
@@ -188,8 +189,21 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   sync(): void {
     this.store.sync();
     const sizeBytes = this.store.sizeBytes;
-    if (sizeBytes > this.compactFloorBytes && sizeBytes > 2 * this.mirror.liveBytes) this.compact();
+    if (sizeBytes > this.compactFloorBytes && sizeBytes > 2 * this.mirror.liveBytes) {
+      // Compaction only saves room: what the caller waits for is durable already. A disk too full
+      // to write the compacted copy leaves the store as it is (the copy is removed), and a later
+      // sync tries again.
+      try {
+        this.compact();
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+        this.failedCompactions++;
+      }
+    }
   }
+
+  /** Compactions a disk error prevented (they are tried again at a later sync). */
+  failedCompactions = 0;
 
   /**
    * Rewrites the store to just the live state. Atomic, and durable when it returns (so it also

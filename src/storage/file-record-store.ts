@@ -2,6 +2,7 @@ import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSy
 import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
 import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { isStorageError } from './storage-error.js';
 import { CorruptLogError, FSYNC_MODES, checkReadRange, type FsyncMode, type RecordStore } from './record-store.js';
 
 /**
@@ -27,6 +28,8 @@ export class FileRecordStore implements RecordStore {
   private fileBytes: number;
   private pending = Buffer.allocUnsafe(64 * 1024);
   private pendingBytes = 0;
+  /** Written to the file but not yet fdatasynced (a failed fdatasync leaves this set: the next sync retries it). */
+  private dataUnsynced = false;
   private closed = false;
 
   constructor(
@@ -84,7 +87,15 @@ export class FileRecordStore implements RecordStore {
     }
     const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
     this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload);
-    if (this.fsync === 'always') this.sync();
+    if (this.fsync === 'always') {
+      // A disk error leaves the record pending, and sync() (the caller's commit point, which it
+      // calls before replying) reports it: append never fails half-way through a caller's batch.
+      try {
+        this.sync();
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+      }
+    }
     return payloadOffset;
   }
 
@@ -104,14 +115,21 @@ export class FileRecordStore implements RecordStore {
 
   sync(): void {
     this.assertOpen();
-    if (this.pendingBytes === 0) return;
-    let written = 0;
-    while (written < this.pendingBytes) {
-      written += writeSync(this.fd, this.pending, written, this.pendingBytes - written, this.fileBytes + written);
+    if (this.pendingBytes > 0) {
+      // Positional writes from the end of what the file holds: after a failed write (a full
+      // disk), the next sync writes the same bytes at the same place again.
+      let written = 0;
+      while (written < this.pendingBytes) {
+        written += writeSync(this.fd, this.pending, written, this.pendingBytes - written, this.fileBytes + written);
+      }
+      this.fileBytes += this.pendingBytes;
+      this.pendingBytes = 0;
+      this.dataUnsynced = this.fsync !== 'never';
     }
-    this.fileBytes += this.pendingBytes;
-    this.pendingBytes = 0;
-    if (this.fsync !== 'never') fdatasyncSync(this.fd);
+    if (this.dataUnsynced) {
+      fdatasyncSync(this.fd);
+      this.dataUnsynced = false;
+    }
   }
 
   rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
@@ -143,9 +161,12 @@ export class FileRecordStore implements RecordStore {
 
   close(): void {
     if (this.closed) return;
-    this.sync();
-    closeSync(this.fd);
-    this.closed = true;
+    try {
+      this.sync();
+    } finally {
+      closeSync(this.fd);
+      this.closed = true;
+    }
   }
 
   /** Visits the file's frames below `end`, which open checked: a failure now is damage since. */

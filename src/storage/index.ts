@@ -4,3 +4,4 @@ export * from './file-record-store.js';
 export * from './shared-record-store.js';
 export * from './acceptor-storage.js';
 export * from './learner-log.js';
+export * from './storage-error.js';

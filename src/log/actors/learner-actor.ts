@@ -6,7 +6,7 @@
 // of acceptors), and acceptors only drop a prefix this learner can never need again.
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { Learner, Ready, type Envelope, type Message } from '../../paxos/index.js';
-import { LearnerLog } from '../../storage/index.js';
+import { LearnerLog, isStorageError } from '../../storage/index.js';
 import {
   ENTRIES_PER_PAGE_MAX,
   LogMessageType,
@@ -24,6 +24,7 @@ import {
 import { PAGE_ENTRY_OVERHEAD_BYTES } from '../limits.js';
 import { ReadBarrier } from '../read-barrier.js';
 import { Courier } from './courier.js';
+import { StorageGuard } from './storage-guard.js';
 import { TICK_INTERVAL_MS, type LearnerActorConfig } from './layout.js';
 import { openStore } from './open-store.js';
 
@@ -42,6 +43,7 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const learner = new Learner({ id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers }, log.durableState());
   const ready = new Ready();
   const courier = new Courier(context);
+  const guard = new StorageGuard(context, config.layout);
   const barrier = new ReadBarrier(config.deliveredCounts, config.layout.learners.indexOf(context.id));
   /** Reads that arrived before this learner had delivered what was acknowledged elsewhere. */
   const heldReads: Array<{ from: ActorId; request: ReadRequestMessage; barrier: number }> = [];
@@ -79,7 +81,9 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const release = (): void => {
     courier.retry();
     if (unsynced) {
-      log.sync();
+      // A disk that refuses writes holds back every acknowledgement, progress report and
+      // publish of this batch; the guard retries (see StorageGuard).
+      if (!guard.trySync(() => log.sync())) return;
       unsynced = false;
     }
     for (let i = 0; i < held.length; i++) courier.send(held[i]!.to, held[i]!.msg);
@@ -136,7 +140,14 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   let trimGoal = 0;
   const applyTrim = (): void => {
     const below = Math.min(trimGoal, log.length);
-    if (below > log.firstIndex) log.trim(below);
+    if (below <= log.firstIndex) return;
+    // Trimming writes a compacted copy; a disk too full for it leaves the log as it was, and the
+    // next release tries again.
+    try {
+      log.trim(below);
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+    }
   };
 
   const pushSubscriptions = (): void => {
@@ -230,6 +241,10 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     },
     timer(key, actorContext) {
       if (courier.onTimer(key)) return;
+      if (guard.onTimer(key)) {
+        release();
+        return;
+      }
       courier.retry();
       learner.tick(actorContext.now(), ready);
       takeReady();
@@ -238,10 +253,11 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
       actorContext.counters.nextSlot = learner.nextSlot;
       actorContext.counters.subscriptions = subscriptions.size;
       actorContext.counters.dropped = courier.dropped;
+      actorContext.counters.storageFailures = guard.failures;
       actorContext.setTimer('tick', TICK_INTERVAL_MS);
     },
     stop() {
-      store.close();
+      guard.trySync(() => store.close());
     },
   };
 }

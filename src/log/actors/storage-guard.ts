@@ -1,0 +1,79 @@
+import type { ActorContext, ActorId } from '../../actors/index.js';
+import { isStorageError } from '../../storage/index.js';
+import type { ClusterLayout } from './layout.js';
+import { LogMessageType, type StorageFailureMessage } from '../wire.js';
+
+/** The timer key a guard arms; the actor hands it back through onTimer(). */
+export const STORAGE_RETRY_TIMER_KEY = 'storage-retry';
+/** How soon a failed commit is tried again. */
+const RETRY_DELAY_MS = 20;
+/** Clients are told again this often while writes keep failing. */
+const REPORT_INTERVAL_MS = 100;
+
+/**
+ * A role's commit point (sync) when the disk may refuse writes. A disk error is not a crash: the
+ * role keeps what it could not write pending (the store retries it at the next sync), holds back
+ * every reply that depends on it, tells the clients (so their appends fail with StorageFullError
+ * instead of timing out), and tries again shortly; once a sync succeeds, everything held goes out
+ * and the log resumes by itself. Any other error is a bug and is thrown.
+ */
+export class StorageGuard {
+  private failingSince = -1;
+  private lastReportMs = Number.NEGATIVE_INFINITY;
+  private retryArmed = false;
+  private readonly roles: ReadonlySet<ActorId>;
+  failures = 0;
+
+  constructor(
+    private readonly context: ActorContext,
+    layout: ClusterLayout,
+  ) {
+    this.roles = new Set([...layout.proposers, ...layout.acceptors, ...layout.learners]);
+  }
+
+  get failing(): boolean {
+    return this.failingSince >= 0;
+  }
+
+  /** Runs `sync`; true if it succeeded. On a disk error: reports, arms a retry, and returns false. */
+  trySync(sync: () => void): boolean {
+    try {
+      sync();
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      this.failures++;
+      const now = this.context.now();
+      if (this.failingSince < 0) this.failingSince = now;
+      if (now - this.lastReportMs >= REPORT_INTERVAL_MS) {
+        this.lastReportMs = now;
+        this.report(error);
+      }
+      if (!this.retryArmed) {
+        this.retryArmed = true;
+        this.context.setTimer(STORAGE_RETRY_TIMER_KEY, RETRY_DELAY_MS);
+      }
+      return false;
+    }
+    this.failingSince = -1;
+    return true;
+  }
+
+  /** True if `key` is the guard's retry timer: the actor should then run its commit point again. */
+  onTimer(key: string): boolean {
+    if (key !== STORAGE_RETRY_TIMER_KEY) return false;
+    this.retryArmed = false;
+    return true;
+  }
+
+  /** Every client endpoint hears of it (best effort: a full mailbox skips that client this time). */
+  private report(error: NodeJS.ErrnoException & { code: string }): void {
+    const message: StorageFailureMessage = {
+      type: LogMessageType.StorageFailure,
+      from: this.context.id,
+      code: error.code,
+      errno: typeof error.errno === 'number' ? error.errno : 0,
+      path: typeof error.path === 'string' ? error.path : '',
+    };
+    for (const peer of this.context.peers()) if (!this.roles.has(peer)) this.context.send(peer, message);
+  }
+}

@@ -1,0 +1,111 @@
+// A full disk (issue 10): no role dies of ENOSPC, appends fail promptly with StorageFullError
+// (carrying the errno) instead of timing out, the log resumes by itself once there is room, and
+// nothing acknowledged is lost, through the failure and a reopen. On a real tmpfs this test mounts
+// (the suite runs as root, as CI does).
+import { execFileSync } from 'node:child_process';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReplicatedLog, StorageFullError } from 'synod';
+
+let mountPoint: string;
+/** A second, separate filesystem: only the learner's file lives there in the second test. */
+let learnerMount: string;
+function mountTmpfs(): string {
+  const point = mkdtempSync(join(tmpdir(), 'synod-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', point]);
+  return point;
+}
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('this test mounts a small tmpfs to fill it, which needs root (CI runs as root)');
+  mountPoint = mountTmpfs();
+  learnerMount = mountTmpfs();
+});
+afterAll(() => {
+  for (const point of [mountPoint, learnerMount]) {
+    execFileSync('umount', [point]);
+    rmSync(point, { recursive: true, force: true });
+  }
+});
+
+/** Writes zeros into `path` until the filesystem refuses: what is left is only the disk's slack. */
+function fillDisk(path: string): void {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const entry = (i: number): Uint8Array => new TextEncoder().encode(`entry ${i} `.padEnd(2000, '.'));
+
+async function scenario(dir: string, filler: string): Promise<void> {
+  const acknowledged = new Map<number, number>(); // index -> entry number
+  let log = await ReplicatedLog.open({ storage: { dir }, appendTimeoutMs: 20_000 });
+  let next = 0;
+  const appendSome = async (count: number): Promise<unknown[]> => {
+    const results = await Promise.allSettled(Array.from({ length: count }, () => {
+      const i = next++;
+      return log.append(entry(i)).then((index) => acknowledged.set(index, i));
+    }));
+    return results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason);
+  };
+  try {
+    expect(await appendSome(50)).toEqual([]);
+
+    fillDisk(filler);
+    const started = performance.now();
+    const errors = await appendSome(50);
+    const failedWithinMs = performance.now() - started;
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(StorageFullError);
+      expect(error).toMatchObject({ name: 'StorageFullError', code: 'ENOSPC', retryable: true });
+      expect((error as StorageFullError).errno).toBeLessThan(0);
+    }
+    expect(failedWithinMs).toBeLessThan(10_000); // well before appendTimeoutMs
+    const actors = await log.cluster.actors();
+    expect(actors.filter((actor) => !actor.alive)).toEqual([]);
+
+    rmSync(filler);
+    // Once writes succeed again the log goes on by itself.
+    expect(await appendSome(20)).toEqual([]);
+
+    const check = async (): Promise<void> => {
+      const byIndex = new Map<number, string>();
+      for await (const { index, data } of log.read({ from: 0 })) byIndex.set(index, new TextDecoder().decode(data));
+      for (const [index, i] of acknowledged) expect(byIndex.get(index), `acknowledged index ${index}`).toBe(new TextDecoder().decode(entry(i)));
+    };
+    await check();
+    await log.close();
+    log = await ReplicatedLog.open({ storage: { dir } });
+    await check();
+  } finally {
+    await log.close();
+  }
+}
+
+describe('a full disk', () => {
+  it('fails appends with StorageFullError, keeps every role alive, and resumes once there is room', async () => {
+    const dir = join(mountPoint, 'log');
+    mkdirSync(dir);
+    await scenario(dir, join(mountPoint, 'filler'));
+  });
+
+  it('the same when only the learner\'s disk is full (the acceptors still write)', async () => {
+    const dir = join(mountPoint, 'log-2');
+    mkdirSync(dir);
+    // Default layout: proposers 0-1, acceptors 2-4, learner 5. The learner's file moves to the
+    // other filesystem once the directory exists.
+    await (await ReplicatedLog.open({ storage: { dir } })).close();
+    copyFileSync(join(dir, 'learner-5.log'), join(learnerMount, 'learner.log'));
+    rmSync(join(dir, 'learner-5.log'));
+    symlinkSync(join(learnerMount, 'learner.log'), join(dir, 'learner-5.log'));
+    await scenario(dir, join(learnerMount, 'filler'));
+  });
+});
