@@ -147,7 +147,7 @@ function memoryTargets(figures: readonly MemoryFigures[]): MemoryReport['targets
   };
 }
 
-function renderMemoryReport(report: MemoryReport): string {
+export function renderMemoryReport(report: MemoryReport): string {
   return [
     'synod bench memory',
     '',

@@ -98,7 +98,12 @@ const READ_RETRY_MS = 500;
  * (client id, seq) once however often it was proposed. A session has one append in flight at a
  * time, which is what the learner's duplicate check assumes, so the number of sessions bounds
  * the appends in flight (inflightAppendsMax): further appends wait for a free session.
- * A session whose append timed out is retired, never reused: its outcome is unknown.
+ * A session whose append was given up on (timed out, aborted, failed by the disk) is reused with
+ * its next sequence number: the abandoned command may still commit, before the next one or never
+ * (a learner that delivered seq n+1 drops a late seq n as old), but it can never be confused
+ * with it. Session numbers therefore stay below inflightAppendsMax (< 2^16), and client ids,
+ * which pack the session into 16 bits beside the endpoint id, can never run into another
+ * endpoint's however many appends are abandoned.
  */
 export class LogClient {
   private readonly pending = new Map<number, PendingAppend>();
@@ -173,8 +178,8 @@ export class LogClient {
           if (at >= 0) this.sessionWaiters.splice(at, 1);
           reject(new AbortError('append-unsent', signal!.reason));
         } else {
-          // Sent: like a timeout, its outcome is unknown and its session is retired.
-          if (this.pending.get(pending.clientId) === pending) this.pending.delete(pending.clientId);
+          // Sent: like a timeout, its outcome is unknown.
+          if (this.pending.get(pending.clientId) === pending) this.abandon(pending);
           reject(new AbortError('append-sent', signal!.reason));
         }
         this.holdThreadOpen();
@@ -307,6 +312,13 @@ export class LogClient {
     if (free !== undefined) return free;
     if (this.pending.size + this.sessionWaiters.length >= this.options.inflightAppendsMax) return -1;
     return this.nextSessionNumber++;
+  }
+
+  /** Gives up on a sent append (its outcome unknown); its session goes on with its next seq. */
+  private abandon(pending: PendingAppend): void {
+    this.pending.delete(pending.clientId);
+    this.releaseSession(pending.session);
+    this.holdThreadOpen();
   }
 
   private releaseSession(session: number): void {
@@ -449,17 +461,15 @@ export class LogClient {
     const failBefore = storage !== undefined && now - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? now - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
     for (const [clientId, pending] of this.pending) {
       if (pending.startedMs < failBefore) {
-        this.pending.delete(clientId);
+        this.abandon(pending);
         const { code, errno, path } = storage!.failure;
         pending.reject(storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path));
-        this.holdThreadOpen();
-        continue; // the session is retired: its command may still commit
+        continue; // its command may still commit
       }
       if (now - pending.startedMs >= this.options.appendTimeoutMs) {
-        this.pending.delete(clientId);
+        this.abandon(pending);
         pending.reject(new AppendTimeoutError(this.options.appendTimeoutMs));
-        this.holdThreadOpen();
-        continue; // the session is retired: its command may still commit
+        continue; // its command may still commit
       }
       if (now - pending.sentMs >= this.options.resendAfterMs) {
         pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;

@@ -148,6 +148,10 @@ export const ENDPOINTS_PER_INCARNATION = 1 << 16;
 export const INCARNATIONS_MAX = 1 << 20;
 
 export function clientIdOf(incarnation: number, endpointId: number, session: number): number {
+  // Each field must stay inside its bits, or one client's ids would run into another's.
+  if (session < 0 || session >= SESSIONS_PER_ENDPOINT || endpointId < 0 || endpointId >= ENDPOINTS_PER_INCARNATION) {
+    throw new RangeError(`client id fields out of range: endpoint ${endpointId} (< ${ENDPOINTS_PER_INCARNATION}), session ${session} (< ${SESSIONS_PER_ENDPOINT})`);
+  }
   return ((incarnation % INCARNATIONS_MAX) * ENDPOINTS_PER_INCARNATION + endpointId) * SESSIONS_PER_ENDPOINT + session;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run sim -- --seed S            replay one seed (prints its summary; the trace with --trace)
-// npm run sim -- --seeds N           run N seeds from a random start (or --start S)
+// npm run sim -- --seeds N           run N seeds from a random start (or --start S), over a pool of
+//                                    worker threads (--workers K, default one per core; 0: this thread)
 // options: --break <kind>            plant deliberately broken acceptors (see broken.ts)
 //          --trace                   print the whole trace of a --seed run
 //          --tail <lines>            trace lines printed on a failure (default 200)
@@ -11,6 +12,7 @@ import { randomInt } from 'node:crypto';
 import { ACCEPTOR_BREAKS } from './broken.js';
 import type { AcceptorBreak } from './broken.js';
 import { runSeed } from './scheduler.js';
+import { runSeedsOnPool } from './seed-pool.js';
 import type { RunOptions, RunResult } from './scheduler.js';
 
 interface CliArgs {
@@ -20,10 +22,11 @@ interface CliArgs {
   acceptorBreak: AcceptorBreak | undefined;
   trace: boolean;
   tailLines: number;
+  workers: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { seed: undefined, seeds: undefined, start: undefined, acceptorBreak: undefined, trace: false, tailLines: 200 };
+  const args: CliArgs = { seed: undefined, seeds: undefined, start: undefined, acceptorBreak: undefined, trace: false, tailLines: 200, workers: undefined };
   const integer = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (text === undefined || !Number.isSafeInteger(value) || value < 0) {
@@ -57,8 +60,11 @@ function parseArgs(argv: readonly string[]): CliArgs {
       case '--tail':
         args.tailLines = integer(flag, argv[++i]);
         break;
+      case '--workers':
+        args.workers = integer(flag, argv[++i]);
+        break;
       default:
-        throw new RangeError(`unknown argument ${String(flag)}; use --seed S | --seeds N [--start S] [--break kind] [--trace]`);
+        throw new RangeError(`unknown argument ${String(flag)}; use --seed S | --seeds N [--start S] [--workers K] [--break kind] [--trace]`);
     }
   }
   if (args.seed === undefined && args.seeds === undefined) args.seeds = 100;
@@ -90,7 +96,7 @@ function reportFailure(result: RunResult, options: RunOptions, tailLines: number
   console.log(`replay: npm run sim -- --seed ${result.seed}${breakFlag} --trace`);
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const options: RunOptions = { acceptorBreak: args.acceptorBreak };
   if (args.seed !== undefined) {
@@ -106,6 +112,31 @@ function main(): number {
   }
   const count = args.seeds!;
   const start = args.start ?? randomInt(0, 2 ** 31);
+  const broken = args.acceptorBreak ? ` (broken: ${args.acceptorBreak})` : '';
+  if (args.workers !== 0) {
+    let reported = 0;
+    const summary = await runSeedsOnPool(start, count, {
+      workers: args.workers,
+      acceptorBreak: args.acceptorBreak,
+      progress: (done) => {
+        if (done - reported >= 10_000) {
+          reported = done;
+          console.error(`  ${done} seeds...`);
+        }
+      },
+    });
+    const rate = `${(summary.runs / summary.seconds).toFixed(0)} seeds/s on ${summary.workers} worker(s)`;
+    if (summary.failedSeed >= 0) {
+      console.log(`ran ${summary.runs} seeds from ${start}${broken}: seed ${summary.failedSeed} FAILED (${rate})`);
+      reportFailure(runSeed(summary.failedSeed, options), options, args.tailLines);
+      return 1;
+    }
+    console.log(
+      `ran ${count} seeds ${start}..${start + count - 1}${broken}: all clean; ${summary.commandsDelivered} commands delivered, ` +
+        `${summary.events} events, ${summary.seconds.toFixed(1)} s, ${rate}`,
+    );
+    return 0;
+  }
   const begun = performance.now();
   let events = 0;
   let commands = 0;
@@ -121,14 +152,14 @@ function main(): number {
   }
   const seconds = (performance.now() - begun) / 1000;
   console.log(
-    `ran ${count} seeds ${start}..${start + count - 1}${args.acceptorBreak ? ` (broken: ${args.acceptorBreak})` : ''}: ` +
-      `all clean; ${commands} commands delivered, ${events} events, ${seconds.toFixed(1)} s`,
+    `ran ${count} seeds ${start}..${start + count - 1}${broken}: ` +
+      `all clean; ${commands} commands delivered, ${events} events, ${seconds.toFixed(1)} s, ${(count / seconds).toFixed(0)} seeds/s on this thread`,
   );
   return 0;
 }
 
 try {
-  process.exitCode = main();
+  process.exitCode = await main();
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 2;

@@ -11,3 +11,4 @@ export * from './cluster.js';
 export * from './faults.js';
 export * from './scheduler.js';
 export * from './scenarios.js';
+export * from './seed-pool.js';
