@@ -1,5 +1,5 @@
 import { RING_CAPACITY_BYTES_DEFAULT } from '../mailbox/index.js';
-import { FSYNC_MODES, type FsyncMode } from '../storage/index.js';
+import { FSYNC_MODES, SHARED_STORE_BYTES_MAX, type FsyncMode } from '../storage/index.js';
 import { ENTRY_BYTES_DEFAULT, logLimits } from './limits.js';
 
 export interface StorageOptions {
@@ -37,6 +37,12 @@ export interface LogOptions {
   heartbeatIntervalMs?: number;
   /** Each mailbox link's ring. Default 1 MiB. */
   ringBytes?: number;
+  /**
+   * In memory (no storage.dir): the most bytes each acceptor's and learner's store holds live (the
+   * learner's is the log's entries, which trim releases). Reaching it is like a full disk: appends
+   * fail with StorageFullError until trim makes room. Default and most: 4 GiB. Not with storage.dir.
+   */
+  memoryBytesMax?: number;
 }
 
 export interface ResolvedLogOptions {
@@ -52,11 +58,12 @@ export interface ResolvedLogOptions {
   electionTimeoutMs: number;
   heartbeatIntervalMs: number;
   ringBytes: number;
+  memoryBytesMax: number;
 }
 
 const KNOWN_OPTIONS = new Set([
   'acceptors', 'proposers', 'learners', 'storage', 'entryBytesMax', 'batchCommandsMax', 'windowSlotsMax',
-  'inflightAppendsMax', 'appendTimeoutMs', 'electionTimeoutMs', 'heartbeatIntervalMs', 'ringBytes',
+  'inflightAppendsMax', 'appendTimeoutMs', 'electionTimeoutMs', 'heartbeatIntervalMs', 'ringBytes', 'memoryBytesMax',
 ]);
 
 function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -98,7 +105,17 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
       `option heartbeatIntervalMs ${heartbeatIntervalMs} must be below option electionTimeoutMs ${electionTimeoutMs} (a leader must beat the standbys' timeout)`,
     );
   }
+  const memoryBytesMax = integer('memoryBytesMax', options.memoryBytesMax, SHARED_STORE_BYTES_MAX, 1 << 20, SHARED_STORE_BYTES_MAX);
+  if (options.memoryBytesMax !== undefined && storage !== undefined) {
+    throw new RangeError('option memoryBytesMax bounds an in-memory log; with option storage.dir the entries are on disk');
+  }
+  if (memoryBytesMax < 4 * logLimits(ringBytes).messageBytesMax) {
+    throw new RangeError(
+      `option memoryBytesMax ${memoryBytesMax} must hold at least four of the largest messages of option ringBytes ${ringBytes}: at least ${4 * logLimits(ringBytes).messageBytesMax}`,
+    );
+  }
   return {
+    memoryBytesMax,
     acceptors,
     proposers: integer('proposers', options.proposers, 2, 1, 15),
     learners: integer('learners', options.learners, 1, 1, 15),

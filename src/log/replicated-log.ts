@@ -148,7 +148,7 @@ export class ReplicatedLog {
       const store = (role: string, id: ActorId): StoreConfig =>
         resolved.storage
           ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
-          : { kind: 'shared', memory: createSharedStoreMemory() };
+          : { kind: 'shared', memory: createSharedStoreMemory(resolved.memoryBytesMax) };
       const proposerConfig: Omit<ProposerActorConfig, 'layout'> = {
         heartbeatIntervalMs: resolved.heartbeatIntervalMs,
         electionTimeoutMs: resolved.electionTimeoutMs,

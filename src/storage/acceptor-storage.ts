@@ -166,8 +166,11 @@ export class DurableAcceptorStorage implements AcceptorStorage {
 
   savePromise(ballot: Ballot): void {
     checkIndex('ballot', ballot);
-    // A promise only rises; an equal or lower one adds nothing to replay.
-    if (this.mirror.promise(ballot)) this.store.append(encodeRecord([PROMISE, ballot]));
+    // A promise only rises; an equal or lower one adds nothing to replay. The store first: a
+    // store that refuses the write (full) must leave the mirror saying what the store holds.
+    if (ballot <= this.mirror.promised) return;
+    this.store.append(encodeRecord([PROMISE, ballot]));
+    this.mirror.promise(ballot);
   }
 
   saveAccepted(entry: AcceptedEntry): void {
@@ -182,7 +185,9 @@ export class DurableAcceptorStorage implements AcceptorStorage {
 
   truncateBelow(slot: number): void {
     checkIndex('slot', slot);
-    if (this.mirror.truncate(slot)) this.store.append(encodeRecord([TRUNCATE, slot]));
+    if (slot <= this.mirror.logStart) return;
+    this.store.append(encodeRecord([TRUNCATE, slot]));
+    this.mirror.truncate(slot);
   }
 
   /** The group-commit point: every write before it is durable when it returns. May compact. */

@@ -2,7 +2,8 @@ import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from '.
 import { checkReadRange, type RecordStore } from './record-store.js';
 
 /** Largest a half may grow to; a growable SharedArrayBuffer reserves this as address space only. */
-const HALF_BYTES_MAX = 1 << 30;
+/** The largest a growable SharedArrayBuffer may be on Node 20 (2^32 bytes); reserved as address space only. */
+export const SHARED_STORE_BYTES_MAX = 2 ** 32;
 const HALF_BYTES_INITIAL = 64 * 1024;
 
 /**
@@ -18,8 +19,12 @@ export interface SharedStoreMemory {
   readonly halves: readonly [SharedArrayBuffer, SharedArrayBuffer];
 }
 
-export function createSharedStoreMemory(): SharedStoreMemory {
-  const half = () => new SharedArrayBuffer(HALF_BYTES_INITIAL, { maxByteLength: HALF_BYTES_MAX });
+/** `bytesMax`: the most either half may hold (what the store can keep live at once). */
+export function createSharedStoreMemory(bytesMax: number = SHARED_STORE_BYTES_MAX): SharedStoreMemory {
+  if (!Number.isInteger(bytesMax) || bytesMax < HALF_BYTES_INITIAL || bytesMax > SHARED_STORE_BYTES_MAX) {
+    throw new RangeError(`a shared store holds from ${HALF_BYTES_INITIAL} to ${SHARED_STORE_BYTES_MAX} bytes, got ${String(bytesMax)}`);
+  }
+  const half = () => new SharedArrayBuffer(HALF_BYTES_INITIAL, { maxByteLength: bytesMax });
   return { control: new SharedArrayBuffer(64), halves: [half(), half()] };
 }
 
@@ -123,8 +128,26 @@ export class SharedRecordStore implements RecordStore {
 function room(half: SharedArrayBuffer, offset: number, bytes: number): Uint8Array {
   const needed = offset + bytes;
   if (needed > half.byteLength) {
-    if (needed > HALF_BYTES_MAX) throw new RangeError(`shared record store is full: ${needed} bytes needed, limit ${HALF_BYTES_MAX}`);
-    half.grow(Math.min(HALF_BYTES_MAX, Math.max(needed, half.byteLength * 2)));
+    const limit = half.maxByteLength;
+    if (needed > limit) throw sharedMemoryFull(`${needed} bytes needed, limit ${limit}`);
+    try {
+      half.grow(Math.min(limit, Math.max(needed, half.byteLength * 2)));
+    } catch (error) {
+      throw sharedMemoryFull(`growing to ${needed} bytes failed: ${(error as Error).message}`);
+    }
   }
   return new Uint8Array(half);
+}
+
+/**
+ * A full shared store is to an in-memory log what a full disk is to one with storage.dir, and is
+ * reported the same way (code ENOSPC, so the roles hold and retry instead of crashing, and appends
+ * fail with StorageFullError): trim the log, or give it a storage.dir.
+ */
+function sharedMemoryFull(detail: string): Error {
+  return Object.assign(new RangeError(`shared record store is full (${detail}): trim the log or use storage.dir`), {
+    code: 'ENOSPC',
+    errno: -28,
+    path: 'shared memory',
+  });
 }

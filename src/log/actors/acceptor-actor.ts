@@ -2,7 +2,7 @@
 // and group commit (every promise and acceptance of a batch synced once, then the replies sent).
 import type { Actor, ActorContext } from '../../actors/index.js';
 import { Acceptor, Ready, persistReady, type Envelope, type Message } from '../../paxos/index.js';
-import { DurableAcceptorStorage } from '../../storage/index.js';
+import { COMPACT_FLOOR_BYTES_DEFAULT, DurableAcceptorStorage } from '../../storage/index.js';
 import { Courier } from './courier.js';
 import { StorageGuard } from './storage-guard.js';
 import type { AcceptorActorConfig } from './layout.js';
@@ -15,11 +15,12 @@ const HELD_REPLIES_MAX = 65_536;
 export default function acceptorActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as AcceptorActorConfig;
   const store = openStore(config.store);
-  const storage = new DurableAcceptorStorage(store);
-  const acceptor = new Acceptor(
-    { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax },
-    storage.load(),
-  );
+  // In memory the store has a ceiling (memoryBytesMax): compact well before it.
+  const compactFloorBytes =
+    config.store.kind === 'shared' ? Math.min(COMPACT_FLOOR_BYTES_DEFAULT, config.store.memory.halves[0].maxByteLength / 4) : COMPACT_FLOOR_BYTES_DEFAULT;
+  const storage = new DurableAcceptorStorage(store, { compactFloorBytes });
+  const acceptorConfig = { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax };
+  let acceptor = new Acceptor(acceptorConfig, storage.load());
   const ready = new Ready();
   const courier = new Courier(context);
   const guard = new StorageGuard(context, config.layout);
@@ -50,8 +51,15 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
     receive(_from, message) {
       acceptor.step(message as Message, ready);
       if (ready.hasPersist()) {
-        persistReady(storage, ready);
         unsynced = true;
+        // A store that writes at once (shared memory) can be full: then the acceptor must not be
+        // ahead of it, so it goes back to what the store holds, and this message's replies are
+        // dropped (the proposer retransmits; the guard reports and retries).
+        if (!guard.trySync(() => persistReady(storage, ready))) {
+          acceptor = new Acceptor(acceptorConfig, storage.load());
+          ready.clear();
+          return;
+        }
       }
       for (let i = 0; i < ready.send.length; i++) held.push(ready.send[i]!);
       ready.clear();

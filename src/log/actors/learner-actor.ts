@@ -40,7 +40,8 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const config = rawConfig as LearnerActorConfig;
   const store = openStore(config.store);
   const log = new LearnerLog(store, { retainEntries: config.retainEntries });
-  const learner = new Learner({ id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers }, log.durableState());
+  const learnerConfig = { id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers };
+  let learner = new Learner(learnerConfig, log.durableState());
   const ready = new Ready();
   const courier = new Courier(context);
   const guard = new StorageGuard(context, config.layout);
@@ -68,7 +69,14 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     // Record whenever the learner moved on, deliveries or not: it reports its progress to the
     // proposers, acceptors drop what it reports, so a no-op slot it skipped must be durable too.
     if (ready.delivered.length > 0 || learner.nextSlot > recordedNextSlot) {
-      log.record(ready.delivered, learner.nextSlot);
+      if (!guard.trySync(() => log.record(ready.delivered, learner.nextSlot))) {
+        // The store had no room (shared memory writes at once): the learner must not be ahead
+        // of its log, so it goes back to what the log holds and learns these slots again later
+        // (the acceptors keep them: nothing below the log's nextSlot was reported).
+        learner = new Learner(learnerConfig, log.durableState());
+        ready.clear();
+        return;
+      }
       recordedNextSlot = learner.nextSlot;
       unsynced = true;
       for (const delivery of ready.delivered) acknowledge(delivery.command.clientId, delivery.command.seq, delivery.logIndex);

@@ -35,10 +35,10 @@ export class StorageGuard {
     return this.failingSince >= 0;
   }
 
-  /** Runs `sync`; true if it succeeded. On a disk error: reports, arms a retry, and returns false. */
-  trySync(sync: () => void): boolean {
+  /** Runs `write` (a sync, or an append that writes at once); true if it succeeded. On a disk error: reports, arms a retry, and returns false. */
+  trySync(write: () => void): boolean {
     try {
-      sync();
+      write();
     } catch (error) {
       if (!isStorageError(error)) throw error;
       this.failures++;
