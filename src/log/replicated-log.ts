@@ -186,6 +186,11 @@ export class ReplicatedLog {
         const standby = layout.proposers.find((proposer) => proposer !== id && alive.has(proposer));
         if (standby !== undefined) endpoint.send(standby, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
       });
+      // A new log needs a leader before anything commits: rather than wait out an election timeout,
+      // the first proposer campaigns now, and open() returns once one leads (or, if none does soon,
+      // anyway: appends then wait for one), so the first appends meet a leader.
+      endpoint.send(layout.proposers[0]!, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
+      await awaitLeader(system, layout, resolved.electionTimeoutMs * 10);
       const broker = new EndpointBroker(newBrokerName(), () => system.endpointHandle('client'));
       return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker);
     } catch (error) {
@@ -284,6 +289,18 @@ export class ReplicatedLog {
     this.client.close();
     await this.system?.close();
     this.unlock?.();
+  }
+}
+
+/** Polls the proposers' counters (updated every tick) until one leads, for at most `timeoutMs`. */
+async function awaitLeader(system: ActorSystem, layout: ClusterLayout, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    for (const id of layout.proposers) {
+      const counters = await system.counters(id).catch(() => undefined);
+      if (counters?.leader === 1) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 

@@ -92,6 +92,13 @@ describe('ReplicatedLog', () => {
     expect(slotsHeld).toBeLessThanOrEqual(100);
   });
 
+  it('has a leader when open resolves: appends right after it commit even with a 50 ms appendTimeoutMs', async () => {
+    const log = await openLog({ appendTimeoutMs: 50 });
+    const indexes = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(new Uint8Array([i]))));
+    expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect((await log.cluster.actors()).filter((actor) => actor.leader)).toHaveLength(1);
+  });
+
   it('one handle connects any number of times, each connect an endpoint of its own', async () => {
     const log = await openLog();
     const handle = log.handle();
