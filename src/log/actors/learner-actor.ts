@@ -28,6 +28,9 @@ import { StorageGuard } from './storage-guard.js';
 import { TICK_INTERVAL_MS, type LearnerActorConfig } from './layout.js';
 import { openStore } from './open-store.js';
 
+/** A sequencer's learner compacts its store (to numbering and sessions) past this size. */
+const NUMBERING_COMPACT_BYTES = 1024 * 1024;
+
 interface Subscription {
   readonly endpoint: ActorId;
   readonly id: number;
@@ -111,6 +114,12 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     }
     acks.clear();
     if (trimGoal > log.firstIndex && log.length >= trimGoal) applyTrim();
+    // A log that keeps no entries (a sequencer's) only needs its numbering and sessions: compact
+    // it once its records pile up, so a long-running sequencer's store stays small.
+    if (!config.retainEntries && log.store.sizeBytes > NUMBERING_COMPACT_BYTES) {
+      trimGoal = log.length;
+      applyTrim();
+    }
     answerHeldReads();
     pushSubscriptions();
   };
