@@ -4,7 +4,8 @@ import type { LogHandle } from '../../src/index.js';
 
 export type LoadDriver =
   | { readonly kind: 'log'; readonly handle: LogHandle }
-  | { readonly kind: 'sequencer'; readonly handle: LogHandle }
+  /** `bulk`: numbers per next() call (1: the plain call). */
+  | { readonly kind: 'sequencer'; readonly handle: LogHandle; readonly bulk?: number }
   | { readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly keyPrefix: string };
 
 export interface LoadWorkerData {

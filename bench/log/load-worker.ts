@@ -63,7 +63,8 @@ async function connect(): Promise<Connection> {
   }
   if (driver.kind === 'sequencer') {
     const sequencer = await Sequencer.connect(driver.handle);
-    return { lane: () => () => sequencer.next(), close: () => sequencer.close() };
+    const bulk = driver.bulk ?? 1;
+    return { lane: () => (bulk === 1 ? () => sequencer.next() : () => sequencer.next(bulk)), close: () => sequencer.close() };
   }
   // Not a dependency of synod itself: loaded by name so the build does not need its types.
   const moduleName = 'etcd3';

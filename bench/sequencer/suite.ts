@@ -12,9 +12,14 @@ import { renderMachine, renderTargets } from '../log/suite.js';
 /** Numbers in flight over all client threads: the same total with 1 and with 4 threads, so only the thread count changes. */
 export const SEQUENCER_IN_FLIGHT = 256;
 export const SEQUENCER_THREADS = [1, 4];
+/** Numbers per call of the bulk configuration: next(count) resolves to the first of count numbers. */
+export const SEQUENCER_BULK = 4096;
 
 export interface SequencerFigures extends ClosedLoopFigures {
   readonly threads: number;
+  /** Numbers per next() call (1: the plain call); perSecond counts calls, numbersPerSecond numbers. */
+  readonly bulk: number;
+  readonly numbersPerSecond: number;
   readonly inFlight: number;
   readonly actorGcs: ActorGcFigures;
   readonly rssBytesAtEnd: number;
@@ -26,7 +31,7 @@ export interface SequencerReport {
   readonly settings: { durationMs: number; warmupMs: number; runs: number; inFlight: number; threads: number[] };
   readonly notes: readonly string[];
   readonly configurations: readonly SequencerFigures[];
-  readonly targets: { readonly numbersPerSecond: GoalCheck };
+  readonly targets: { readonly numbersPerSecond: GoalCheck; readonly bulkNumbersPerSecond: GoalCheck };
 }
 
 export const sequencerSuite: Suite = {
@@ -35,15 +40,16 @@ export const sequencerSuite: Suite = {
   async run(options, progress) {
     const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? SEQUENCER_IN_FLIGHT;
     const steps = stepsOf(progress);
-    steps.plan(SEQUENCER_THREADS.length, 'sequencer');
+    const plans = [...SEQUENCER_THREADS.map((threads) => ({ threads, bulk: 1 })), { threads: 1, bulk: SEQUENCER_BULK }];
+    steps.plan(plans.length, 'sequencer');
     const configurations: SequencerFigures[] = [];
-    for (const threads of SEQUENCER_THREADS) {
-      steps.step(`${threads} client thread(s), ${inFlight} numbers in flight`);
+    for (const { threads, bulk } of plans) {
+      steps.step(`${threads} client thread(s), ${inFlight} calls in flight, ${bulk} number(s) per call`);
       await settleMemory();
       const sequencer = await Sequencer.open();
       try {
         await sequencer.next();
-        const pool = await startLoad(() => ({ kind: 'sequencer', handle: sequencer.handle() }), inFlight, 0, Math.min(threads, inFlight));
+        const pool = await startLoad(() => ({ kind: 'sequencer', handle: sequencer.handle(), bulk }), inFlight, 0, Math.min(threads, inFlight));
         try {
           const log = sequencer; // a Sequencer is a log of empty entries; its cluster is the log's
           const actorRuns: ActorGcFigures[] = [];
@@ -56,7 +62,15 @@ export const sequencerSuite: Suite = {
             },
           });
           if (figures.outOfOrder !== 0) throw new Error(`sequencer: ${figures.outOfOrder} numbers did not increase within a client lane`);
-          configurations.push({ ...figures, threads: pool.size, inFlight, actorGcs: worstOf(actorRuns), rssBytesAtEnd: residentBytes() });
+          configurations.push({
+            ...figures,
+            threads: pool.size,
+            bulk,
+            numbersPerSecond: figures.perSecond * bulk,
+            inFlight,
+            actorGcs: worstOf(actorRuns),
+            rssBytesAtEnd: residentBytes(),
+          });
         } finally {
           await pool.close();
         }
@@ -64,14 +78,19 @@ export const sequencerSuite: Suite = {
         await sequencer.close();
       }
     }
-    const best = Math.max(...configurations.map((c) => c.perSecond));
+    const best = Math.max(...configurations.filter((c) => c.bulk === 1).map((c) => c.perSecond));
+    const bulkRun = configurations.find((c) => c.bulk > 1);
     const report: SequencerReport = {
       suite: 'sequencer',
       machine: machineInfo(),
       settings: { durationMs: options.durationMs, warmupMs: options.warmupMs, runs: options.runs, inFlight, threads: SEQUENCER_THREADS },
       notes: [GC_NOTE, 'Every number is checked to increase within its client lane.'],
       configurations,
-      targets: { numbersPerSecond: goal('numbers/s, best thread count', best, 'at least', 5_000_000) },
+      targets: {
+        numbersPerSecond: goal('numbers/s through next(), best thread count', best, 'at least', 5_000_000),
+        // "Far more" than next(): judged against that target's bound.
+        bulkNumbersPerSecond: goal(`numbers/s through next(${SEQUENCER_BULK}), 1 thread`, bulkRun?.numbersPerSecond, 'at least', 5_000_000),
+      },
     };
     return { json: report as unknown as Record<string, unknown>, text: renderSequencerReport(report) };
   },
@@ -87,10 +106,12 @@ export function renderSequencerReport(report: SequencerReport): string {
       ` ${settings.inFlight} next() calls in flight over all client threads (closed loop), 3 acceptors in memory`,
     '',
     renderTable([
-      ['client threads', 'numbers/s', 'p50 us', 'p99 us', 'p99.9 us', 'max us', 'GC/1M main', 'GC/1M clients', 'RSS end'],
+      ['client threads', 'numbers per call', 'calls/s', 'numbers/s', 'p50 us', 'p99 us', 'p99.9 us', 'max us', 'GC/1M main', 'GC/1M clients', 'RSS end'],
       ...report.configurations.map((c) => [
         String(c.threads),
+        String(c.bulk ?? 1),
         formatCount(c.perSecond),
+        formatCount(c.numbersPerSecond ?? c.perSecond),
         formatMicroseconds(c.latency.p50Microseconds),
         formatMicroseconds(c.latency.p99Microseconds),
         formatMicroseconds(c.latency.p999Microseconds),
@@ -103,6 +124,6 @@ export function renderSequencerReport(report: SequencerReport): string {
     '',
     ...report.notes.map((note) => `note: ${note}`),
     '',
-    renderTargets([report.targets.numbersPerSecond]),
+    renderTargets(Object.values(report.targets)),
   ].join('\n');
 }

@@ -4,6 +4,8 @@ import { RESERVE_COUNT_MAX } from './client.js';
 import { ReplicatedLog, type Cluster, type LogHandle } from './replicated-log.js';
 
 interface Waiter {
+  /** Consecutive numbers this call takes. */
+  readonly count: number;
   resolve(value: number): void;
   reject(error: unknown): void;
 }
@@ -34,11 +36,17 @@ export class Sequencer {
     return new Sequencer(await ReplicatedLog.connect(handle));
   }
 
-  /** The next number. */
-  next(): Promise<number> {
+  /**
+   * The next number; with `count`, the first of `count` consecutive numbers, all this caller's
+   * (a bulk reservation: one promise for many numbers).
+   */
+  next(count = 1): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError('sequencer'));
+    if (!Number.isInteger(count) || count < 1 || count > RESERVE_COUNT_MAX) {
+      return Promise.reject(new RangeError(`next count must be an integer from 1 to ${RESERVE_COUNT_MAX}, got ${String(count)}`));
+    }
     return new Promise<number>((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      this.waiting.push({ count, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.reserve);
@@ -50,10 +58,22 @@ export class Sequencer {
     this.flushScheduled = false;
     const waiting = this.waiting;
     this.waiting = [];
-    for (let at = 0; at < waiting.length; at += RESERVE_COUNT_MAX) {
-      const group = waiting.slice(at, at + RESERVE_COUNT_MAX);
-      this.log.reserve(group.length).then(
-        (first) => group.forEach((waiter, offset) => waiter.resolve(first + offset)),
+    // Calls of this turn, in call order, share reservations of at most RESERVE_COUNT_MAX numbers.
+    let start = 0;
+    while (start < waiting.length) {
+      let end = start;
+      let numbers = 0;
+      while (end < waiting.length && numbers + waiting[end]!.count <= RESERVE_COUNT_MAX) numbers += waiting[end++]!.count;
+      const group = waiting.slice(start, end);
+      start = end;
+      this.log.reserve(numbers).then(
+        (first) => {
+          let offset = 0;
+          for (const waiter of group) {
+            waiter.resolve(first + offset);
+            offset += waiter.count;
+          }
+        },
         (error: unknown) => group.forEach((waiter) => waiter.reject(error)),
       );
     }

@@ -39,17 +39,19 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(report.targets.singleAppenderP50VsAtomics.status).not.toBe('UNMEASURED');
   }, 60_000);
 
-  it('sequencer: 1 and 4 client threads, numbers increasing per lane', async () => {
+  it('sequencer: 1 and 4 client threads, and bulk calls, numbers increasing per lane', async () => {
     const report = await runJson(['sequencer', '--concurrency', '16']);
     expect(report.suite).toBe('sequencer');
     expectMachine(report.machine);
     expect(report.settings).toMatchObject({ inFlight: 16, threads: [1, 4] });
-    expect(report.configurations.map((c: any) => c.threads)).toEqual([1, 4]);
+    expect(report.configurations.map((c: any) => [c.threads, c.bulk])).toEqual([[1, 1], [4, 1], [1, 4096]]);
     for (const c of report.configurations) {
       expectClosedLoop(c, 1);
       positiveFinite(c.rssBytesAtEnd);
+      expect(c.numbersPerSecond).toBe(c.perSecond * c.bulk);
     }
     expectGoal(report.targets.numbersPerSecond);
+    expectGoal(report.targets.bulkNumbersPerSecond);
   }, 60_000);
 
   it('failover: every kill has a pause, the timeline has commits', async () => {

@@ -118,6 +118,22 @@ describe('ReplicatedLog', () => {
 });
 
 describe('Sequencer', () => {
+  it('next(count) reserves count consecutive numbers in one promise, mixed with single calls in one turn', async () => {
+    const sequencer = await Sequencer.open();
+    opened.push(sequencer);
+    const calls = [1, 5000, 1, 65_536, 3, 2000];
+    const firsts = await Promise.all(calls.map((count) => sequencer.next(count)));
+    const taken: number[] = [];
+    calls.forEach((count, i) => {
+      for (let k = 0; k < count; k++) taken.push(firsts[i]! + k);
+    });
+    taken.sort((a, b) => a - b);
+    expect(taken).toEqual(Array.from({ length: taken.length }, (_, i) => i));
+    for (let i = 1; i < firsts.length; i++) expect(firsts[i]).toBeGreaterThan(firsts[i - 1]!); // in call order
+    for (const bad of [0, -1, 1.5, 65_537]) await expect(sequencer.next(bad)).rejects.toBeInstanceOf(RangeError);
+    expect(await sequencer.next()).toBe(taken.length);
+  });
+
   it('hands four threads numbers that increase per caller and together cover 0..n-1 without a gap', async () => {
     const sequencer = await Sequencer.open();
     opened.push(sequencer);
