@@ -1,18 +1,10 @@
 // Every limit in bytes: sizes and counts that used to crash the process or hang the log (issue 8),
 // and options that cannot work together refused at open.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReplicatedLog, logLimits } from 'synod';
+import { closedAfterEach } from './helpers.js';
 
-let opened: ReplicatedLog[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((log) => log.close()));
-  opened = [];
-});
-async function openLog(options: Parameters<typeof ReplicatedLog.open>[0] = {}): Promise<ReplicatedLog> {
-  const log = await ReplicatedLog.open(options);
-  opened.push(log);
-  return log;
-}
+const { openLog } = closedAfterEach();
 
 /** An entry whose every byte says which entry it is, so a read checks contents, not just counts. */
 function entry(i: number, bytes: number): Uint8Array {

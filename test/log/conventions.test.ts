@@ -1,23 +1,15 @@
 // What a Node library is expected to do (issue 10): AbortSignal on what waits, Symbol.asyncDispose,
 // every error class exported from 'synod', read() an iterable whose every loop is a read of its own.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as synod from 'synod';
 import { AbortError, ReplicatedLog, Sequencer } from 'synod';
 import * as actors from 'synod/actors';
 import * as mailbox from 'synod/mailbox';
 import * as paxos from 'synod/paxos';
 import * as storage from 'synod/storage';
+import { closedAfterEach } from './helpers.js';
 
-let opened: ReplicatedLog[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((log) => log.close()));
-  opened = [];
-});
-async function openLog(options: Parameters<typeof ReplicatedLog.open>[0] = {}): Promise<ReplicatedLog> {
-  const log = await ReplicatedLog.open(options);
-  opened.push(log);
-  return log;
-}
+const { openLog } = closedAfterEach();
 
 describe('AbortSignal', () => {
   it('an append aborted while it waits for a majority rejects at once with an AbortError that may still commit', async () => {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { expect } from 'vitest';
-import type { LogHandle, ReplicatedLog } from 'synod';
+import { afterEach, expect } from 'vitest';
+import { ReplicatedLog, type LogHandle } from 'synod';
 import { readTag } from '../fixtures/log/entry.js';
 
 export const fixture = (name: string) => new URL(`../../dist/test/fixtures/log/${name}.js`, import.meta.url);
@@ -50,4 +50,24 @@ export function checkExactlyOnce(tags: Array<{ writer: number; seq: number }>, a
       if (typeof result === 'number') expect(tags[result], `append ${writer}/${seq} resolved to ${result}`).toEqual({ writer, seq });
     });
   }
+}
+
+/**
+ * For a test file: `openLog` opens a log that is closed after the test, and `track` does the same
+ * for anything else with a close() (a sequencer, a connected handle).
+ */
+export function closedAfterEach(): {
+  openLog(options?: Parameters<typeof ReplicatedLog.open>[0]): Promise<ReplicatedLog>;
+  track<T extends { close(): Promise<void> }>(closable: T): T;
+} {
+  let opened: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(opened.map((closable) => closable.close()));
+    opened = [];
+  });
+  const track = <T extends { close(): Promise<void> }>(closable: T): T => {
+    opened.push(closable);
+    return closable;
+  };
+  return { openLog: async (options = {}) => track(await ReplicatedLog.open(options)), track };
 }

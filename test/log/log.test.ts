@@ -1,20 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReplicatedLog, Sequencer } from 'synod';
 import { tagEntry } from '../fixtures/log/entry.js';
-import { appender, checkExactlyOnce, fixture, readAll, runWorker } from './helpers.js';
+import { appender, checkExactlyOnce, closedAfterEach, fixture, readAll, runWorker } from './helpers.js';
 
-let opened: Array<ReplicatedLog | Sequencer> = [];
-afterEach(async () => {
-  await Promise.all(opened.map((log) => log.close()));
-  opened = [];
-});
-async function openLog(options: Parameters<typeof ReplicatedLog.open>[0] = {}): Promise<ReplicatedLog> {
-  const log = await ReplicatedLog.open(options);
-  opened.push(log);
-  return log;
-}
+const { openLog, track } = closedAfterEach();
 
 describe('ReplicatedLog', () => {
   it('appends resolve to dense indexes and read gives the entries back in order', async () => {
@@ -120,7 +111,7 @@ describe('ReplicatedLog', () => {
 describe('Sequencer', () => {
   it('next(count) reserves count consecutive numbers in one promise, mixed with single calls in one turn', async () => {
     const sequencer = await Sequencer.open();
-    opened.push(sequencer);
+    track(sequencer);
     const calls = [1, 5000, 1, 65_536, 3, 2000];
     const firsts = await Promise.all(calls.map((count) => sequencer.next(count)));
     const taken: number[] = [];
@@ -136,7 +127,7 @@ describe('Sequencer', () => {
 
   it('hands four threads numbers that increase per caller and together cover 0..n-1 without a gap', async () => {
     const sequencer = await Sequencer.open();
-    opened.push(sequencer);
+    track(sequencer);
     const perThread = await Promise.all([0, 1, 2, 3].map(() => runWorker<number[]>('sequencer-user', { handle: sequencer.handle(), count: 500 })));
     const mine: number[] = [];
     for (let i = 0; i < 100; i++) mine.push(await sequencer.next());

@@ -1,15 +1,12 @@
 // An in-memory log has a ceiling (memoryBytesMax, at most 4 GiB: the largest SharedArrayBuffer):
 // reaching it is a full disk, not a crash (a learner past 1 GiB of entries used to die). Appends
 // fail with StorageFullError, every role stays up, and trim makes room again.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReplicatedLog, StorageFullError } from 'synod';
 import { SharedRecordStore, createSharedStoreMemory, isStorageError } from 'synod/storage';
+import { closedAfterEach } from './helpers.js';
 
-let opened: ReplicatedLog[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((log) => log.close()));
-  opened = [];
-});
+const { openLog } = closedAfterEach();
 
 describe('a full in-memory store', () => {
   it('refuses an append with an ENOSPC-coded error and keeps what it held', () => {
@@ -34,8 +31,7 @@ describe('a full in-memory store', () => {
   });
 
   it('fails appends with StorageFullError at memoryBytesMax, keeps every role alive, and trim makes room', async () => {
-    const log = await ReplicatedLog.open({ ringBytes: 65_536, memoryBytesMax: 1 << 20, appendTimeoutMs: 20_000 });
-    opened.push(log);
+    const log = await openLog({ ringBytes: 65_536, memoryBytesMax: 1 << 20, appendTimeoutMs: 20_000 });
     const entry = (i: number) => new Uint8Array(1024).fill(i & 0xff);
     const acknowledged: number[] = [];
     let failure: unknown;

@@ -4,21 +4,16 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogTrimmedError, ReplicatedLog } from 'synod';
+import { LogTrimmedError, type ReplicatedLog } from 'synod';
+import { closedAfterEach } from './helpers.js';
 
-let opened: ReplicatedLog[] = [];
 let dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(opened.map((log) => log.close()));
-  opened = [];
+// Registered first, so it runs after the logs are closed (after-hooks run in reverse order).
+afterEach(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs = [];
 });
-async function openLog(options: Parameters<typeof ReplicatedLog.open>[0] = {}): Promise<ReplicatedLog> {
-  const log = await ReplicatedLog.open(options);
-  opened.push(log);
-  return log;
-}
+const { openLog } = closedAfterEach();
 const text = (data: Uint8Array): string => new TextDecoder().decode(data);
 async function appendMany(log: ReplicatedLog, from: number, count: number, bytes = 0): Promise<void> {
   const pad = 'x'.repeat(bytes);
