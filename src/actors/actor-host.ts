@@ -29,6 +29,8 @@ class HostedActor implements ActorContext {
   readonly outboxes: Array<Outbox | undefined> = [];
   readonly counters: Record<string, number> = { received: 0, sent: 0, sendRefused: 0 };
   peerIds: ActorId[] = [];
+  /** Endpoints released by the system: sends to them are dropped (see send). */
+  readonly releasedPeers = new Set<ActorId>();
   /** Received a message since the last flush. */
   touched = false;
 
@@ -40,7 +42,15 @@ class HostedActor implements ActorContext {
 
   send(to: ActorId, message: unknown): boolean {
     const outbox = this.outboxes[to];
-    if (outbox === undefined) throw new UnknownActorError(to);
+    if (outbox === undefined) {
+      // A released endpoint is gone for good: what was still addressed to it is dropped, like a
+      // message to a crashed peer, rather than held for a peer that will never read it.
+      if (this.releasedPeers.has(to)) {
+        this.counters.sentToReleased = (this.counters.sentToReleased ?? 0) + 1;
+        return true;
+      }
+      throw new UnknownActorError(to);
+    }
     if (outbox.trySend(message)) {
       this.counters.sent!++;
       return true;
@@ -118,6 +128,7 @@ export class ActorHost {
     shutdown: () => this.whileControlling(() => this.shutdown()),
     counters: (id) => ({ ...this.hosted(id).counters, ...this.threadStats.read() }),
     collectGarbage: () => fullGc(),
+    dropPeer: (id) => this.dropPeer(id),
   };
 
   /** Garbage collections and heap of this thread, reported with every actor's counters. */
@@ -220,12 +231,28 @@ export class ActorHost {
       const hosted = this.hosted(link.from);
       if (hosted.outboxes[link.to]?.producer.sab === link.ring) continue;
       hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+      hosted.releasedPeers.delete(link.to); // an id handed out again
       if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
     }
     for (const link of incoming) {
       if (this.linkEnds[link.linkId] !== undefined) continue;
       this.linkEnds[link.linkId] = [link.from, link.to];
       this.inbox.addLink(link.linkId, link.ring);
+    }
+  }
+
+  private dropPeer(id: ActorId): void {
+    for (const hosted of this.actors) {
+      if (hosted === undefined) continue;
+      hosted.outboxes[id] = undefined;
+      hosted.peerIds = hosted.peerIds.filter((peer) => peer !== id);
+      hosted.releasedPeers.add(id);
+    }
+    for (let linkId = 0; linkId < this.linkEnds.length; linkId++) {
+      if (this.linkEnds[linkId]?.[0] === id) {
+        this.inbox.removeLink(linkId);
+        this.linkEnds[linkId] = undefined;
+      }
     }
   }
 

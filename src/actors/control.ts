@@ -44,4 +44,6 @@ export interface WorkerControl {
   counters(id: ActorId): Record<string, number>;
   /** A full garbage collection on this thread now (for memory measurements, never on a hot path). */
   collectGarbage(): void;
+  /** Forgets a released endpoint: every hosted actor drops its outbox to it, and its incoming links go. */
+  dropPeer(id: ActorId): void;
 }

@@ -17,7 +17,7 @@ export interface ActorSystemOptions {
   ringBytes?: number;
 }
 
-type ParticipantState = 'starting' | 'running' | 'stopped' | 'dead';
+type ParticipantState = 'starting' | 'running' | 'stopped' | 'dead' | 'released';
 
 interface Participant {
   readonly id: ActorId;
@@ -35,6 +35,8 @@ interface Participant {
   /** Links to participants that appeared while this one was starting, handed over once it runs. */
   readonly heldLinks: LinkBatch;
   exitReason?: string;
+  /** An endpoint that talks to actors only: no links to other endpoints (see endpointHandle). */
+  readonly actorsOnly?: boolean;
 }
 
 interface WorkerRecord {
@@ -122,11 +124,30 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
    * An endpoint for another thread: post the handle there and `Endpoint.connect(handle)`. It is
    * linked to every participant that exists now (actors spawned later cannot reach it).
    */
-  endpointHandle(role = 'endpoint'): EndpointHandle {
-    return this.addEndpoint(role).handle;
+  endpointHandle(role = 'endpoint', options: { actorsOnly?: boolean } = {}): EndpointHandle {
+    return this.addEndpoint(role, options.actorsOnly === true).handle;
   }
 
-  private addEndpoint(role: string): { handle: EndpointHandle; participant: Participant } {
+  /**
+   * Unwires an endpoint for good (its thread disconnected): every actor drops its links to and
+   * from it, and its rings go. Without this, a thread that connects and disconnects again and
+   * again would leave rings behind each time. Its id is not handed out again: callers may have
+   * built identities on it (a log client's ids include it, and learners remember them).
+   */
+  async releaseEndpoint(id: ActorId): Promise<void> {
+    const participant = this.participants.get(id);
+    if (participant === undefined || participant.kind !== 'endpoint' || participant.state === 'released') return;
+    participant.state = 'released';
+    participant.endpoint?.close();
+    for (const key of [...this.links.keys()]) {
+      if (Math.floor(key / 0x10000) === id || key % 0x10000 === id) this.links.delete(key);
+    }
+    await Promise.all(
+      [...this.workers.values()].filter((worker) => worker.alive).map((worker) => this.call(worker, async (control) => control.dropPeer(id)).catch(() => {})),
+    );
+  }
+
+  private addEndpoint(role: string, actorsOnly = false): { handle: EndpointHandle; participant: Participant } {
     this.assertOpen();
     const id = this.claimId(undefined);
     const doorbell = createDoorbell();
@@ -140,6 +161,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       doorbell,
       state: 'running',
       heldLinks: { outgoing: [], incoming: [] },
+      actorsOnly,
     };
     this.participants.set(id, participant);
     const { own, others } = this.wire(participant);
@@ -339,7 +361,9 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     const own: LinkBatch = { outgoing: [], incoming: [] };
     const others = new Map<Participant, LinkBatch>();
     for (const other of this.participants.values()) {
-      if (other === participant) continue;
+      if (other === participant || other.state === 'released') continue;
+      // Endpoints that talk to actors only need no rings between them (n endpoints would make n^2).
+      if (participant.kind === 'endpoint' && other.kind === 'endpoint' && (participant.actorsOnly || other.actorsOnly)) continue;
       const out = this.link(participant, other);
       const back = this.link(other, participant);
       own.outgoing.push({ from: participant.id, to: other.id, ring: out.ring, doorbell: other.doorbell });

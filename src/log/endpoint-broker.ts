@@ -17,6 +17,12 @@ interface EndpointRequest {
   readonly requestId: string;
 }
 
+/** A connected thread is done with its endpoint (its log was closed there): the owner unwires it. */
+interface EndpointRelease {
+  readonly type: 'synod.endpoint-release';
+  readonly id: number;
+}
+
 interface EndpointGrant {
   readonly type: 'synod.endpoint-grant';
   readonly requestId: string;
@@ -39,10 +45,15 @@ export class EndpointBroker {
   constructor(
     readonly name: string,
     makeEndpoint: () => EndpointHandle,
+    releaseEndpoint: (id: number) => void,
   ) {
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (event) => {
-      const request = (event as { data: EndpointRequest | undefined }).data;
+      const request = (event as { data: EndpointRequest | EndpointRelease | undefined }).data;
+      if (request?.type === 'synod.endpoint-release') {
+        if (!this.closed) releaseEndpoint(request.id);
+        return;
+      }
       if (request?.type !== 'synod.endpoint-request') return;
       const grant: EndpointGrant = { type: 'synod.endpoint-grant', requestId: request.requestId, endpoint: this.closed ? undefined : makeEndpoint() };
       this.channel.postMessage(grant);
@@ -77,4 +88,12 @@ export function requestEndpoint(name: string): Promise<EndpointHandle> {
     const request: EndpointRequest = { type: 'synod.endpoint-request', requestId };
     channel.postMessage(request);
   });
+}
+
+/** The connecting thread's side, when it is done: its endpoint can be unwired (best effort). */
+export function releaseEndpoint(name: string, id: number): void {
+  const channel = new BroadcastChannel(name);
+  const release: EndpointRelease = { type: 'synod.endpoint-release', id };
+  channel.postMessage(release);
+  channel.close();
 }

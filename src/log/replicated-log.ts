@@ -4,7 +4,7 @@ import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';
-import { EndpointBroker, newBrokerName, requestEndpoint } from './endpoint-broker.js';
+import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint } from './endpoint-broker.js';
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
@@ -107,6 +107,8 @@ export class Cluster {
  */
 export class ReplicatedLog {
   private closed = false;
+  /** Through a handle: tells the owner this thread's endpoint can be unwired. */
+  private release: (() => void) | undefined;
 
   private constructor(
     private readonly client: LogClient,
@@ -191,7 +193,11 @@ export class ReplicatedLog {
       // anyway: appends then wait for one), so the first appends meet a leader.
       endpoint.send(layout.proposers[0]!, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
       await awaitLeader(system, layout, resolved.electionTimeoutMs * 10);
-      const broker = new EndpointBroker(newBrokerName(), () => system.endpointHandle('client'));
+      const broker = new EndpointBroker(
+        newBrokerName(),
+        () => system.endpointHandle('client', { actorsOnly: true }),
+        (id) => void system.releaseEndpoint(id),
+      );
       return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker);
     } catch (error) {
       await system.close();
@@ -209,7 +215,9 @@ export class ReplicatedLog {
     if (isMarkedClosed(handle.closed)) throw new LogClosedError();
     const endpoint = Endpoint.connect(await requestEndpoint(handle.broker));
     const client = new LogClient(endpoint, handle.layout, handle.client, handle.closed);
-    return new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined, undefined);
+    const log = new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined, undefined);
+    log.release = () => releaseEndpoint(handle.broker, endpoint.id);
+    return log;
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
@@ -287,6 +295,7 @@ export class ReplicatedLog {
     if (this.system !== undefined) markClosed(this.closedFlag);
     this.broker?.close();
     this.client.close();
+    this.release?.();
     await this.system?.close();
     this.unlock?.();
   }

@@ -83,6 +83,21 @@ describe('ReplicatedLog', () => {
     expect(slotsHeld).toBeLessThanOrEqual(100);
   });
 
+  it('connects and disconnects a hundred times: each endpoint is unwired on close, and the log works on', async () => {
+    const log = await openLog();
+    const handle = log.handle();
+    for (let i = 0; i < 100; i++) {
+      const remote = await ReplicatedLog.connect(handle);
+      expect(await remote.append(new Uint8Array([i]))).toBe(i);
+      await remote.close();
+    }
+    const indexes = await Promise.all(Array.from({ length: 1000 }, () => log.append(new Uint8Array(16))));
+    expect(Math.max(...indexes)).toBe(1099);
+    const again = await ReplicatedLog.connect(handle);
+    expect(await again.append(new Uint8Array([1]))).toBe(1100);
+    await again.close();
+  });
+
   it('has a leader when open resolves: appends right after it commit even with a 50 ms appendTimeoutMs', async () => {
     const log = await openLog({ appendTimeoutMs: 50 });
     const indexes = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(new Uint8Array([i]))));
