@@ -171,7 +171,14 @@ export class Acceptor {
   }
 
   onHeartbeat(msg: HeartbeatMessage, ready: Ready): void {
-    // Heartbeats are not promises; they only carry the truncation watermark.
+    // Heartbeats are not promises; they carry the truncation watermark. A leader whose ballot is
+    // below this acceptor's promise is told, as its Accepts would be: a stale leader with nothing
+    // to propose would otherwise lead on and never repair a slot whose acceptances ended up
+    // under different ballots, leaving a lagging learner without a majority to learn it from
+    // (found by a million-seed run, seed 7087007).
+    if (msg.ballot < this.promised) {
+      ready.send.push({ to: msg.from, msg: { type: MessageType.Nack, from: this.id, ballot: msg.ballot, promised: this.promised, slot: -1 } });
+    }
     if (msg.gcBelow <= this.logStart) return;
     for (let slot = this.logStart; slot < msg.gcBelow && slot <= this.highSlot; slot++) this.log.delete(slot);
     this.logStart = msg.gcBelow;

@@ -210,6 +210,18 @@ describe('acceptor', () => {
     expect(reply!.entries.map((entry) => entry.slot)).toEqual([1, 2, 3]);
   });
 
+  it('tells a leader whose heartbeat ballot is below its promise, so a stale leader steps down', () => {
+    const acceptor = new Acceptor({ id: A, learners: LEARNERS });
+    const ready = new Ready();
+    acceptor.step(prepare(b(2, P2)), ready);
+    ready.clear();
+    acceptor.step({ type: MessageType.Heartbeat, from: P1, ballot: b(1, P1), chosenBelow: 0, gcBelow: 0 }, ready);
+    expect(replies(ready, MessageType.Nack)).toEqual([{ type: MessageType.Nack, from: A, ballot: b(1, P1), promised: b(2, P2), slot: -1 }]);
+    ready.clear();
+    acceptor.step({ type: MessageType.Heartbeat, from: P2, ballot: b(2, P2), chosenBelow: 0, gcBelow: 0 }, ready);
+    expect(ready.send).toEqual([]); // the promised leader's heartbeats are not refused
+  });
+
   it('rejects bad configuration', () => {
     expect(() => new Acceptor({ id: -1, learners: [] })).toThrow(/id must be in \[0, 65535\], got -1/);
     expect(() => new Acceptor({ id: 1.5, learners: [] })).toThrow(TypeError);
