@@ -11,6 +11,8 @@
 //    persists it before the replies in ready.send leave.
 //  - Slots below the leader's gcBelow (delivered by every learner) are dropped; a request for
 //    them is answered with logStart, so the asker knows to start there.
+//  - A heartbeat whose ballot is below the promise is refused like an Accept would be, so a
+//    stale leader with nothing to propose learns that it no longer leads.
 
 import { NO_BALLOT } from './ballot.js';
 import type { Ballot } from './ballot.js';
