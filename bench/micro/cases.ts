@@ -44,6 +44,8 @@ export const BENCHMARK_NAMES = [
   'concat 2 runs',
   'ring Accept write+drain',
   'ring small write+drain',
+  'ring Accept fan-out x4, encode each',
+  'ring Accept fan-out x4, encode once',
   'msgpackr pack Accept',
   'msgpackr unpack Accept',
 ] as const;
@@ -135,6 +137,28 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   check(got.slot === 42 && got.value instanceof Uint8Array && Buffer.compare(got.value, value256) === 0, 'the Accept crosses the ring intact');
   sendAndDrain(smallMessage);
   check((received as typeof smallMessage).type === 4, 'the small message crosses the ring');
+  // Fan-out: one Accept to four links (3 acceptors and a learner), drained together by one inbox.
+  const FAN_OUT_LINKS = 4;
+  const fanDoorbell = createDoorbell();
+  const fanInbox = new Inbox(fanDoorbell);
+  const fanOutboxes = Array.from({ length: FAN_OUT_LINKS }, (_, i) => {
+    const fanRing = createRing(RING_CAPACITY_BYTES);
+    fanInbox.addLink(i + 1, fanRing);
+    return new Outbox(fanRing, fanDoorbell);
+  });
+  let fanReceived = 0;
+  const onFanMessage = (): void => {
+    fanReceived++;
+  };
+  const fanOut = (message: unknown, encodeOnce: boolean): void => {
+    for (let i = 0; i < FAN_OUT_LINKS; i++) {
+      const sent = encodeOnce && i > 0 ? fanOutboxes[i]!.trySendAgain(message, fanOutboxes[i - 1]!) : fanOutboxes[i]!.trySend(message);
+      if (!sent) throw new Error('micro bench: fan-out ring full although drained after every send');
+    }
+    if (fanInbox.drain(onFanMessage) !== FAN_OUT_LINKS) throw new Error('micro bench: fan-out drain did not return one message per link');
+  };
+  fanOut(acceptMessage, true);
+  check(fanReceived === FAN_OUT_LINKS, 'the fan-out reaches every link');
   const packedAccept = pack(acceptMessage);
   const unpacked = unpack(packedAccept) as typeof acceptMessage;
   check(unpacked.ballot === 65537 && Buffer.compare(unpacked.value, value256) === 0, 'msgpackr round-trips the Accept');
@@ -245,6 +269,24 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
       run: (n) => {
         for (let i = 0; i < n; i++) sendAndDrain(smallMessage);
         sink = received;
+      },
+    },
+    {
+      name: 'ring Accept fan-out x4, encode each',
+      group: 'ring (same thread)',
+      description: `the ${value256.byteLength} B-value Accept sent to ${FAN_OUT_LINKS} links, encoded into each (trySend), then drained`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) fanOut(acceptMessage, false);
+        sink = fanReceived;
+      },
+    },
+    {
+      name: 'ring Accept fan-out x4, encode once',
+      group: 'ring (same thread)',
+      description: `the same fan-out encoded once and copied to the other ${FAN_OUT_LINKS - 1} links (trySendAgain, what actors do), then drained`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) fanOut(acceptMessage, true);
+        sink = fanReceived;
       },
     },
     {

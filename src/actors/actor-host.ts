@@ -33,6 +33,8 @@ class HostedActor implements ActorContext {
   readonly releasedPeers = new Set<ActorId>();
   /** Received a message since the last flush. */
   touched = false;
+  /** The link this actor wrote to last: a fan-out of one message copies its encoding from there. */
+  private lastOutbox: Outbox | undefined = undefined;
 
   constructor(
     readonly id: ActorId,
@@ -51,7 +53,9 @@ class HostedActor implements ActorContext {
       }
       throw new UnknownActorError(to);
     }
-    if (outbox.trySend(message)) {
+    const previous = this.lastOutbox;
+    if (previous === undefined ? outbox.trySend(message) : outbox.trySendAgain(message, previous)) {
+      this.lastOutbox = outbox;
       this.counters.sent!++;
       return true;
     }

@@ -32,7 +32,11 @@ export type ActorFactory = (config: unknown, context: ActorContext) => Actor | P
 export interface ActorContext {
   readonly id: ActorId;
   readonly role: string;
-  /** Sends to an actor or endpoint. False if that link's mailbox is full now (nothing was sent): backpressure, the caller decides. */
+  /**
+   * Sends to an actor or endpoint. False if that link's mailbox is full now (nothing was sent): backpressure, the caller decides.
+   * A message is a value once sent: the same object sent again right after (a fan-out) is encoded
+   * once and its bytes copied, so a change made to it in between would not go out.
+   */
   send(to: ActorId, message: unknown): boolean;
   /** Ids this actor has links to (every other participant of the system). */
   peers(): readonly ActorId[];

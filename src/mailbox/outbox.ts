@@ -22,6 +22,14 @@ export class Outbox {
   readonly producer: RingProducer;
   private readonly doorbell: Doorbell;
   private readonly codec: MessageCodec;
+  /**
+   * The message last written and where its encoding sits in this ring: the bytes stay there until
+   * this producer writes again (the consumer only moves the head), so a fan-out of the same
+   * message to other links copies them instead of encoding again (trySendAgain).
+   */
+  private lastMessage: unknown = undefined;
+  private lastStart = 0;
+  private lastEnd = 0;
 
   constructor(ringSab: SharedArrayBuffer, doorbellSab: SharedArrayBuffer, codec: MessageCodec = threadCodec()) {
     this.producer = new RingProducer(ringSab);
@@ -44,6 +52,7 @@ export class Outbox {
       encodedEnd = this.codec.encodeInto(message, producer.bytes, at, at + producer.reservedPayloadBytes);
       if (encodedEnd >= 0) {
         producer.commitReserved(RECORD_TYPE_MESSAGE, encodedEnd - at);
+        this.remember(message, at, encodedEnd);
         this.doorbell.ring();
         return true;
       }
@@ -51,12 +60,29 @@ export class Outbox {
     // Near the wrap, a nearly full ring, a message larger than the room, or a value only msgpackr
     // encodes: size it in the scratch buffer first, then claim (which pads at the wrap).
     const { buffer, start, end } = encodedEnd === FAST_ENCODE_UNSUPPORTED ? this.codec.encodeWithMsgpackr(message) : this.codec.encode(message);
-    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end);
+    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message);
+  }
+
+  /**
+   * Sends `message`, which `previous` (another link of this thread) wrote last, by copying its
+   * encoding out of `previous`'s ring: one encode for a fan-out to many links, then one copy per
+   * link. Messages are values: one changed after it was sent would go out as it was. Falls back
+   * to trySend() if `previous` wrote something else since.
+   */
+  trySendAgain(message: unknown, previous: Outbox): boolean {
+    if (previous.lastMessage !== message || previous === this) return this.trySend(message);
+    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, previous.producer.bytes, previous.lastStart, previous.lastEnd, message);
+  }
+
+  private remember(message: unknown, start: number, end: number): void {
+    this.lastMessage = message;
+    this.lastStart = start;
+    this.lastEnd = end;
   }
 
   /** Writes raw bytes with no codec (the bare-ring baseline, and payloads already encoded). */
   trySendBytes(payload: Uint8Array): boolean {
-    return this.tryWriteEncoded(RECORD_TYPE_BYTES, payload, 0, payload.byteLength);
+    return this.tryWriteEncoded(RECORD_TYPE_BYTES, payload, 0, payload.byteLength, undefined);
   }
 
   /**
@@ -81,7 +107,7 @@ export class Outbox {
         Atomics.wait(producer.sharedWords, RING_HEAD_INDEX, head, remainingMs);
       }
       producer.endWaitForSpace();
-      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end)) return;
+      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message)) return;
     }
   }
 
@@ -108,17 +134,18 @@ export class Outbox {
         if (result.async) await result.value;
       }
       producer.endWaitForSpace();
-      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, copy, 0, copy.byteLength)) return;
+      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, copy, 0, copy.byteLength, message)) return;
     }
   }
 
-  private tryWriteEncoded(type: number, source: Uint8Array, start: number, end: number): boolean {
+  private tryWriteEncoded(type: number, source: Uint8Array, start: number, end: number, message: unknown): boolean {
     const payloadBytes = end - start;
     if (payloadBytes > this.producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, this.producer.maxPayloadBytes);
     const at = this.producer.claim(type, payloadBytes);
     if (at < 0) return false;
     copyRange(source, start, end, this.producer.bytes, at);
     this.producer.commit();
+    this.remember(message, at, at + payloadBytes);
     this.doorbell.ring();
     return true;
   }

@@ -17,6 +17,8 @@ const NAMES = [
   'concat 2 runs',
   'ring Accept write+drain',
   'ring small write+drain',
+  'ring Accept fan-out x4, encode each',
+  'ring Accept fan-out x4, encode once',
   'msgpackr pack Accept',
   'msgpackr unpack Accept',
 ];
