@@ -1,22 +1,29 @@
-// Deliberately broken acceptors, to prove the checker can fail. Each break is one sentence of
-// the acceptor's contract, violated:
-//   - acceptBelowPromise: accepts an Accept whose ballot is below its promise;
-//   - forgetPromiseOnRestart: after a crash, comes back without its promise;
-//   - forgetAcceptedOnRestart: after a crash, comes back without what it accepted;
-//   - promiseEqualBallot: promises a Prepare whose ballot equals its promise (so a restarted
-//     proposer can reuse a ballot).
+// Deliberately broken roles and stores, to prove the checker can fail. Each bug is one sentence
+// of a contract, violated:
+//   - acceptBelowPromise: an acceptor accepts an Accept whose ballot is below its promise;
+//   - forgetPromiseOnRestart: after a crash, an acceptor comes back without its promise;
+//   - forgetAcceptedOnRestart: after a crash, an acceptor comes back without what it accepted;
+//   - promiseEqualBallot: an acceptor promises a Prepare whose ballot equals its promise (so a
+//     restarted proposer can reuse a ballot);
+//   - storeDropsCount: the acceptors' store writes every command of a value with count 1 (the
+//     bug issue 6 found: a sequencer reservation reloaded as a single number);
+//   - learnerForgetsSessions: after a crash, a learner's log comes back without its client
+//     sessions (so a retried command that was already delivered is delivered again).
 // The simulator must find each within a bounded number of seeds (test/sim/broken.test.ts).
 
-import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT } from '../paxos/index.js';
-import type { AcceptorConfig, AcceptorDurableState, Ballot, MemoryAcceptorStorage } from '../paxos/index.js';
+import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT, decodeValue, encodeValue } from '../paxos/index.js';
+import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, Ballot } from '../paxos/index.js';
+import { DurableAcceptorStorage, LearnerLog, type RecordStore } from '../storage/index.js';
 
-export const ACCEPTOR_BREAKS = [
+export const DELIBERATE_BUGS = [
   'acceptBelowPromise',
   'forgetPromiseOnRestart',
   'forgetAcceptedOnRestart',
   'promiseEqualBallot',
+  'storeDropsCount',
+  'learnerForgetsSessions',
 ] as const;
-export type AcceptorBreak = (typeof ACCEPTOR_BREAKS)[number];
+export type DeliberateBug = (typeof DELIBERATE_BUGS)[number];
 
 class AcceptsBelowPromise extends Acceptor {
   protected override admitsAccept(ballot: Ballot): boolean {
@@ -30,28 +37,47 @@ class PromisesEqualBallot extends Acceptor {
   }
 }
 
-/** Build an acceptor, first start (restart = false) or after a crash, with an optional break. */
-export function buildAcceptor(
-  config: AcceptorConfig,
-  storage: MemoryAcceptorStorage,
-  restart: boolean,
-  fault: AcceptorBreak | undefined,
-): Acceptor {
-  let durable: AcceptorDurableState = restart ? storage.load() : EMPTY_ACCEPTOR_STATE;
-  if (restart && fault === 'forgetPromiseOnRestart') {
-    storage.promised = NO_BALLOT;
-    durable = { ...durable, promised: NO_BALLOT };
+class CountDroppingStorage extends DurableAcceptorStorage {
+  override saveAccepted(entry: AcceptedEntry): void {
+    const commands = decodeValue(entry.value).map(({ clientId, seq, data }) => ({ clientId, seq, data }));
+    super.saveAccepted({ ...entry, value: commands.length === 0 ? entry.value : encodeValue(commands) });
   }
-  if (restart && fault === 'forgetAcceptedOnRestart') {
-    storage.entries.clear();
-    durable = { ...durable, entries: [] };
+}
+
+/** How an acceptor is built from its durable state, first start (restart = false) or after a crash. */
+export function acceptorBuilder(bug: DeliberateBug | undefined, restart: boolean): (config: AcceptorConfig, durable: AcceptorDurableState) => Acceptor {
+  return (config, loaded) => {
+    let durable = restart ? loaded : EMPTY_ACCEPTOR_STATE;
+    if (restart && bug === 'forgetPromiseOnRestart') durable = { ...durable, promised: NO_BALLOT };
+    if (restart && bug === 'forgetAcceptedOnRestart') durable = { ...durable, entries: [] };
+    switch (bug) {
+      case 'acceptBelowPromise':
+        return new AcceptsBelowPromise(config, durable);
+      case 'promiseEqualBallot':
+        return new PromisesEqualBallot(config, durable);
+      default:
+        return new Acceptor(config, durable);
+    }
+  };
+}
+
+/** Simulated acceptors compact their stores from this size on (the runtime's floor is MiBs), so compaction runs in the simulation too. */
+export const SIM_COMPACT_FLOOR_BYTES = 1024;
+
+/** The acceptor's storage over its simulated store: the runtime's own, unless the bug is in the store. */
+export function acceptorStorage(store: RecordStore, bug: DeliberateBug | undefined): DurableAcceptorStorage {
+  const options = { compactFloorBytes: SIM_COMPACT_FLOOR_BYTES };
+  return bug === 'storeDropsCount' ? new CountDroppingStorage(store, options) : new DurableAcceptorStorage(store, options);
+}
+
+class SessionForgettingLog extends LearnerLog {
+  constructor(store: RecordStore) {
+    super(store);
+    this.sessions.clear();
   }
-  switch (fault) {
-    case 'acceptBelowPromise':
-      return new AcceptsBelowPromise(config, durable);
-    case 'promiseEqualBallot':
-      return new PromisesEqualBallot(config, durable);
-    default:
-      return new Acceptor(config, durable);
-  }
+}
+
+/** The learner's log over its simulated store: the runtime's own, unless the bug is in the log. */
+export function learnerLog(store: RecordStore, bug: DeliberateBug | undefined, restart: boolean): LearnerLog {
+  return restart && bug === 'learnerForgetsSessions' ? new SessionForgettingLog(store) : new LearnerLog(store);
 }

@@ -9,8 +9,8 @@
 // and exits with code 1. `npm run sim -- --seed S` replays it exactly.
 
 import { randomInt } from 'node:crypto';
-import { ACCEPTOR_BREAKS } from './broken.js';
-import type { AcceptorBreak } from './broken.js';
+import { DELIBERATE_BUGS } from './broken.js';
+import type { DeliberateBug } from './broken.js';
 import { runSeed } from './scheduler.js';
 import { runSeedsOnPool } from './seed-pool.js';
 import type { RunOptions, RunResult } from './scheduler.js';
@@ -19,14 +19,14 @@ interface CliArgs {
   seed: number | undefined;
   seeds: number | undefined;
   start: number | undefined;
-  acceptorBreak: AcceptorBreak | undefined;
+  bug: DeliberateBug | undefined;
   trace: boolean;
   tailLines: number;
   workers: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { seed: undefined, seeds: undefined, start: undefined, acceptorBreak: undefined, trace: false, tailLines: 200, workers: undefined };
+  const args: CliArgs = { seed: undefined, seeds: undefined, start: undefined, bug: undefined, trace: false, tailLines: 200, workers: undefined };
   const integer = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (text === undefined || !Number.isSafeInteger(value) || value < 0) {
@@ -48,10 +48,10 @@ function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case '--break': {
         const kind = argv[++i];
-        if (!ACCEPTOR_BREAKS.includes(kind as AcceptorBreak)) {
-          throw new RangeError(`--break must be one of ${ACCEPTOR_BREAKS.join(', ')}, got ${String(kind)}`);
+        if (!DELIBERATE_BUGS.includes(kind as DeliberateBug)) {
+          throw new RangeError(`--break must be one of ${DELIBERATE_BUGS.join(', ')}, got ${String(kind)}`);
         }
-        args.acceptorBreak = kind as AcceptorBreak;
+        args.bug = kind as DeliberateBug;
         break;
       }
       case '--trace':
@@ -92,13 +92,13 @@ function reportFailure(result: RunResult, options: RunOptions, tailLines: number
   console.log(`--- last ${Math.min(tailLines, lines.length)} of ${lines.length} trace lines ---`);
   for (const line of lines.slice(-tailLines)) console.log(line);
   console.log('---');
-  const breakFlag = options.acceptorBreak ? ` --break ${options.acceptorBreak}` : '';
+  const breakFlag = options.bug ? ` --break ${options.bug}` : '';
   console.log(`replay: npm run sim -- --seed ${result.seed}${breakFlag} --trace`);
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const options: RunOptions = { acceptorBreak: args.acceptorBreak };
+  const options: RunOptions = { bug: args.bug };
   if (args.seed !== undefined) {
     const result = runSeed(args.seed, { ...options, trace: args.trace });
     if (args.trace) for (const line of result.trace) console.log(line);
@@ -112,12 +112,12 @@ async function main(): Promise<number> {
   }
   const count = args.seeds!;
   const start = args.start ?? randomInt(0, 2 ** 31);
-  const broken = args.acceptorBreak ? ` (broken: ${args.acceptorBreak})` : '';
+  const broken = args.bug ? ` (broken: ${args.bug})` : '';
   if (args.workers !== 0) {
     let reported = 0;
     const summary = await runSeedsOnPool(start, count, {
       workers: args.workers,
-      acceptorBreak: args.acceptorBreak,
+      bug: args.bug,
       progress: (done) => {
         if (done - reported >= 10_000) {
           reported = done;

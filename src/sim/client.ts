@@ -88,7 +88,9 @@ export class SimClient {
     const length = this.options.rng.int(1, 8);
     const data = new Uint8Array(length);
     for (let i = 0; i < length; i++) data[i] = this.options.rng.int(0, 255);
-    this.current = { clientId: this.id, seq, data };
+    // A quarter of the commands reserve several log indexes at once, as the sequencer's next(count) does.
+    const count = this.options.rng.chance(0.25) ? this.options.rng.int(2, 1000) : 1;
+    this.current = { clientId: this.id, seq, count, data };
     callbacks.submitted(this.current);
     this.sendCurrent(nowMs, callbacks);
   }

@@ -1,30 +1,18 @@
 // A whole Multi-Paxos cluster in one thread: proposers, acceptors, learners and clients,
 // driven by one event queue and one seeded RNG. Every message goes through the Network
 // (loss, duplication, delay, partitions) or, in manual mode, waits in `held` until a test
-// delivers it. Crashes drop a role's object; acceptors restart from their storage, learners
-// from their durable cursor, proposers from nothing. Invariants are checked as events happen.
+// delivers it. Acceptors and learners run the runtime's own drivers (src/driver) over simulated
+// record stores: a message steps a role and persists at once, and the commit (sync, then the
+// replies) is an event of its own a moment later, as a worker's batch ends, so a crash can fall
+// between a write and its sync. Crashes drop a role's object and keep what the store may keep
+// (SimRecordStore); acceptors and learners restart by replaying their records, proposers from
+// nothing. Invariants are checked as events happen.
 
-import {
-  Learner,
-  MessageType,
-  MemoryAcceptorStorage,
-  Proposer,
-  ProposerRole,
-  Ready,
-  formatBallot,
-  persistReady,
-} from '../paxos/index.js';
-import type {
-  Acceptor,
-  Command,
-  LearnerConfig,
-  LearnerDurableState,
-  Message,
-  NodeId,
-  ProposerConfig,
-} from '../paxos/index.js';
-import { buildAcceptor } from './broken.js';
-import type { AcceptorBreak } from './broken.js';
+import { AcceptorDriver, LearnerDriver } from '../driver/index.js';
+import { Learner, MessageType, Proposer, ProposerRole, Ready, formatBallot } from '../paxos/index.js';
+import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
+import { acceptorBuilder, acceptorStorage, learnerLog } from './broken.js';
+import type { DeliberateBug } from './broken.js';
 import { SimClient } from './client.js';
 import type { ClientCallbacks } from './client.js';
 import { EventQueue } from './event-queue.js';
@@ -32,6 +20,7 @@ import { Invariants, SimViolation } from './invariants.js';
 import { CALM_NETWORK, Network } from './network.js';
 import type { NetworkFaults } from './network.js';
 import { Rng } from './rng.js';
+import { SimRecordStore } from './sim-record-store.js';
 import { Trace, formatMessage } from './trace.js';
 
 export type NodeKind = 'proposer' | 'acceptor' | 'learner' | 'client';
@@ -55,7 +44,7 @@ export interface ClusterOptions {
   readonly network?: NetworkFaults;
   readonly proposer?: ProposerTuning;
   readonly learner?: LearnerTuning;
-  readonly acceptorBreak?: AcceptorBreak;
+  readonly bug?: DeliberateBug;
   readonly trace?: boolean;
   /** Hold every message in `held` until the test delivers or drops it. */
   readonly manualNetwork?: boolean;
@@ -89,11 +78,15 @@ export interface SimNode {
   up: boolean;
   incarnation: number;
   proposer: Proposer | null;
-  acceptor: Acceptor | null;
-  learner: Learner | null;
+  acceptor: AcceptorDriver | null;
+  learner: LearnerDriver | null;
   client: SimClient | null;
-  readonly storage: MemoryAcceptorStorage | null;
-  learnerDurable: LearnerDurableState | undefined;
+  /** An acceptor's or learner's records: what outlives its crashes. */
+  store: SimRecordStore | null;
+  /** A commit event is scheduled for this incarnation. */
+  commitPending: boolean;
+  /** Crash at the next commit that finds unsynced writes (see crashBeforeSync). */
+  crashArmed: boolean;
   readonly rng: Rng;
 }
 
@@ -110,6 +103,12 @@ export interface ClusterStats {
   messagesDuplicated: number;
   messagesLost: number;
   crashes: number;
+  /** Crashes of an acceptor or learner with writes not yet synced. */
+  unsyncedCrashes: number;
+  /** Of those, crashes that left a record half written (cut off when the role reopened its store). */
+  tornTails: number;
+  /** Compactions of acceptors' stores (atomic rewrites). */
+  storeRewrites: number;
   partitions: number;
   campaigns: number;
   leaderships: number;
@@ -118,6 +117,9 @@ export interface ClusterStats {
 const EVENT_DELIVER = 0;
 const EVENT_TICK = 1;
 const EVENT_ACTION = 2;
+const EVENT_COMMIT = 3;
+/** A role's commit comes this many ms after the message that made it due, at most (a worker's batch). */
+const COMMIT_DELAY_MS_MAX = 1;
 
 interface SimEvent {
   readonly atMs: number;
@@ -148,6 +150,9 @@ export class Cluster {
     messagesDuplicated: 0,
     messagesLost: 0,
     crashes: 0,
+    unsyncedCrashes: 0,
+    tornTails: 0,
+    storeRewrites: 0,
     partitions: 0,
     campaigns: 0,
     leaderships: 0,
@@ -187,8 +192,9 @@ export class Cluster {
           acceptor: null,
           learner: null,
           client: null,
-          storage: kind === 'acceptor' ? new MemoryAcceptorStorage() : null,
-          learnerDurable: undefined,
+          store: kind === 'acceptor' || kind === 'learner' ? new SimRecordStore(undefined, () => this.stats.storeRewrites++) : null,
+          commitPending: false,
+          crashArmed: false,
           rng: this.rng.fork(),
         };
       }
@@ -221,13 +227,13 @@ export class Cluster {
   acceptor(idOrName: NodeId | string): Acceptor {
     const node = this.node(idOrName);
     if (node.acceptor === null) throw new RangeError(`${node.name} is not a running acceptor`);
-    return node.acceptor;
+    return node.acceptor.acceptor;
   }
 
   learner(idOrName: NodeId | string): Learner {
     const node = this.node(idOrName);
     if (node.learner === null) throw new RangeError(`${node.name} is not a running learner`);
-    return node.learner;
+    return node.learner.learner;
   }
 
   client(idOrName: NodeId | string): SimClient {
@@ -306,16 +312,47 @@ export class Cluster {
     node.up = false;
     node.incarnation++;
     this.stats.crashes++;
-    if (node.learner !== null) node.learnerDurable = node.learner.durableState();
     node.proposer = null;
     node.acceptor = null;
     node.learner = null;
+    node.commitPending = false;
+    node.crashArmed = false;
+    let kept = '';
+    if (node.store !== null) {
+      const after = node.store.crash(node.rng);
+      node.store = after.store;
+      if (after.crash.unsyncedBytes > 0) {
+        this.stats.unsyncedCrashes++;
+        if (after.store.tornAtOpen) this.stats.tornTails++;
+        kept = ` (kept ${after.crash.keptUnsyncedBytes} of ${after.crash.unsyncedBytes} unsynced bytes${after.store.tornAtOpen ? ', a torn tail' : ''})`;
+      }
+    }
     this.trace.mix(this.nowValue, 0xc0, id, 0);
-    this.trace.line(this.nowValue, `${node.name} CRASH`);
+    this.trace.line(this.nowValue, `${node.name} CRASH${kept}`);
+  }
+
+  /**
+   * Crashes an acceptor or learner between a write and its sync: at its next commit that finds
+   * writes not yet synced, or after `withinMs` at the latest (other roles crash at once). A
+   * restart() before then calls it off.
+   */
+  crashBeforeSync(id: NodeId, withinMs: number): void {
+    const node = this.node(id);
+    if (!node.up) return;
+    if (node.store === null) {
+      this.crash(id);
+      return;
+    }
+    node.crashArmed = true;
+    const incarnation = node.incarnation;
+    this.at(this.nowValue + withinMs, () => {
+      if (node.crashArmed && node.incarnation === incarnation) this.crash(id);
+    });
   }
 
   restart(id: NodeId): void {
     const node = this.node(id);
+    node.crashArmed = false;
     if (node.up) return;
     node.up = true;
     this.trace.mix(this.nowValue, 0xc1, id, 0);
@@ -414,20 +451,33 @@ export class Cluster {
           random: () => node.rng.next(),
         });
         break;
-      case 'acceptor':
-        node.acceptor = buildAcceptor(
-          { id: node.id, learners: this.learnerIds },
-          node.storage!,
-          restart,
-          this.options.acceptorBreak,
-        );
+      case 'acceptor': {
+        const storage = acceptorStorage(node.store!, this.options.bug);
+        // What the store holds after a crash counts, synced or not: records a crash kept past the
+        // sync point are accepted values as much as the synced ones.
+        if (restart) for (const entry of storage.load().entries) this.invariants.onAccepted(node.index, entry);
+        node.acceptor = new AcceptorDriver({
+          config: { id: node.id, learners: this.learnerIds },
+          storage,
+          transport: this.transportOf(node),
+          build: acceptorBuilder(this.options.bug, restart),
+          committed: (entries) => {
+            for (const entry of entries) this.invariants.onAccepted(node.index, entry);
+          },
+        });
         return; // acceptors need no ticks
-      case 'learner':
-        node.learner = new Learner(
-          { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
-          node.learnerDurable,
-        );
+      }
+      case 'learner': {
+        const log = learnerLog(node.store!, this.options.bug, restart);
+        this.invariants.onLearnerStart(node.id, node.name, log.length);
+        node.learner = new LearnerDriver({
+          config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
+          log,
+          transport: this.transportOf(node),
+          delivered: (delivery) => this.onDelivered(node, delivery),
+        });
         break;
+      }
       case 'client':
         node.client = new SimClient({
           id: node.id,
@@ -464,6 +514,12 @@ export class Cluster {
         if (!node.up || node.incarnation !== event.incarnation) return;
         this.tick(node);
         this.scheduleTick(node, this.nowValue + this.tickMs);
+      } else if (event.kind === EVENT_COMMIT) {
+        const node = this.nodes[event.node]!;
+        if (!node.up || node.incarnation !== event.incarnation) return;
+        node.commitPending = false;
+        if (node.crashArmed && node.store !== null && node.store.unsyncedBytes > 0) this.crash(node.id);
+        else this.commit(node);
       } else {
         this.arrive(event.from, event.node, event.msg!);
       }
@@ -481,8 +537,8 @@ export class Cluster {
         this.observeProposer(node, () => node.proposer!.tick(this.nowValue, ready));
         return;
       case 'learner':
-        node.learner!.tick(this.nowValue, ready);
-        this.flush(node);
+        node.learner!.tick(this.nowValue);
+        this.commitSoon(node);
         return;
       case 'client':
         node.client!.tick(this.nowValue, this.clientCallbacks(node));
@@ -538,45 +594,62 @@ export class Cluster {
         this.observeProposer(node, () => node.proposer!.step(msg, this.nowValue, ready));
         return;
       case 'acceptor':
-        node.acceptor!.step(msg, ready);
-        break;
+        node.acceptor!.step(msg);
+        this.commitSoon(node);
+        return;
       case 'learner':
-        node.learner!.step(msg, this.nowValue, ready);
-        break;
+        node.learner!.step(msg, this.nowValue);
+        this.commitSoon(node);
+        return;
       case 'client':
         node.client!.onMessage(msg, this.nowValue, this.clientCallbacks(node));
         return;
     }
-    this.flush(node);
   }
 
-  /** Persist, check, then send: the order a real runtime must follow. */
+  /** A proposer's output goes at once: it persists nothing. */
   private flush(node: SimNode): void {
-    const ready = this.ready;
-    if (node.storage !== null && ready.hasPersist()) {
-      persistReady(node.storage, ready);
-      for (const entry of ready.accepted) this.invariants.onAccepted(node.index, entry);
+    for (const envelope of this.ready.send) this.send(node.id, envelope.to, envelope.msg);
+  }
+
+  /** The end of the role's batch, a moment from now: one commit for every message stepped until then. */
+  private commitSoon(node: SimNode): void {
+    // A scripted scenario (manual network) runs no clock between its steps: commit at once.
+    if (this.options.manualNetwork) {
+      this.commit(node);
+      return;
     }
-    if (ready.delivered.length > 0 || ready.duplicates.length > 0) {
-      for (const delivery of ready.delivered) {
-        this.invariants.onDelivered(node.id, node.name, delivery);
-        const { command } = delivery;
-        this.trace.mix(this.nowValue, 0xde, node.id, delivery.logIndex);
-        this.trace.line(
-          this.nowValue,
-          `${node.name} DELIVERS c${command.clientId}#${command.seq} at log index ${delivery.logIndex} (slot ${delivery.slot})`,
-        );
-        this.reply(node, command.clientId, command.seq, delivery.logIndex);
-      }
-      for (const duplicate of ready.duplicates) {
-        this.trace.line(
-          this.nowValue,
-          `${node.name} skips duplicate c${duplicate.clientId}#${duplicate.seq} in slot ${duplicate.slot} (delivered at ${duplicate.logIndex})`,
-        );
-        this.reply(node, duplicate.clientId, duplicate.seq, duplicate.logIndex);
-      }
-    }
-    for (const envelope of ready.send) this.send(node.id, envelope.to, envelope.msg);
+    if (node.commitPending) return;
+    node.commitPending = true;
+    this.queue.push({
+      atMs: this.nowValue + node.rng.int(0, COMMIT_DELAY_MS_MAX),
+      seq: this.seq++,
+      kind: EVENT_COMMIT,
+      node: node.id,
+      from: 0,
+      msg: null,
+      incarnation: node.incarnation,
+      action: null,
+    });
+  }
+
+  /** Sync, then send (and, for a learner, acknowledge): the drivers' commit point. */
+  private commit(node: SimNode): void {
+    if (node.acceptor !== null) node.acceptor.commit();
+    else if (node.learner !== null) node.learner.release((clientId, seq, logIndex) => this.reply(node, clientId, seq, logIndex));
+  }
+
+  private onDelivered(node: SimNode, delivery: Delivery): void {
+    this.invariants.onDelivered(node.id, node.name, delivery);
+    const { command } = delivery;
+    this.trace.mix(this.nowValue, 0xde, node.id, delivery.logIndex);
+    if (!this.trace.enabled) return;
+    const count = (command.count ?? 1) === 1 ? '' : ` (x${command.count})`;
+    this.trace.line(this.nowValue, `${node.name} DELIVERS c${command.clientId}#${command.seq}${count} at log index ${delivery.logIndex} (slot ${delivery.slot})`);
+  }
+
+  private transportOf(node: SimNode): { send(to: NodeId, message: Message): void } {
+    return { send: (to, message) => this.send(node.id, to, message) };
   }
 
   /** The application layer's acknowledgement to the client that issued a command. */

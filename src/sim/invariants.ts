@@ -3,8 +3,12 @@
 // thinks), and throws a SimViolation at the first broken rule:
 //   - at most one value is ever chosen per slot (chosen = a majority of acceptors accepted the
 //     same ballot, at any point in history);
-//   - each learner delivers densely numbered commands, only from chosen slots;
-//   - every learner's delivered sequence is a prefix of one common sequence (so of each other's);
+//   - each learner delivers densely numbered commands, only from chosen slots: a command with
+//     count k takes the k indexes after the one before it (a sequencer's reservation), so the
+//     numbers handed out are unique and gapless whatever the counts;
+//   - every learner's delivered sequence (commands with their counts) is a prefix of one common
+//     sequence (so of each other's); a learner restarted from its log resumes at the log's end,
+//     and what it delivers again must be what it delivered before;
 //   - no command is delivered twice; nothing is delivered that no client proposed;
 //   - a command a client saw acknowledged sits at the acknowledged position, and is never
 //     acknowledged at two positions.
@@ -47,7 +51,7 @@ const valueKeys = new WeakMap<Value, string>();
 export function valueKey(value: Value): string {
   let key = valueKeys.get(value);
   if (key === undefined) {
-    key = value.byteLength === 0 ? 'noop' : decodeValue(value).map((command) => `${command.clientId}.${command.seq}`).join(',');
+    key = value.byteLength === 0 ? 'noop' : decodeValue(value).map((command) => `${command.clientId}.${command.seq}x${command.count}`).join(',');
     valueKeys.set(value, key);
   }
   return key;
@@ -57,10 +61,17 @@ export class Invariants {
   private readonly quorumSize: number;
   private readonly votes = new Map<number, BallotVotes[]>();
   readonly chosen = new Map<number, ChosenSlot>();
-  /** The common delivered sequence: every learner's deliveries must be a prefix of it. */
+  /** The common delivered sequence of commands: every learner's deliveries must be a prefix of it. */
   readonly canonical: number[] = [];
+  /** Count of each command of `canonical`, and the log index it starts at. */
+  private readonly canonicalCounts: number[] = [];
+  private readonly canonicalStarts: number[] = [];
+  /** Position in `canonical` by the log index a command starts at. */
+  private readonly positionAtIndex = new Map<number, number>();
+  /** Log index by command key. */
   private readonly canonicalIndex = new Map<number, number>();
-  private readonly deliveredCount = new Map<NodeId, number>();
+  /** Per learner: commands delivered (its position in canonical) and the next log index. */
+  private readonly learners = new Map<NodeId, { position: number; nextIndex: number }>();
   private readonly submitted = new Map<number, Uint8Array>();
   private readonly acked = new Map<number, number>();
 
@@ -72,8 +83,24 @@ export class Invariants {
     return this.acked.size;
   }
 
+  /** Commands a learner has delivered (in this incarnation or, through its log, before). */
   delivered(learner: NodeId): number {
-    return this.deliveredCount.get(learner) ?? 0;
+    return this.learners.get(learner)?.position ?? 0;
+  }
+
+  /** Log indexes handed out in all (the sum of the delivered commands' counts). */
+  get indexesDelivered(): number {
+    const last = this.canonical.length - 1;
+    return last < 0 ? 0 : this.canonicalStarts[last]! + this.canonicalCounts[last]!;
+  }
+
+  /** A learner (re)started with a log `logLength` indexes long: it resumes after what the log holds. */
+  onLearnerStart(learner: NodeId, learnerName: string, logLength: number): void {
+    const position = logLength === this.indexesDelivered ? this.canonical.length : this.positionAtIndex.get(logLength);
+    if (position === undefined) {
+      throw new SimViolation('dense-delivery', `${learnerName} restarted with a log ${logLength} indexes long, which ends inside a delivered command or past all of them`);
+    }
+    this.learners.set(learner, { position, nextIndex: logLength });
   }
 
   onSubmitted(command: Command): void {
@@ -116,29 +143,33 @@ export class Invariants {
   onDelivered(learner: NodeId, learnerName: string, delivery: Delivery): void {
     const { command, slot, logIndex } = delivery;
     const key = commandKey(command.clientId, command.seq);
-    const label = `c${command.clientId}#${command.seq}`;
-    const count = this.deliveredCount.get(learner) ?? 0;
-    if (logIndex !== count) {
-      throw new SimViolation('dense-delivery', `${learnerName} delivered ${label} at log index ${logIndex}, expected ${count}`);
+    const count = command.count ?? 1;
+    const label = `c${command.clientId}#${command.seq}${count === 1 ? '' : `x${count}`}`;
+    let progress = this.learners.get(learner);
+    if (progress === undefined) this.learners.set(learner, (progress = { position: 0, nextIndex: 0 }));
+    if (logIndex !== progress.nextIndex) {
+      throw new SimViolation('dense-delivery', `${learnerName} delivered ${label} at log index ${logIndex}, expected ${progress.nextIndex}`);
     }
-    this.deliveredCount.set(learner, count + 1);
+    const position = progress.position;
+    progress.position++;
+    progress.nextIndex += count;
     const data = this.submitted.get(key);
     if (data === undefined || !sameBytes(data, command.data)) {
       throw new SimViolation('only-proposed', `${learnerName} delivered ${label}, which no client proposed with that data`);
     }
     const chosen = this.chosen.get(slot);
     const inBatch = chosen === undefined ? undefined : decodeValue(chosen.value)[delivery.indexInBatch];
-    if (chosen === undefined || inBatch === undefined || inBatch.clientId !== command.clientId || inBatch.seq !== command.seq) {
+    if (chosen === undefined || inBatch === undefined || inBatch.clientId !== command.clientId || inBatch.seq !== command.seq || inBatch.count !== count) {
       throw new SimViolation(
         'deliver-chosen',
         `${learnerName} delivered ${label} from slot ${slot}, but slot ${slot} chose ${chosen ? formatValue(chosen.value) : 'nothing'}`,
       );
     }
-    if (logIndex < this.canonical.length) {
-      if (this.canonical[logIndex] !== key) {
+    if (position < this.canonical.length) {
+      if (this.canonical[position] !== key || this.canonicalCounts[position] !== count) {
         throw new SimViolation(
           'prefix',
-          `${learnerName} delivered ${label} at log index ${logIndex}, another learner delivered ${keyLabel(this.canonical[logIndex]!)} there`,
+          `${learnerName} delivered ${label} at log index ${logIndex}, where ${keyLabel(this.canonical[position]!)}x${this.canonicalCounts[position]} was delivered before`,
         );
       }
     } else {
@@ -147,6 +178,9 @@ export class Invariants {
         throw new SimViolation('exactly-once', `${label} delivered at log index ${earlier} and again at ${logIndex}`);
       }
       this.canonical.push(key);
+      this.canonicalCounts.push(count);
+      this.canonicalStarts.push(logIndex);
+      this.positionAtIndex.set(logIndex, position);
       this.canonicalIndex.set(key, logIndex);
     }
     const ackedAt = this.acked.get(key);
@@ -163,7 +197,8 @@ export class Invariants {
     if (earlier !== undefined && earlier !== logIndex) {
       throw new SimViolation('acked-position', `${label} acknowledged at ${earlier} and later at ${logIndex}`);
     }
-    if (this.canonical[logIndex] !== key) {
+    const position = this.positionAtIndex.get(logIndex);
+    if (position === undefined || this.canonical[position] !== key) {
       throw new SimViolation('acked-position', `${label} acknowledged at ${logIndex}, where nothing or another command was delivered`);
     }
     this.acked.set(key, logIndex);

@@ -5,7 +5,7 @@
 import { MessageType, decodeValue, formatBallot } from '../paxos/index.js';
 import type { ProposerRole } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptMessage, Ballot, Command, NackMessage, NodeId, Value } from '../paxos/index.js';
-import type { AcceptorBreak } from './broken.js';
+import type { DeliberateBug } from './broken.js';
 import { Cluster } from './cluster.js';
 import type { HeldMessage } from './cluster.js';
 import { runSeed } from './scheduler.js';
@@ -306,9 +306,9 @@ export interface AcceptorRestartOutcome {
 /**
  * A1 accepts (b1, v) for slot 0, then promises b2 to P2, crashes and restarts from storage. It
  * must still hold its promise (refusing P1's late Accept at b1) and the accepted value (reporting
- * it in its next Promise). With `acceptorBreak`, the same script shows what a broken one does.
+ * it in its next Promise). With `bug`, the same script shows what a broken one does.
  */
-export function acceptorRestart(acceptorBreak?: AcceptorBreak): AcceptorRestartOutcome {
+export function acceptorRestart(bug?: DeliberateBug): AcceptorRestartOutcome {
   const cluster = new Cluster({
     seed: 9,
     proposers: 3,
@@ -316,7 +316,7 @@ export function acceptorRestart(acceptorBreak?: AcceptorBreak): AcceptorRestartO
     learners: 1,
     manualNetwork: true,
     proposer: FROZEN_TIMERS,
-    acceptorBreak,
+    bug,
   });
   const [p1, p2, p3] = cluster.proposerIds as [NodeId, NodeId, NodeId];
   const [a1, , a3] = cluster.acceptorIds as [NodeId, NodeId, NodeId];

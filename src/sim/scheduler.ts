@@ -8,7 +8,7 @@
 // a little and every acceptor must have dropped the delivered prefix (bounded memory).
 
 import type { NodeId } from '../paxos/index.js';
-import type { AcceptorBreak } from './broken.js';
+import type { DeliberateBug } from './broken.js';
 import { Cluster, SIM_PROPOSER_TUNING } from './cluster.js';
 import type { ClusterStats, ProposerTuning } from './cluster.js';
 import { formatFault, randomFaultPlan } from './faults.js';
@@ -27,7 +27,7 @@ export interface ClusterShape {
 
 export interface RunOptions {
   readonly trace?: boolean;
-  readonly acceptorBreak?: AcceptorBreak;
+  readonly bug?: DeliberateBug;
   /** Replaces the plan drawn from the seed (fast-check supplies its own). */
   readonly plan?: FaultPlan;
   /** Replaces the network drawn from the seed. */
@@ -68,6 +68,8 @@ export interface RunResult {
 }
 
 const MEMORY_SETTLE_MS = 500;
+/** A crash meant to fall between a write and its sync happens by then anyway. */
+const CRASH_BEFORE_SYNC_WITHIN_MS = 50;
 
 export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   const rng = new Rng(seed);
@@ -94,6 +96,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   const drawnIntensity = rng.pick([0.5, 1, 2, 3]);
   const clusterSeed = rng.nextUint32();
   const planRng = rng.fork();
+  const crashRng = rng.fork();
 
   const cluster = new Cluster({
     seed: clusterSeed,
@@ -101,14 +104,14 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     clientStartSpreadMs: Math.floor(chaosMs / 2),
     network,
     proposer: proposerTuning,
-    acceptorBreak: options.acceptorBreak,
+    bug: options.bug,
     trace: options.trace ?? false,
   });
   const faultable: NodeId[] = [...cluster.proposerIds, ...cluster.acceptorIds, ...cluster.learnerIds];
   const plan = options.plan ?? randomFaultPlan(planRng, faultable.length, chaosMs, options.faultIntensity ?? drawnIntensity);
   const nodeAt = (position: number): NodeId => faultable[((position % faultable.length) + faultable.length) % faultable.length]!;
   const description = [
-    `seed ${seed}${options.acceptorBreak ? ` with broken acceptors (${options.acceptorBreak})` : ''}`,
+    `seed ${seed}${options.bug ? ` with a deliberate bug (${options.bug})` : ''}`,
     `shape: ${shape.proposers} proposers, ${shape.acceptors} acceptors, ${shape.learners} learners, ` +
       `${shape.clients} clients x ${shape.commandsPerClient} commands`,
     `network during chaos: drop ${network.dropRate}, duplicate ${network.duplicateRate}, ` +
@@ -130,7 +133,9 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
           cluster.heal();
           break;
         case 'crash':
-          cluster.crash(nodeAt(action.node));
+          // Half the crashes of acceptors and learners fall between a write and its sync.
+          if (crashRng.chance(0.5)) cluster.crashBeforeSync(nodeAt(action.node), CRASH_BEFORE_SYNC_WITHIN_MS);
+          else cluster.crash(nodeAt(action.node));
           break;
         case 'restart':
           cluster.restart(nodeAt(action.node));

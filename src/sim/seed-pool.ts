@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { AcceptorBreak } from './broken.js';
+import type { DeliberateBug } from './broken.js';
 import type { SeedTask, SeedTaskResult } from './seed-task.js';
 
 /** Seeds per task: large enough that a task's overhead is noise, small enough to stop soon after a failure. */
@@ -24,7 +24,7 @@ export interface PoolRunSummary {
 export async function runSeedsOnPool(
   firstSeed: number,
   count: number,
-  options: { workers?: number; acceptorBreak?: AcceptorBreak; progress?: (done: number, total: number) => void } = {},
+  options: { workers?: number; bug?: DeliberateBug; progress?: (done: number, total: number) => void } = {},
 ): Promise<PoolRunSummary> {
   const workers = options.workers ?? availableParallelism();
   const pool = new Piscina<SeedTask, SeedTaskResult>({
@@ -43,7 +43,7 @@ export async function runSeedsOnPool(
   const end = firstSeed + count;
   const lane = async (): Promise<void> => {
     while (next < end && failedSeed < 0) {
-      const task: SeedTask = { firstSeed: next, count: Math.min(SEEDS_PER_TASK, end - next), acceptorBreak: options.acceptorBreak };
+      const task: SeedTask = { firstSeed: next, count: Math.min(SEEDS_PER_TASK, end - next), bug: options.bug };
       next += task.count;
       const result = await pool.run(task);
       runs += result.runs;

@@ -1,12 +1,12 @@
 // One piscina task of a many-seed run: a range of seeds on one worker thread. Plain data in and
 // out (a failure's full result, with its trace, is rebuilt by the caller from its seed).
-import type { AcceptorBreak } from './broken.js';
+import type { DeliberateBug } from './broken.js';
 import { runSeeds } from './scheduler.js';
 
 export interface SeedTask {
   readonly firstSeed: number;
   readonly count: number;
-  readonly acceptorBreak: AcceptorBreak | undefined;
+  readonly bug: DeliberateBug | undefined;
 }
 
 export interface SeedTaskResult {
@@ -18,7 +18,7 @@ export interface SeedTaskResult {
 }
 
 export default function runSeedTask(task: SeedTask): SeedTaskResult {
-  const summary = runSeeds(task.firstSeed, task.count, { acceptorBreak: task.acceptorBreak }, true);
+  const summary = runSeeds(task.firstSeed, task.count, { bug: task.bug }, true);
   const failed = summary.failures[0];
   return { runs: summary.runs, events: summary.events, commandsDelivered: summary.commandsDelivered, failedSeed: failed === undefined ? -1 : failed.seed };
 }

@@ -32,7 +32,7 @@ export class Trace {
 
 export function formatValue(value: Value): string {
   if (isNoop(value)) return 'noop';
-  return `[${decodeValue(value).map((command) => `c${command.clientId}#${command.seq}`).join(',')}]`;
+  return `[${decodeValue(value).map((command) => `c${command.clientId}#${command.seq}${command.count === 1 ? '' : `x${command.count}`}`).join(',')}]`;
 }
 
 export function formatMessage(msg: Message): string {

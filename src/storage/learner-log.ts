@@ -61,7 +61,8 @@ interface Session {
 export class LearnerLog {
   /** Where each kept entry's data is in the store, by logIndex - firstIndex; undefined unless retainEntries. */
   private index: EntryIndex | undefined;
-  private readonly sessions = new Map<number, Session>();
+  /** Protected for one reader only: the simulator's deliberately broken log, which forgets them. */
+  protected readonly sessions = new Map<number, Session>();
   /** Highest seq per client within the batch being checked (reused: record() runs per batch). */
   private readonly batchSeqs = new Map<number, number>();
   private nextSlotValue = 0;

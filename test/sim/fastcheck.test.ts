@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runSeed } from 'synod/sim';
-import type { AcceptorBreak, FaultAction, FaultPlan, NetworkFaults } from 'synod/sim';
+import type { DeliberateBug, FaultAction, FaultPlan, NetworkFaults } from 'synod/sim';
 
 const CHAOS_MS = 1200;
 const atMs = fc.integer({ min: 0, max: CHAOS_MS - 1 });
@@ -27,8 +27,8 @@ const network: fc.Arbitrary<NetworkFaults> = fc.record({
 });
 const seed = fc.integer({ min: 0, max: 0x7fffffff });
 
-function violationOf(s: number, plan: FaultPlan, net: NetworkFaults, acceptorBreak?: AcceptorBreak): string | null {
-  const result = runSeed(s, { plan, network: net, chaosMs: CHAOS_MS, acceptorBreak });
+function violationOf(s: number, plan: FaultPlan, net: NetworkFaults, bug?: DeliberateBug): string | null {
+  const result = runSeed(s, { plan, network: net, chaosMs: CHAOS_MS, bug });
   return result.violation === null ? null : result.violation.message;
 }
 

@@ -15,9 +15,9 @@ describe('seeds on a worker pool', () => {
   });
 
   it('finds the same first failing seed as one thread does, for a deliberately broken acceptor', async () => {
-    const single = runSeeds(0, 1000, { acceptorBreak: 'forgetAcceptedOnRestart' });
+    const single = runSeeds(0, 1000, { bug: 'forgetAcceptedOnRestart' });
     expect(single.failures).toHaveLength(1);
-    const pooled = await runSeedsOnPool(0, 1000, { workers: 2, acceptorBreak: 'forgetAcceptedOnRestart' });
+    const pooled = await runSeedsOnPool(0, 1000, { workers: 2, bug: 'forgetAcceptedOnRestart' });
     expect(pooled.failedSeed).toBe(single.failures[0]!.seed);
   });
 });

@@ -1,0 +1,101 @@
+// The acceptor's driver: the pure Acceptor, its durable storage, and the rule "persist, then
+// send" with group commit. The worker actor and the simulator both run this class, so the order
+// they follow cannot drift apart.
+//
+// Per message, step() persists what the acceptor asks for (appends: buffered until the commit)
+// and holds its replies; commit() syncs once for everything stepped since, and only then sends
+// the held replies. A store that refuses a write (a full disk, full shared memory) is not a crash:
+//   - refused at step (a store that writes at once): the acceptor must not be ahead of its store,
+//     so it is rebuilt from what the store holds and this message's replies are dropped (the
+//     proposer retransmits);
+//   - refused at commit: the replies stay held (the oldest go past heldRepliesMax, being only
+//     answers) and the next commit tries again.
+import { Acceptor, Ready, persistReady } from '../paxos/index.js';
+import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, AcceptorStorage, Envelope, Message } from '../paxos/index.js';
+import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
+
+/** Storage with a commit point: every write before sync() is durable once it returns. */
+export interface SyncedAcceptorStorage extends AcceptorStorage {
+  sync(): void;
+}
+
+/** Replies held while the store refuses writes, at most. */
+export const HELD_REPLIES_MAX = 65_536;
+
+export interface AcceptorDriverOptions {
+  readonly config: AcceptorConfig;
+  readonly storage: SyncedAcceptorStorage;
+  readonly transport: Transport;
+  readonly guard?: WriteGuard;
+  /** Builds the acceptor from its durable state (at start, and after a refused write). The simulator's broken acceptors come in here. */
+  readonly build?: (config: AcceptorConfig, durable: AcceptorDurableState) => Acceptor;
+  /**
+   * Told the entries accepted since the last commit once they are synced, before any reply leaves
+   * (the simulator's checker counts votes here: an acceptance a crash took back before its sync
+   * was never one).
+   */
+  readonly committed?: (entries: readonly AcceptedEntry[]) => void;
+}
+
+export class AcceptorDriver {
+  private acceptorValue: Acceptor;
+  private readonly ready = new Ready();
+  /** Replies of the batch since the last commit, held until its writes are synced. */
+  private readonly held: Envelope[] = [];
+  private unsynced = false;
+  /** Entries accepted since the last commit, kept only for the committed hook. */
+  private readonly unsyncedEntries: AcceptedEntry[] = [];
+  private readonly guard: WriteGuard;
+  private readonly build: (config: AcceptorConfig, durable: AcceptorDurableState) => Acceptor;
+
+  constructor(private readonly options: AcceptorDriverOptions) {
+    this.guard = options.guard ?? UNGUARDED_WRITES;
+    this.build = options.build ?? ((config, durable) => new Acceptor(config, durable));
+    this.acceptorValue = this.build(options.config, options.storage.load());
+  }
+
+  get acceptor(): Acceptor {
+    return this.acceptorValue;
+  }
+
+  /** Replies waiting for the next successful commit. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Steps the acceptor and persists what it asks for; its replies wait for commit(). */
+  step(message: Message): void {
+    const ready = this.ready;
+    this.acceptorValue.step(message, ready);
+    if (ready.hasPersist()) {
+      this.unsynced = true;
+      if (!this.guard.trySync(() => persistReady(this.options.storage, ready))) {
+        this.acceptorValue = this.build(this.options.config, this.options.storage.load());
+        ready.clear();
+        return;
+      }
+      if (this.options.committed !== undefined) for (const entry of ready.accepted) this.unsyncedEntries.push(entry);
+    }
+    for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send[i]!);
+    ready.clear();
+  }
+
+  /** The commit point: one sync for the batch, then its replies. False if the store refused the sync (the replies stay held). */
+  commit(): boolean {
+    if (this.unsynced) {
+      if (!this.guard.trySync(() => this.options.storage.sync())) {
+        if (this.held.length > HELD_REPLIES_MAX) this.held.splice(0, this.held.length - HELD_REPLIES_MAX);
+        return false;
+      }
+      this.unsynced = false;
+      if (this.unsyncedEntries.length > 0) {
+        this.options.committed?.(this.unsyncedEntries);
+        this.unsyncedEntries.length = 0;
+      }
+    }
+    const held = this.held;
+    for (let i = 0; i < held.length; i++) this.options.transport.send(held[i]!.to, held[i]!.msg);
+    held.length = 0;
+    return true;
+  }
+}

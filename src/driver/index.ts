@@ -1,0 +1,3 @@
+export * from './transport.js';
+export * from './acceptor-driver.js';
+export * from './learner-driver.js';

@@ -1,0 +1,112 @@
+// The learner's driver: the pure Learner, its log in a record store, and the rule "record, sync,
+// then acknowledge and send". The worker actor and the simulator both run this class.
+//
+// After each step or tick, what the learner delivered is recorded in its log (buffered) along
+// with its next slot; release() syncs once for everything since, and only then sends the held
+// messages (progress reports drive acceptor truncation, so they must not run ahead of the log)
+// and hands over the acknowledgements. An acknowledged entry is therefore durable here. A store
+// that refuses a write:
+//   - refused at record (a store that writes at once): the learner must not be ahead of its log,
+//     so it is rebuilt from what the log holds and learns those slots again (the acceptors keep
+//     them: nothing below the log's next slot was reported);
+//   - refused at sync: everything stays held, and the next release tries again.
+import { Learner, Ready } from '../paxos/index.js';
+import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message } from '../paxos/index.js';
+import type { LearnerLog } from '../storage/index.js';
+import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
+
+export interface LearnerDriverOptions {
+  readonly config: LearnerConfig;
+  readonly log: LearnerLog;
+  readonly transport: Transport;
+  readonly guard?: WriteGuard;
+  /** Builds the learner from the log's durable state (at start, and after a refused write). The simulator's broken learners come in here. */
+  readonly build?: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
+  /** Told of each delivery once the log took it (before it is synced): the simulator's checker listens here. */
+  readonly delivered?: (delivery: Delivery) => void;
+}
+
+/** Receives one acknowledgement: `clientId`'s command `seq` sits at `logIndex`. */
+export type Acknowledge = (clientId: number, seq: number, logIndex: number) => void;
+
+export class LearnerDriver {
+  private learnerValue: Learner;
+  private readonly ready = new Ready();
+  private readonly held: Envelope[] = [];
+  /** Acknowledgements waiting for the sync, as (clientId, seq, logIndex) triples. */
+  private readonly acks: number[] = [];
+  /** The next slot last written to the log: slots of no-ops advance it without delivering anything. */
+  private recordedNextSlot: number;
+  private unsynced = false;
+  private readonly guard: WriteGuard;
+  private readonly build: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
+
+  constructor(private readonly options: LearnerDriverOptions) {
+    this.guard = options.guard ?? UNGUARDED_WRITES;
+    this.build = options.build ?? ((config, durable) => new Learner(config, durable));
+    this.learnerValue = this.build(options.config, options.log.durableState());
+    this.recordedNextSlot = options.log.nextSlot;
+  }
+
+  get learner(): Learner {
+    return this.learnerValue;
+  }
+
+  get log(): LearnerLog {
+    return this.options.log;
+  }
+
+  step(message: Message, nowMs: number): void {
+    this.learnerValue.step(message, nowMs, this.ready);
+    this.take();
+  }
+
+  tick(nowMs: number): void {
+    this.learnerValue.tick(nowMs, this.ready);
+    this.take();
+  }
+
+  /**
+   * The commit point: one sync for everything since the last release, then the held messages,
+   * then `acknowledge` for each delivery (and re-acknowledged duplicate). False if the store
+   * refused the sync: nothing left, and the next release tries again.
+   */
+  release(acknowledge: Acknowledge): boolean {
+    if (this.unsynced) {
+      const log = this.options.log;
+      if (!this.guard.trySync(() => log.sync())) return false;
+      this.unsynced = false;
+    }
+    const held = this.held;
+    for (let i = 0; i < held.length; i++) this.options.transport.send(held[i]!.to, held[i]!.msg);
+    held.length = 0;
+    const acks = this.acks;
+    for (let i = 0; i < acks.length; i += 3) acknowledge(acks[i]!, acks[i + 1]!, acks[i + 2]!);
+    acks.length = 0;
+    return true;
+  }
+
+  private take(): void {
+    const ready = this.ready;
+    const learner = this.learnerValue;
+    // Record whenever the learner moved on, deliveries or not: it reports its progress to the
+    // proposers, acceptors drop what it reports, so a no-op slot it skipped must be durable too.
+    if (ready.delivered.length > 0 || learner.nextSlot > this.recordedNextSlot) {
+      const log = this.options.log;
+      if (!this.guard.trySync(() => log.record(ready.delivered, learner.nextSlot))) {
+        this.learnerValue = this.build(this.options.config, log.durableState());
+        ready.clear();
+        return;
+      }
+      this.recordedNextSlot = learner.nextSlot;
+      this.unsynced = true;
+      for (const delivery of ready.delivered) {
+        this.options.delivered?.(delivery);
+        this.acks.push(delivery.command.clientId, delivery.command.seq, delivery.logIndex);
+      }
+    }
+    for (const duplicate of ready.duplicates) this.acks.push(duplicate.clientId, duplicate.seq, duplicate.logIndex);
+    for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send[i]!);
+    ready.clear();
+  }
+}
