@@ -8,11 +8,18 @@
 //   - storeDropsCount: the acceptors' store writes every command of a value with count 1 (the
 //     bug issue 6 found: a sequencer reservation reloaded as a single number);
 //   - learnerForgetsSessions: after a crash, a learner's log comes back without its client
-//     sessions (so a retried command that was already delivered is delivered again).
+//     sessions (so a retried command that was already delivered is delivered again);
+//   - aliasClientIds: the client numbering of before issue 9: a new session number per abandoned
+//     session, without bound, in a 16-bit field beside the endpoint id, so one endpoint's ids run
+//     into the next one's. There it took 65,536 abandoned sessions; here every append takes a new
+//     session, and clients on even endpoint ids start 3 short of the field's end (as after a long
+//     run) while the others start at 0, as fresh clients do.
 // The simulator must find each within a bounded number of seeds (test/sim/broken.test.ts).
 
 import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT, decodeValue, encodeValue } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, Ballot } from '../paxos/index.js';
+import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
+import { SESSIONS_PER_ENDPOINT } from '../log/wire.js';
 import { DurableAcceptorStorage, LearnerLog, type RecordStore } from '../storage/index.js';
 
 export const DELIBERATE_BUGS = [
@@ -22,6 +29,7 @@ export const DELIBERATE_BUGS = [
   'promiseEqualBallot',
   'storeDropsCount',
   'learnerForgetsSessions',
+  'aliasClientIds',
 ] as const;
 export type DeliberateBug = (typeof DELIBERATE_BUGS)[number];
 
@@ -80,4 +88,35 @@ class SessionForgettingLog extends LearnerLog {
 /** The learner's log over its simulated store: the runtime's own, unless the bug is in the log. */
 export function learnerLog(store: RecordStore, bug: DeliberateBug | undefined, restart: boolean): LearnerLog {
   return restart && bug === 'learnerForgetsSessions' ? new SessionForgettingLog(store) : new LearnerLog(store);
+}
+
+/** Sessions the aliasing client has left before its numbers leave their field. */
+const ALIASING_SESSIONS_LEFT = 3;
+
+class AliasingAppendCore<T> extends AppendCore<T> {
+  private readonly endpointId: number;
+  private readonly inflightMax: number;
+
+  constructor(options: AppendCoreOptions, sink: AppendCoreSink<T>) {
+    super(options, sink);
+    this.endpointId = options.endpointId;
+    this.inflightMax = options.inflightAppendsMax;
+    if (options.endpointId % 2 === 0) this.nextSessionNumber = SESSIONS_PER_ENDPOINT - ALIASING_SESSIONS_LEFT;
+  }
+
+  /** A new session for every append, never one given back. */
+  protected override takeSession(): number {
+    if (this.inflight + this.waitingCount >= this.inflightMax) return -1;
+    return this.nextSessionNumber++;
+  }
+
+  /** The old packing, without the range check: session 65,536 of endpoint e is session 0 of endpoint e + 1. */
+  protected override clientIdFor(session: number): number {
+    return this.endpointId * SESSIONS_PER_ENDPOINT + session;
+  }
+}
+
+/** How a simulated client builds its append core: the runtime's own, unless the bug is in the client. */
+export function appendCoreFactory(bug: DeliberateBug | undefined): <T>(options: AppendCoreOptions, sink: AppendCoreSink<T>) => AppendCore<T> {
+  return bug === 'aliasClientIds' ? (options, sink) => new AliasingAppendCore(options, sink) : (options, sink) => new AppendCore(options, sink);
 }

@@ -8,10 +8,11 @@
 // (SimRecordStore); acceptors and learners restart by replaying their records, proposers from
 // nothing. Invariants are checked as events happen.
 
-import { AcceptorDriver, LearnerDriver } from '../driver/index.js';
-import { Learner, MessageType, Proposer, ProposerRole, Ready, formatBallot } from '../paxos/index.js';
+import { AcceptorDriver, LearnerDriver, ProposerDriver } from '../driver/index.js';
+import { AckBatcher } from '../log/ack-batcher.js';
+import { Learner, Proposer, ProposerRole, formatBallot } from '../paxos/index.js';
 import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
-import { acceptorBuilder, acceptorStorage, learnerLog } from './broken.js';
+import { acceptorBuilder, acceptorStorage, appendCoreFactory, learnerLog } from './broken.js';
 import type { DeliberateBug } from './broken.js';
 import { SimClient } from './client.js';
 import type { ClientCallbacks } from './client.js';
@@ -21,7 +22,7 @@ import { CALM_NETWORK, Network } from './network.js';
 import type { NetworkFaults } from './network.js';
 import { Rng } from './rng.js';
 import { SimRecordStore } from './sim-record-store.js';
-import { Trace, formatMessage } from './trace.js';
+import { Trace, commandLabel, formatMessage } from './trace.js';
 
 export type NodeKind = 'proposer' | 'acceptor' | 'learner' | 'client';
 
@@ -39,6 +40,8 @@ export interface ClusterOptions {
   readonly clientStartSpreadMs?: number;
   /** Default 150. */
   readonly clientRetryMs?: number;
+  /** Appends each client keeps in flight at once. Default 1. */
+  readonly clientInflightMax?: number;
   /** Period of proposer/learner/client ticks. Default 5. */
   readonly tickMs?: number;
   readonly network?: NetworkFaults;
@@ -77,9 +80,11 @@ export interface SimNode {
   readonly index: number;
   up: boolean;
   incarnation: number;
-  proposer: Proposer | null;
+  proposer: ProposerDriver | null;
   acceptor: AcceptorDriver | null;
   learner: LearnerDriver | null;
+  /** A learner's acknowledgements on their way to the client endpoints. */
+  acks: AckBatcher | null;
   client: SimClient | null;
   /** An acceptor's or learner's records: what outlives its crashes. */
   store: SimRecordStore | null;
@@ -120,6 +125,8 @@ const EVENT_ACTION = 2;
 const EVENT_COMMIT = 3;
 /** A role's commit comes this many ms after the message that made it due, at most (a worker's batch). */
 const COMMIT_DELAY_MS_MAX = 1;
+/** Acknowledgements per ClientReplyBatch (the runtime's bound is larger; smaller here splits batches in the simulation too). */
+const ACKS_PER_MESSAGE_MAX = 4;
 
 interface SimEvent {
   readonly atMs: number;
@@ -160,7 +167,6 @@ export class Cluster {
   private nowValue = 0;
   private seq = 0;
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly ready = new Ready();
   private readonly rng: Rng;
   private readonly tickMs: number;
   private readonly proposerTuning: ProposerTuning;
@@ -191,6 +197,7 @@ export class Cluster {
           proposer: null,
           acceptor: null,
           learner: null,
+          acks: null,
           client: null,
           store: kind === 'acceptor' || kind === 'learner' ? new SimRecordStore(undefined, () => this.stats.storeRewrites++) : null,
           commitPending: false,
@@ -221,7 +228,7 @@ export class Cluster {
   proposer(idOrName: NodeId | string): Proposer {
     const node = this.node(idOrName);
     if (node.proposer === null) throw new RangeError(`${node.name} is not a running proposer`);
-    return node.proposer;
+    return node.proposer.proposer;
   }
 
   acceptor(idOrName: NodeId | string): Acceptor {
@@ -250,7 +257,7 @@ export class Cluster {
   leaders(): Proposer[] {
     const leaders: Proposer[] = [];
     for (const id of this.proposerIds) {
-      const proposer = this.nodes[id]!.proposer;
+      const proposer = this.nodes[id]!.proposer?.proposer;
       if (proposer?.isLeader) leaders.push(proposer);
     }
     return leaders;
@@ -389,18 +396,16 @@ export class Cluster {
   /** Make a proposer start phase 1 now. */
   campaign(id: NodeId | string): void {
     const node = this.node(id);
-    this.ready.clear();
-    this.observeProposer(node, () => node.proposer!.campaign(this.nowValue, this.ready));
+    this.observeProposer(node, () => node.proposer!.campaign(this.nowValue));
   }
 
   /** Hand a command to a proposer as if a client had sent it locally. */
   propose(id: NodeId | string, command: Command): boolean {
     const node = this.node(id);
     this.invariants.onSubmitted(command);
-    this.ready.clear();
     let queued = false;
     this.observeProposer(node, () => {
-      queued = node.proposer!.propose(command, this.nowValue, this.ready);
+      queued = node.proposer!.propose(command, this.nowValue);
     });
     return queued;
   }
@@ -442,13 +447,17 @@ export class Cluster {
   private start(node: SimNode, restart: boolean): void {
     switch (node.kind) {
       case 'proposer':
-        node.proposer = new Proposer({
-          ...this.proposerTuning,
-          id: node.id,
-          proposers: this.proposerIds,
-          acceptors: this.acceptorIds,
-          learners: this.learnerIds,
-          random: () => node.rng.next(),
+        node.proposer = new ProposerDriver({
+          config: {
+            ...this.proposerTuning,
+            id: node.id,
+            proposers: this.proposerIds,
+            acceptors: this.acceptorIds,
+            learners: this.learnerIds,
+            random: () => node.rng.next(),
+          },
+          transport: this.transportOf(node),
+          clients: () => this.clientIds,
         });
         break;
       case 'acceptor': {
@@ -469,6 +478,7 @@ export class Cluster {
       }
       case 'learner': {
         const log = learnerLog(node.store!, this.options.bug, restart);
+        node.acks = new AckBatcher(node.id, ACKS_PER_MESSAGE_MAX);
         this.invariants.onLearnerStart(node.id, node.name, log.length);
         node.learner = new LearnerDriver({
           config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
@@ -484,8 +494,10 @@ export class Cluster {
           commandsTotal: this.options.commandsPerClient ?? 0,
           startMs: node.rng.int(0, this.options.clientStartSpreadMs ?? 0),
           retryMs: this.options.clientRetryMs ?? 150,
+          inflightMax: this.options.clientInflightMax ?? 1,
           proposers: this.proposerIds,
           rng: node.rng,
+          core: appendCoreFactory(this.options.bug),
         });
         break;
     }
@@ -530,11 +542,9 @@ export class Cluster {
   }
 
   private tick(node: SimNode): void {
-    const ready = this.ready;
-    ready.clear();
     switch (node.kind) {
       case 'proposer':
-        this.observeProposer(node, () => node.proposer!.tick(this.nowValue, ready));
+        this.observeProposer(node, () => node.proposer!.tick(this.nowValue));
         return;
       case 'learner':
         node.learner!.tick(this.nowValue);
@@ -548,9 +558,9 @@ export class Cluster {
     }
   }
 
-  /** Run a proposer input, note elections in the trace and stats, then flush its output. */
+  /** Run a proposer input (its driver sends what it produced), and note elections in the trace and stats. */
   private observeProposer(node: SimNode, input: () => void): void {
-    const proposer = node.proposer;
+    const proposer = node.proposer?.proposer ?? null;
     if (proposer === null) throw new RangeError(`${node.name} is not a running proposer`);
     const ballotBefore = proposer.ballot;
     const roleBefore = proposer.role;
@@ -570,7 +580,6 @@ export class Cluster {
         this.trace.line(this.nowValue, `${node.name} steps down`);
       }
     }
-    this.flush(node);
   }
 
   private arrive(from: NodeId, to: NodeId, msg: Message): void {
@@ -587,11 +596,13 @@ export class Cluster {
       return;
     }
     if (this.trace.enabled) this.trace.line(this.nowValue, `${this.nameOf(from)} -> ${node.name} ${formatMessage(msg)}`);
-    const ready = this.ready;
-    ready.clear();
     switch (node.kind) {
       case 'proposer':
-        this.observeProposer(node, () => node.proposer!.step(msg, this.nowValue, ready));
+        // Each message is a turn of its own: the driver queues client batches, fill() opens slots.
+        this.observeProposer(node, () => {
+          node.proposer!.receive(msg, this.nowValue);
+          node.proposer!.fill(this.nowValue);
+        });
         return;
       case 'acceptor':
         node.acceptor!.step(msg);
@@ -605,11 +616,6 @@ export class Cluster {
         node.client!.onMessage(msg, this.nowValue, this.clientCallbacks(node));
         return;
     }
-  }
-
-  /** A proposer's output goes at once: it persists nothing. */
-  private flush(node: SimNode): void {
-    for (const envelope of this.ready.send) this.send(node.id, envelope.to, envelope.msg);
   }
 
   /** The end of the role's batch, a moment from now: one commit for every message stepped until then. */
@@ -636,7 +642,12 @@ export class Cluster {
   /** Sync, then send (and, for a learner, acknowledge): the drivers' commit point. */
   private commit(node: SimNode): void {
     if (node.acceptor !== null) node.acceptor.commit();
-    else if (node.learner !== null) node.learner.release((clientId, seq, logIndex) => this.reply(node, clientId, seq, logIndex));
+    else if (node.learner !== null && node.learner.release(node.acks!.add)) {
+      // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
+      node.acks!.drain((endpoint, message) => {
+        if (this.nodes[endpoint]?.kind === 'client') this.send(node.id, endpoint, message as unknown as Message);
+      });
+    }
   }
 
   private onDelivered(node: SimNode, delivery: Delivery): void {
@@ -644,18 +655,11 @@ export class Cluster {
     const { command } = delivery;
     this.trace.mix(this.nowValue, 0xde, node.id, delivery.logIndex);
     if (!this.trace.enabled) return;
-    const count = (command.count ?? 1) === 1 ? '' : ` (x${command.count})`;
-    this.trace.line(this.nowValue, `${node.name} DELIVERS c${command.clientId}#${command.seq}${count} at log index ${delivery.logIndex} (slot ${delivery.slot})`);
+    this.trace.line(this.nowValue, `${node.name} DELIVERS ${commandLabel(command.clientId, command.seq, command.count)} at log index ${delivery.logIndex} (slot ${delivery.slot})`);
   }
 
   private transportOf(node: SimNode): { send(to: NodeId, message: Message): void } {
     return { send: (to, message) => this.send(node.id, to, message) };
-  }
-
-  /** The application layer's acknowledgement to the client that issued a command. */
-  private reply(node: SimNode, clientId: number, seq: number, logIndex: number): void {
-    if (this.nodes[clientId]?.kind !== 'client') return;
-    this.send(node.id, clientId, { type: MessageType.ClientReply, from: node.id, clientId, seq, logIndex });
   }
 
   private send(from: NodeId, to: NodeId, msg: Message): void {
@@ -690,11 +694,11 @@ export class Cluster {
       send: (to, msg) => this.send(node.id, to, msg),
       submitted: (command) => {
         this.invariants.onSubmitted(command);
-        this.trace.line(this.nowValue, `${node.name} submits c${command.clientId}#${command.seq}`);
+        this.trace.line(this.nowValue, `${node.name} submits ${commandLabel(command.clientId, command.seq, command.count)}`);
       },
       acknowledged: (clientId, seq, logIndex) => {
         this.invariants.onAcknowledged(clientId, seq, logIndex);
-        this.trace.line(this.nowValue, `${node.name} acknowledged c${clientId}#${seq} at log index ${logIndex}`);
+        this.trace.line(this.nowValue, `${node.name} acknowledged ${commandLabel(clientId, seq)} at log index ${logIndex}`);
       },
     };
   }

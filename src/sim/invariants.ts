@@ -9,14 +9,15 @@
 //   - every learner's delivered sequence (commands with their counts) is a prefix of one common
 //     sequence (so of each other's); a learner restarted from its log resumes at the log's end,
 //     and what it delivers again must be what it delivered before;
-//   - no command is delivered twice; nothing is delivered that no client proposed;
+//   - no command is delivered twice; nothing is delivered that no client proposed; a (client id,
+//     seq) names one command only (ids that alias would make exactly-once deliver the wrong one);
 //   - a command a client saw acknowledged sits at the acknowledged position, and is never
 //     acknowledged at two positions.
 // Liveness (progress after faults heal) is checked by the scheduler with checkComplete().
 
 import type { AcceptedEntry, Command, Delivery, NodeId, Value } from '../paxos/index.js';
 import { decodeValue, formatBallot } from '../paxos/index.js';
-import { formatValue } from './trace.js';
+import { commandLabel, formatValue } from './trace.js';
 
 export class SimViolation extends Error {
   constructor(
@@ -41,7 +42,7 @@ interface ChosenSlot {
   readonly value: Value;
 }
 
-/** Commands are identified by (clientId, seq); simulated client ids stay far below 2^20. */
+/** Commands are identified by (clientId, seq); simulated sequence numbers stay far below 2^20 (and client ids below 2^32). */
 export function commandKey(clientId: number, seq: number): number {
   return clientId * 1048576 + seq;
 }
@@ -51,7 +52,7 @@ const valueKeys = new WeakMap<Value, string>();
 export function valueKey(value: Value): string {
   let key = valueKeys.get(value);
   if (key === undefined) {
-    key = value.byteLength === 0 ? 'noop' : decodeValue(value).map((command) => `${command.clientId}.${command.seq}x${command.count}`).join(',');
+    key = value.byteLength === 0 ? 'noop' : decodeValue(value).map((command) => commandLabel(command.clientId, command.seq, command.count)).join(',');
     valueKeys.set(value, key);
   }
   return key;
@@ -103,8 +104,14 @@ export class Invariants {
     this.learners.set(learner, { position, nextIndex: logLength });
   }
 
+  /** A client sent a command: (clientId, seq) must name this one command and no other, ever. */
   onSubmitted(command: Command): void {
-    this.submitted.set(commandKey(command.clientId, command.seq), command.data);
+    const key = commandKey(command.clientId, command.seq);
+    const earlier = this.submitted.get(key);
+    if (earlier !== undefined && !sameBytes(earlier, command.data)) {
+      throw new SimViolation('command-identity', `${commandLabel(command.clientId, command.seq)} was submitted for two different commands (client ids alias)`);
+    }
+    this.submitted.set(key, command.data);
   }
 
   /** An acceptor (by position) persisted an accepted entry. */
@@ -144,7 +151,7 @@ export class Invariants {
     const { command, slot, logIndex } = delivery;
     const key = commandKey(command.clientId, command.seq);
     const count = command.count ?? 1;
-    const label = `c${command.clientId}#${command.seq}${count === 1 ? '' : `x${count}`}`;
+    const label = commandLabel(command.clientId, command.seq, count);
     let progress = this.learners.get(learner);
     if (progress === undefined) this.learners.set(learner, (progress = { position: 0, nextIndex: 0 }));
     if (logIndex !== progress.nextIndex) {
@@ -192,7 +199,7 @@ export class Invariants {
   /** A client was told its command sits at logIndex. */
   onAcknowledged(clientId: number, seq: number, logIndex: number): void {
     const key = commandKey(clientId, seq);
-    const label = `c${clientId}#${seq}`;
+    const label = commandLabel(clientId, seq);
     const earlier = this.acked.get(key);
     if (earlier !== undefined && earlier !== logIndex) {
       throw new SimViolation('acked-position', `${label} acknowledged at ${earlier} and later at ${logIndex}`);
@@ -218,5 +225,5 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function keyLabel(key: number): string {
-  return `c${Math.floor(key / 1048576)}#${key % 1048576}`;
+  return commandLabel(Math.floor(key / 1048576), key % 1048576);
 }

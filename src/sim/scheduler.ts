@@ -23,6 +23,8 @@ export interface ClusterShape {
   readonly learners: number;
   readonly clients: number;
   readonly commandsPerClient: number;
+  /** Appends each client keeps in flight (each in a session of its own). */
+  readonly appendsInFlight: number;
 }
 
 export interface RunOptions {
@@ -79,6 +81,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     learners: rng.int(1, 3),
     clients: rng.int(1, 3),
     commandsPerClient: rng.int(5, 25),
+    appendsInFlight: rng.pick([1, 1, 2, 4]),
     ...options.shape,
   };
   const delayMinMs = rng.int(1, 3);
@@ -102,6 +105,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     seed: clusterSeed,
     ...shape,
     clientStartSpreadMs: Math.floor(chaosMs / 2),
+    clientInflightMax: shape.appendsInFlight,
     network,
     proposer: proposerTuning,
     bug: options.bug,
@@ -113,7 +117,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   const description = [
     `seed ${seed}${options.bug ? ` with a deliberate bug (${options.bug})` : ''}`,
     `shape: ${shape.proposers} proposers, ${shape.acceptors} acceptors, ${shape.learners} learners, ` +
-      `${shape.clients} clients x ${shape.commandsPerClient} commands`,
+      `${shape.clients} clients x ${shape.commandsPerClient} commands, ${shape.appendsInFlight} in flight each`,
     `network during chaos: drop ${network.dropRate}, duplicate ${network.duplicateRate}, ` +
       `delay ${network.delayMinMs}..${network.delayMaxMs} ms` +
       ((network.slowRate ?? 0) > 0 ? ` (+ up to ${network.slowDelayMaxMs ?? 0} ms for ${network.slowRate} of them)` : '') +

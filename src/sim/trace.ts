@@ -2,6 +2,7 @@
 // event); lines are only built when tracing is on, because string building dominates the
 // cost of a run. A failing seed is re-run with tracing on to print what happened.
 
+import { LogMessageType, SESSIONS_PER_ENDPOINT, type ClientReplyBatchMessage, type ClientRequestBatchMessage } from '../log/wire.js';
 import { MessageType, decodeValue, formatBallot, isNoop } from '../paxos/index.js';
 import type { Message, Value } from '../paxos/index.js';
 
@@ -30,9 +31,19 @@ export class Trace {
   }
 }
 
+/**
+ * A command as the trace and the checker name it: c<client>#<seq>, with x<count> for a
+ * reservation. A log client's id packs its endpoint and session (wire.ts clientIdOf), shown as
+ * <endpoint>.<session>; ids below that range (scripted scenarios) are shown as they are.
+ */
+export function commandLabel(clientId: number, seq: number, count = 1): string {
+  const client = clientId < SESSIONS_PER_ENDPOINT ? `${clientId}` : `${Math.floor(clientId / SESSIONS_PER_ENDPOINT)}.${clientId % SESSIONS_PER_ENDPOINT}`;
+  return `c${client}#${seq}${count === 1 ? '' : `x${count}`}`;
+}
+
 export function formatValue(value: Value): string {
   if (isNoop(value)) return 'noop';
-  return `[${decodeValue(value).map((command) => `c${command.clientId}#${command.seq}${command.count === 1 ? '' : `x${command.count}`}`).join(',')}]`;
+  return `[${decodeValue(value).map((command) => commandLabel(command.clientId, command.seq, command.count)).join(',')}]`;
 }
 
 export function formatMessage(msg: Message): string {
@@ -52,9 +63,9 @@ export function formatMessage(msg: Message): string {
     case MessageType.Heartbeat:
       return `Heartbeat b=${formatBallot(msg.ballot)} chosen-below=${msg.chosenBelow} gc-below=${msg.gcBelow}`;
     case MessageType.ClientRequest:
-      return `ClientRequest c${msg.command.clientId}#${msg.command.seq}`;
+      return `ClientRequest ${commandLabel(msg.command.clientId, msg.command.seq)}`;
     case MessageType.Redirect:
-      return `Redirect c${msg.clientId}#${msg.seq} leader=${msg.leaderHint}`;
+      return `Redirect ${commandLabel(msg.clientId, msg.seq)} leader=${msg.leaderHint}`;
     case MessageType.CatchUp:
       return `CatchUp from-slot=${msg.fromSlot} max=${msg.slotsMax}`;
     case MessageType.CatchUpReply:
@@ -64,6 +75,27 @@ export function formatMessage(msg: Message): string {
     case MessageType.LearnerProgress:
       return `LearnerProgress delivered-below=${msg.deliveredBelow}`;
     case MessageType.ClientReply:
-      return `ClientReply c${msg.clientId}#${msg.seq} at log-index ${msg.logIndex}`;
+      return `ClientReply ${commandLabel(msg.clientId, msg.seq)} at log-index ${msg.logIndex}`;
+  }
+  return formatLogMessage(msg as unknown as { type: number });
+}
+
+/** The log's own messages (src/log/wire.ts) that the simulated clients, proposers and learners exchange. */
+function formatLogMessage(msg: { type: number }): string {
+  switch (msg.type) {
+    case LogMessageType.ClientRequestBatch: {
+      const { commands } = msg as ClientRequestBatchMessage;
+      return `ClientRequestBatch ${formatValue(commands)}`;
+    }
+    case LogMessageType.ClientReplyBatch: {
+      const { replies } = msg as ClientReplyBatchMessage;
+      const acks: string[] = [];
+      for (let at = 0; at + 2 < replies.length; at += 3) acks.push(`${commandLabel(replies[at]!, replies[at + 1]!)}@${replies[at + 2]}`);
+      return `ClientReplyBatch ${acks.join(' ')}`;
+    }
+    case LogMessageType.NewLeader:
+      return 'NewLeader';
+    default:
+      return `message type ${msg.type}`;
   }
 }

@@ -4,11 +4,11 @@
 //
 // An acknowledged entry is therefore durable at this learner (and chosen at a majority of
 // acceptors), and acceptors only drop a prefix this learner can never need again.
-import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
+import type { Actor, ActorContext } from '../../actors/index.js';
 import { LearnerDriver } from '../../driver/index.js';
 import type { Message } from '../../paxos/index.js';
 import { LearnerLog } from '../../storage/index.js';
-import { LogMessageType, endpointOfClient, type ClientReplyBatchMessage } from '../wire.js';
+import { AckBatcher } from '../ack-batcher.js';
 import { ReadBarrier } from '../read-barrier.js';
 import { Courier } from './courier.js';
 import { LearnerReads } from './learner-reads.js';
@@ -32,33 +32,17 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const reads = new LearnerReads(log, context, courier, barrier, config.limits, config.retainEntries);
 
   /** Acknowledgements of the batch being released, per client endpoint: one message each. */
-  const acks = new Map<ActorId, number[]>();
-  const acknowledge = (clientId: number, seq: number, logIndex: number): void => {
-    const endpoint = endpointOfClient(clientId);
-    let replies = acks.get(endpoint);
-    if (replies === undefined) acks.set(endpoint, (replies = []));
-    replies.push(clientId, seq, logIndex);
-  };
+  const acks = new AckBatcher(context.id, config.limits.acksPerMessageMax);
+  const sendAck = (endpoint: number, message: unknown): void => courier.send(endpoint, message);
 
   const release = (): void => {
     courier.retry();
     // A disk that refuses writes holds back every acknowledgement, progress report and publish
     // of this batch; the guard retries (see StorageGuard).
-    if (!driver.release(acknowledge)) return;
+    if (!driver.release(acks.add)) return;
     // Durable now: publish before acknowledging, so a read that follows an ack waits for this.
     barrier.publish(log.length);
-    for (const [endpoint, replies] of acks) {
-      const numbersMax = 3 * config.limits.acksPerMessageMax;
-      for (let at = 0; at < replies.length; at += numbersMax) {
-        const batch: ClientReplyBatchMessage = {
-          type: LogMessageType.ClientReplyBatch,
-          from: context.id,
-          replies: replies.length <= numbersMax ? replies : replies.slice(at, at + numbersMax),
-        };
-        courier.send(endpoint, batch);
-      }
-    }
-    acks.clear();
+    acks.drain(sendAck);
     reads.afterRelease();
   };
 

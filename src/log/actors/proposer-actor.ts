@@ -1,46 +1,46 @@
-// A proposer on its own worker thread: the pure Proposer driven by messages and a 5 ms tick.
-// It keeps nothing durable (safety rests on the acceptors), so a restart starts from scratch.
-import type { Actor, ActorContext } from '../../actors/index.js';
-import { Proposer, Ready, type Message } from '../../paxos/index.js';
-import { LogMessageType, type ClientRequestBatchMessage, type NewLeaderMessage } from '../wire.js';
+// A proposer on its own worker thread: a ProposerDriver (the pure Proposer and the log's wire
+// around it) driven by messages, the end of each batch (fill) and a 5 ms tick.
+import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
+import { ProposerDriver } from '../../driver/index.js';
+import { LogMessageType } from '../wire.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
 
 export default function proposerActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as ProposerActorConfig;
-  const proposer = new Proposer({
-    id: context.id,
-    proposers: config.layout.proposers,
-    acceptors: config.layout.acceptors,
-    learners: config.layout.learners,
-    random: Math.random,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    electionTimeoutMs: config.electionTimeoutMs,
-    windowSlotsMax: config.windowSlotsMax,
-    batchCommandsMax: config.batchCommandsMax,
-    batchBytesMax: config.batchBytesMax,
-    pendingCommandsMax: config.pendingCommandsMax,
-  });
-  const ready = new Ready();
   const courier = new Courier(context);
-  let campaignStartedEpochMs = 0;
   const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
-  let wasLeader = false;
-  const sendReady = (): void => {
-    for (let i = 0; i < ready.send.length; i++) courier.send(ready.send[i]!.to, ready.send[i]!.msg);
-    ready.clear();
-    if (proposer.isLeader !== wasLeader) {
-      wasLeader = proposer.isLeader;
-      // Wall-clock ms (comparable across threads): when this proposer last became leader, for failover timelines.
-      if (wasLeader) context.counters.leaderSinceEpochMs = performance.timeOrigin + performance.now();
-      // Tell every client endpoint at once, so appends stuck at a dead leader move now rather
-      // than after the clients' resend timeout.
-      if (wasLeader) {
-        const announcement: NewLeaderMessage = { type: LogMessageType.NewLeader, from: context.id };
-        for (const peer of context.peers()) if (!roles.has(peer)) context.send(peer, announcement);
-      }
-    }
+  const clients = function* (): Iterable<ActorId> {
+    for (const peer of context.peers()) if (!roles.has(peer)) yield peer;
   };
+  const driver = new ProposerDriver({
+    config: {
+      id: context.id,
+      proposers: config.layout.proposers,
+      acceptors: config.layout.acceptors,
+      learners: config.layout.learners,
+      random: Math.random,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      electionTimeoutMs: config.electionTimeoutMs,
+      windowSlotsMax: config.windowSlotsMax,
+      batchCommandsMax: config.batchCommandsMax,
+      batchBytesMax: config.batchBytesMax,
+      pendingCommandsMax: config.pendingCommandsMax,
+    },
+    // NewLeader goes straight to the mailboxes: a full one skips that client (its resend timeout covers it).
+    transport: {
+      send: (to, message) => {
+        if (message.type === (LogMessageType.NewLeader as number)) context.send(to, message);
+        else courier.send(to, message);
+      },
+    },
+    clients,
+    leadershipChanged: (isLeader) => {
+      // Wall-clock ms (comparable across threads): when this proposer last became leader, for failover timelines.
+      if (isLeader) context.counters.leaderSinceEpochMs = performance.timeOrigin + performance.now();
+    },
+  });
+  const proposer = driver.proposer;
 
   return {
     start(actorContext) {
@@ -48,31 +48,19 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
     },
     receive(_from, message, actorContext) {
       const type = (message as { type: number }).type;
-      if (type === LogMessageType.ClientRequestBatch) {
-        // Queued only: flush() opens the slots, so a batch of requests shares slots.
-        const batch = message as ClientRequestBatchMessage;
-        proposer.enqueueCommands(batch.commands, ready, batch.from);
-      } else if (type === LogMessageType.Campaign) {
-        if (!proposer.isLeader) {
-          campaignStartedEpochMs = performance.timeOrigin + performance.now();
-          actorContext.counters.campaignRequestedEpochMs = campaignStartedEpochMs;
-          proposer.campaign(actorContext.now(), ready);
-        }
-      } else {
-        proposer.step(message as Message, actorContext.now(), ready);
+      if (type === LogMessageType.Campaign && !proposer.isLeader) {
+        actorContext.counters.campaignRequestedEpochMs = performance.timeOrigin + performance.now();
       }
-      sendReady();
+      driver.receive(message as { type: number }, actorContext.now());
     },
     flush(actorContext) {
       courier.retry();
-      proposer.fill(actorContext.now(), ready);
-      sendReady();
+      driver.fill(actorContext.now());
     },
     timer(key, actorContext) {
       if (courier.onTimer(key)) return;
       courier.retry();
-      proposer.tick(actorContext.now(), ready);
-      sendReady();
+      driver.tick(actorContext.now());
       const counters = actorContext.counters;
       counters.leader = proposer.isLeader ? 1 : 0;
       counters.ballot = proposer.ballot;

@@ -1,0 +1,79 @@
+// The proposer's driver: the pure Proposer and the log's wire around it. Client batches are
+// queued as they arrive and slots are opened once per turn (fill), so a turn's requests share
+// slots; a Campaign request starts an election at once; becoming leader is announced to every
+// client (NewLeader), so appends waiting at a dead leader move now rather than after their
+// resend timeout. A proposer keeps nothing durable (safety rests on the acceptors), so a
+// restart starts from scratch. The worker actor and the simulator both run this class.
+import { Proposer, Ready, type Command, type Message, type NodeId, type ProposerConfig } from '../paxos/index.js';
+import { LogMessageType, type ClientRequestBatchMessage, type NewLeaderMessage } from '../log/wire.js';
+import type { Transport } from './transport.js';
+
+export interface ProposerDriverOptions {
+  readonly config: ProposerConfig;
+  readonly transport: Transport;
+  /** Who hears NewLeader: every client endpoint there is now. */
+  readonly clients: () => Iterable<NodeId>;
+  /** Told each time this proposer becomes leader or stops being one. */
+  readonly leadershipChanged?: (isLeader: boolean) => void;
+}
+
+export class ProposerDriver {
+  readonly proposer: Proposer;
+  private readonly ready = new Ready();
+  private wasLeader = false;
+
+  constructor(private readonly options: ProposerDriverOptions) {
+    this.proposer = new Proposer(options.config);
+  }
+
+  /** A message from a role or a client. */
+  receive(message: { type: number }, nowMs: number): void {
+    if (message.type === LogMessageType.ClientRequestBatch) {
+      // Queued only: fill() opens the slots, so a batch of requests shares slots.
+      const batch = message as ClientRequestBatchMessage;
+      this.proposer.enqueueCommands(batch.commands, this.ready, batch.from);
+    } else if (message.type === LogMessageType.Campaign) {
+      if (!this.proposer.isLeader) this.proposer.campaign(nowMs, this.ready);
+    } else {
+      this.proposer.step(message as Message, nowMs, this.ready);
+    }
+    this.sendReady();
+  }
+
+  /** The end of a turn: open slots for what was queued. */
+  fill(nowMs: number): void {
+    this.proposer.fill(nowMs, this.ready);
+    this.sendReady();
+  }
+
+  tick(nowMs: number): void {
+    this.proposer.tick(nowMs, this.ready);
+    this.sendReady();
+  }
+
+  /** Hands a command to the proposer as if a client had sent it (scripted tests). */
+  propose(command: Command, nowMs: number): boolean {
+    const queued = this.proposer.propose(command, nowMs, this.ready);
+    this.sendReady();
+    return queued;
+  }
+
+  /** Start an election now (a test, or the runtime's exit event for the leader). */
+  campaign(nowMs: number): void {
+    this.proposer.campaign(nowMs, this.ready);
+    this.sendReady();
+  }
+
+  private sendReady(): void {
+    const ready = this.ready;
+    for (let i = 0; i < ready.send.length; i++) this.options.transport.send(ready.send[i]!.to, ready.send[i]!.msg);
+    ready.clear();
+    if (this.proposer.isLeader === this.wasLeader) return;
+    this.wasLeader = this.proposer.isLeader;
+    this.options.leadershipChanged?.(this.wasLeader);
+    if (this.wasLeader) {
+      const announcement: NewLeaderMessage = { type: LogMessageType.NewLeader, from: this.options.config.id };
+      for (const client of this.options.clients()) this.options.transport.send(client, announcement as unknown as Message);
+    }
+  }
+}

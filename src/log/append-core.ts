@@ -1,0 +1,318 @@
+// The append side of a log client as a pure state machine: sessions and exactly-once sequence
+// numbers, per-turn batching, leader routing, NewLeader, resends, timeouts and disk failures. No
+// timers, no promises, no I/O: the caller passes the time, hands it every message, calls sweep()
+// every few ms and flush() at the end of each turn, and hears the outcomes through its sink.
+// LogClient wraps it for the runtime (promises, AbortSignal, an interval, an Endpoint); the
+// simulator runs it as many simulated clients.
+//
+// Exactly once across retries: each append runs in a session (client id = incarnation, endpoint
+// id and a session number) with the next sequence number of that session, and the learners
+// deliver a (client id, seq) once however often it was proposed. A session has one append in
+// flight at a time, which is what the learner's duplicate check assumes, so the number of
+// sessions bounds the appends in flight (inflightAppendsMax): further appends wait for a free
+// session. A session whose append was given up on (timed out, aborted, failed by the disk) is
+// reused with its next sequence number: the abandoned command may still commit, before the next
+// one or never (a learner that delivered seq n+1 drops a late seq n as old), but it can never be
+// confused with it. Session numbers therefore stay below inflightAppendsMax (< 2^16), and client
+// ids, which pack the session into 16 bits beside the endpoint id, never run into another
+// endpoint's however many appends are abandoned.
+import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
+import { storageErrorOf } from '../storage/storage-error.js';
+import { AppendTimeoutError, LogClosedError } from './errors.js';
+import { CommandBatchWriter } from './command-batch.js';
+import {
+  LogMessageType,
+  clientIdOf,
+  type ClientReplyBatchMessage,
+  type ClientRequestBatchMessage,
+  type NewLeaderMessage,
+  type StorageFailureMessage,
+} from './wire.js';
+
+export interface AppendCoreOptions {
+  /** Which opening of the storage this is (0 in memory): part of every client id. */
+  readonly incarnation: number;
+  /** The id this client sends from and is answered at. */
+  readonly endpointId: number;
+  readonly proposers: readonly number[];
+  readonly inflightAppendsMax: number;
+  readonly appendTimeoutMs: number;
+  /** Resend an unanswered append (to the next proposer) after this long. */
+  readonly resendAfterMs: number;
+  /** Encoded commands per ClientRequestBatch (LogLimits.requestBatchBytesMax). */
+  readonly requestBatchBytesMax: number;
+}
+
+/** What the core does to the world: send a message, settle an append. `T` is the caller's handle of one append. */
+export interface AppendCoreSink<T> {
+  /** Sends `message`, taking what it needs before it returns: its binary fields may be views of buffers the core reuses (a mailbox encodes at once). */
+  send(to: number, message: unknown): void;
+  /** The append of `token` got its session's next sequence number: it is the command (`clientId`, `seq`) from now on. */
+  started?(token: T, clientId: number, seq: number): void;
+  /** The append of `token` committed at `logIndex` (its first index, for a reservation). */
+  resolved(token: T, logIndex: number): void;
+  /** The append of `token` failed; whether its command may still commit is the error's to say. */
+  rejected(token: T, error: Error): void;
+}
+
+/** How long appends may still commit after a role reported a disk failure before they fail with it, in ms. */
+export const STORAGE_FAILURE_GRACE_MS = 250;
+/** A failure no role has reported again for this long is over (roles repeat reports every 100 ms while it lasts). */
+export const STORAGE_FAILURE_STALE_MS = 1000;
+/** How soon, after a Redirect without a leader, the sweep tries again (the sweep's own period). */
+const REDIRECT_RETRY_MS = 10;
+
+interface PendingAppend<T> {
+  readonly token: T;
+  /** The command, written into a ClientRequestBatch each time it is sent (again on a retry). */
+  readonly clientId: number;
+  readonly seq: number;
+  readonly count: number;
+  readonly data: Uint8Array;
+  readonly session: number;
+  readonly startedMs: number;
+  sentMs: number;
+  target: number;
+}
+
+interface WaitingAppend<T> {
+  readonly token: T;
+  readonly data: Uint8Array;
+  readonly count: number;
+}
+
+/** How abort() found an append: never sent (it cannot commit), sent (it may), or not there. */
+export type AbortOutcome = 'unsent' | 'sent' | 'unknown';
+
+export class AppendCore<T> {
+  private readonly pending = new Map<number, PendingAppend<T>>();
+  private readonly pendingByToken = new Map<T, PendingAppend<T>>();
+  private readonly waiting: WaitingAppend<T>[] = [];
+  private readonly freeSessions: number[] = [];
+  private readonly sessionSeq: number[] = [];
+  /** Protected, like takeSession and clientIdFor, for one reader: the simulator's deliberately broken client. */
+  protected nextSessionNumber = 0;
+  private leaderGuess: number;
+  /** Commands to send per proposer at the next flush, already encoded. */
+  private readonly outgoing = new Map<number, CommandBatchWriter>();
+  private outgoingCommands = 0;
+  /** Disk failures roles are reporting (each repeats its report while it lasts): since when, and the latest. */
+  private storageFailure: { failure: StorageFailureMessage; sinceMs: number; lastMs: number } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly options: AppendCoreOptions,
+    private readonly sink: AppendCoreSink<T>,
+  ) {
+    this.leaderGuess = options.proposers[0]!;
+  }
+
+  /** Appends sent and not settled. */
+  get inflight(): number {
+    return this.pending.size;
+  }
+
+  /** Appends waiting for a free session. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** Commands queued for the next flush. */
+  get hasOutgoing(): boolean {
+    return this.outgoingCommands > 0;
+  }
+
+  /** Starts an append of `data` taking `count` indexes (1, or a reservation's size); it goes out at the next flush. */
+  submit(token: T, data: Uint8Array, count: number, nowMs: number): void {
+    if (this.closed) {
+      this.sink.rejected(token, new LogClosedError());
+      return;
+    }
+    const session = this.takeSession();
+    if (session >= 0) this.start(token, data, count, session, nowMs);
+    else this.waiting.push({ token, data, count });
+  }
+
+  /** Gives up on the append of `token` (its caller aborted): the core forgets it and settles nothing. */
+  abort(token: T, nowMs: number): AbortOutcome {
+    const pending = this.pendingByToken.get(token);
+    if (pending !== undefined) {
+      this.abandon(pending, nowMs);
+      return 'sent';
+    }
+    const at = this.waiting.findIndex((waiting) => waiting.token === token);
+    if (at < 0) return 'unknown';
+    this.waiting.splice(at, 1);
+    return 'unsent';
+  }
+
+  /** Every message the client's endpoint receives that is about appends; false if it was not. */
+  onMessage(message: { type: number; from?: number }, nowMs: number): boolean {
+    switch (message.type) {
+      case LogMessageType.ClientReplyBatch: {
+        const { replies } = message as ClientReplyBatchMessage;
+        for (let at = 0; at + 2 < replies.length; at += 3) this.acknowledged(replies[at]!, replies[at + 1]!, replies[at + 2]!, nowMs);
+        return true;
+      }
+      case MessageType.ClientReply: {
+        const reply = message as ClientReplyMessage;
+        this.acknowledged(reply.clientId, reply.seq, reply.logIndex, nowMs);
+        return true;
+      }
+      case MessageType.Redirect: {
+        const redirect = message as RedirectMessage;
+        const pending = this.pending.get(redirect.clientId);
+        if (pending === undefined || pending.seq !== redirect.seq) return true;
+        // Follow the hint unless it points back where we just were; without one, try the next proposer.
+        const hint = redirect.leaderHint;
+        const next = hint >= 0 && hint !== pending.target ? hint : this.nextProposer(pending.target);
+        this.leaderGuess = next;
+        pending.target = next;
+        if (hint >= 0 && hint !== redirect.from) {
+          pending.sentMs = nowMs;
+          this.request(next, pending);
+        } else {
+          // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
+          pending.sentMs = nowMs - this.options.resendAfterMs + REDIRECT_RETRY_MS;
+        }
+        return true;
+      }
+      case LogMessageType.NewLeader: {
+        // Everything waiting goes to the new leader now; learners deliver each (client, seq) once.
+        this.leaderGuess = (message as NewLeaderMessage).from;
+        for (const pending of this.pending.values()) {
+          pending.target = this.leaderGuess;
+          pending.sentMs = nowMs;
+          this.request(pending.target, pending);
+        }
+        return true;
+      }
+      case LogMessageType.StorageFailure: {
+        const failure = message as StorageFailureMessage;
+        if (this.storageFailure === undefined) this.storageFailure = { failure, sinceMs: nowMs, lastMs: nowMs };
+        else {
+          this.storageFailure.failure = failure;
+          this.storageFailure.lastMs = nowMs;
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Resends appends nobody answered (the leader may have died) and fails the hopeless. */
+  sweep(nowMs: number): void {
+    if (this.closed) return;
+    // Roles report a disk that refuses writes: an append that has waited a grace period into such
+    // a failure (a majority elsewhere may still be fine) fails with the disk's error.
+    if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailure = undefined;
+    const storage = this.storageFailure;
+    const failBefore = storage !== undefined && nowMs - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? nowMs - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
+    for (const pending of this.pending.values()) {
+      if (pending.startedMs < failBefore) {
+        this.abandon(pending, nowMs);
+        const { code, errno, path } = storage!.failure;
+        this.sink.rejected(pending.token, storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path));
+        continue; // its command may still commit
+      }
+      if (nowMs - pending.startedMs >= this.options.appendTimeoutMs) {
+        this.abandon(pending, nowMs);
+        this.sink.rejected(pending.token, new AppendTimeoutError(this.options.appendTimeoutMs));
+        continue; // its command may still commit
+      }
+      if (nowMs - pending.sentMs >= this.options.resendAfterMs) {
+        pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
+        this.leaderGuess = pending.target;
+        pending.sentMs = nowMs;
+        this.request(pending.target, pending);
+      }
+    }
+  }
+
+  /** Sends what this turn queued: one ClientRequestBatch per proposer (more if it is large). */
+  flush(): void {
+    if (this.outgoingCommands === 0) return;
+    this.outgoingCommands = 0;
+    for (const [proposer, writer] of this.outgoing) {
+      if (writer.isEmpty) continue;
+      writer.drain((commands) => {
+        const batch: ClientRequestBatchMessage = { type: LogMessageType.ClientRequestBatch, from: this.options.endpointId, commands };
+        this.sink.send(proposer, batch);
+      });
+    }
+  }
+
+  /** Fails every append, sent or waiting, with `error`; later submits fail with LogClosedError. */
+  close(error: Error = new LogClosedError()): void {
+    if (this.closed) return;
+    this.closed = true;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.pendingByToken.clear();
+    const waiting = this.waiting.splice(0);
+    for (const append of pending) this.sink.rejected(append.token, error);
+    for (const append of waiting) this.sink.rejected(append.token, error);
+  }
+
+  // ---- internals ----
+
+  private start(token: T, data: Uint8Array, count: number, session: number, nowMs: number): void {
+    const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
+    const clientId = this.clientIdFor(session);
+    const pending: PendingAppend<T> = { token, clientId, seq, count, data, session, startedMs: nowMs, sentMs: nowMs, target: this.leaderGuess };
+    this.pending.set(clientId, pending);
+    this.pendingByToken.set(token, pending);
+    this.sink.started?.(token, clientId, seq);
+    this.request(pending.target, pending);
+  }
+
+  /** The client id of a session: incarnation, endpoint and session packed so that no two clients' ids meet. */
+  protected clientIdFor(session: number): number {
+    return clientIdOf(this.options.incarnation, this.options.endpointId, session);
+  }
+
+  protected takeSession(): number {
+    const free = this.freeSessions.pop();
+    if (free !== undefined) return free;
+    if (this.pending.size + this.waiting.length >= this.options.inflightAppendsMax) return -1;
+    return this.nextSessionNumber++;
+  }
+
+  /** Gives up on a sent append (its outcome unknown); its session goes on with its next seq. */
+  private abandon(pending: PendingAppend<T>, nowMs: number): void {
+    this.pending.delete(pending.clientId);
+    this.pendingByToken.delete(pending.token);
+    this.releaseSession(pending.session, nowMs);
+  }
+
+  private releaseSession(session: number, nowMs: number): void {
+    const waiting = this.waiting.shift();
+    if (waiting !== undefined) this.start(waiting.token, waiting.data, waiting.count, session, nowMs);
+    else this.freeSessions.push(session);
+  }
+
+  /** Queues a command for `proposer`; everything queued until the next flush goes out as one batch. */
+  private request(proposer: number, pending: PendingAppend<T>): void {
+    let writer = this.outgoing.get(proposer);
+    if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));
+    writer.add(pending.clientId, pending.seq, pending.count, pending.data);
+    this.outgoingCommands++;
+  }
+
+  private acknowledged(clientId: number, seq: number, logIndex: number, nowMs: number): void {
+    const pending = this.pending.get(clientId);
+    if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
+    this.storageFailure = undefined; // commits go through again
+    this.pending.delete(clientId);
+    this.pendingByToken.delete(pending.token);
+    this.leaderGuess = pending.target;
+    this.releaseSession(pending.session, nowMs);
+    this.sink.resolved(pending.token, logIndex);
+  }
+
+  private nextProposer(after: number): number {
+    const proposers = this.options.proposers;
+    return proposers[(proposers.indexOf(after) + 1) % proposers.length]!;
+  }
+}
