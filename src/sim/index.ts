@@ -12,3 +12,4 @@ export * from './faults.js';
 export * from './scheduler.js';
 export * from './scenarios.js';
 export * from './seed-pool.js';
+export * from './script.js';

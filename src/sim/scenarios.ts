@@ -13,7 +13,7 @@ import type { RunResult } from './scheduler.js';
 import { formatValue } from './trace.js';
 
 /** Timers that never fire during a scripted (manual-network) scenario. */
-const FROZEN_TIMERS = Object.freeze({
+export const FROZEN_TIMERS = Object.freeze({
   heartbeatIntervalMs: 1e9 - 1,
   electionTimeoutMs: 1e9,
   retransmitMs: 1e9,
