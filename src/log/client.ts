@@ -110,9 +110,11 @@ export class LogClient {
         rejected: (token, error) => token.reject(error),
       },
     );
-    endpoint.listen((from, message) => this.onMessage(from, message as { type: number }));
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
+    // Last: listen() hands over at once what already waits in the mailbox (a NewLeader, say), and
+    // handling it needs everything above.
+    endpoint.listen((from, message) => this.onMessage(from, message as { type: number }));
   }
 
   /**

@@ -13,12 +13,16 @@
 //     session, without bound, in a 16-bit field beside the endpoint id, so one endpoint's ids run
 //     into the next one's. There it took 65,536 abandoned sessions; here every append takes a new
 //     session, and clients on even endpoint ids start 3 short of the field's end (as after a long
-//     run) while the others start at 0, as fresh clients do.
+//     run) while the others start at 0, as fresh clients do;
+//   - readFromLaggingLearner: a learner answers a read at once, with what it has, instead of
+//     holding it until it has delivered what another learner already acknowledged (the read
+//     barrier of src/log/read-barrier.ts), so a read can miss an append that resolved before it.
 // The simulator must find each within a bounded number of seeds (test/sim/broken.test.ts).
 
 import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT, decodeValue, encodeValue } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, Ballot } from '../paxos/index.js';
 import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
+import { ReadBarrier } from '../log/read-barrier.js';
 import { SESSIONS_PER_ENDPOINT } from '../log/wire.js';
 import { DurableAcceptorStorage, LearnerLog, type RecordStore } from '../storage/index.js';
 
@@ -30,6 +34,7 @@ export const DELIBERATE_BUGS = [
   'storeDropsCount',
   'learnerForgetsSessions',
   'aliasClientIds',
+  'readFromLaggingLearner',
 ] as const;
 export type DeliberateBug = (typeof DELIBERATE_BUGS)[number];
 
@@ -119,4 +124,15 @@ class AliasingAppendCore<T> extends AppendCore<T> {
 /** How a simulated client builds its append core: the runtime's own, unless the bug is in the client. */
 export function appendCoreFactory(bug: DeliberateBug | undefined): <T>(options: AppendCoreOptions, sink: AppendCoreSink<T>) => AppendCore<T> {
   return bug === 'aliasClientIds' ? (options, sink) => new AliasingAppendCore(options, sink) : (options, sink) => new AppendCore(options, sink);
+}
+
+class IgnoredBarrier extends ReadBarrier {
+  override barrier(): number {
+    return 0;
+  }
+}
+
+/** A learner's read barrier over the learners' shared delivered counts: the runtime's own, unless the bug is in the reads. */
+export function readBarrier(counts: SharedArrayBuffer, learnerPosition: number, bug: DeliberateBug | undefined): ReadBarrier {
+  return bug === 'readFromLaggingLearner' ? new IgnoredBarrier(counts, learnerPosition) : new ReadBarrier(counts, learnerPosition);
 }

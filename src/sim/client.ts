@@ -1,9 +1,11 @@
 // A simulated client: the runtime's own AppendCore (sessions, exactly-once sequence numbers,
 // per-turn batching, leader routing, NewLeader, Redirects, resends), driven by simulated time
 // with a workload of its own: `commandsTotal` appends, up to `inflightMax` at once, some of them
-// reservations of several indexes (as the sequencer's next(count) makes).
+// reservations of several indexes (as the sequencer's next(count) makes). After an append
+// resolves, the client often reads its index back from a random learner (the runtime's
+// ReadRequest), which must see it: a read that starts after an append resolved sees it.
 import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
-import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage } from '../log/wire.js';
+import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type ReadReplyMessage, type ReadRequestMessage } from '../log/wire.js';
 import { MessageType } from '../paxos/index.js';
 import type { ClientReplyMessage, Command, Message, NodeId } from '../paxos/index.js';
 import type { Rng } from './rng.js';
@@ -14,6 +16,8 @@ export interface ClientCallbacks {
   submitted(command: Command): void;
   /** A learner said the command (clientId, seq) sits at logIndex (every such reply, not only the first). */
   acknowledged(clientId: number, seq: number, logIndex: number): void;
+  /** A learner answered a read of `index`, sent after the append there (with `data`) resolved. */
+  readAnswered(learner: NodeId, index: number, data: Uint8Array, committed: number, entry: Uint8Array | undefined): void;
 }
 
 export interface SimClientOptions {
@@ -25,6 +29,8 @@ export interface SimClientOptions {
   /** Appends in flight at once, at most. */
   readonly inflightMax: number;
   readonly proposers: readonly NodeId[];
+  /** Learners to read from. */
+  readonly learners: readonly NodeId[];
   readonly rng: Rng;
   /** Builds the append core (the simulator's deliberately broken client comes in here). Default: AppendCore. */
   readonly core?: <T>(options: AppendCoreOptions, sink: AppendCoreSink<T>) => AppendCore<T>;
@@ -33,6 +39,17 @@ export interface SimClientOptions {
 /** Simulated appends never time out: liveness is the scheduler's to judge. */
 const NEVER_MS = 1e12;
 const REQUEST_BATCH_BYTES_MAX = 64 * 1024;
+/** Share of resolved appends the client reads back. */
+const READ_BACK_CHANCE = 0.5;
+/** A read unanswered this long is asked of another learner (a crash loses the reads a learner holds). */
+const READ_RETRY_MS = 300;
+
+interface PendingRead {
+  readonly index: number;
+  readonly data: Uint8Array;
+  learner: NodeId;
+  sentMs: number;
+}
 
 interface SimAppend {
   readonly data: Uint8Array;
@@ -48,6 +65,9 @@ export class SimClient {
   private lastAckMs = 0;
   private nowMs = 0;
   private callbacks: ClientCallbacks | undefined;
+  private readonly reads = new Map<number, PendingRead>();
+  private nextReadId = 1;
+  private readsAnsweredCount = 0;
 
   constructor(options: SimClientOptions) {
     this.id = options.id;
@@ -75,9 +95,10 @@ export class SimClient {
           this.callbacks!.send(to, sent as unknown as Message);
         },
         started: (append, clientId, seq) => this.callbacks!.submitted({ clientId, seq, count: append.count, data: append.data }),
-        resolved: () => {
+        resolved: (append, logIndex) => {
           this.ackedCount++;
           this.lastAckMs = this.nowMs;
+          if (options.learners.length > 0 && options.rng.chance(READ_BACK_CHANCE)) this.readBack(logIndex, append.data);
         },
         rejected: (_append, error) => {
           throw new Error(`simulated client ${this.id}: an append failed: ${error.message}`);
@@ -103,10 +124,21 @@ export class SimClient {
     return this.core.inflight;
   }
 
+  /** Reads answered so far (each checked by readAnswered). */
+  get readsAnswered(): number {
+    return this.readsAnsweredCount;
+  }
+
   tick(nowMs: number, callbacks: ClientCallbacks): void {
     if (nowMs < this.options.startMs) return;
     this.enter(nowMs, callbacks);
     this.core.sweep(nowMs);
+    for (const [requestId, read] of this.reads) {
+      if (nowMs - read.sentMs < READ_RETRY_MS) continue;
+      const learners = this.options.learners;
+      read.learner = learners[(learners.indexOf(read.learner) + 1) % learners.length]!;
+      this.sendRead(requestId, read);
+    }
     this.issue(nowMs);
     this.core.flush();
   }
@@ -121,10 +153,32 @@ export class SimClient {
     } else if (type === MessageType.ClientReply) {
       const reply = msg as ClientReplyMessage;
       callbacks.acknowledged(reply.clientId, reply.seq, reply.logIndex);
+    } else if (type === LogMessageType.ReadReply) {
+      const reply = msg as unknown as ReadReplyMessage;
+      const read = this.reads.get(reply.requestId);
+      if (read === undefined) return; // answered already, by the learner asked before
+      this.reads.delete(reply.requestId);
+      this.readsAnsweredCount++;
+      const entry = reply.fromIndex === read.index ? reply.entries[0] : undefined;
+      callbacks.readAnswered(reply.from, read.index, read.data, reply.committed, entry);
+      return;
     }
     this.core.onMessage(msg as { type: number }, nowMs);
     if (nowMs >= this.options.startMs) this.issue(nowMs);
     this.core.flush();
+  }
+
+  private readBack(index: number, data: Uint8Array): void {
+    const requestId = this.nextReadId++;
+    const read: PendingRead = { index, data, learner: this.options.rng.pick(this.options.learners), sentMs: this.nowMs };
+    this.reads.set(requestId, read);
+    this.sendRead(requestId, read);
+  }
+
+  private sendRead(requestId: number, read: PendingRead): void {
+    read.sentMs = this.nowMs;
+    const request: ReadRequestMessage = { type: LogMessageType.ReadRequest, from: this.id, requestId, fromIndex: read.index, countMax: 1 };
+    this.callbacks!.send(read.learner, request as unknown as Message);
   }
 
   private enter(nowMs: number, callbacks: ClientCallbacks): void {

@@ -10,9 +10,12 @@
 
 import { AcceptorDriver, LearnerDriver, ProposerDriver } from '../driver/index.js';
 import { AckBatcher } from '../log/ack-batcher.js';
+import { LearnerReads } from '../log/actors/learner-reads.js';
+import { logLimits } from '../log/limits.js';
+import { createDeliveredCounts, type ReadBarrier } from '../log/read-barrier.js';
 import { Learner, Proposer, ProposerRole, formatBallot } from '../paxos/index.js';
 import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
-import { acceptorBuilder, acceptorStorage, appendCoreFactory, learnerLog } from './broken.js';
+import { acceptorBuilder, acceptorStorage, appendCoreFactory, learnerLog, readBarrier } from './broken.js';
 import type { DeliberateBug } from './broken.js';
 import { SimClient } from './client.js';
 import type { ClientCallbacks } from './client.js';
@@ -85,6 +88,9 @@ export interface SimNode {
   learner: LearnerDriver | null;
   /** A learner's acknowledgements on their way to the client endpoints. */
   acks: AckBatcher | null;
+  /** A learner's read side (the runtime's LearnerReads) and its read barrier. */
+  reads: LearnerReads | null;
+  barrier: ReadBarrier | null;
   client: SimClient | null;
   /** An acceptor's or learner's records: what outlives its crashes. */
   store: SimRecordStore | null;
@@ -114,6 +120,8 @@ export interface ClusterStats {
   tornTails: number;
   /** Compactions of acceptors' stores (atomic rewrites). */
   storeRewrites: number;
+  /** Reads of an index whose append had resolved, answered and checked (read-your-writes). */
+  readsChecked: number;
   partitions: number;
   campaigns: number;
   leaderships: number;
@@ -125,6 +133,8 @@ const EVENT_ACTION = 2;
 const EVENT_COMMIT = 3;
 /** A role's commit comes this many ms after the message that made it due, at most (a worker's batch). */
 const COMMIT_DELAY_MS_MAX = 1;
+/** The runtime's byte limits at its default ring, for the learners' read pages. */
+const SIM_LOG_LIMITS = logLimits(1 << 20);
 /** Acknowledgements per ClientReplyBatch (the runtime's bound is larger; smaller here splits batches in the simulation too). */
 const ACKS_PER_MESSAGE_MAX = 4;
 
@@ -160,6 +170,7 @@ export class Cluster {
     unsyncedCrashes: 0,
     tornTails: 0,
     storeRewrites: 0,
+    readsChecked: 0,
     partitions: 0,
     campaigns: 0,
     leaderships: 0,
@@ -167,6 +178,8 @@ export class Cluster {
   private nowValue = 0;
   private seq = 0;
   private readonly queue = new EventQueue<SimEvent>();
+  /** The learners' delivered counts (the read barrier's shared memory: it outlives their crashes). */
+  private readonly deliveredCounts: SharedArrayBuffer;
   private readonly rng: Rng;
   private readonly tickMs: number;
   private readonly proposerTuning: ProposerTuning;
@@ -181,6 +194,7 @@ export class Cluster {
     this.trace = new Trace(options.trace ?? false);
     this.network = new Network(options.network ?? CALM_NETWORK, this.rng.fork());
     this.invariants = new Invariants(options.acceptors);
+    this.deliveredCounts = createDeliveredCounts(Math.max(1, options.learners));
 
     let nextId = 1;
     const add = (kind: NodeKind, count: number, prefix: string, ids: NodeId[]): void => {
@@ -198,6 +212,8 @@ export class Cluster {
           acceptor: null,
           learner: null,
           acks: null,
+          reads: null,
+          barrier: null,
           client: null,
           store: kind === 'acceptor' || kind === 'learner' ? new SimRecordStore(undefined, () => this.stats.storeRewrites++) : null,
           commitPending: false,
@@ -322,6 +338,9 @@ export class Cluster {
     node.proposer = null;
     node.acceptor = null;
     node.learner = null;
+    node.acks = null;
+    node.reads = null;
+    node.barrier = null;
     node.commitPending = false;
     node.crashArmed = false;
     let kept = '';
@@ -479,6 +498,15 @@ export class Cluster {
       case 'learner': {
         const log = learnerLog(node.store!, this.options.bug, restart);
         node.acks = new AckBatcher(node.id, ACKS_PER_MESSAGE_MAX);
+        node.barrier = readBarrier(this.deliveredCounts, node.index, this.options.bug);
+        node.reads = new LearnerReads(
+          log,
+          { id: node.id, send: (to, message) => (this.send(node.id, to, message as Message), true) },
+          { send: (to, message) => this.send(node.id, to, message as Message) },
+          node.barrier,
+          SIM_LOG_LIMITS,
+          true,
+        );
         this.invariants.onLearnerStart(node.id, node.name, log.length);
         node.learner = new LearnerDriver({
           config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
@@ -496,6 +524,7 @@ export class Cluster {
           retryMs: this.options.clientRetryMs ?? 150,
           inflightMax: this.options.clientInflightMax ?? 1,
           proposers: this.proposerIds,
+          learners: this.learnerIds,
           rng: node.rng,
           core: appendCoreFactory(this.options.bug),
         });
@@ -609,6 +638,7 @@ export class Cluster {
         this.commitSoon(node);
         return;
       case 'learner':
+        if (node.reads!.onClientMessage(from, msg as { type: number })) return;
         node.learner!.step(msg, this.nowValue);
         this.commitSoon(node);
         return;
@@ -643,10 +673,14 @@ export class Cluster {
   private commit(node: SimNode): void {
     if (node.acceptor !== null) node.acceptor.commit();
     else if (node.learner !== null && node.learner.release(node.acks!.add)) {
+      // As the learner actor does: publish what is durable before acknowledging it, so a read
+      // sent after an acknowledgement waits, at any learner, until that learner has it too.
+      node.barrier!.publish(node.learner.log.length);
       // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
       node.acks!.drain((endpoint, message) => {
         if (this.nodes[endpoint]?.kind === 'client') this.send(node.id, endpoint, message as unknown as Message);
       });
+      node.reads!.afterRelease();
     }
   }
 
@@ -695,6 +729,11 @@ export class Cluster {
       submitted: (command) => {
         this.invariants.onSubmitted(command);
         this.trace.line(this.nowValue, `${node.name} submits ${commandLabel(command.clientId, command.seq, command.count)}`);
+      },
+      readAnswered: (learner, index, data, committed, entry) => {
+        this.stats.readsChecked++;
+        this.invariants.onRead(node.name, this.nameOf(learner), index, data, committed, entry);
+        this.trace.line(this.nowValue, `${node.name} read index ${index} from ${this.nameOf(learner)}: ${entry === undefined ? 'missing' : 'seen'}`);
       },
       acknowledged: (clientId, seq, logIndex) => {
         this.invariants.onAcknowledged(clientId, seq, logIndex);

@@ -12,7 +12,8 @@
 //   - no command is delivered twice; nothing is delivered that no client proposed; a (client id,
 //     seq) names one command only (ids that alias would make exactly-once deliver the wrong one);
 //   - a command a client saw acknowledged sits at the acknowledged position, and is never
-//     acknowledged at two positions.
+//     acknowledged at two positions;
+//   - a read sent after an append resolved sees it: the entry at its index, with its data.
 // Liveness (progress after faults heal) is checked by the scheduler with checkComplete().
 
 import type { AcceptedEntry, Command, Delivery, NodeId, Value } from '../paxos/index.js';
@@ -193,6 +194,20 @@ export class Invariants {
     const ackedAt = this.acked.get(key);
     if (ackedAt !== undefined && ackedAt !== logIndex) {
       throw new SimViolation('acked-position', `${label} was acknowledged at ${ackedAt} but ${learnerName} delivered it at ${logIndex}`);
+    }
+  }
+
+  /**
+   * A learner answered a read sent after the append at `index` (with `data`) resolved: `entry` is
+   * what the reply holds at that index (undefined: not there), `committed` what the learner had.
+   */
+  onRead(readerName: string, learnerName: string, index: number, data: Uint8Array, committed: number, entry: Uint8Array | undefined): void {
+    if (entry === undefined || !sameBytes(entry, data)) {
+      throw new SimViolation(
+        'read-your-writes',
+        `${readerName} read index ${index} after its append there resolved, and ${learnerName} answered ` +
+          (entry === undefined ? `without it (${committed} entries committed)` : 'with other data'),
+      );
     }
   }
 

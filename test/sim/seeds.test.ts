@@ -38,6 +38,7 @@ describe('random seeds, all faults on', () => {
     let unsyncedCrashes = 0;
     let tornTails = 0;
     let storeRewrites = 0;
+    let readsChecked = 0;
     for (let seed = 1; seed <= 50; seed++) {
       const { stats } = runSeed(seed);
       crashes += stats.crashes;
@@ -48,6 +49,7 @@ describe('random seeds, all faults on', () => {
       unsyncedCrashes += stats.unsyncedCrashes;
       tornTails += stats.tornTails;
       storeRewrites += stats.storeRewrites;
+      readsChecked += stats.readsChecked;
     }
     expect(crashes).toBeGreaterThan(100);
     expect(partitions).toBeGreaterThan(50);
@@ -59,6 +61,8 @@ describe('random seeds, all faults on', () => {
     expect(tornTails).toBeGreaterThan(3);
     // Acceptors compact their stores, and restart from compacted ones.
     expect(storeRewrites).toBeGreaterThan(20);
+    // Clients read their appends back from random learners after they resolved.
+    expect(readsChecked).toBeGreaterThan(200);
   });
 });
 

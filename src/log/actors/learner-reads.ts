@@ -1,7 +1,7 @@
 // The read side of a learner: reads, follow subscriptions and trims, served from its LearnerLog.
-// The learner actor hands it the client messages it does not handle itself, and calls
-// afterRelease() once a batch's deliveries are durable and acknowledged.
-import type { ActorContext, ActorId } from '../../actors/index.js';
+// The learner actor (and the simulator's learners) hand it the client messages the learner does
+// not handle itself, and call afterRelease() once a batch's deliveries are durable and acknowledged.
+import type { ActorId } from '../../actors/index.js';
 import { isStorageError, type LearnerLog } from '../../storage/index.js';
 import { PAGE_ENTRY_OVERHEAD_BYTES, type LogLimits } from '../limits.js';
 import type { ReadBarrier } from '../read-barrier.js';
@@ -17,7 +17,15 @@ import {
   type TrimReplyMessage,
   type UnsubscribeMessage,
 } from '../wire.js';
-import type { Courier } from './courier.js';
+
+/** Where replies go: `send` may refuse (a full mailbox: false); `courier` holds them until there is room. */
+export interface ReadsTransport {
+  readonly id: ActorId;
+  send(to: ActorId, message: unknown): boolean;
+}
+export interface HeldTransport {
+  send(to: ActorId, message: unknown): void;
+}
 
 /** A sequencer's learner compacts its store (to numbering and sessions) past this size. */
 const NUMBERING_COMPACT_BYTES = 1024 * 1024;
@@ -41,8 +49,8 @@ export class LearnerReads {
 
   constructor(
     private readonly log: LearnerLog,
-    private readonly context: ActorContext,
-    private readonly courier: Courier,
+    private readonly context: ReadsTransport,
+    private readonly courier: HeldTransport,
     private readonly barrier: ReadBarrier,
     limits: LogLimits,
     private readonly retainEntries: boolean,
