@@ -2,23 +2,10 @@ import type { Endpoint } from '../actors/index.js';
 import { AbortError, EntryTooLargeError, LogClosedError, LogTrimmedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { AppendCore } from './append-core.js';
-import {
-  ENTRIES_PER_PAGE_MAX,
-  LogMessageType,
-  type CreditMessage,
-  type EntriesPushMessage,
-  type ReadReplyMessage,
-  type ReadRequestMessage,
-  type SubscribeMessage,
-  type TrimMessage,
-  type TrimReplyMessage,
-  type UnsubscribeMessage,
-} from './wire.js';
+import { FollowRead, PagedRead, type LogEntry } from './read-core.js';
+import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type TrimMessage, type TrimReplyMessage } from './wire.js';
 
-export interface LogEntry {
-  index: number;
-  data: Uint8Array;
-}
+export type { LogEntry } from './read-core.js';
 
 export interface ClientOptions {
   /** Which opening of the storage this is (0 in memory): part of every client id. */
@@ -64,8 +51,6 @@ export const RESERVE_COUNT_MAX = 65_536;
 
 /** How often the client looks for appends to resend or time out, in ms. */
 const SWEEP_INTERVAL_MS = 10;
-/** A follow reader grants the learner this many entries ahead of what it has consumed. */
-const FOLLOW_CREDIT_ENTRIES = 4096;
 /** A follow reader that hears nothing re-subscribes this often (a restarted learner forgot it). */
 const FOLLOW_RESUBSCRIBE_MS = 500;
 /** A page read unanswered this long is asked again of the next learner. */
@@ -193,22 +178,16 @@ export class LogClient {
       yield* this.follow(fromIndex, signal);
       return;
     }
-    let next = fromIndex;
-    let end = -1;
-    let learnerAt = 0;
-    while (end < 0 || next < end) {
-      const reply = await this.readPage(next, learnerAt, signal);
+    const read = new PagedRead(fromIndex, this.layout.learners);
+    while (!read.done) {
+      const reply = await this.readPage(read, signal);
       if (reply === undefined) {
-        learnerAt = (learnerAt + 1) % this.layout.learners.length;
+        read.onSilence();
         continue;
       }
-      if (reply.firstIndex > next) throw new LogTrimmedError(next, reply.firstIndex);
-      if (end < 0) end = reply.committed;
-      if (reply.entries.length === 0) break;
-      for (const data of reply.entries) {
-        if (next >= end) break;
+      for (const entry of read.onReply(reply)) {
         if (signal?.aborted) throw new AbortError('read', signal.reason);
-        yield { index: next++, data };
+        yield entry;
       }
     }
   }
@@ -320,17 +299,12 @@ export class LogClient {
     this.afterCore();
   }
 
-  private readPage(fromIndex: number, learnerAt: number, signal: AbortSignal | undefined): Promise<ReadReplyMessage | undefined> {
+  private readPage(read: PagedRead, signal: AbortSignal | undefined): Promise<ReadReplyMessage | undefined> {
     if (this.isClosed()) return Promise.reject(new LogClosedError());
     if (signal?.aborted) return Promise.reject(new AbortError('read', signal.reason));
     const requestId = this.nextRequestId++;
-    const request: ReadRequestMessage = {
-      type: LogMessageType.ReadRequest,
-      from: this.endpoint.id,
-      requestId,
-      fromIndex,
-      countMax: ENTRIES_PER_PAGE_MAX,
-    };
+    const request = read.request(this.endpoint.id, requestId);
+    const learner = read.learner;
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         clearTimeout(timer);
@@ -352,30 +326,24 @@ export class LogClient {
         else resolve(reply);
       });
       this.holdThreadOpen();
-      this.send(this.layout.learners[learnerAt]!, request);
+      this.send(learner, request);
     });
   }
 
   private async *follow(fromIndex: number, signal: AbortSignal | undefined): AsyncGenerator<LogEntry, void, undefined> {
-    const subscriptionId = this.nextRequestId++;
+    const follow = new FollowRead(fromIndex, this.endpoint.id, this.nextRequestId++);
     const learner = this.layout.learners[0]!;
-    let next = fromIndex;
-    let allowedBelow = fromIndex + FOLLOW_CREDIT_ENTRIES;
     const queue: EntriesPushMessage[] = [];
     let wake: (() => void) | undefined;
-    this.subscriptions.set(subscriptionId, (push) => {
+    this.subscriptions.set(follow.subscriptionId, (push) => {
       queue.push(push);
       wake?.();
     });
     this.holdThreadOpen();
     const onAbort = (): void => wake?.();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const subscribe = (): void => {
-      const message: SubscribeMessage = { type: LogMessageType.Subscribe, from: this.endpoint.id, subscriptionId, fromIndex: next, allowedBelow };
-      this.send(learner, message);
-    };
     try {
-      subscribe();
+      this.send(learner, follow.subscribe());
       while (!this.closed) {
         if (signal?.aborted) throw new AbortError('read', signal.reason);
         const push = queue.shift();
@@ -389,32 +357,25 @@ export class LogClient {
             };
           });
           wake = undefined;
-          if (!woke) subscribe();
+          if (!woke) this.send(learner, follow.subscribe());
           continue;
         }
-        if (push.firstIndex > next) throw new LogTrimmedError(next, push.firstIndex);
-        // A re-subscription can overlap what was already pushed: skip what we have, never leave a gap.
-        if (push.fromIndex > next) {
-          subscribe();
-          continue;
-        }
-        for (let i = next - push.fromIndex; i < push.entries.length; i++) {
+        const entries = follow.onPush(push);
+        const again = follow.takeMessage();
+        if (again !== undefined) this.send(learner, again);
+        for (const entry of entries) {
           if (signal?.aborted) throw new AbortError('read', signal.reason);
-          yield { index: next++, data: push.entries[i]! };
-          if (next + FOLLOW_CREDIT_ENTRIES / 2 >= allowedBelow) {
-            allowedBelow = next + FOLLOW_CREDIT_ENTRIES;
-            const credit: CreditMessage = { type: LogMessageType.Credit, from: this.endpoint.id, subscriptionId, allowedBelow };
-            this.send(learner, credit);
-          }
+          yield entry;
+          const credit = follow.consumed(entry.index);
+          if (credit !== undefined) this.send(learner, credit);
         }
       }
       if (this.closed) throw new LogClosedError();
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      this.subscriptions.delete(subscriptionId);
+      this.subscriptions.delete(follow.subscriptionId);
       this.holdThreadOpen();
-      const message: UnsubscribeMessage = { type: LogMessageType.Unsubscribe, from: this.endpoint.id, subscriptionId };
-      this.send(learner, message);
+      this.send(learner, follow.unsubscribe());
     }
   }
 }

@@ -16,13 +16,17 @@
 //     run) while the others start at 0, as fresh clients do;
 //   - readFromLaggingLearner: a learner answers a read at once, with what it has, instead of
 //     holding it until it has delivered what another learner already acknowledged (the read
-//     barrier of src/log/read-barrier.ts), so a read can miss an append that resolved before it.
+//     barrier of src/log/read-barrier.ts), so a read can miss an append that resolved before it;
+//   - followSkipsGaps: a follow reader that, when a push starts past the entry it waits for (a
+//     push was lost), carries on from the push instead of subscribing again from where it was.
 // The simulator must find each within a bounded number of seeds (test/sim/broken.test.ts).
 
 import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT, decodeValue, encodeValue } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, Ballot } from '../paxos/index.js';
 import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
 import { ReadBarrier } from '../log/read-barrier.js';
+import { FollowRead, type LogEntry } from '../log/read-core.js';
+import type { EntriesPushMessage } from '../log/wire.js';
 import { SESSIONS_PER_ENDPOINT } from '../log/wire.js';
 import { DurableAcceptorStorage, LearnerLog, type RecordStore } from '../storage/index.js';
 
@@ -35,6 +39,7 @@ export const DELIBERATE_BUGS = [
   'learnerForgetsSessions',
   'aliasClientIds',
   'readFromLaggingLearner',
+  'followSkipsGaps',
 ] as const;
 export type DeliberateBug = (typeof DELIBERATE_BUGS)[number];
 
@@ -135,4 +140,23 @@ class IgnoredBarrier extends ReadBarrier {
 /** A learner's read barrier over the learners' shared delivered counts: the runtime's own, unless the bug is in the reads. */
 export function readBarrier(counts: SharedArrayBuffer, learnerPosition: number, bug: DeliberateBug | undefined): ReadBarrier {
   return bug === 'readFromLaggingLearner' ? new IgnoredBarrier(counts, learnerPosition) : new ReadBarrier(counts, learnerPosition);
+}
+
+class GapSkippingFollow extends FollowRead {
+  override onPush(push: EntriesPushMessage): LogEntry[] {
+    const entries: LogEntry[] = [];
+    for (let i = 0; i < push.entries.length; i++) {
+      const index = push.fromIndex + i;
+      if (index >= this.next) entries.push({ index, data: push.entries[i]! });
+    }
+    if (entries.length > 0) this.skipTo(entries.at(-1)!.index + 1);
+    return entries;
+  }
+}
+
+/** How a simulated follower is built: the runtime's FollowRead, unless the bug is in the follow reader. */
+export function followReadFactory(bug: DeliberateBug | undefined): (fromIndex: number, from: number, subscriptionId: number, creditEntries: number) => FollowRead {
+  return bug === 'followSkipsGaps'
+    ? (fromIndex, from, id, credit) => new GapSkippingFollow(fromIndex, from, id, credit)
+    : (fromIndex, from, id, credit) => new FollowRead(fromIndex, from, id, credit);
 }

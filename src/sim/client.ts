@@ -2,10 +2,13 @@
 // per-turn batching, leader routing, NewLeader, Redirects, resends), driven by simulated time
 // with a workload of its own: `commandsTotal` appends, up to `inflightMax` at once, some of them
 // reservations of several indexes (as the sequencer's next(count) makes). After an append
-// resolves, the client often reads its index back from a random learner (the runtime's
-// ReadRequest), which must see it: a read that starts after an append resolved sees it.
+// resolves, the client often reads its index back (the runtime's PagedRead, starting at a random
+// learner), which must see it: a read that starts after an append resolved sees it. Some clients
+// also follow the log from the start (the runtime's FollowRead, with little credit so the flow
+// control works hard), and every entry they are handed is checked against what was delivered.
 import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
-import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type ReadReplyMessage, type ReadRequestMessage } from '../log/wire.js';
+import { FollowRead, PagedRead } from '../log/read-core.js';
+import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type EntriesPushMessage, type ReadReplyMessage } from '../log/wire.js';
 import { MessageType } from '../paxos/index.js';
 import type { ClientReplyMessage, Command, Message, NodeId } from '../paxos/index.js';
 import type { Rng } from './rng.js';
@@ -18,6 +21,8 @@ export interface ClientCallbacks {
   acknowledged(clientId: number, seq: number, logIndex: number): void;
   /** A learner answered a read of `index`, sent after the append there (with `data`) resolved. */
   readAnswered(learner: NodeId, index: number, data: Uint8Array, committed: number, entry: Uint8Array | undefined): void;
+  /** A follow subscription handed out the entry at `index` (in order: the previous one was index - 1). */
+  followed(index: number, data: Uint8Array): void;
 }
 
 export interface SimClientOptions {
@@ -31,9 +36,13 @@ export interface SimClientOptions {
   readonly proposers: readonly NodeId[];
   /** Learners to read from. */
   readonly learners: readonly NodeId[];
+  /** Follow the log from index 0. */
+  readonly follows: boolean;
   readonly rng: Rng;
   /** Builds the append core (the simulator's deliberately broken client comes in here). Default: AppendCore. */
   readonly core?: <T>(options: AppendCoreOptions, sink: AppendCoreSink<T>) => AppendCore<T>;
+  /** Builds the follow reader (the same, for the broken follower). Default: FollowRead. */
+  readonly followRead?: (fromIndex: number, from: number, subscriptionId: number, creditEntries: number) => FollowRead;
 }
 
 /** Simulated appends never time out: liveness is the scheduler's to judge. */
@@ -44,10 +53,15 @@ const READ_BACK_CHANCE = 0.5;
 /** A read unanswered this long is asked of another learner (a crash loses the reads a learner holds). */
 const READ_RETRY_MS = 300;
 
+/** A follower hearing nothing this long subscribes again (the learner may have restarted). */
+const FOLLOW_RESUBSCRIBE_MS = 300;
+/** Entries a follower lets its learner push ahead: small, so credit runs out and comes back often. */
+const FOLLOW_CREDIT_ENTRIES = 64;
+
 interface PendingRead {
   readonly index: number;
   readonly data: Uint8Array;
-  learner: NodeId;
+  readonly read: PagedRead;
   sentMs: number;
 }
 
@@ -68,6 +82,10 @@ export class SimClient {
   private readonly reads = new Map<number, PendingRead>();
   private nextReadId = 1;
   private readsAnsweredCount = 0;
+  private readonly follow: FollowRead | undefined;
+  private readonly followLearner: NodeId;
+  private followHeardMs = -Infinity;
+  private followedCount = 0;
 
   constructor(options: SimClientOptions) {
     this.id = options.id;
@@ -75,6 +93,9 @@ export class SimClient {
     // Start at a random proposer, as threads of a real process would find different ones first.
     const first = options.rng.int(0, options.proposers.length - 1);
     const proposers = [...options.proposers.slice(first), ...options.proposers.slice(0, first)];
+    this.followLearner = options.learners.length > 0 ? options.rng.pick(options.learners) : -1;
+    const followRead = options.followRead ?? ((fromIndex, from, id, credit) => new FollowRead(fromIndex, from, id, credit));
+    this.follow = options.follows && options.learners.length > 0 ? followRead(0, options.id, 1, FOLLOW_CREDIT_ENTRIES) : undefined;
     const build = options.core ?? ((coreOptions, sink) => new AppendCore(coreOptions, sink));
     this.core = build<SimAppend>(
       {
@@ -129,15 +150,23 @@ export class SimClient {
     return this.readsAnsweredCount;
   }
 
+  /** Entries a follow subscription handed out so far (each checked by followed). */
+  get followed(): number {
+    return this.followedCount;
+  }
+
   tick(nowMs: number, callbacks: ClientCallbacks): void {
     if (nowMs < this.options.startMs) return;
     this.enter(nowMs, callbacks);
     this.core.sweep(nowMs);
-    for (const [requestId, read] of this.reads) {
-      if (nowMs - read.sentMs < READ_RETRY_MS) continue;
-      const learners = this.options.learners;
-      read.learner = learners[(learners.indexOf(read.learner) + 1) % learners.length]!;
-      this.sendRead(requestId, read);
+    for (const [requestId, pending] of this.reads) {
+      if (nowMs - pending.sentMs < READ_RETRY_MS) continue;
+      pending.read.onSilence();
+      this.sendRead(requestId, pending);
+    }
+    if (this.follow !== undefined && nowMs - this.followHeardMs >= FOLLOW_RESUBSCRIBE_MS) {
+      this.followHeardMs = nowMs;
+      callbacks.send(this.followLearner, this.follow.subscribe() as unknown as Message);
     }
     this.issue(nowMs);
     this.core.flush();
@@ -155,12 +184,24 @@ export class SimClient {
       callbacks.acknowledged(reply.clientId, reply.seq, reply.logIndex);
     } else if (type === LogMessageType.ReadReply) {
       const reply = msg as unknown as ReadReplyMessage;
-      const read = this.reads.get(reply.requestId);
-      if (read === undefined) return; // answered already, by the learner asked before
+      const pending = this.reads.get(reply.requestId);
+      if (pending === undefined) return; // answered already, by the learner asked before
       this.reads.delete(reply.requestId);
       this.readsAnsweredCount++;
-      const entry = reply.fromIndex === read.index ? reply.entries[0] : undefined;
-      callbacks.readAnswered(reply.from, read.index, read.data, reply.committed, entry);
+      // The read starts at the append's index: its first entry must be that append.
+      const first = pending.read.onReply(reply)[0];
+      callbacks.readAnswered(reply.from, pending.index, pending.data, reply.committed, first?.index === pending.index ? first.data : undefined);
+      return;
+    } else if (type === LogMessageType.EntriesPush && this.follow !== undefined) {
+      this.followHeardMs = nowMs;
+      for (const entry of this.follow.onPush(msg as unknown as EntriesPushMessage)) {
+        this.followedCount++;
+        callbacks.followed(entry.index, entry.data);
+        const credit = this.follow.consumed(entry.index);
+        if (credit !== undefined) callbacks.send(this.followLearner, credit as unknown as Message);
+      }
+      const again = this.follow.takeMessage();
+      if (again !== undefined) callbacks.send(this.followLearner, again as unknown as Message);
       return;
     }
     this.core.onMessage(msg as { type: number }, nowMs);
@@ -169,16 +210,18 @@ export class SimClient {
   }
 
   private readBack(index: number, data: Uint8Array): void {
+    const learners = this.options.learners;
+    const first = this.options.rng.int(0, learners.length - 1);
+    const read = new PagedRead(index, [...learners.slice(first), ...learners.slice(0, first)]);
     const requestId = this.nextReadId++;
-    const read: PendingRead = { index, data, learner: this.options.rng.pick(this.options.learners), sentMs: this.nowMs };
-    this.reads.set(requestId, read);
-    this.sendRead(requestId, read);
+    const pending: PendingRead = { index, data, read, sentMs: this.nowMs };
+    this.reads.set(requestId, pending);
+    this.sendRead(requestId, pending);
   }
 
-  private sendRead(requestId: number, read: PendingRead): void {
-    read.sentMs = this.nowMs;
-    const request: ReadRequestMessage = { type: LogMessageType.ReadRequest, from: this.id, requestId, fromIndex: read.index, countMax: 1 };
-    this.callbacks!.send(read.learner, request as unknown as Message);
+  private sendRead(requestId: number, pending: PendingRead): void {
+    pending.sentMs = this.nowMs;
+    this.callbacks!.send(pending.read.learner, pending.read.request(this.id, requestId) as unknown as Message);
   }
 
   private enter(nowMs: number, callbacks: ClientCallbacks): void {
@@ -193,7 +236,7 @@ export class SimClient {
       const data = new Uint8Array(length);
       for (let i = 0; i < length; i++) data[i] = rng.int(0, 255);
       // A quarter of the commands reserve several log indexes at once, as the sequencer's next(count) does.
-      const count = rng.chance(0.25) ? rng.int(2, 1000) : 1;
+      const count = rng.chance(0.25) ? rng.int(2, 40) : 1;
       this.issued++;
       this.core.submit({ data, count }, data, count, nowMs);
     }

@@ -15,7 +15,7 @@ import { logLimits } from '../log/limits.js';
 import { createDeliveredCounts, type ReadBarrier } from '../log/read-barrier.js';
 import { Learner, Proposer, ProposerRole, formatBallot } from '../paxos/index.js';
 import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
-import { acceptorBuilder, acceptorStorage, appendCoreFactory, learnerLog, readBarrier } from './broken.js';
+import { acceptorBuilder, acceptorStorage, appendCoreFactory, followReadFactory, learnerLog, readBarrier } from './broken.js';
 import type { DeliberateBug } from './broken.js';
 import { SimClient } from './client.js';
 import type { ClientCallbacks } from './client.js';
@@ -122,6 +122,8 @@ export interface ClusterStats {
   storeRewrites: number;
   /** Reads of an index whose append had resolved, answered and checked (read-your-writes). */
   readsChecked: number;
+  /** Entries handed to following readers, each checked against what was delivered at its index. */
+  entriesFollowed: number;
   partitions: number;
   campaigns: number;
   leaderships: number;
@@ -171,6 +173,7 @@ export class Cluster {
     tornTails: 0,
     storeRewrites: 0,
     readsChecked: 0,
+    entriesFollowed: 0,
     partitions: 0,
     campaigns: 0,
     leaderships: 0,
@@ -525,8 +528,10 @@ export class Cluster {
           inflightMax: this.options.clientInflightMax ?? 1,
           proposers: this.proposerIds,
           learners: this.learnerIds,
+          follows: node.rng.chance(0.5),
           rng: node.rng,
           core: appendCoreFactory(this.options.bug),
+          followRead: followReadFactory(this.options.bug),
         });
         break;
     }
@@ -734,6 +739,10 @@ export class Cluster {
         this.stats.readsChecked++;
         this.invariants.onRead(node.name, this.nameOf(learner), index, data, committed, entry);
         this.trace.line(this.nowValue, `${node.name} read index ${index} from ${this.nameOf(learner)}: ${entry === undefined ? 'missing' : 'seen'}`);
+      },
+      followed: (index, data) => {
+        this.stats.entriesFollowed++;
+        this.invariants.onFollowed(node.name, index, data);
       },
       acknowledged: (clientId, seq, logIndex) => {
         this.invariants.onAcknowledged(clientId, seq, logIndex);

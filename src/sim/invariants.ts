@@ -13,12 +13,16 @@
 //     seq) names one command only (ids that alias would make exactly-once deliver the wrong one);
 //   - a command a client saw acknowledged sits at the acknowledged position, and is never
 //     acknowledged at two positions;
-//   - a read sent after an append resolved sees it: the entry at its index, with its data.
+//   - a read sent after an append resolved sees it: the entry at its index, with its data;
+//   - a follower is handed every index in order, each with the data delivered there (empty inside
+//     a reservation).
 // Liveness (progress after faults heal) is checked by the scheduler with checkComplete().
 
 import type { AcceptedEntry, Command, Delivery, NodeId, Value } from '../paxos/index.js';
 import { decodeValue, formatBallot } from '../paxos/index.js';
 import { commandLabel, formatValue } from './trace.js';
+
+const EMPTY = new Uint8Array(0);
 
 export class SimViolation extends Error {
   constructor(
@@ -76,6 +80,8 @@ export class Invariants {
   private readonly learners = new Map<NodeId, { position: number; nextIndex: number }>();
   private readonly submitted = new Map<number, Uint8Array>();
   private readonly acked = new Map<number, number>();
+  /** Per following reader, the next index it must be handed. */
+  private readonly followedNext = new Map<string, number>();
 
   constructor(acceptorCount: number) {
     this.quorumSize = (acceptorCount >> 1) + 1;
@@ -209,6 +215,18 @@ export class Invariants {
           (entry === undefined ? `without it (${committed} entries committed)` : 'with other data'),
       );
     }
+  }
+
+  /** A follow subscription of `readerName` handed out the entry at `index`, with `data`. */
+  onFollowed(readerName: string, index: number, data: Uint8Array): void {
+    const expected = this.followedNext.get(readerName) ?? 0;
+    if (index !== expected) throw new SimViolation('follow-order', `${readerName} followed index ${index}, expected ${expected}`);
+    this.followedNext.set(readerName, index + 1);
+    if (index >= this.indexesDelivered) throw new SimViolation('follow-order', `${readerName} followed index ${index}, which no learner delivered yet`);
+    const position = this.positionAtIndex.get(index);
+    // Inside a reservation (an index after a command's first), the entry is empty.
+    const wanted = position === undefined ? EMPTY : this.submitted.get(this.canonical[position]!)!;
+    if (!sameBytes(wanted, data)) throw new SimViolation('follow-data', `${readerName} followed index ${index} with other data than was delivered there`);
   }
 
   /** A client was told its command sits at logIndex. */

@@ -39,6 +39,7 @@ describe('random seeds, all faults on', () => {
     let tornTails = 0;
     let storeRewrites = 0;
     let readsChecked = 0;
+    let entriesFollowed = 0;
     for (let seed = 1; seed <= 50; seed++) {
       const { stats } = runSeed(seed);
       crashes += stats.crashes;
@@ -50,6 +51,7 @@ describe('random seeds, all faults on', () => {
       tornTails += stats.tornTails;
       storeRewrites += stats.storeRewrites;
       readsChecked += stats.readsChecked;
+      entriesFollowed += stats.entriesFollowed;
     }
     expect(crashes).toBeGreaterThan(100);
     expect(partitions).toBeGreaterThan(50);
@@ -63,6 +65,8 @@ describe('random seeds, all faults on', () => {
     expect(storeRewrites).toBeGreaterThan(20);
     // Clients read their appends back from random learners after they resolved.
     expect(readsChecked).toBeGreaterThan(200);
+    // And some follow the log, through lost pushes and restarted learners.
+    expect(entriesFollowed).toBeGreaterThan(2000);
   });
 });
 
