@@ -1,5 +1,5 @@
 import type { Endpoint } from '../actors/index.js';
-import { AbortError, EntryTooLargeError, LogClosedError, LogTrimmedError, TrimTimeoutError } from './errors.js';
+import { AbortError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { AppendCore } from './append-core.js';
 import { FollowRead, PagedRead, type LogEntry } from './read-core.js';

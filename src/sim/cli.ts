@@ -2,7 +2,7 @@
 // npm run sim -- --seed S            replay one seed (prints its summary; the trace with --trace)
 // npm run sim -- --seeds N           run N seeds from a random start (or --start S), over a pool of
 //                                    worker threads (--workers K, default one per core; 0: this thread)
-// options: --break <kind>            plant deliberately broken acceptors (see broken.ts)
+// options: --break <bug>             plant a deliberate bug (DELIBERATE_BUGS in broken.ts)
 //          --trace                   print the whole trace of a --seed run
 //          --tail <lines>            trace lines printed on a failure (default 200)
 // On a violation: prints the seed, the rule, the run's description and the end of its trace,

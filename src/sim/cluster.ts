@@ -50,6 +50,7 @@ export interface ClusterOptions {
   readonly network?: NetworkFaults;
   readonly proposer?: ProposerTuning;
   readonly learner?: LearnerTuning;
+  /** Plant a deliberate bug (broken.ts), to prove the checker catches it. */
   readonly bug?: DeliberateBug;
   readonly trace?: boolean;
   /** Hold every message in `held` until the test delivers or drops it. */

@@ -29,6 +29,7 @@ export interface ClusterShape {
 
 export interface RunOptions {
   readonly trace?: boolean;
+  /** Plant a deliberate bug (broken.ts), to prove the checker catches it. */
   readonly bug?: DeliberateBug;
   /** Replaces the plan drawn from the seed (fast-check supplies its own). */
   readonly plan?: FaultPlan;

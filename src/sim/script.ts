@@ -11,7 +11,7 @@
 //                                                        frozen unless live (then `run` fires them)
 //   campaign P                                           P starts phase 1 now
 //   propose P CLIENT SEQ TEXT                            a command handed to P
-//   deliver [from=X] [to=Y] [type=T]                     every held message that matches, once
+//   deliver [from=X] [to=Y] [type=T] [slot=N]            every held message that matches, once
 //   settle [type=T,T..]                                  deliver matching messages until none is left
 //   drop [from=X] [to=Y] [type=T]                        discard the matching held messages
 //   held                                                 list the held messages
@@ -188,5 +188,10 @@ function matcher(cluster: Cluster, options: Record<string, string>): (held: Held
     if (type === undefined) throw new Error(`unknown message type '${name}'`);
     return type;
   });
-  return (held) => (from === undefined || held.from === from) && (to === undefined || held.to === to) && (types === undefined || types.includes(held.msg.type));
+  const slot = options.slot === undefined ? undefined : Number(options.slot);
+  return (held) =>
+    (from === undefined || held.from === from) &&
+    (to === undefined || held.to === to) &&
+    (types === undefined || types.includes(held.msg.type)) &&
+    (slot === undefined || (held.msg as { slot?: number }).slot === slot);
 }
