@@ -62,32 +62,41 @@ export const STORAGE_FAILURE_STALE_MS = 1000;
 /** How soon, after a Redirect without a leader, the sweep tries again (the sweep's own period). */
 const REDIRECT_RETRY_MS = 10;
 
+const WAITING = 0;
+const SENT = 1;
+const SETTLED = 2;
+
+/**
+ * One append from submit() to its outcome: waiting for a session, then sent (with its command's
+ * id), then settled or given up. submit() hands it back as the caller's ticket for abort(), so
+ * no lookup by token is needed on the way.
+ */
 interface PendingAppend<T> {
   readonly token: T;
-  /** The command, written into a ClientRequestBatch each time it is sent (again on a retry). */
-  readonly clientId: number;
-  readonly seq: number;
   readonly count: number;
   readonly data: Uint8Array;
-  readonly session: number;
-  readonly startedMs: number;
+  state: typeof WAITING | typeof SENT | typeof SETTLED;
+  /** The command, written into a ClientRequestBatch each time it is sent (again on a retry); set when sent. */
+  clientId: number;
+  seq: number;
+  session: number;
+  startedMs: number;
   sentMs: number;
   target: number;
 }
 
-interface WaitingAppend<T> {
+/** What submit() returns: the handle abort() takes. */
+export interface AppendTicket<T> {
   readonly token: T;
-  readonly data: Uint8Array;
-  readonly count: number;
 }
 
 /** How abort() found an append: never sent (it cannot commit), sent (it may), or not there. */
 export type AbortOutcome = 'unsent' | 'sent' | 'unknown';
 
 export class AppendCore<T> {
+  /** Sent appends by client id (one per session). */
   private readonly pending = new Map<number, PendingAppend<T>>();
-  private readonly pendingByToken = new Map<T, PendingAppend<T>>();
-  private readonly waiting: WaitingAppend<T>[] = [];
+  private readonly waiting: PendingAppend<T>[] = [];
   private readonly freeSessions: number[] = [];
   private readonly sessionSeq: number[] = [];
   /** Protected, like takeSession and clientIdFor, for one reader: the simulator's deliberately broken client. */
@@ -122,27 +131,34 @@ export class AppendCore<T> {
     return this.outgoingCommands > 0;
   }
 
-  /** Starts an append of `data` taking `count` indexes (1, or a reservation's size); it goes out at the next flush. */
-  submit(token: T, data: Uint8Array, count: number, nowMs: number): void {
+  /**
+   * Starts an append of `data` taking `count` indexes (1, or a reservation's size); it goes out at
+   * the next flush. The ticket is for abort().
+   */
+  submit(token: T, data: Uint8Array, count: number, nowMs: number): AppendTicket<T> {
+    const append: PendingAppend<T> = { token, data, count, state: WAITING, clientId: -1, seq: 0, session: -1, startedMs: nowMs, sentMs: nowMs, target: -1 };
     if (this.closed) {
+      append.state = SETTLED;
       this.sink.rejected(token, new LogClosedError());
-      return;
+      return append;
     }
     const session = this.takeSession();
-    if (session >= 0) this.start(token, data, count, session, nowMs);
-    else this.waiting.push({ token, data, count });
+    if (session >= 0) this.start(append, session, nowMs);
+    else this.waiting.push(append);
+    return append;
   }
 
-  /** Gives up on the append of `token` (its caller aborted): the core forgets it and settles nothing. */
-  abort(token: T, nowMs: number): AbortOutcome {
-    const pending = this.pendingByToken.get(token);
-    if (pending !== undefined) {
-      this.abandon(pending, nowMs);
+  /** Gives up on an append (its caller aborted): the core forgets it and settles nothing. */
+  abort(ticket: AppendTicket<T>, nowMs: number): AbortOutcome {
+    const append = ticket as PendingAppend<T>;
+    if (append.state === SENT) {
+      this.abandon(append, nowMs);
       return 'sent';
     }
-    const at = this.waiting.findIndex((waiting) => waiting.token === token);
-    if (at < 0) return 'unknown';
-    this.waiting.splice(at, 1);
+    if (append.state !== WAITING) return 'unknown';
+    append.state = SETTLED;
+    // Aborts are rare, and the queue is at most inflightAppendsMax long.
+    this.waiting.splice(this.waiting.indexOf(append), 1);
     return 'unsent';
   }
 
@@ -247,24 +263,24 @@ export class AppendCore<T> {
   close(error: Error = new LogClosedError()): void {
     if (this.closed) return;
     this.closed = true;
-    const pending = [...this.pending.values()];
+    const appends = [...this.pending.values(), ...this.waiting.splice(0)];
     this.pending.clear();
-    this.pendingByToken.clear();
-    const waiting = this.waiting.splice(0);
-    for (const append of pending) this.sink.rejected(append.token, error);
-    for (const append of waiting) this.sink.rejected(append.token, error);
+    for (const append of appends) append.state = SETTLED;
+    for (const append of appends) this.sink.rejected(append.token, error);
   }
 
   // ---- internals ----
 
-  private start(token: T, data: Uint8Array, count: number, session: number, nowMs: number): void {
-    const seq = (this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1);
-    const clientId = this.clientIdFor(session);
-    const pending: PendingAppend<T> = { token, clientId, seq, count, data, session, startedMs: nowMs, sentMs: nowMs, target: this.leaderGuess };
-    this.pending.set(clientId, pending);
-    this.pendingByToken.set(token, pending);
-    this.sink.started?.(token, clientId, seq);
-    this.request(pending.target, pending);
+  private start(append: PendingAppend<T>, session: number, nowMs: number): void {
+    append.seq = this.sessionSeq[session] = (this.sessionSeq[session] ?? 0) + 1;
+    append.clientId = this.clientIdFor(session);
+    append.session = session;
+    append.state = SENT;
+    append.startedMs = append.sentMs = nowMs;
+    append.target = this.leaderGuess;
+    this.pending.set(append.clientId, append);
+    this.sink.started?.(append.token, append.clientId, append.seq);
+    this.request(append.target, append);
   }
 
   /** The client id of a session: incarnation, endpoint and session packed so that no two clients' ids meet. */
@@ -281,14 +297,14 @@ export class AppendCore<T> {
 
   /** Gives up on a sent append (its outcome unknown); its session goes on with its next seq. */
   private abandon(pending: PendingAppend<T>, nowMs: number): void {
+    pending.state = SETTLED;
     this.pending.delete(pending.clientId);
-    this.pendingByToken.delete(pending.token);
     this.releaseSession(pending.session, nowMs);
   }
 
   private releaseSession(session: number, nowMs: number): void {
     const waiting = this.waiting.shift();
-    if (waiting !== undefined) this.start(waiting.token, waiting.data, waiting.count, session, nowMs);
+    if (waiting !== undefined) this.start(waiting, session, nowMs);
     else this.freeSessions.push(session);
   }
 
@@ -304,8 +320,8 @@ export class AppendCore<T> {
     const pending = this.pending.get(clientId);
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
     this.storageFailure = undefined; // commits go through again
+    pending.state = SETTLED;
     this.pending.delete(clientId);
-    this.pendingByToken.delete(pending.token);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session, nowMs);
     this.sink.resolved(pending.token, logIndex);

@@ -1,7 +1,7 @@
 import type { Endpoint } from '../actors/index.js';
 import { AbortError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
-import { AppendCore } from './append-core.js';
+import { AppendCore, type AppendTicket } from './append-core.js';
 import { FollowRead, PagedRead, type LogEntry } from './read-core.js';
 import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type TrimMessage, type TrimReplyMessage } from './wire.js';
 
@@ -134,8 +134,9 @@ export class LogClient {
 
   private submit(data: Uint8Array, count: number, signal?: AbortSignal): Promise<number> {
     return new Promise<number>((resolveAppend, rejectAppend) => {
+      let ticket: AppendTicket<AppendToken> | undefined;
       const onAbort = (): void => {
-        const outcome = this.core.abort(token, performance.now());
+        const outcome = ticket === undefined ? 'unknown' : this.core.abort(ticket, performance.now());
         // Never sent, it cannot commit; sent, like a timeout, its outcome is unknown.
         if (outcome !== 'unknown') token.reject(new AbortError(outcome === 'unsent' ? 'append-unsent' : 'append-sent', signal!.reason));
         this.afterCore();
@@ -151,7 +152,7 @@ export class LogClient {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.core.submit(token, data, count, performance.now());
+      ticket = this.core.submit(token, data, count, performance.now());
       this.afterCore();
     });
   }
