@@ -34,6 +34,12 @@ export interface KillFigures {
   /** Kill requested -> first commit of any append. */
   readonly firstCommitAfterMs: number | null;
   readonly restartedAtMs: number;
+  /**
+   * Where the pause went, each from the kill request (null: not seen): the kill call returned
+   * (the thread is gone), the new leader was asked to campaign (the runtime's exit event), and it
+   * became leader (its counters, wall clock).
+   */
+  readonly phasesMs: { readonly killed: number | null; readonly campaignRequested: number | null; readonly leading: number | null };
 }
 
 export interface FailoverReport {
@@ -91,7 +97,7 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
     const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), inFlight, 16);
     let baseMs = 0;
     let endMs = 0;
-    const killRecords: Array<{ atMs: number; proposer: number; restartedAtMs: number }> = [];
+    const killRecords: Array<{ atMs: number; proposer: number; restartedAtMs: number; phasesMs: KillFigures['phasesMs'] }> = [];
     let resultsPromise: Promise<TimelineResult[]> | undefined;
     try {
       baseMs = absoluteNow();
@@ -110,14 +116,16 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
         const leader = await findLeader(log);
         killTimes[k] = absoluteNow();
         await log.cluster.kill(leader);
+        const killedMs = absoluteNow() - killTimes[k]!;
         Atomics.store(words, CONTROL_KILLS, k + 1);
         const completionsAtKill = Atomics.load(words, CONTROL_COMPLETIONS);
         // Wait for commits to resume (or give up), then let the new leader run a while.
         const giveUpMs = performance.now() + RECOVERY_TIMEOUT_MS;
         while (Atomics.load(words, CONTROL_COMPLETIONS) <= completionsAtKill + inFlight && performance.now() < giveUpMs) await sleep(5);
         await sleep(settleMs);
+        const phasesMs = await phasesOf(log, leader, killTimes[k]!, killedMs);
         await log.cluster.restart(leader);
-        killRecords.push({ atMs: killTimes[k]! - baseMs, proposer: leader, restartedAtMs: absoluteNow() - baseMs });
+        killRecords.push({ atMs: killTimes[k]! - baseMs, proposer: leader, restartedAtMs: absoluteNow() - baseMs, phasesMs });
         await sleep(settleMs);
       }
     } finally {
@@ -175,6 +183,16 @@ function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+/** The new leader's own timeline of a kill at `killEpochMs` (wall clock, as its counters are), read once it leads. */
+async function phasesOf(log: ReplicatedLog, killed: number, killEpochMs: number, killedMs: number): Promise<KillFigures['phasesMs']> {
+  const actors = await log.cluster.actors();
+  const next = actors.find((actor) => actor.role === 'proposer' && actor.alive && actor.leader && actor.id !== killed);
+  if (next === undefined) return { killed: killedMs, campaignRequested: null, leading: null };
+  const counters = await log.cluster.counters(next.id);
+  const since = (epochMs: number | undefined): number | null => (epochMs === undefined || epochMs < killEpochMs ? null : epochMs - killEpochMs);
+  return { killed: killedMs, campaignRequested: since(counters.campaignRequestedEpochMs), leading: since(counters.leaderSinceEpochMs) };
+}
+
 /** The proposer that believes it leads; waits a little for one (right after a restart there may be none). */
 async function findLeader(log: ReplicatedLog): Promise<number> {
   const giveUpMs = performance.now() + RECOVERY_TIMEOUT_MS;
@@ -196,10 +214,20 @@ export function renderFailoverReport(report: FailoverReport): string {
     `${settings.kills} leader kills under load: ${settings.inFlight} appends of 16 B in flight over ${settings.loadThreads} threads,` +
       ` 3 acceptors in memory, 2 proposers (election timeout ${settings.electionTimeoutMs} ms, heartbeat ${settings.heartbeatIntervalMs} ms)`,
     'pause: kill requested -> first commit of an append issued after the kill took effect; the killed proposer is restarted between kills',
+    'phases, each from the kill request: the kill call returned, the standby was asked to campaign, it became leader (its own clock readings)',
     '',
     renderTable([
-      ['kill', 'at ms', 'proposer', 'pause ms', 'first commit of any append ms'],
-      ...report.kills.map((k, i) => [String(i + 1), k.atMs.toFixed(0), String(k.proposer), ms(k.pauseMs), ms(k.firstCommitAfterMs)]),
+      ['kill', 'at ms', 'proposer', 'pause ms', 'first commit of any append ms', 'killed ms', 'campaign asked ms', 'new leader ms'],
+      ...report.kills.map((k, i) => [
+        String(i + 1),
+        k.atMs.toFixed(0),
+        String(k.proposer),
+        ms(k.pauseMs),
+        ms(k.firstCommitAfterMs),
+        ms(k.phasesMs.killed),
+        ms(k.phasesMs.campaignRequested),
+        ms(k.phasesMs.leading),
+      ]),
     ]),
     '',
     `pause: p50 ${ms(report.pauseP50Ms)} ms, max ${ms(report.pauseMaxMs)} ms (first commit of any append: p50 ${ms(report.firstCommitAfterP50Ms)} ms)`,

@@ -66,6 +66,9 @@ describe('synod bench suites (tiny runs, --json)', () => {
       nonNegativeFinite(kill.firstCommitAfterMs, 'firstCommitAfterMs');
       expect(kill.restartedAtMs).toBeGreaterThan(kill.atMs);
       expect(typeof kill.proposer).toBe('number');
+      // The phases, where seen, come in order and within the pause's reach.
+      nonNegativeFinite(kill.phasesMs.killed, 'phasesMs.killed');
+      if (kill.phasesMs.leading !== null && kill.phasesMs.campaignRequested !== null) expect(kill.phasesMs.leading).toBeGreaterThanOrEqual(kill.phasesMs.campaignRequested);
     }
     positiveFinite(report.pauseP50Ms);
     positiveFinite(report.pauseMaxMs);
