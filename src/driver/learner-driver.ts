@@ -2,16 +2,19 @@
 // then acknowledge and send". The worker actor and the simulator both run this class.
 //
 // After each step or tick, what the learner delivered is recorded in its log (buffered) along
-// with its next slot; release() syncs once for everything since, and only then sends the held
-// messages (progress reports drive acceptor truncation, so they must not run ahead of the log)
-// and hands over the acknowledgements. An acknowledged entry is therefore durable here. A store
-// that refuses a write:
+// with its next slot, and its acknowledgements gathered; release() syncs once for everything
+// since, and only then sends the held messages (progress reports drive acceptor truncation, so
+// they must not run ahead of the log), publishes the durable length to the read barrier, sends
+// the acknowledgements (after the publish: a read that follows an acknowledgement must find the
+// barrier raised), and lets the read side answer what waited. An acknowledged entry is therefore
+// durable here. A store that refuses a write:
 //   - refused at record (a store that writes at once): the learner must not be ahead of its log,
 //     so it is rebuilt from what the log holds and learns those slots again (the acceptors keep
 //     them: nothing below the log's next slot was reported);
 //   - refused at sync: everything stays held, and the next release tries again.
 import { Learner, Ready } from '../paxos/index.js';
 import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message } from '../paxos/index.js';
+import type { ClientReplyBatchMessage } from '../log/wire.js';
 import type { LearnerLog } from '../storage/index.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 
@@ -24,17 +27,26 @@ export interface LearnerDriverOptions {
   readonly build?: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
   /** Told of each delivery once the log took it (before it is synced): the simulator's checker listens here. */
   readonly delivered?: (delivery: Delivery) => void;
+  /** Gathers acknowledgements as they are made; release() drains it, after the sync and the publish. */
+  readonly acks: AckSink;
+  /** Sends one batch of acknowledgements to a client endpoint. */
+  readonly sendAcks: (endpoint: number, message: ClientReplyBatchMessage) => void;
+  /** The read barrier's publish point (what is durable here); none: no reads are served. */
+  readonly barrier?: { publish(delivered: number): void };
+  /** After each release: the read side answers held reads, pushes, trims (LearnerReads.afterRelease). */
+  readonly afterRelease?: () => void;
 }
 
-/** Receives one acknowledgement: `clientId`'s command `seq` sits at `logIndex`. */
-export type Acknowledge = (clientId: number, seq: number, logIndex: number) => void;
+/** Acknowledgements gathered per client endpoint (AckBatcher). */
+export interface AckSink {
+  add(clientId: number, seq: number, logIndex: number): void;
+  drain(send: (endpoint: number, message: ClientReplyBatchMessage) => void): void;
+}
 
 export class LearnerDriver {
   private learnerValue: Learner;
   private readonly ready = new Ready();
   private readonly held: Envelope[] = [];
-  /** Acknowledgements waiting for the sync, as (clientId, seq, logIndex) triples. */
-  private readonly acks: number[] = [];
   /** The next slot last written to the log: slots of no-ops advance it without delivering anything. */
   private recordedNextSlot: number;
   private unsynced = false;
@@ -68,10 +80,11 @@ export class LearnerDriver {
 
   /**
    * The commit point: one sync for everything since the last release, then the held messages,
-   * then `acknowledge` for each delivery (and re-acknowledged duplicate). False if the store
-   * refused the sync: nothing left, and the next release tries again.
+   * the barrier's publish, the acknowledgements of every delivery (and re-acknowledged duplicate)
+   * and the read side. False if the store refused the sync: nothing left, and the next release
+   * tries again.
    */
-  release(acknowledge: Acknowledge): boolean {
+  release(): boolean {
     if (this.unsynced) {
       const log = this.options.log;
       if (!this.guard.trySync(() => log.sync())) return false;
@@ -80,9 +93,9 @@ export class LearnerDriver {
     const held = this.held;
     for (let i = 0; i < held.length; i++) this.options.transport.send(held[i]!.to, held[i]!.msg);
     held.length = 0;
-    const acks = this.acks;
-    for (let i = 0; i < acks.length; i += 3) acknowledge(acks[i]!, acks[i + 1]!, acks[i + 2]!);
-    acks.length = 0;
+    this.options.barrier?.publish(this.options.log.length);
+    this.options.acks.drain(this.options.sendAcks);
+    this.options.afterRelease?.();
     return true;
   }
 
@@ -102,10 +115,10 @@ export class LearnerDriver {
       this.unsynced = true;
       for (const delivery of ready.delivered) {
         this.options.delivered?.(delivery);
-        this.acks.push(delivery.command.clientId, delivery.command.seq, delivery.logIndex);
+        this.options.acks.add(delivery.command.clientId, delivery.command.seq, delivery.logIndex);
       }
     }
-    for (const duplicate of ready.duplicates) this.acks.push(duplicate.clientId, duplicate.seq, duplicate.logIndex);
+    for (const duplicate of ready.duplicates) this.options.acks.add(duplicate.clientId, duplicate.seq, duplicate.logIndex);
     for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send[i]!);
     ready.clear();
   }

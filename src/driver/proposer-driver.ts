@@ -11,6 +11,8 @@ import type { Transport } from './transport.js';
 export interface ProposerDriverOptions {
   readonly config: ProposerConfig;
   readonly transport: Transport;
+  /** Where NewLeader goes (best effort, say straight to the mailboxes); default: transport. */
+  readonly announcements?: Transport;
   /** Who hears NewLeader: every client endpoint there is now. */
   readonly clients: () => Iterable<NodeId>;
   /** Told each time this proposer becomes leader or stops being one. */
@@ -73,7 +75,8 @@ export class ProposerDriver {
     this.options.leadershipChanged?.(this.wasLeader);
     if (this.wasLeader) {
       const announcement: NewLeaderMessage = { type: LogMessageType.NewLeader, from: this.options.config.id };
-      for (const client of this.options.clients()) this.options.transport.send(client, announcement as unknown as Message);
+      const announcements = this.options.announcements ?? this.options.transport;
+      for (const client of this.options.clients()) announcements.send(client, announcement as unknown as Message);
     }
   }
 }

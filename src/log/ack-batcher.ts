@@ -12,12 +12,12 @@ export class AckBatcher {
     private readonly acksPerMessageMax: number,
   ) {}
 
-  readonly add = (clientId: number, seq: number, logIndex: number): void => {
+  add(clientId: number, seq: number, logIndex: number): void {
     const endpoint = endpointOfClient(clientId);
     let replies = this.byEndpoint.get(endpoint);
     if (replies === undefined) this.byEndpoint.set(endpoint, (replies = []));
     replies.push(clientId, seq, logIndex);
-  };
+  }
 
   /** Hands every gathered acknowledgement to `send`, as few messages as the limit allows, and forgets them. */
   drain(send: (endpoint: number, message: ClientReplyBatchMessage) => void): void {

@@ -12,7 +12,7 @@ import { AcceptorDriver, LearnerDriver, ProposerDriver } from '../driver/index.j
 import { AckBatcher } from '../log/ack-batcher.js';
 import { LearnerReads } from '../log/actors/learner-reads.js';
 import { logLimits } from '../log/limits.js';
-import { createDeliveredCounts, type ReadBarrier } from '../log/read-barrier.js';
+import { createDeliveredCounts } from '../log/read-barrier.js';
 import { Learner, Proposer, ProposerRole, formatBallot } from '../paxos/index.js';
 import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
 import { acceptorBuilder, acceptorStorage, appendCoreFactory, followReadFactory, learnerLog, readBarrier } from './broken.js';
@@ -87,11 +87,8 @@ export interface SimNode {
   proposer: ProposerDriver | null;
   acceptor: AcceptorDriver | null;
   learner: LearnerDriver | null;
-  /** A learner's acknowledgements on their way to the client endpoints. */
-  acks: AckBatcher | null;
-  /** A learner's read side (the runtime's LearnerReads) and its read barrier. */
+  /** A learner's read side (the runtime's LearnerReads, behind the read barrier). */
   reads: LearnerReads | null;
-  barrier: ReadBarrier | null;
   client: SimClient | null;
   /** An acceptor's or learner's records: what outlives its crashes. */
   store: SimRecordStore | null;
@@ -215,9 +212,7 @@ export class Cluster {
           proposer: null,
           acceptor: null,
           learner: null,
-          acks: null,
           reads: null,
-          barrier: null,
           client: null,
           store: kind === 'acceptor' || kind === 'learner' ? new SimRecordStore(undefined, () => this.stats.storeRewrites++) : null,
           commitPending: false,
@@ -342,9 +337,7 @@ export class Cluster {
     node.proposer = null;
     node.acceptor = null;
     node.learner = null;
-    node.acks = null;
     node.reads = null;
-    node.barrier = null;
     node.commitPending = false;
     node.crashArmed = false;
     let kept = '';
@@ -501,22 +494,29 @@ export class Cluster {
       }
       case 'learner': {
         const log = learnerLog(node.store!, this.options.bug, restart);
-        node.acks = new AckBatcher(node.id, ACKS_PER_MESSAGE_MAX);
-        node.barrier = readBarrier(this.deliveredCounts, node.index, this.options.bug);
-        node.reads = new LearnerReads(
+        const barrier = readBarrier(this.deliveredCounts, node.index, this.options.bug);
+        const reads = new LearnerReads(
           log,
           { id: node.id, send: (to, message) => (this.send(node.id, to, message as Message), true) },
           { send: (to, message) => this.send(node.id, to, message as Message) },
-          node.barrier,
+          barrier,
           SIM_LOG_LIMITS,
           true,
         );
+        node.reads = reads;
         this.invariants.onLearnerStart(node.id, node.name, log.length);
         node.learner = new LearnerDriver({
           config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
           log,
           transport: this.transportOf(node),
           delivered: (delivery) => this.onDelivered(node, delivery),
+          acks: new AckBatcher(node.id, ACKS_PER_MESSAGE_MAX),
+          // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
+          sendAcks: (endpoint, message) => {
+            if (this.nodes[endpoint]?.kind === 'client') this.send(node.id, endpoint, message as unknown as Message);
+          },
+          barrier,
+          afterRelease: () => reads.afterRelease(),
         });
         break;
       }
@@ -675,19 +675,10 @@ export class Cluster {
     });
   }
 
-  /** Sync, then send (and, for a learner, acknowledge): the drivers' commit point. */
+  /** Sync, then send (and, for a learner, publish, acknowledge and answer reads): the drivers' commit point. */
   private commit(node: SimNode): void {
     if (node.acceptor !== null) node.acceptor.commit();
-    else if (node.learner !== null && node.learner.release(node.acks!.add)) {
-      // As the learner actor does: publish what is durable before acknowledging it, so a read
-      // sent after an acknowledgement waits, at any learner, until that learner has it too.
-      node.barrier!.publish(node.learner.log.length);
-      // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
-      node.acks!.drain((endpoint, message) => {
-        if (this.nodes[endpoint]?.kind === 'client') this.send(node.id, endpoint, message as unknown as Message);
-      });
-      node.reads!.afterRelease();
-    }
+    else if (node.learner !== null) node.learner.release();
   }
 
   private onDelivered(node: SimNode, delivery: Delivery): void {

@@ -22,28 +22,25 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const log = new LearnerLog(store, { retainEntries: config.retainEntries });
   const courier = new Courier(context);
   const guard = new StorageGuard(context, config.layout);
+  const barrier = new ReadBarrier(config.deliveredCounts, config.layout.learners.indexOf(context.id));
+  const reads = new LearnerReads(log, context, courier, barrier, config.limits, config.retainEntries);
   const driver = new LearnerDriver({
     config: { id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers },
     log,
     transport: courier,
     guard,
+    // One message per client endpoint per release.
+    acks: new AckBatcher(context.id, config.limits.acksPerMessageMax),
+    sendAcks: (endpoint, message) => courier.send(endpoint, message),
+    barrier,
+    afterRelease: () => reads.afterRelease(),
   });
-  const barrier = new ReadBarrier(config.deliveredCounts, config.layout.learners.indexOf(context.id));
-  const reads = new LearnerReads(log, context, courier, barrier, config.limits, config.retainEntries);
-
-  /** Acknowledgements of the batch being released, per client endpoint: one message each. */
-  const acks = new AckBatcher(context.id, config.limits.acksPerMessageMax);
-  const sendAck = (endpoint: number, message: unknown): void => courier.send(endpoint, message);
 
   const release = (): void => {
     courier.retry();
     // A disk that refuses writes holds back every acknowledgement, progress report and publish
     // of this batch; the guard retries (see StorageGuard).
-    if (!driver.release(acks.add)) return;
-    // Durable now: publish before acknowledging, so a read that follows an ack waits for this.
-    barrier.publish(log.length);
-    acks.drain(sendAck);
-    reads.afterRelease();
+    driver.release();
   };
 
   return {

@@ -27,13 +27,9 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       batchBytesMax: config.batchBytesMax,
       pendingCommandsMax: config.pendingCommandsMax,
     },
+    transport: courier,
     // NewLeader goes straight to the mailboxes: a full one skips that client (its resend timeout covers it).
-    transport: {
-      send: (to, message) => {
-        if (message.type === (LogMessageType.NewLeader as number)) context.send(to, message);
-        else courier.send(to, message);
-      },
-    },
+    announcements: { send: (to, message) => void context.send(to, message) },
     clients,
     leadershipChanged: (isLeader) => {
       // Wall-clock ms (comparable across threads): when this proposer last became leader, for failover timelines.
