@@ -1,11 +1,14 @@
-import type { LogHandle } from '../../src/index.js';
+import type { LogHandle, SequencerHandle } from '../../src/index.js';
+
+/** A sequencer lane reads the clock on one call in this many (a power of two); see load-worker.ts. */
+export const SEQUENCER_CLOCK_EVERY = 32;
 
 /** What the main thread tells a load worker (bench/log/load-worker.ts) and what it answers. */
 
 export type LoadDriver =
   | { readonly kind: 'log'; readonly handle: LogHandle }
   /** `bulk`: numbers per next() call (1: the plain call). */
-  | { readonly kind: 'sequencer'; readonly handle: LogHandle; readonly bulk?: number }
+  | { readonly kind: 'sequencer'; readonly handle: SequencerHandle; readonly bulk?: number }
   | { readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly keyPrefix: string };
 
 export interface LoadWorkerData {

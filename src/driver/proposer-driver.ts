@@ -4,7 +4,7 @@
 // client (NewLeader), so appends waiting at a dead leader move now rather than after their
 // resend timeout. A proposer keeps nothing durable (safety rests on the acceptors), so a
 // restart starts from scratch. The worker actor and the simulator both run this class.
-import { Proposer, Ready, type Command, type Message, type NodeId, type ProposerConfig } from '../paxos/index.js';
+import { Proposer, ProposerRole, Ready, type Command, type Message, type NodeId, type ProposerConfig } from '../paxos/index.js';
 import { LogMessageType, type ClientRequestBatchMessage, type NewLeaderMessage } from '../log/wire.js';
 import type { Transport } from './transport.js';
 
@@ -35,7 +35,9 @@ export class ProposerDriver {
       const batch = message as ClientRequestBatchMessage;
       this.proposer.enqueueCommands(batch.commands, this.ready, batch.from);
     } else if (message.type === LogMessageType.Campaign) {
-      if (!this.proposer.isLeader) this.proposer.campaign(nowMs, this.ready);
+      // Already leading or campaigning: a second request (the kill, then the exit event) must not
+      // restart an election that is under way with a higher ballot.
+      if (this.proposer.role === ProposerRole.Follower) this.proposer.campaign(nowMs, this.ready);
     } else {
       this.proposer.step(message as Message, nowMs, this.ready);
     }

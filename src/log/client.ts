@@ -3,6 +3,7 @@ import { AbortError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from
 import type { ClusterLayout } from './actors/layout.js';
 import { AppendCore, type AppendTicket } from './append-core.js';
 import { FollowRead, PagedRead, type LogEntry } from './read-core.js';
+import { LEASE_NUMBERS_MAX } from './number-lease.js';
 import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type TrimMessage, type TrimReplyMessage } from './wire.js';
 
 export type { LogEntry } from './read-core.js';
@@ -46,8 +47,8 @@ interface AppendToken {
 }
 
 const NO_DATA = new Uint8Array(0);
-/** Most indexes one reserve() takes. */
-export const RESERVE_COUNT_MAX = 65_536;
+/** Most indexes one reserve() takes: the sequencer's largest window. */
+export const RESERVE_COUNT_MAX = LEASE_NUMBERS_MAX;
 
 /** How often the client looks for appends to resend or time out, in ms. */
 const SWEEP_INTERVAL_MS = 10;

@@ -66,6 +66,8 @@ export class Cluster {
   constructor(
     private readonly system: ActorSystem,
     private readonly layout: ClusterLayout,
+    /** Asks a live standby to campaign in place of proposer `id`, which is going away. */
+    private readonly replaceProposer: (id: ActorId) => void,
   ) {}
 
   async actors(): Promise<ClusterActor[]> {
@@ -81,9 +83,15 @@ export class Cluster {
     );
   }
 
-  /** Terminates the actor's worker abruptly, as a crash would. */
+  /**
+   * Terminates the actor's worker abruptly, as a crash would. Killing a proposer, the runtime
+   * knows it is going before its thread has stopped (which takes milliseconds): a standby is asked
+   * to campaign at once, as the exit event would ask it for a death nobody requested.
+   */
   kill(id: ActorId): Promise<void> {
-    return this.system.kill(id);
+    const killing = this.system.kill(id);
+    if (this.layout.proposers.includes(id)) this.replaceProposer(id);
+    return killing;
   }
 
   /** Brings a killed actor back; acceptors and learners recover what they had persisted. */
@@ -118,6 +126,7 @@ export class ReplicatedLog {
     private readonly system: ActorSystem | undefined,
     private readonly unlock: (() => void) | undefined,
     private readonly broker: EndpointBroker | undefined,
+    private readonly replaceProposer: (id: ActorId) => void = () => undefined,
   ) {}
 
   /** Starts a log: every proposer, acceptor and learner on a worker thread of its own. */
@@ -182,11 +191,13 @@ export class ReplicatedLog {
       const client = new LogClient(endpoint, layout, clientOptions, closedFlag);
       // Failure detection for free: when a proposer's worker dies, the runtime knows at once, so
       // the lowest standby campaigns now instead of waiting out its election timeout.
-      system.on('actorExit', ({ id }) => {
-        if (!layout.proposers.includes(id)) return;
+      const replaceProposer = (id: ActorId): void => {
         const alive = new Set(system.actors().filter((actor) => actor.alive).map((actor) => actor.id));
         const standby = layout.proposers.find((proposer) => proposer !== id && alive.has(proposer));
         if (standby !== undefined) endpoint.send(standby, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
+      };
+      system.on('actorExit', ({ id }) => {
+        if (layout.proposers.includes(id)) replaceProposer(id);
       });
       // A new log needs a leader before anything commits: rather than wait out an election timeout,
       // the first proposer campaigns now, and open() returns once one leads (or, if none does soon,
@@ -198,7 +209,7 @@ export class ReplicatedLog {
         () => system.endpointHandle('client', { actorsOnly: true }),
         (id) => void system.releaseEndpoint(id),
       );
-      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker);
+      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker, replaceProposer);
     } catch (error) {
       await system.close();
       unlock?.();
@@ -279,7 +290,7 @@ export class ReplicatedLog {
   /** Fault injection and inspection; only where the log was opened. */
   get cluster(): Cluster {
     if (this.system === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
-    return new Cluster(this.system, this.layout);
+    return new Cluster(this.system, this.layout, this.replaceProposer);
   }
 
   /** `await using log = await ReplicatedLog.open()` closes it at the end of the scope. */

@@ -1,7 +1,16 @@
 import { LogClosedError } from './errors.js';
-import type { LogOptions } from './options.js';
-import { RESERVE_COUNT_MAX } from './client.js';
+import { LEASE_CLOSED, LEASE_SHORT, NumberLease } from './number-lease.js';
+import { resolveLogOptions, type LogOptions } from './options.js';
 import { ReplicatedLog, type Cluster, type LogHandle } from './replicated-log.js';
+import { readSequencerOffset, writeSequencerOffset } from './sequencer-offset.js';
+
+/** Most numbers one next(count) call takes. */
+export const NEXT_COUNT_MAX = 65_536;
+
+/** What Sequencer#handle() gives to another thread: the log's handle and the shared window. */
+export interface SequencerHandle extends LogHandle {
+  readonly numbers: SharedArrayBuffer;
+}
 
 interface Waiter {
   /** Consecutive numbers this call takes. */
@@ -13,27 +22,59 @@ interface Waiter {
 /**
  * Globally ordered, gapless numbers for any thread of the process.
  *
- * The numbers are indexes of a replicated log that keeps no entries. All next() calls a thread
- * makes in one turn of its event loop become one command reserving that many consecutive
- * indexes, handed out in call order: so the numbers are unique (the log is), gapless (its indexes
- * are dense and every reserved one goes to a caller), strictly increasing per caller (a later
- * call is either later in the same reservation or in a later one), and never reissued after a
- * restart with storage.dir (the log remembers every index it gave out). Throughput comes from
- * the batching: one consensus round serves thousands of calls.
+ * The numbers are indexes of a replicated log that keeps no entries, reserved ahead of the
+ * callers in ranges the log has committed, and handed out from one window shared by every
+ * thread (NumberLease): so a next() that finds numbers on hand resolves without a round trip,
+ * and one consensus round serves as many calls as the window holds. The numbers are unique and
+ * never reissued after a crash (each came from a committed range, and a reopened log reserves
+ * past all of them), increasing per caller and in take order across threads, and gapless: every
+ * number below the next one to be handed out went to a caller, and a clean close records what
+ * was reserved and not handed out, so reopening numbers on from there.
  */
 export class Sequencer {
+  private readonly lease: NumberLease;
+  /** Calls of this thread waiting for numbers, in call order (later calls queue behind them). */
   private waiting: Waiter[] = [];
-  private flushScheduled = false;
+  /** This thread's refill in flight. */
+  private refilling: Promise<void> | undefined;
+  /** Waiting for another thread's refill (or its takeover timeout). */
+  private watching = false;
+  private serveScheduled = false;
   private closed = false;
 
-  private constructor(private readonly log: ReplicatedLog) {}
-
-  static async open(options: LogOptions = {}): Promise<Sequencer> {
-    return new Sequencer(await ReplicatedLog.start(options, false));
+  private constructor(
+    private readonly log: ReplicatedLog,
+    numbers: SharedArrayBuffer,
+    /** A refill out this long is taken over: the thread that asked may be gone. */
+    private readonly refillTakeoverMs: number,
+    /** Where the sequencer was opened (not through a handle): its close ends numbering on every thread. */
+    private readonly owner: boolean,
+    /** Where the owner records the unused offset at close; undefined through a handle and in memory. */
+    private readonly dir: string | undefined,
+  ) {
+    this.lease = new NumberLease(numbers);
   }
 
-  static async connect(handle: LogHandle): Promise<Sequencer> {
-    return new Sequencer(await ReplicatedLog.connect(handle));
+  static async open(options: LogOptions = {}): Promise<Sequencer> {
+    const log = await ReplicatedLog.start(options, false);
+    try {
+      const resolved = resolveLogOptions(options);
+      const dir = resolved.storage?.dir;
+      const offset = dir === undefined ? 0 : readSequencerOffset(dir);
+      return new Sequencer(log, NumberLease.create(offset), 2 * resolved.appendTimeoutMs, true, dir);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+  }
+
+  static async connect(handle: SequencerHandle): Promise<Sequencer> {
+    if (handle === null || typeof handle !== 'object' || !(handle.numbers instanceof SharedArrayBuffer)) {
+      throw new TypeError('Sequencer.connect takes a handle made by Sequencer#handle()');
+    }
+    const lease = new NumberLease(handle.numbers);
+    if (lease.closed) throw new LogClosedError('sequencer');
+    return new Sequencer(await ReplicatedLog.connect(handle), handle.numbers, 2 * handle.client.appendTimeoutMs, false, undefined);
   }
 
   /**
@@ -42,45 +83,93 @@ export class Sequencer {
    */
   next(count = 1): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError('sequencer'));
-    if (!Number.isInteger(count) || count < 1 || count > RESERVE_COUNT_MAX) {
-      return Promise.reject(new RangeError(`next count must be an integer from 1 to ${RESERVE_COUNT_MAX}, got ${String(count)}`));
+    if (!Number.isInteger(count) || count < 1 || count > NEXT_COUNT_MAX) {
+      return Promise.reject(new RangeError(`next count must be an integer from 1 to ${NEXT_COUNT_MAX}, got ${String(count)}`));
+    }
+    if (this.waiting.length === 0) {
+      const first = this.lease.tryTake(count);
+      if (first >= 0) {
+        if (this.lease.low) this.refill();
+        return Promise.resolve(first);
+      }
+      if (first === LEASE_CLOSED) return Promise.reject(new LogClosedError('sequencer'));
     }
     return new Promise<number>((resolve, reject) => {
       this.waiting.push({ count, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        queueMicrotask(this.reserve);
-      }
+      this.scheduleServe();
     });
   }
 
-  private readonly reserve = (): void => {
-    this.flushScheduled = false;
-    const waiting = this.waiting;
-    this.waiting = [];
-    // Calls of this turn, in call order, share reservations of at most RESERVE_COUNT_MAX numbers.
-    let start = 0;
-    while (start < waiting.length) {
-      let end = start;
-      let numbers = 0;
-      while (end < waiting.length && numbers + waiting[end]!.count <= RESERVE_COUNT_MAX) numbers += waiting[end++]!.count;
-      const group = waiting.slice(start, end);
-      start = end;
-      this.log.reserve(numbers).then(
-        (first) => {
-          let offset = 0;
-          for (const waiter of group) {
-            waiter.resolve(first + offset);
-            offset += waiter.count;
-          }
-        },
-        (error: unknown) => group.forEach((waiter) => waiter.reject(error)),
-      );
+  private scheduleServe(): void {
+    if (this.serveScheduled) return;
+    this.serveScheduled = true;
+    queueMicrotask(this.serve);
+  }
+
+  /** Hands the window's numbers to waiting calls in order; when it runs short, refills or waits for the refill out. */
+  private readonly serve = (): void => {
+    this.serveScheduled = false;
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0]!;
+      // Read before the take: a refill landing after it changes the generation, so watch() sees it.
+      const generation = this.lease.generation;
+      const first = this.lease.tryTake(head.count);
+      if (first === LEASE_CLOSED) return this.rejectWaiting(new LogClosedError('sequencer'));
+      if (first === LEASE_SHORT) {
+        if (!this.refill()) this.watch(generation);
+        return;
+      }
+      this.waiting.shift();
+      head.resolve(first);
     }
+    if (this.lease.low) this.refill();
   };
 
-  handle(): LogHandle {
-    return this.log.handle();
+  /** Starts a refill from this thread unless one is out; false if another thread's is. */
+  private refill(takenOver = 0): boolean {
+    if (this.refilling !== undefined) return true;
+    const ticket = takenOver !== 0 ? takenOver : this.lease.beginRefill();
+    if (ticket === 0) return false;
+    const count = this.lease.refillCount();
+    this.refilling = this.log.reserve(count).then(
+      (firstIndex) => {
+        this.refilling = undefined;
+        this.lease.publish(ticket, firstIndex, count);
+        this.scheduleServe();
+      },
+      (error: unknown) => {
+        this.refilling = undefined;
+        this.lease.abandonRefill(ticket);
+        // This thread's callers learn why; others' ask again themselves (and learn their own).
+        this.rejectWaiting(error);
+      },
+    );
+    return true;
+  }
+
+  /** Waits for the window to change from `generation` (another thread's refill); one out too long is taken over. */
+  private watch(generation: number): void {
+    if (this.watching) return;
+    this.watching = true;
+    const stale = this.lease.refillTicket;
+    void this.lease.changedSince(generation, this.refillTakeoverMs).then((outcome) => {
+      this.watching = false;
+      if (outcome === 'timed-out' && stale !== 0 && this.refilling === undefined && this.lease.refillTicket === stale) {
+        const ticket = this.lease.takeOverRefill(stale);
+        if (ticket !== 0) this.refill(ticket);
+      }
+      this.scheduleServe();
+    });
+  }
+
+  private rejectWaiting(error: unknown): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const waiter of waiting) waiter.reject(error);
+  }
+
+  handle(): SequencerHandle {
+    return { ...this.log.handle(), numbers: this.lease.memory };
   }
 
   get cluster(): Cluster {
@@ -92,8 +181,48 @@ export class Sequencer {
     return this.close();
   }
 
+  /**
+   * Where opened: stops numbering on every thread, records what was reserved and not handed out
+   * (with storage.dir), and stops the workers. Through a handle: disconnects this thread.
+   * Waiting calls reject with LogClosedError.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    const owner = this.owner;
+    if (owner) this.lease.close();
+    this.rejectWaiting(new LogClosedError('sequencer'));
+    // A refill in flight may commit: let it land (bounded by its timeout) so it is counted.
+    await this.refilling?.catch(() => undefined);
+    if (owner) {
+      await this.awaitOtherRefills();
+      if (this.dir !== undefined) this.recordUnused(this.dir);
+    }
     await this.log.close();
+  }
+
+  /** Another thread's refill out at close: wait (bounded) for it to land or fail. */
+  private async awaitOtherRefills(): Promise<void> {
+    const deadline = performance.now() + this.refillTakeoverMs;
+    for (;;) {
+      const generation = this.lease.generation;
+      if (this.lease.refillTicket === 0) return;
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await this.lease.changedSince(generation, left);
+    }
+  }
+
+  /**
+   * The reopened sequencer starts at the first number not handed out: a full disk or a refill
+   * that never landed only costs the numbers it held (skipped, never reissued).
+   */
+  private recordUnused(dir: string): void {
+    const { next, endIndex } = this.lease.position();
+    try {
+      writeSequencerOffset(dir, endIndex - next);
+    } catch {
+      // The numbers reserved and unused are then skipped after the reopen: still unique.
+    }
   }
 }

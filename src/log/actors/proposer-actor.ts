@@ -2,6 +2,7 @@
 // around it) driven by messages, the end of each batch (fill) and a 5 ms tick.
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { ProposerDriver } from '../../driver/index.js';
+import { ProposerRole } from '../../paxos/index.js';
 import { LogMessageType } from '../wire.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
@@ -44,7 +45,8 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
     },
     receive(_from, message, actorContext) {
       const type = (message as { type: number }).type;
-      if (type === LogMessageType.Campaign && !proposer.isLeader) {
+      // The request that starts a campaign (a second one, during it, changes nothing).
+      if (type === LogMessageType.Campaign && proposer.role === ProposerRole.Follower) {
         actorContext.counters.campaignRequestedEpochMs = performance.timeOrigin + performance.now();
       }
       driver.receive(message as { type: number }, actorContext.now());
