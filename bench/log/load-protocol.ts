@@ -6,7 +6,8 @@ export const SEQUENCER_CLOCK_EVERY = 32;
 /** What the main thread tells a load worker (bench/log/load-worker.ts) and what it answers. */
 
 export type LoadDriver =
-  | { readonly kind: 'log'; readonly handle: LogHandle }
+  /** `tagWriter`: entries carry (writer, lane, seq) and the timeline reports each lane's indexes, for an exactly-once check. */
+  | { readonly kind: 'log'; readonly handle: LogHandle; readonly tagWriter?: number }
   /** `bulk`: numbers per next() call (1: the plain call). */
   | { readonly kind: 'sequencer'; readonly handle: SequencerHandle; readonly bulk?: number }
   | { readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly keyPrefix: string };
@@ -57,5 +58,17 @@ export interface TimelineResult {
   readonly firstCompletionAfterKill: number[];
   /** Per kill: first completion of an operation issued after the kill had taken effect. */
   readonly firstCompletionIssuedAfterKill: number[];
+  /**
+   * Per kill: the operations issued in the first ISSUED_AFTER_KILL_WINDOW_MS after the kill was
+   * requested, as [issued, completed] absolute ms (at most ISSUED_AFTER_KILL_MAX), so the main
+   * thread can place "after the old leader could no longer commit" once it knows when that was.
+   */
+  readonly issuedAfterKill: Array<Array<[number, number]>>;
+  /** With tagWriter: the writer, and for each lane the index each append resolved to (-1: it failed). */
+  readonly writer?: number;
+  readonly acknowledged?: number[][];
 }
+
+export const ISSUED_AFTER_KILL_WINDOW_MS = 1000;
+export const ISSUED_AFTER_KILL_MAX = 50_000;
 

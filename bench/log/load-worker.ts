@@ -13,6 +13,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { ReplicatedLog, Sequencer } from '../../src/index.js';
+import { tagEntry } from '../lib/append-tag.js';
 import { MinorGcCounter } from '../lib/gc-counter.js';
 import { createLatencyHistogram, recordElapsedMs } from '../lib/histogram.js';
 import { arriveAndAwaitStart } from '../lib/start-barrier.js';
@@ -21,6 +22,8 @@ import {
   CONTROL_KILLS,
   CONTROL_KILL_TIMES_BYTE,
   CONTROL_STOP,
+  ISSUED_AFTER_KILL_MAX,
+  ISSUED_AFTER_KILL_WINDOW_MS,
   SEQUENCER_CLOCK_EVERY,
   type LoadWorkerData,
   type TimelineResult,
@@ -54,8 +57,13 @@ async function connect(): Promise<Connection> {
   const driver = data.driver;
   if (driver.kind === 'log') {
     const log = await ReplicatedLog.connect(driver.handle);
+    const writer = driver.tagWriter;
     return {
-      lane() {
+      lane(laneIndex) {
+        if (writer !== undefined) {
+          let seq = 0;
+          return () => log.append(tagEntry(data.entryBytes, writer, laneIndex, seq++));
+        }
         const entry = new Uint8Array(data.entryBytes).fill(0x5a); // never modified: one allocation per lane
         return () => log.append(entry);
       },
@@ -143,20 +151,36 @@ async function timelineRun(connection: Connection, params: TimelineRunParams & {
   const perBucket = new Array<number>(params.buckets).fill(0);
   const firstAfter = new Array<number>(params.killsMax).fill(Infinity);
   const firstIssuedAfter = new Array<number>(params.killsMax).fill(Infinity);
+  const issuedAfterKill = Array.from({ length: params.killsMax }, (): Array<[number, number]> => []);
   const operations = Array.from({ length: data.lanes }, (_, i) => connection.lane(i));
+  const tagged = data.driver.kind === 'log' && data.driver.tagWriter !== undefined;
+  const acknowledged = operations.map((): number[] => []);
   let completed = 0;
   let failed = 0;
   arriveAndAwaitStart(params.startBarrier);
-  const lane = async (operation: Operation): Promise<void> => {
+  const lane = async (operation: Operation, laneIndex: number): Promise<void> => {
+    const acks = acknowledged[laneIndex]!;
     while (Atomics.load(control, CONTROL_STOP) === 0) {
       const killsAtStart = Atomics.load(control, CONTROL_KILLS);
+      const t0 = absoluteNow();
+      let index: number;
       try {
-        await operation();
+        index = await operation();
       } catch {
         failed++;
+        if (tagged) acks.push(-1);
         continue;
       }
+      if (tagged) acks.push(index);
       const t1 = absoluteNow();
+      // The latest kill requested before this operation was issued, if it was issued soon after.
+      for (let k = params.killsMax - 1; k >= 0; k--) {
+        const killMs = killTimes[k]!;
+        if (killMs === 0 || killMs > t0) continue;
+        const records = issuedAfterKill[k]!;
+        if (t0 - killMs < ISSUED_AFTER_KILL_WINDOW_MS && records.length < ISSUED_AFTER_KILL_MAX) records.push([t0, t1]);
+        break;
+      }
       completed++;
       Atomics.add(control, CONTROL_COMPLETIONS, 1);
       const bucket = Math.floor((t1 - params.baseMs) / params.bucketMs);
@@ -170,7 +194,15 @@ async function timelineRun(connection: Connection, params: TimelineRunParams & {
     }
   };
   await Promise.all(operations.map(lane));
-  return { completed, failed, perBucket, firstCompletionAfterKill: firstAfter, firstCompletionIssuedAfterKill: firstIssuedAfter };
+  return {
+    completed,
+    failed,
+    perBucket,
+    firstCompletionAfterKill: firstAfter,
+    firstCompletionIssuedAfterKill: firstIssuedAfter,
+    issuedAfterKill,
+    ...(tagged && data.driver.kind === 'log' ? { writer: data.driver.tagWriter, acknowledged } : {}),
+  };
 }
 
 const connection = await connect();

@@ -172,7 +172,7 @@ function failoverChart(suites: Record<string, Json>): string {
     y: (from, to) => linearScale(0, max * 1.1, from, to, formatCount),
   });
   const fmt = (v: number | null) => (v === null ? 'none' : v.toFixed(1));
-  return `${chart}\n<p>pause (kill to the first commit of an append issued after it): p50 ${fmt(failover.pauseP50Ms)} ms, max ${fmt(failover.pauseMaxMs)} ms over ${failover.kills.length} kills.</p>`;
+  return `${chart}\n<p>pause (kill to the first commit of an append issued once the old leader could no longer commit): p50 ${fmt(failover.pauseP50Ms)} ms, max ${fmt(failover.pauseMaxMs)} ms over ${failover.kills.length} kills.</p>`;
 }
 
 function targetsTable(suites: Record<string, Json>): string {

@@ -59,8 +59,27 @@ export interface AppendCoreSink<T> {
 export const STORAGE_FAILURE_GRACE_MS = 250;
 /** A failure no role has reported again for this long is over (roles repeat reports every 100 ms while it lasts). */
 export const STORAGE_FAILURE_STALE_MS = 1000;
-/** How soon, after a Redirect without a leader, the sweep tries again (the sweep's own period). */
-const REDIRECT_RETRY_MS = 10;
+/**
+ * When to send an unanswered append again, as TCP decides when to retransmit: after a timeout
+ * (RTO) of the smoothed time appends take to resolve plus four times its deviation
+ * (Jacobson/Karels, measured from each append's first send, so that slowness, not a lucky few,
+ * sets it), between resendAfterMs and RTO_MAX_RESENDS times that. While nothing resolves at all,
+ * each round of resends doubles the timeout, up to 2^RESEND_BACKOFF_STEPS_MAX times; the first
+ * append that resolves ends the backoff, so what a healed cluster lost goes again within one RTO.
+ * While commits flow, a resend goes to the same leader (it is alive: the append was lost, or is
+ * queued behind others); in silence, to the next proposer.
+ *
+ * A fixed 100 ms turned slowness into collapse: with 256 appends of 64 KiB in flight each took
+ * longer than that to commit, so each was sent again every 100 ms (and to the standby, which
+ * redirected it back), and the copies (delivered once, but carried and stored each time) cut
+ * throughput tenfold. A leader change still moves everything at once (NewLeader), so failover
+ * does not wait for any of this.
+ */
+const RESEND_BACKOFF_STEPS_MAX = 3;
+/** However slow appends were (a long outage ends with every append late), the timeout stays within this many resendAfterMs: a simulated run with 16 resent far less, and found a deliberate bug 6x later. */
+const RTO_MAX_RESENDS = 4;
+const RTT_GAIN = 1 / 8;
+const RTT_DEVIATION_GAIN = 1 / 4;
 
 const WAITING = 0;
 const SENT = 1;
@@ -83,6 +102,8 @@ interface PendingAppend<T> {
   startedMs: number;
   sentMs: number;
   target: number;
+  /** Its last send failed (the mailbox stayed full), or nobody led: the next sweep sends it again. */
+  resendNow: boolean;
 }
 
 /** What submit() returns: the handle abort() takes. */
@@ -107,6 +128,13 @@ export class AppendCore<T> {
   private outgoingCommands = 0;
   /** Disk failures roles are reporting (each repeats its report while it lasts): since when, and the latest. */
   private storageFailure: { failure: StorageFailureMessage; sinceMs: number; lastMs: number } | undefined;
+  /** When an append last resolved: commits are flowing, so the leader guessed is alive. */
+  private lastAcknowledgedMs = Number.NEGATIVE_INFINITY;
+  /** Smoothed time from an append's first send to its resolve, and its deviation (ms); NaN before the first. */
+  private smoothedResolveMs = Number.NaN;
+  private resolveDeviationMs = 0;
+  /** Rounds of resends in silence since an append last resolved (the timeout doubles with each). */
+  private backoffSteps = 0;
   private closed = false;
 
   constructor(
@@ -136,7 +164,7 @@ export class AppendCore<T> {
    * the next flush. The ticket is for abort().
    */
   submit(token: T, data: Uint8Array, count: number, nowMs: number): AppendTicket<T> {
-    const append: PendingAppend<T> = { token, data, count, state: WAITING, clientId: -1, seq: 0, session: -1, startedMs: nowMs, sentMs: nowMs, target: -1 };
+    const append: PendingAppend<T> = { token, data, count, state: WAITING, clientId: -1, seq: 0, session: -1, startedMs: nowMs, sentMs: nowMs, target: -1, resendNow: false };
     if (this.closed) {
       append.state = SETTLED;
       this.sink.rejected(token, new LogClosedError());
@@ -188,8 +216,8 @@ export class AppendCore<T> {
           pending.sentMs = nowMs;
           this.request(next, pending);
         } else {
-          // Nobody leads yet: leave it to the sweep, after a short wait, rather than spin on redirects.
-          pending.sentMs = nowMs - this.options.resendAfterMs + REDIRECT_RETRY_MS;
+          // Nobody leads yet: leave it to the next sweep, rather than spin on redirects.
+          pending.resendNow = true;
         }
         return true;
       }
@@ -225,6 +253,10 @@ export class AppendCore<T> {
     if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailure = undefined;
     const storage = this.storageFailure;
     const failBefore = storage !== undefined && nowMs - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? nowMs - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
+    const timeoutMs = this.resendTimeoutMs * 2 ** this.backoffSteps;
+    // Commits flowing: the leader guessed is alive. Silence: it may be gone.
+    const leaderAlive = nowMs - this.lastAcknowledgedMs < this.options.resendAfterMs;
+    let resentInSilence = false;
     for (const pending of this.pending.values()) {
       if (pending.startedMs < failBefore) {
         this.abandon(pending, nowMs);
@@ -237,13 +269,19 @@ export class AppendCore<T> {
         this.sink.rejected(pending.token, new AppendTimeoutError(this.options.appendTimeoutMs));
         continue; // its command may still commit
       }
-      if (nowMs - pending.sentMs >= this.options.resendAfterMs) {
-        pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
-        this.leaderGuess = pending.target;
+      if (pending.resendNow || nowMs - pending.sentMs >= timeoutMs) {
+        pending.resendNow = false;
+        resentInSilence ||= !leaderAlive;
+        if (leaderAlive) pending.target = this.leaderGuess;
+        else {
+          pending.target = pending.target === this.leaderGuess ? this.nextProposer(pending.target) : this.leaderGuess;
+          this.leaderGuess = pending.target;
+        }
         pending.sentMs = nowMs;
         this.request(pending.target, pending);
       }
     }
+    if (resentInSilence && this.backoffSteps < RESEND_BACKOFF_STEPS_MAX) this.backoffSteps++;
   }
 
   /** Sends what this turn queued: one ClientRequestBatch per proposer (more if it is large). */
@@ -320,11 +358,36 @@ export class AppendCore<T> {
     const pending = this.pending.get(clientId);
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
     this.storageFailure = undefined; // commits go through again
+    this.lastAcknowledgedMs = nowMs;
+    this.backoffSteps = 0;
+    this.sampleResolveTime(nowMs - pending.startedMs);
     pending.state = SETTLED;
     this.pending.delete(clientId);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session, nowMs);
     this.sink.resolved(pending.token, logIndex);
+  }
+
+  /** A send to `proposer` failed (its mailbox stayed full): what was sent there goes again at the next sweep. */
+  sendFailed(proposer: number): void {
+    for (const pending of this.pending.values()) if (pending.target === proposer) pending.resendNow = true;
+  }
+
+  /** How long an append goes unanswered before it is sent again (before any backoff). */
+  get resendTimeoutMs(): number {
+    if (Number.isNaN(this.smoothedResolveMs)) return this.options.resendAfterMs;
+    const floor = this.options.resendAfterMs;
+    return Math.min(RTO_MAX_RESENDS * floor, Math.max(floor, this.smoothedResolveMs + 4 * this.resolveDeviationMs));
+  }
+
+  private sampleResolveTime(sampleMs: number): void {
+    if (Number.isNaN(this.smoothedResolveMs)) {
+      this.smoothedResolveMs = sampleMs;
+      this.resolveDeviationMs = sampleMs / 2;
+      return;
+    }
+    this.resolveDeviationMs += RTT_DEVIATION_GAIN * (Math.abs(sampleMs - this.smoothedResolveMs) - this.resolveDeviationMs);
+    this.smoothedResolveMs += RTT_GAIN * (sampleMs - this.smoothedResolveMs);
   }
 
   private nextProposer(after: number): number {

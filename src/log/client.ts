@@ -257,10 +257,12 @@ export class LogClient {
 
   private send(to: number, message: unknown): void {
     if (this.closed || this.endpoint.send(to, message)) return;
-    // A full mailbox (a burst of large entries): wait for room rather than drop it, which would
-    // cost a resend timeout. A reader that never frees room (a dead proposer) is given up on by the
-    // same timeout, and the sweep resends elsewhere. The message is encoded before this returns.
-    this.endpoint.sendAsync(to, message, this.options.resendAfterMs).catch(() => {});
+    // A full mailbox (a burst of large entries): wait for room, as long as an append may wait. A
+    // timeout this short would drop the batch while the proposer works through the ones before it,
+    // and sending it again would only queue more behind them. A reader that never frees room (a
+    // dead proposer) leaves the batch waiting here; NewLeader or the sweep sends its appends
+    // elsewhere. The message is encoded before this returns.
+    this.endpoint.sendAsync(to, message, this.options.appendTimeoutMs).catch(() => this.core.sendFailed(to));
   }
 
   private onMessage(_from: number, message: { type: number }): void {

@@ -6,6 +6,12 @@ import { readSequencerOffset, writeSequencerOffset } from './sequencer-offset.js
 
 /** Most numbers one next(count) call takes. */
 export const NEXT_COUNT_MAX = 65_536;
+/**
+ * How long the owner's close() waits for another thread's refill to land (a round trip, normally
+ * milliseconds): one that lands later is not counted, so a reopen skips its numbers; one whose
+ * thread was terminated never lands, and must not hold close() for long.
+ */
+const CLOSE_WAITS_FOR_REFILL_MS = 1000;
 
 /** What Sequencer#handle() gives to another thread: the log's handle and the shared window. */
 export interface SequencerHandle extends LogHandle {
@@ -203,7 +209,7 @@ export class Sequencer {
 
   /** Another thread's refill out at close: wait (bounded) for it to land or fail. */
   private async awaitOtherRefills(): Promise<void> {
-    const deadline = performance.now() + this.refillTakeoverMs;
+    const deadline = performance.now() + CLOSE_WAITS_FOR_REFILL_MS;
     for (;;) {
       const generation = this.lease.generation;
       if (this.lease.refillTicket === 0) return;

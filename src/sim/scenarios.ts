@@ -126,14 +126,14 @@ export interface DuelOutcome {
  * again at once, beating the winner before its Accepts land, and so on: a livelock. With
  * randomized timeouts and backoff, one of them wins and commands flow.
  */
-export function duelingProposers(backoff: boolean, seed = 7, runMs = 2000): DuelOutcome {
+export function duelingProposers(backoff: boolean, seed = 7, runMs = 2000, commandsPerClient = 5): DuelOutcome {
   const cluster = new Cluster({
     seed,
     proposers: 3,
     acceptors: 3,
     learners: 1,
     clients: 2,
-    commandsPerClient: 5,
+    commandsPerClient,
     network: { dropRate: 0, duplicateRate: 0, delayMinMs: 2, delayMaxMs: 6 },
     proposer: backoff ? {} : { randomizedTimeouts: false, backoff: false },
   });

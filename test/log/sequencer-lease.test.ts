@@ -97,6 +97,14 @@ describe('a sequencer with numbers on hand', () => {
     }
   });
 
+  it('closes within a second though a thread that took the refill ticket vanished', async () => {
+    const sequencer = await Sequencer.open(); // appendTimeoutMs 30 s: a takeover would wait 60 s
+    new NumberLease(sequencer.handle().numbers).beginRefill();
+    const closing = performance.now();
+    await sequencer.close();
+    expect(performance.now() - closing).toBeLessThan(5000);
+  });
+
   it('stops a busy thread that never yields at once when the owner closes, without a number twice', async () => {
     const sequencer = await Sequencer.open();
     const started = new SharedArrayBuffer(4);

@@ -118,8 +118,8 @@ describe('the CLI', () => {
       timeout: 60_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/FAILED seed 13: one-value-per-slot: slot \d+: .* chosen at ballot/);
+    expect(result.stdout).toMatch(/FAILED seed 20: one-value-per-slot: slot \d+: .* chosen at ballot/);
     expect(result.stdout).toContain('-> A');
-    expect(result.stdout).toContain('replay: npm run sim -- --seed 13 --break acceptBelowPromise --trace');
+    expect(result.stdout).toContain('replay: npm run sim -- --seed 20 --break acceptBelowPromise --trace');
   });
 });
