@@ -63,9 +63,10 @@ export const STORAGE_FAILURE_STALE_MS = 1000;
  * When to send an unanswered append again, as TCP decides when to retransmit: after a timeout
  * (RTO) of the smoothed time appends take to resolve plus four times its deviation
  * (Jacobson/Karels, measured from each append's first send, so that slowness, not a lucky few,
- * sets it), between resendAfterMs and RTO_MAX_RESENDS times that. While nothing resolves at all,
- * each round of resends doubles the timeout, up to 2^RESEND_BACKOFF_STEPS_MAX times; the first
- * append that resolves ends the backoff, so what a healed cluster lost goes again within one RTO.
+ * sets it). While nothing resolves at all, each round of resends doubles the timeout; the first
+ * append that resolves ends the backoff. Whatever the estimate and the backoff, the timeout stays
+ * between resendAfterMs and RESEND_TIMEOUT_MAX_RESENDS times that, so what a healed cluster lost
+ * goes again within that.
  * While commits flow, a resend goes to the same leader (it is alive: the append was lost, or is
  * queued behind others); in silence, to the next proposer.
  *
@@ -75,9 +76,14 @@ export const STORAGE_FAILURE_STALE_MS = 1000;
  * throughput tenfold. A leader change still moves everything at once (NewLeader), so failover
  * does not wait for any of this.
  */
-const RESEND_BACKOFF_STEPS_MAX = 3;
-/** However slow appends were (a long outage ends with every append late), the timeout stays within this many resendAfterMs: a simulated run with 16 resent far less, and found a deliberate bug 6x later. */
-const RTO_MAX_RESENDS = 4;
+const RESEND_BACKOFF_STEPS_MAX = 2;
+/**
+ * However slow appends were (a long outage ends with every append late) and however long the
+ * silence, at most this many resendAfterMs pass between sends of an append. With 16, clients in
+ * the simulator resent so rarely that a deliberate bug took 6x the seeds to show; with a backoff
+ * to 32x, a healed cluster waited 4.8 s for a client to try again (a liveness failure, seed 5008598).
+ */
+const RESEND_TIMEOUT_MAX_RESENDS = 4;
 const RTT_GAIN = 1 / 8;
 const RTT_DEVIATION_GAIN = 1 / 4;
 
@@ -253,7 +259,7 @@ export class AppendCore<T> {
     if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailure = undefined;
     const storage = this.storageFailure;
     const failBefore = storage !== undefined && nowMs - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? nowMs - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
-    const timeoutMs = this.resendTimeoutMs * 2 ** this.backoffSteps;
+    const timeoutMs = Math.min(RESEND_TIMEOUT_MAX_RESENDS * this.options.resendAfterMs, this.resendTimeoutMs * 2 ** this.backoffSteps);
     // Commits flowing: the leader guessed is alive. Silence: it may be gone.
     const leaderAlive = nowMs - this.lastAcknowledgedMs < this.options.resendAfterMs;
     let resentInSilence = false;
@@ -377,7 +383,7 @@ export class AppendCore<T> {
   get resendTimeoutMs(): number {
     if (Number.isNaN(this.smoothedResolveMs)) return this.options.resendAfterMs;
     const floor = this.options.resendAfterMs;
-    return Math.min(RTO_MAX_RESENDS * floor, Math.max(floor, this.smoothedResolveMs + 4 * this.resolveDeviationMs));
+    return Math.min(RESEND_TIMEOUT_MAX_RESENDS * floor, Math.max(floor, this.smoothedResolveMs + 4 * this.resolveDeviationMs));
   }
 
   private sampleResolveTime(sampleMs: number): void {

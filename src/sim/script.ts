@@ -6,9 +6,10 @@
 // `UPDATE_SCRIPTS=1` writes it back (then read the diff: it is the behaviour change).
 //
 // Commands (names are the cluster's: P1.., A1.., L1..; types are MessageType names):
-//   cluster proposers=N acceptors=N learners=N [seed=S] [timers=live]
+//   cluster proposers=N acceptors=N learners=N [seed=S] [timers=live] [bug=NAME]
 //                                                        a new cluster (first step); timers are
-//                                                        frozen unless live (then `run` fires them)
+//                                                        frozen unless live (then `run` fires them);
+//                                                        bug plants a deliberate bug (broken.ts)
 //   campaign P                                           P starts phase 1 now
 //   propose P CLIENT SEQ TEXT                            a command handed to P
 //   deliver [from=X] [to=Y] [type=T] [slot=N]            every held message that matches, once
@@ -23,6 +24,7 @@
 import { MessageType, formatBallot } from '../paxos/index.js';
 import type { NodeId } from '../paxos/index.js';
 import { Cluster, SIM_PROPOSER_TUNING, type HeldMessage } from './cluster.js';
+import { DELIBERATE_BUGS, type DeliberateBug } from './broken.js';
 import { SimViolation } from './invariants.js';
 import { FROZEN_TIMERS, command } from './scenarios.js';
 import { formatMessage } from './trace.js';
@@ -84,6 +86,7 @@ export function runScript(text: string): string {
         manualNetwork: true,
         trace: true,
         proposer: options.timers === 'live' ? SIM_PROPOSER_TUNING : FROZEN_TIMERS,
+        ...(options.bug === undefined ? {} : { bug: deliberateBug(options.bug) }),
       });
       out.push(cluster.nodes.filter((node) => node !== undefined).map((node) => node.name).join(' '));
     } else {
@@ -94,6 +97,11 @@ export function runScript(text: string): string {
   }
   out.push(...trailer);
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+function deliberateBug(name: string): DeliberateBug {
+  if (!(DELIBERATE_BUGS as readonly string[]).includes(name)) throw new ScriptError(0, `unknown bug '${name}': one of ${DELIBERATE_BUGS.join(', ')}`);
+  return name as DeliberateBug;
 }
 
 function runStep(cluster: Cluster, verb: string, args: string[]): string[] {

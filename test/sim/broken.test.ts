@@ -56,10 +56,12 @@ describe('the simulator catches deliberate bugs', () => {
     expect(SAFETY_RULES).toContain(found!.rule);
   });
 
-  it('an acceptor that promises an equal ballot (lets a restarted proposer reuse one): caught within 500 seeds', () => {
-    // First caught at seed 123 (344 before the resend timeout followed how long appends take; with that
-    // timeout allowed up to 16x resendAfterMs, clients resent far less and it took 2013 seeds).
-    const found = firstViolation('promiseEqualBallot', 500);
+  it('an acceptor that promises an equal ballot (lets a restarted proposer reuse one): caught within 2500 seeds', () => {
+    // First caught at seed 2013 (344 before the client's resends followed how long appends take:
+    // clients resend less, so fewer commands reach a proposer in the few ms after its restart that
+    // the bug needs; 123 with another resend cap). test/sim/scripts/restarted-proposer-ballot.txt
+    // shows the same bug deterministically, step by step.
+    const found = firstViolation('promiseEqualBallot', 2500);
     expect(found).not.toBeNull();
     expect(SAFETY_RULES).toContain(found!.rule);
   });
