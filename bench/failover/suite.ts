@@ -10,6 +10,7 @@ import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { startLoad } from '../log/closed-loop.js';
 import { CONTROL_COMPLETIONS, CONTROL_KILLS, CONTROL_KILL_TIMES_BYTE, CONTROL_STOP, type TimelineResult } from '../log/load-protocol.js';
 import { renderMachine, renderTargets } from '../log/suite.js';
+import { APPEND_TAG_BYTES } from '../lib/append-tag.js';
 import { checkExactlyOnce, type ExactlyOnceFigures } from './exactly-once.js';
 
 /**
@@ -104,7 +105,7 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
   const words = new Int32Array(control, 0, 4);
   const killTimes = new Float64Array(control, CONTROL_KILL_TIMES_BYTE, kills);
   try {
-    await log.append(new Uint8Array(16));
+    await log.append(new Uint8Array(APPEND_TAG_BYTES / 2)); // shorter than a tag: not taken for a load lane's append
     const pool = await startLoad((thread) => ({ kind: 'log', handle: log.handle(), tagWriter: thread }), inFlight, 16);
     let baseMs = 0;
     let endMs = 0;
