@@ -7,7 +7,7 @@ import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplicatedLog, StorageFullError } from 'synod';
+import { ReplicatedLog, Sequencer, StorageFullError } from 'synod';
 
 let mountPoint: string;
 /** A second, separate filesystem: only the learner's file lives there in the second test. */
@@ -107,5 +107,42 @@ describe('a full disk', () => {
     rmSync(join(dir, 'learner-5.log'));
     symlinkSync(join(learnerMount, 'learner.log'), join(dir, 'learner-5.log'));
     await scenario(dir, join(learnerMount, 'filler'));
+  });
+
+  it('a sequencer: next() fails with StorageFullError once its numbers on hand run out, and numbers on once there is room', async () => {
+    const dir = join(mountPoint, 'sequencer');
+    mkdirSync(dir);
+    const filler = join(mountPoint, 'filler-sequencer');
+    const issued: number[] = [];
+    let sequencer = await Sequencer.open({ storage: { dir }, appendTimeoutMs: 20_000 });
+    try {
+      for (let i = 0; i < 100; i++) issued.push(await sequencer.next());
+      fillDisk(filler);
+      // The window may still hold numbers reserved before the disk filled: they are handed out;
+      // a refill that cannot be made durable fails the waiting call. Bulk calls, so that refills
+      // come often (a reservation's record is tens of bytes, and the files' last pages have room).
+      let failure: unknown;
+      const started = performance.now();
+      while (failure === undefined && performance.now() - started < 15_000) {
+        try {
+          issued.push(await sequencer.next(65_536));
+        } catch (error) {
+          failure = error;
+        }
+      }
+      expect(failure).toBeInstanceOf(StorageFullError);
+      expect(failure).toMatchObject({ code: 'ENOSPC' });
+      rmSync(filler);
+      for (let i = 0; i < 100; i++) issued.push(await sequencer.next());
+      for (let i = 1; i < issued.length; i++) expect(issued[i]).toBeGreaterThan(issued[i - 1]!);
+    } finally {
+      await sequencer.close();
+    }
+    sequencer = await Sequencer.open({ storage: { dir } });
+    try {
+      expect(await sequencer.next()).toBeGreaterThan(issued.at(-1)!);
+    } finally {
+      await sequencer.close();
+    }
   });
 });
