@@ -17,6 +17,8 @@ export interface ProposerDriverOptions {
   readonly clients: () => Iterable<NodeId>;
   /** Told each time this proposer becomes leader or stops being one. */
   readonly leadershipChanged?: (isLeader: boolean) => void;
+  /** Told when a Campaign request starts an election (not one that finds it leading or campaigning). */
+  readonly campaignRequested?: () => void;
 }
 
 export class ProposerDriver {
@@ -37,7 +39,10 @@ export class ProposerDriver {
     } else if (message.type === LogMessageType.Campaign) {
       // Already leading or campaigning: a second request (the kill, then the exit event) must not
       // restart an election that is under way with a higher ballot.
-      if (this.proposer.role === ProposerRole.Follower) this.proposer.campaign(nowMs, this.ready);
+      if (this.proposer.role === ProposerRole.Follower) {
+        this.options.campaignRequested?.();
+        this.proposer.campaign(nowMs, this.ready);
+      }
     } else {
       this.proposer.step(message as Message, nowMs, this.ready);
     }

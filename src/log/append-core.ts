@@ -20,6 +20,7 @@ import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../p
 import { storageErrorOf } from '../storage/storage-error.js';
 import { AppendTimeoutError, LogClosedError } from './errors.js';
 import { CommandBatchWriter } from './command-batch.js';
+import { ResendTimeout } from './resend-timeout.js';
 import {
   LogMessageType,
   clientIdOf,
@@ -59,34 +60,6 @@ export interface AppendCoreSink<T> {
 export const STORAGE_FAILURE_GRACE_MS = 250;
 /** A failure no role has reported again for this long is over (roles repeat reports every 100 ms while it lasts). */
 export const STORAGE_FAILURE_STALE_MS = 1000;
-/**
- * When to send an unanswered append again, as TCP decides when to retransmit: after a timeout
- * (RTO) of the smoothed time appends take to resolve plus four times its deviation
- * (Jacobson/Karels, measured from each append's first send, so that slowness, not a lucky few,
- * sets it). While nothing resolves at all, each round of resends doubles the timeout; the first
- * append that resolves ends the backoff. Whatever the estimate and the backoff, the timeout stays
- * between resendAfterMs and RESEND_TIMEOUT_MAX_RESENDS times that, so what a healed cluster lost
- * goes again within that.
- * While commits flow, a resend goes to the same leader (it is alive: the append was lost, or is
- * queued behind others); in silence, to the next proposer.
- *
- * A fixed 100 ms turned slowness into collapse: with 256 appends of 64 KiB in flight each took
- * longer than that to commit, so each was sent again every 100 ms (and to the standby, which
- * redirected it back), and the copies (delivered once, but carried and stored each time) cut
- * throughput tenfold. A leader change still moves everything at once (NewLeader), so failover
- * does not wait for any of this.
- */
-const RESEND_BACKOFF_STEPS_MAX = 2;
-/**
- * However slow appends were (a long outage ends with every append late) and however long the
- * silence, at most this many resendAfterMs pass between sends of an append. With 16, clients in
- * the simulator resent so rarely that a deliberate bug took 6x the seeds to show; with a backoff
- * to 32x, a healed cluster waited 4.8 s for a client to try again (a liveness failure, seed 5008598).
- */
-const RESEND_TIMEOUT_MAX_RESENDS = 4;
-const RTT_GAIN = 1 / 8;
-const RTT_DEVIATION_GAIN = 1 / 4;
-
 const WAITING = 0;
 const SENT = 1;
 const SETTLED = 2;
@@ -136,11 +109,7 @@ export class AppendCore<T> {
   private storageFailure: { failure: StorageFailureMessage; sinceMs: number; lastMs: number } | undefined;
   /** When an append last resolved: commits are flowing, so the leader guessed is alive. */
   private lastAcknowledgedMs = Number.NEGATIVE_INFINITY;
-  /** Smoothed time from an append's first send to its resolve, and its deviation (ms); NaN before the first. */
-  private smoothedResolveMs = Number.NaN;
-  private resolveDeviationMs = 0;
-  /** Rounds of resends in silence since an append last resolved (the timeout doubles with each). */
-  private backoffSteps = 0;
+  private readonly resendTimeout: ResendTimeout;
   private closed = false;
 
   constructor(
@@ -148,6 +117,7 @@ export class AppendCore<T> {
     private readonly sink: AppendCoreSink<T>,
   ) {
     this.leaderGuess = options.proposers[0]!;
+    this.resendTimeout = new ResendTimeout(options.resendAfterMs);
   }
 
   /** Appends sent and not settled. */
@@ -251,7 +221,11 @@ export class AppendCore<T> {
     }
   }
 
-  /** Resends appends nobody answered (the leader may have died) and fails the hopeless. */
+  /**
+   * Resends appends nobody answered within the ResendTimeout (which follows how long appends
+   * take), and fails the hopeless. While commits flow a resend goes to the same leader (it is
+   * alive: the append was lost, or is queued behind others); in silence, to the next proposer.
+   */
   sweep(nowMs: number): void {
     if (this.closed) return;
     // Roles report a disk that refuses writes: an append that has waited a grace period into such
@@ -259,7 +233,7 @@ export class AppendCore<T> {
     if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailure = undefined;
     const storage = this.storageFailure;
     const failBefore = storage !== undefined && nowMs - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? nowMs - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
-    const timeoutMs = Math.min(RESEND_TIMEOUT_MAX_RESENDS * this.options.resendAfterMs, this.resendTimeoutMs * 2 ** this.backoffSteps);
+    const timeoutMs = this.resendTimeout.currentMs;
     // Commits flowing: the leader guessed is alive. Silence: it may be gone.
     const leaderAlive = nowMs - this.lastAcknowledgedMs < this.options.resendAfterMs;
     let resentInSilence = false;
@@ -287,7 +261,7 @@ export class AppendCore<T> {
         this.request(pending.target, pending);
       }
     }
-    if (resentInSilence && this.backoffSteps < RESEND_BACKOFF_STEPS_MAX) this.backoffSteps++;
+    if (resentInSilence) this.resendTimeout.backOff();
   }
 
   /** Sends what this turn queued: one ClientRequestBatch per proposer (more if it is large). */
@@ -365,8 +339,7 @@ export class AppendCore<T> {
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
     this.storageFailure = undefined; // commits go through again
     this.lastAcknowledgedMs = nowMs;
-    this.backoffSteps = 0;
-    this.sampleResolveTime(nowMs - pending.startedMs);
+    this.resendTimeout.resolved(nowMs - pending.startedMs);
     pending.state = SETTLED;
     this.pending.delete(clientId);
     this.leaderGuess = pending.target;
@@ -381,19 +354,7 @@ export class AppendCore<T> {
 
   /** How long an append goes unanswered before it is sent again (before any backoff). */
   get resendTimeoutMs(): number {
-    if (Number.isNaN(this.smoothedResolveMs)) return this.options.resendAfterMs;
-    const floor = this.options.resendAfterMs;
-    return Math.min(RESEND_TIMEOUT_MAX_RESENDS * floor, Math.max(floor, this.smoothedResolveMs + 4 * this.resolveDeviationMs));
-  }
-
-  private sampleResolveTime(sampleMs: number): void {
-    if (Number.isNaN(this.smoothedResolveMs)) {
-      this.smoothedResolveMs = sampleMs;
-      this.resolveDeviationMs = sampleMs / 2;
-      return;
-    }
-    this.resolveDeviationMs += RTT_DEVIATION_GAIN * (Math.abs(sampleMs - this.smoothedResolveMs) - this.resolveDeviationMs);
-    this.smoothedResolveMs += RTT_GAIN * (sampleMs - this.smoothedResolveMs);
+    return this.resendTimeout.estimateMs;
   }
 
   private nextProposer(after: number): number {

@@ -23,7 +23,7 @@
 
 /** Largest window: after a crash, at most this many reserved numbers were never handed out. */
 export const LEASE_NUMBERS_MAX = 1 << 20;
-export const LEASE_NUMBERS_MIN = 1;
+const LEASE_NUMBERS_MIN = 1;
 
 // Int32 words.
 const LOCK = 0; // 0 free, 1 held, 2 held with a thread parked on it
@@ -100,7 +100,7 @@ export class NumberLease {
   /** A ticket to refill the window, or 0 when a refill is already out (or the window is closed). */
   beginRefill(): number {
     if (Atomics.load(this.words, CLOSED) === 1) return 0;
-    const ticket = (Atomics.add(this.words, TICKETS, 1) + 1) | 0 || 1;
+    const ticket = this.newTicket();
     if (Atomics.compareExchange(this.words, REFILL_TICKET, 0, ticket) !== 0) return 0;
     this.lock();
     this.slots[NEXT_AT_REFILL] = this.slots[NEXT]!;
@@ -113,7 +113,7 @@ export class NumberLease {
    * 0 if that refill ended meanwhile or another thread took it over first.
    */
   takeOverRefill(stale: number): number {
-    const ticket = (Atomics.add(this.words, TICKETS, 1) + 1) | 0 || 1;
+    const ticket = this.newTicket();
     return Atomics.compareExchange(this.words, REFILL_TICKET, stale, ticket) === stale ? ticket : 0;
   }
 
@@ -207,6 +207,11 @@ export class NumberLease {
     // Atomics.waitAsync does not keep a thread alive: a timer does, for as long as it waits.
     const keepAlive = setTimeout(() => undefined, timeoutMs + 1);
     return wait.value.finally(() => clearTimeout(keepAlive));
+  }
+
+  /** Never 0 (which means no refill out), even once the counter wraps. */
+  private newTicket(): number {
+    return (Atomics.add(this.words, TICKETS, 1) + 1) | 0 || 1;
   }
 
   private changed(): void {

@@ -195,12 +195,11 @@ export class Sequencer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const owner = this.owner;
-    if (owner) this.lease.close();
+    if (this.owner) this.lease.close();
     this.rejectWaiting(new LogClosedError('sequencer'));
     // A refill in flight may commit: let it land (bounded by its timeout) so it is counted.
     await this.refilling?.catch(() => undefined);
-    if (owner) {
+    if (this.owner) {
       await this.awaitOtherRefills();
       if (this.dir !== undefined) this.recordUnused(this.dir);
     }

@@ -43,6 +43,10 @@ export const DELIBERATE_BUGS = [
 ] as const;
 export type DeliberateBug = (typeof DELIBERATE_BUGS)[number];
 
+export function isDeliberateBug(name: string | undefined): name is DeliberateBug {
+  return (DELIBERATE_BUGS as readonly (string | undefined)[]).includes(name);
+}
+
 class AcceptsBelowPromise extends Acceptor {
   protected override admitsAccept(ballot: Ballot): boolean {
     return ballot !== NO_BALLOT;

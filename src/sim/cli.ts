@@ -9,7 +9,7 @@
 // and exits with code 1. `npm run sim -- --seed S` replays it exactly.
 
 import { randomInt } from 'node:crypto';
-import { DELIBERATE_BUGS } from './broken.js';
+import { DELIBERATE_BUGS, isDeliberateBug } from './broken.js';
 import type { DeliberateBug } from './broken.js';
 import { runSeed } from './scheduler.js';
 import { runSeedsOnPool } from './seed-pool.js';
@@ -48,10 +48,8 @@ function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case '--break': {
         const kind = argv[++i];
-        if (!DELIBERATE_BUGS.includes(kind as DeliberateBug)) {
-          throw new RangeError(`--break must be one of ${DELIBERATE_BUGS.join(', ')}, got ${String(kind)}`);
-        }
-        args.bug = kind as DeliberateBug;
+        if (!isDeliberateBug(kind)) throw new RangeError(`--break must be one of ${DELIBERATE_BUGS.join(', ')}, got ${String(kind)}`);
+        args.bug = kind;
         break;
       }
       case '--trace':

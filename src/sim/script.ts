@@ -24,7 +24,7 @@
 import { MessageType, formatBallot } from '../paxos/index.js';
 import type { NodeId } from '../paxos/index.js';
 import { Cluster, SIM_PROPOSER_TUNING, type HeldMessage } from './cluster.js';
-import { DELIBERATE_BUGS, type DeliberateBug } from './broken.js';
+import { DELIBERATE_BUGS, isDeliberateBug, type DeliberateBug } from './broken.js';
 import { SimViolation } from './invariants.js';
 import { FROZEN_TIMERS, command } from './scenarios.js';
 import { formatMessage } from './trace.js';
@@ -100,8 +100,8 @@ export function runScript(text: string): string {
 }
 
 function deliberateBug(name: string): DeliberateBug {
-  if (!(DELIBERATE_BUGS as readonly string[]).includes(name)) throw new ScriptError(0, `unknown bug '${name}': one of ${DELIBERATE_BUGS.join(', ')}`);
-  return name as DeliberateBug;
+  if (!isDeliberateBug(name)) throw new ScriptError(0, `unknown bug '${name}': one of ${DELIBERATE_BUGS.join(', ')}`);
+  return name;
 }
 
 function runStep(cluster: Cluster, verb: string, args: string[]): string[] {

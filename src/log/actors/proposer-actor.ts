@@ -2,8 +2,6 @@
 // around it) driven by messages, the end of each batch (fill) and a 5 ms tick.
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { ProposerDriver } from '../../driver/index.js';
-import { ProposerRole } from '../../paxos/index.js';
-import { LogMessageType } from '../wire.js';
 import { Courier } from './courier.js';
 import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
 
@@ -36,6 +34,9 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       // Wall-clock ms (comparable across threads): when this proposer last became leader, for failover timelines.
       if (isLeader) context.counters.leaderSinceEpochMs = performance.timeOrigin + performance.now();
     },
+    campaignRequested: () => {
+      context.counters.campaignRequestedEpochMs = performance.timeOrigin + performance.now();
+    },
   });
   const proposer = driver.proposer;
 
@@ -44,11 +45,6 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       actorContext.setTimer('tick', TICK_INTERVAL_MS);
     },
     receive(_from, message, actorContext) {
-      const type = (message as { type: number }).type;
-      // The request that starts a campaign (a second one, during it, changes nothing).
-      if (type === LogMessageType.Campaign && proposer.role === ProposerRole.Follower) {
-        actorContext.counters.campaignRequestedEpochMs = performance.timeOrigin + performance.now();
-      }
       driver.receive(message as { type: number }, actorContext.now());
     },
     flush(actorContext) {
