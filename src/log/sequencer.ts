@@ -95,7 +95,7 @@ export class Sequencer {
     if (this.waiting.length === 0) {
       const first = this.lease.tryTake(count);
       if (first >= 0) {
-        if (this.lease.low) this.refill();
+        if (this.lease.low && this.owner) this.refill();
         return Promise.resolve(first);
       }
       if (first === LEASE_CLOSED) return Promise.reject(new LogClosedError('sequencer'));
@@ -128,10 +128,16 @@ export class Sequencer {
       this.waiting.shift();
       head.resolve(first);
     }
-    if (this.lease.low) this.refill();
+    if (this.lease.low && this.owner) this.refill();
   };
 
-  /** Starts a refill from this thread unless one is out; false if another thread's is. */
+  /**
+   * Starts a refill from this thread unless one is out; false if another thread's is. Only the
+   * owner refills ahead of need (at low water); another thread refills only for a call of its own
+   * that waits. A piscina worker (atomics 'sync', its default) blocks its event loop between
+   * tasks: a refill it started ahead of need and had not landed when its task returned held the
+   * ticket, and every other thread waited out the takeover timeout.
+   */
   private refill(takenOver = 0): boolean {
     if (this.refilling !== undefined) return true;
     const ticket = takenOver !== 0 ? takenOver : this.lease.beginRefill();

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptLogError, Sequencer } from 'synod';
 import { NumberLease } from '../../src/log/number-lease.js';
@@ -124,6 +125,25 @@ describe('a sequencer with numbers on hand', () => {
     const all = [...numbers.flat(), ...mine].sort((a, b) => a - b);
     expect(all).toEqual(range(0, all.length)); // unique and gapless across both threads
     await expect(sequencer.next()).rejects.toMatchObject({ name: 'LogClosedError' });
+  });
+
+  it('a piscina pool that goes idle leaves no refill out: the owner numbers on and closes at once', async () => {
+    const sequencer = await Sequencer.open();
+    const pool = new Piscina<{ count: number }, number[]>({ filename: fixture('sequencer-pool-task').href, minThreads: 4, maxThreads: 4, workerData: { handle: sequencer.handle() } });
+    try {
+      const perTask = await Promise.all(Array.from({ length: 40 }, () => pool.run({ count: 500 })));
+      for (const numbers of perTask) for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]!);
+      // The idle workers are blocked between tasks: a refill one of them had started would be stuck.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(new NumberLease(sequencer.handle().numbers).refillTicket).toBe(0);
+      const mine = await take(sequencer, 50_000, 16);
+      expect(mine.length).toBeGreaterThanOrEqual(50_000);
+    } finally {
+      await pool.destroy();
+      const closing = performance.now();
+      await sequencer.close();
+      expect(performance.now() - closing).toBeLessThan(900); // a stuck ticket holds close() 1 s
+    }
   });
 
   it('connects only through a sequencer handle', async () => {
