@@ -32,7 +32,7 @@ export interface SequencerReport {
   readonly settings: { durationMs: number; warmupMs: number; runs: number; inFlight: number; threads: number[] };
   readonly notes: readonly string[];
   readonly configurations: readonly SequencerFigures[];
-  readonly targets: { readonly numbersPerSecond: GoalCheck; readonly bulkNumbersPerSecond: GoalCheck };
+  readonly targets: { readonly numbersPerSecond: GoalCheck; readonly bestThreadsNumbersPerSecond: GoalCheck; readonly bulkNumbersPerSecond: GoalCheck };
 }
 
 export const sequencerSuite: Suite = {
@@ -79,6 +79,8 @@ export const sequencerSuite: Suite = {
         await sequencer.close();
       }
     }
+    // The issue's bound is for one thread: 256 calls in flight from one thread.
+    const oneThread = configurations.find((c) => c.bulk === 1 && c.threads === 1);
     const best = Math.max(...configurations.filter((c) => c.bulk === 1).map((c) => c.perSecond));
     const bulkRun = configurations.find((c) => c.bulk > 1);
     const report: SequencerReport = {
@@ -92,7 +94,8 @@ export const sequencerSuite: Suite = {
       ],
       configurations,
       targets: {
-        numbersPerSecond: goal('numbers/s through next(), best thread count', best, 'at least', 5_000_000),
+        numbersPerSecond: goal('numbers/s through next(), 256 in flight from 1 thread', oneThread?.perSecond, 'at least', 5_000_000),
+        bestThreadsNumbersPerSecond: goal('numbers/s through next(), best thread count', best, 'at least', 5_000_000),
         // "Far more" than next(): judged against that target's bound.
         bulkNumbersPerSecond: goal(`numbers/s through next(${SEQUENCER_BULK}), 1 thread`, bulkRun?.numbersPerSecond, 'at least', 5_000_000),
       },

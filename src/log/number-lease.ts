@@ -16,13 +16,18 @@
  * may have committed in between, or a reservation made around the sequencer) makes the window
  * jump; the numbers skipped are those of a failure, never reissued.
  *
- * The window's size follows demand: it doubles whenever a caller found it empty and shrinks to
- * twice what was taken while a refill was out, between LEASE_NUMBERS_MIN and LEASE_NUMBERS_MAX.
- * That bounds what a crash can skip (what was reserved and not yet handed out).
+ * The window's size follows demand, between LEASE_NUMBERS_MIN and LEASE_NUMBERS_MAX: a refill
+ * asks for what callers took in the last REFILL_PERIOD_MS (at the rate measured between the last
+ * two publishes), doubles when a caller found the window short, and shrinks by at most half per
+ * refill. A refill is asked for at half a window left. So at a steady rate there are about ten
+ * refills a second, each far ahead of need, whatever the rate. (Sizing by what was taken during
+ * one refill collapsed the window whenever a refill landed in a lull: thousands of refills of a
+ * few numbers a second, a fifth of the throughput.) The bound is what a crash can skip (what was
+ * reserved and not yet handed out).
  */
 
 /** Largest window: after a crash, at most this many reserved numbers were never handed out. */
-export const LEASE_NUMBERS_MAX = 1 << 20;
+export const LEASE_NUMBERS_MAX = 1 << 22;
 const LEASE_NUMBERS_MIN = 1;
 
 // Int32 words.
@@ -31,15 +36,21 @@ const GENERATION = 1; // bumped (and notified) whenever the window changes or a 
 const REFILL_TICKET = 2; // 0, or the ticket of the refill in flight
 const CLOSED = 3; // 1 once the owner closed the sequencer
 const TICKETS = 4; // source of refill tickets
+const REFILL_WANTED = 5; // 1 once a thread that does not refill ahead of need found the window low
+const WORDS = 6;
 // Float64 slots (byte offset 8 x index), after the Int32 words.
 const NEXT = 3; // next number to hand out
 const END = 4; // first number past the window
 const TARGET = 5; // numbers the next refill asks for
 const NEED = 6; // largest single take a caller is waiting for
-const NEXT_AT_REFILL = 7; // NEXT when the refill in flight was asked for (what was taken meanwhile follows)
+const NEXT_AT_PUBLISH = 7; // NEXT at the last publish (what was taken since follows)
 const STARVED = 8; // 1 when a caller found the window short since the last publish
 const OFFSET = 9; // log index minus number (nonzero after a clean close left numbers unused)
-const BYTES = 8 * 10;
+const PUBLISHED_AT_MS = 10; // when the last publish happened (performance.timeOrigin + now())
+const BYTES = 8 * 11;
+
+/** A window should last about this long at the rate callers take numbers: ten refills a second. */
+const REFILL_PERIOD_MS = 100;
 
 /** tryTake's answer when the window is closed. */
 export const LEASE_CLOSED = -2;
@@ -66,7 +77,7 @@ export class NumberLease {
 
   constructor(readonly memory: SharedArrayBuffer) {
     if (!(memory instanceof SharedArrayBuffer) || memory.byteLength !== BYTES) throw new TypeError('a number lease is a SharedArrayBuffer made by NumberLease.create');
-    this.words = new Int32Array(memory, 0, 5);
+    this.words = new Int32Array(memory, 0, WORDS);
     this.slots = new Float64Array(memory);
   }
 
@@ -97,14 +108,45 @@ export class NumberLease {
     return taken;
   }
 
+  /**
+   * Asks the thread that refills ahead of need (the owner's) for a refill: a thread that must not
+   * hold the refill ticket itself (its event loop may block) calls this when tryTake set `low`.
+   */
+  requestRefill(): void {
+    const words = this.words;
+    if (words[REFILL_WANTED] === 0 && Atomics.compareExchange(words, REFILL_WANTED, 0, 1) === 0) Atomics.notify(words, REFILL_WANTED);
+  }
+
+  /**
+   * Resolves once some thread requested a refill (clearing the request), or the window closed:
+   * true for a request, false once closed.
+   */
+  async refillRequested(): Promise<boolean> {
+    const words = this.words;
+    for (;;) {
+      if (Atomics.load(words, CLOSED) === 1) return false;
+      if (Atomics.exchange(words, REFILL_WANTED, 0) === 1) return true;
+      const wait = Atomics.waitAsync(words, REFILL_WANTED, 0);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  /** True when the window is down to half the next refill, or a caller found it short since the last one. */
+  isLow(): boolean {
+    this.lock();
+    const slots = this.slots;
+    const low = slots[STARVED] === 1 || slots[END]! - slots[NEXT]! <= slots[TARGET]! / 2;
+    this.unlock();
+    return low;
+  }
+
   /** A ticket to refill the window, or 0 when a refill is already out (or the window is closed). */
   beginRefill(): number {
     if (Atomics.load(this.words, CLOSED) === 1) return 0;
     const ticket = this.newTicket();
     if (Atomics.compareExchange(this.words, REFILL_TICKET, 0, ticket) !== 0) return 0;
-    this.lock();
-    this.slots[NEXT_AT_REFILL] = this.slots[NEXT]!;
-    this.unlock();
+    // Requests made before now are served by this refill; one made during it is for the next.
+    Atomics.store(this.words, REFILL_WANTED, 0);
     return ticket;
   }
 
@@ -142,9 +184,9 @@ export class NumberLease {
   /**
    * The refill `ticket` reserved `count` log indexes from `firstIndex`: they join the window
    * (published even once closed, so close() counts them as reserved). False if the ticket was
-   * taken over: the range is dropped, skipped, never handed out.
+   * taken over: the range is dropped, skipped, never handed out. `nowMs` is for tests.
    */
-  publish(ticket: number, firstIndex: number, count: number): boolean {
+  publish(ticket: number, firstIndex: number, count: number, nowMs = performance.timeOrigin + performance.now()): boolean {
     this.lock();
     const slots = this.slots;
     if (this.words[REFILL_TICKET] !== ticket) {
@@ -157,13 +199,22 @@ export class NumberLease {
       this.unlock();
       throw new Error(`sequencer: reserved range from ${first} starts inside the window, below ${end}`);
     }
-    // Size the next refill: double when someone ran short, else follow what was taken meanwhile.
-    const takenMeanwhile = slots[NEXT]! - slots[NEXT_AT_REFILL]!;
+    // Size the next refill: what a REFILL_PERIOD_MS takes at the rate since the last publish, at
+    // least double when someone ran short, at least half the last target otherwise. Publishes
+    // closer together than half a period (while the window grows) are too short to judge the
+    // rate by (takes come in bursts of microtasks): the target then only grows when short.
+    const elapsedMs = Math.max(1, nowMs - slots[PUBLISHED_AT_MS]!);
+    const byRate = Math.ceil(((slots[NEXT]! - slots[NEXT_AT_PUBLISH]!) * REFILL_PERIOD_MS) / elapsedMs);
+    const judged = elapsedMs >= REFILL_PERIOD_MS / 2 ? byRate : 0;
+    const target = slots[TARGET]!;
+    if (slots[STARVED] === 1) slots[TARGET] = Math.min(LEASE_NUMBERS_MAX, Math.max(target * 2, judged));
+    else if (elapsedMs >= REFILL_PERIOD_MS / 2) {
+      slots[TARGET] = Math.min(LEASE_NUMBERS_MAX, Math.max(LEASE_NUMBERS_MIN, Math.floor(target / 2), judged));
+    }
     if (first > end) slots[NEXT] = first; // a failure's range lay in between: skipped
     slots[END] = first + count;
-    const target = slots[TARGET]!;
-    slots[TARGET] =
-      slots[STARVED] === 1 ? Math.min(LEASE_NUMBERS_MAX, target * 2) : Math.max(LEASE_NUMBERS_MIN, Math.min(target, 2 * takenMeanwhile));
+    slots[NEXT_AT_PUBLISH] = slots[NEXT]!;
+    slots[PUBLISHED_AT_MS] = nowMs;
     slots[STARVED] = 0;
     slots[NEED] = 0;
     this.words[REFILL_TICKET] = 0;
@@ -183,6 +234,7 @@ export class NumberLease {
     this.words[CLOSED] = 1;
     this.unlock();
     this.changed();
+    Atomics.notify(this.words, REFILL_WANTED);
   }
 
   /**

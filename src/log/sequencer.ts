@@ -59,6 +59,7 @@ export class Sequencer {
     private readonly dir: string | undefined,
   ) {
     this.lease = new NumberLease(numbers);
+    if (owner) void this.serveRefillRequests();
   }
 
   static async open(options: LogOptions = {}): Promise<Sequencer> {
@@ -95,7 +96,7 @@ export class Sequencer {
     if (this.waiting.length === 0) {
       const first = this.lease.tryTake(count);
       if (first >= 0) {
-        if (this.lease.low && this.owner) this.refill();
+        if (this.lease.low) this.refillAhead();
         return Promise.resolve(first);
       }
       if (first === LEASE_CLOSED) return Promise.reject(new LogClosedError('sequencer'));
@@ -115,6 +116,9 @@ export class Sequencer {
   /** Hands the window's numbers to waiting calls in order; when it runs short, refills or waits for the refill out. */
   private readonly serve = (): void => {
     this.serveScheduled = false;
+    // `low` is set by each take: read only after one of this call's (a stale one, from a take
+    // before the last refill landed, refilled after every publish, for good).
+    let took = false;
     while (this.waiting.length > 0) {
       const head = this.waiting[0]!;
       // Read before the take: a refill landing after it changes the generation, so watch() sees it.
@@ -127,16 +131,37 @@ export class Sequencer {
       }
       this.waiting.shift();
       head.resolve(first);
+      took = true;
     }
-    if (this.lease.low && this.owner) this.refill();
+    if (took && this.lease.low) this.refillAhead();
   };
 
   /**
+   * The window is low: the owner refills ahead of need; another thread asks the owner to (see
+   * refill()), and refills itself only once a call of its own has to wait.
+   */
+  private refillAhead(): void {
+    if (this.owner) this.refill();
+    else this.lease.requestRefill();
+  }
+
+  /** The owner's side of requestRefill: refills for other threads until the window closes. */
+  private async serveRefillRequests(): Promise<void> {
+    while (await this.lease.refillRequested()) {
+      if (this.closed) return;
+      // A request made just before a refill began, and served by it, finds the window full.
+      if (this.lease.isLow()) this.refill();
+    }
+  }
+
+  /**
    * Starts a refill from this thread unless one is out; false if another thread's is. Only the
-   * owner refills ahead of need (at low water); another thread refills only for a call of its own
-   * that waits. A piscina worker (atomics 'sync', its default) blocks its event loop between
-   * tasks: a refill it started ahead of need and had not landed when its task returned held the
-   * ticket, and every other thread waited out the takeover timeout.
+   * owner refills ahead of need (at low water, its own or another thread's, which asks it through
+   * the window); another thread refills only for a call of its own that waits. A piscina worker
+   * (atomics 'sync', its default) blocks its event loop between tasks: a refill it started ahead
+   * of need and had not landed when its task returned held the ticket, and every other thread
+   * waited out the takeover timeout. Asking the owner instead keeps a connected thread from
+   * stalling on an empty window each time it runs out (a fifth of its numbers/s).
    */
   private refill(takenOver = 0): boolean {
     if (this.refilling !== undefined) return true;

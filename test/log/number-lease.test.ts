@@ -8,11 +8,18 @@ function lease(offset = 0): NumberLease {
   return new NumberLease(NumberLease.create(offset));
 }
 
-/** Refills `window` with the range of `count` indexes from `firstIndex`, as a refill thread would. */
-function refill(window: NumberLease, firstIndex: number, count: number): void {
+/** The clock refills publish at: a second apart unless a test says otherwise. */
+let clockMs = 0;
+
+/**
+ * Refills `window` with the range of `count` indexes from `firstIndex`, as a refill thread would,
+ * `afterMs` after the previous refill.
+ */
+function refill(window: NumberLease, firstIndex: number, count: number, afterMs = 1000): void {
   const ticket = window.beginRefill();
   expect(ticket).not.toBe(0);
-  expect(window.publish(ticket, firstIndex, count)).toBe(true);
+  clockMs += afterMs;
+  expect(window.publish(ticket, firstIndex, count, clockMs)).toBe(true);
 }
 
 describe('NumberLease', () => {
@@ -62,7 +69,7 @@ describe('NumberLease', () => {
     expect(() => window.publish(ticket, 55, 1)).toThrow(/inside the window/);
   });
 
-  it('sizes refills by demand: doubling while callers run short, shrinking to twice what was taken meanwhile', () => {
+  it('sizes refills by demand: doubling while callers run short, halving per refill while nothing is taken', () => {
     const window = lease();
     let index = 0;
     const starveAndRefill = (): number => {
@@ -73,17 +80,46 @@ describe('NumberLease', () => {
       while (window.tryTake(1) >= 0);
       return count;
     };
-    const sizes = Array.from({ length: 22 }, starveAndRefill);
+    const sizes = Array.from({ length: 24 }, starveAndRefill);
     expect(sizes.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
     expect(sizes.at(-1)).toBe(LEASE_NUMBERS_MAX); // and no further
-    // The last take above ran short, so this refill doubles nothing past the bound; the next one,
-    // asked for early and landing with nothing taken meanwhile, shrinks the target to the least.
+    // The last take above ran short, so this refill doubles nothing past the bound; the next
+    // ones, landing with nothing taken since, halve the target each (not to the least at once:
+    // one refill in a lull must not collapse the window of a busy sequencer).
     refill(window, index, 10);
     refill(window, index + 10, 10);
+    expect(window.refillCount()).toBe(LEASE_NUMBERS_MAX / 2);
+    refill(window, index + 20, 10);
+    expect(window.refillCount()).toBe(LEASE_NUMBERS_MAX / 4);
+    for (let i = 0; i < 30; i++) refill(window, index + 30 + 10 * i, 10);
     expect(window.refillCount()).toBe(1);
     // A caller waiting for more than the target gets a refill that large.
     expect(window.tryTake(5000)).toBe(LEASE_SHORT);
     expect(window.refillCount()).toBe(5000);
+  });
+
+  it('sizes refills to last a tenth of a second at the rate taken, judged over at least 50 ms', () => {
+    const window = lease();
+    let index = 0;
+    const refillAndTake = (taken: number, afterMs: number): number => {
+      const count = window.refillCount();
+      refill(window, index, count, afterMs);
+      index += count;
+      for (let i = 0; i < taken; i++) expect(window.tryTake(1)).toBeGreaterThanOrEqual(0);
+      return count;
+    };
+    const refillAndDrain = (afterMs: number): void => {
+      refillAndTake(0, afterMs);
+      while (window.tryTake(1) >= 0); // and one take more, short
+    };
+    refillAndDrain(1000);
+    for (let i = 0; i < 12; i++) refillAndDrain(1); // doubles while short...
+    expect(window.refillCount()).toBe(4096); // ...and 1 ms between refills says nothing of the rate
+    refillAndTake(3000, 1);
+    refillAndTake(100, 50); // 3,000 numbers in 50 ms: 6,000 in a tenth of a second
+    expect(window.refillCount()).toBe(6000);
+    refillAndTake(0, 50); // 100 in the next 50 ms, a lull: halved, no more
+    expect(window.refillCount()).toBe(3000);
   });
 
   it('asks for a refill once the window is down to half the next one, unless one is out', () => {
@@ -121,6 +157,23 @@ describe('NumberLease', () => {
     expect(other.publish(ticket, 10, 20)).toBe(true);
     expect(owner.tryTake(1)).toBe(LEASE_CLOSED);
     expect(owner.position()).toEqual({ next: 2, endIndex: 30 });
+  });
+
+  it('passes a request for a refill to the thread that waits for one, and ends that wait at close', async () => {
+    const memory = NumberLease.create(0);
+    const owner = new NumberLease(memory);
+    const other = new NumberLease(memory);
+    other.requestRefill();
+    other.requestRefill(); // one request until it is served
+    expect(await owner.refillRequested()).toBe(true);
+    const next = owner.refillRequested();
+    other.requestRefill();
+    expect(await next).toBe(true);
+    other.requestRefill();
+    owner.beginRefill(); // a refill that begins serves the requests made before it
+    const last = owner.refillRequested();
+    owner.close();
+    expect(await last).toBe(false);
   });
 
   it('wakes a waiter on another change of the window', async () => {
