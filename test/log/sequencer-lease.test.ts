@@ -164,8 +164,7 @@ describe('a sequencer with numbers on hand', () => {
       return waited;
     };
     try {
-      let warmUp = 0;
-      while (warmUp < 2000) warmUp += (await burstWaited(100), 100); // the window grows to fit the bursts
+      for (let taken = 0; taken < 2000; taken += 100) await burstWaited(100); // the window grows to fit the bursts
       let waits = 0;
       for (let i = 0; i < 200 && waits < 5; i++) if (await burstWaited(100)) waits++;
       // Without the owner refilling ahead of need, the window ran dry (and the calls waited) at
