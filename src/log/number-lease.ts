@@ -96,7 +96,7 @@ export class NumberLease {
       if (end - next >= count) {
         taken = next;
         slots[NEXT] = next + count;
-        this.low = this.words[REFILL_TICKET] === 0 && end - next - count <= slots[TARGET]! / 2;
+        this.low = this.words[REFILL_TICKET] === 0 && this.belowLowWater(end - next - count);
       } else {
         taken = LEASE_SHORT;
         slots[STARVED] = 1;
@@ -135,9 +135,14 @@ export class NumberLease {
   isLow(): boolean {
     this.lock();
     const slots = this.slots;
-    const low = slots[STARVED] === 1 || slots[END]! - slots[NEXT]! <= slots[TARGET]! / 2;
+    const low = slots[STARVED] === 1 || this.belowLowWater(slots[END]! - slots[NEXT]!);
     this.unlock();
     return low;
+  }
+
+  /** Whether `remaining` numbers are down to half the next refill, when one should be asked for (under the lock). */
+  private belowLowWater(remaining: number): boolean {
+    return remaining <= this.slots[TARGET]! / 2;
   }
 
   /** A ticket to refill the window, or 0 when a refill is already out (or the window is closed). */
@@ -204,13 +209,11 @@ export class NumberLease {
     // closer together than half a period (while the window grows) are too short to judge the
     // rate by (takes come in bursts of microtasks): the target then only grows when short.
     const elapsedMs = Math.max(1, nowMs - slots[PUBLISHED_AT_MS]!);
-    const byRate = Math.ceil(((slots[NEXT]! - slots[NEXT_AT_PUBLISH]!) * REFILL_PERIOD_MS) / elapsedMs);
-    const judged = elapsedMs >= REFILL_PERIOD_MS / 2 ? byRate : 0;
+    const rateJudged = elapsedMs >= REFILL_PERIOD_MS / 2;
+    const byRate = rateJudged ? Math.ceil(((slots[NEXT]! - slots[NEXT_AT_PUBLISH]!) * REFILL_PERIOD_MS) / elapsedMs) : 0;
     const target = slots[TARGET]!;
-    if (slots[STARVED] === 1) slots[TARGET] = Math.min(LEASE_NUMBERS_MAX, Math.max(target * 2, judged));
-    else if (elapsedMs >= REFILL_PERIOD_MS / 2) {
-      slots[TARGET] = Math.min(LEASE_NUMBERS_MAX, Math.max(LEASE_NUMBERS_MIN, Math.floor(target / 2), judged));
-    }
+    if (slots[STARVED] === 1) slots[TARGET] = Math.min(LEASE_NUMBERS_MAX, Math.max(target * 2, byRate));
+    else if (rateJudged) slots[TARGET] = Math.min(LEASE_NUMBERS_MAX, Math.max(LEASE_NUMBERS_MIN, Math.floor(target / 2), byRate));
     if (first > end) slots[NEXT] = first; // a failure's range lay in between: skipped
     slots[END] = first + count;
     slots[NEXT_AT_PUBLISH] = slots[NEXT]!;
