@@ -7,9 +7,10 @@ import {
   ActorSystem,
   ActorSystemClosedError,
   UnknownActorError,
+  Endpoint,
   type ActorExitEvent,
-  type Endpoint,
 } from 'synod/actors';
+import { DOORBELL_PARKED_INDEX, createDoorbell } from 'synod/mailbox';
 
 const behaviour = (name: string) => new URL(`../../dist/test/fixtures/actors/${name}.js`, import.meta.url);
 
@@ -172,6 +173,31 @@ describe('supervision', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('closed');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('an endpoint waiting on its mailbox', () => {
+  it('stays parked, with no timer of its own, until a message comes however late', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const echo = await actors.spawn({ role: 'echo', module: behaviour('echo') });
+    const late = endpoint.receive();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(endpoint.send(echo, { late: true })).toBe(true);
+    expect(await late).toEqual({ from: echo, message: { late: true } });
+  });
+
+  it('close() wakes its parked pump, which then ends', async () => {
+    const doorbell = createDoorbell();
+    const parked = (): number => Atomics.load(new Int32Array(doorbell), DOORBELL_PARKED_INDEX);
+    const endpoint = new Endpoint(1, doorbell);
+    const waiting = endpoint.receive();
+    for (let i = 0; i < 100 && parked() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(parked()).toBe(1);
+    endpoint.close();
+    await expect(waiting).rejects.toThrow(/closed/);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(parked()).toBe(0);
   });
 });
 
