@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { Inbox, Outbox } from '../mailbox/index.js';
+import { HeldWakeups, Inbox, Outbox } from '../mailbox/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { INTERRUPT_CONTROL, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
@@ -135,6 +135,9 @@ export class ActorHost {
     dropPeer: (id) => this.dropPeer(id),
   };
 
+  /** Wake-ups of receivers, held for the length of one pass of the turn (see turn()). */
+  private readonly wakeups = new HeldWakeups();
+
   /** Garbage collections and heap of this thread, reported with every actor's counters. */
   private readonly threadStats = new ThreadStats();
 
@@ -170,11 +173,21 @@ export class ActorHost {
     const inbox = this.inbox;
     const timers = this.timers;
     const turnEndMs = performance.now() + TURN_BUDGET_MS;
+    const wakeups = this.wakeups;
     for (;;) {
-      const delivered = inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS);
-      if (this.touched.length > 0) this.flushTouched();
-      let nowMs = performance.now();
-      timers.fireDue(nowMs, this.fireTimer);
+      // One pass: every message handled, flushed and timed out, with the receivers' wake-ups held
+      // to its end, so each receiver is woken once per pass, not once per message (HeldWakeups).
+      let delivered: number;
+      let nowMs: number;
+      wakeups.hold();
+      try {
+        delivered = inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS);
+        if (this.touched.length > 0) this.flushTouched();
+        nowMs = performance.now();
+        timers.fireDue(nowMs, this.fireTimer);
+      } finally {
+        wakeups.release();
+      }
       if ((inbox.doorbell.takeInterrupts() & INTERRUPT_CONTROL) !== 0 || nowMs >= turnEndMs) break;
       if (delivered === 0 && this.controlTasks > 0) break;
       if (delivered === 0) {
@@ -234,7 +247,7 @@ export class ActorHost {
     for (const link of outgoing) {
       const hosted = this.hosted(link.from);
       if (hosted.outboxes[link.to]?.producer.sab === link.ring) continue;
-      hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+      hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, this.wakeups);
       hosted.releasedPeers.delete(link.to); // an id handed out again
       if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
     }

@@ -74,9 +74,16 @@ export class ProposerDriver {
   }
 
   private sendReady(): void {
+    // A new leader tells the clients first: their resends then travel while the recovered slots
+    // are re-proposed, instead of after hundreds of Accepts (measured on 2 cores: the announcement
+    // went out 2-11 ms after the leader had its quorum of Promises when it came last).
+    this.announceLeadershipChange();
     const ready = this.ready;
     for (let i = 0; i < ready.send.length; i++) this.options.transport.send(ready.send[i]!.to, ready.send[i]!.msg);
     ready.clear();
+  }
+
+  private announceLeadershipChange(): void {
     if (this.proposer.isLeader === this.wasLeader) return;
     this.wasLeader = this.proposer.isLeader;
     this.options.leadershipChanged?.(this.wasLeader);

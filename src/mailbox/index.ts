@@ -9,3 +9,4 @@ export * from './fast-decoder.js';
 export * from './wait-strategy.js';
 export * from './inbox.js';
 export * from './outbox.js';
+export * from './held-wakeups.js';

@@ -5,6 +5,7 @@ import { RingProducer } from './ring.js';
 import { threadCodec, type MessageCodec } from './codec.js';
 import { copyRange } from './copy-range.js';
 import { FAST_ENCODE_NO_ROOM, FAST_ENCODE_UNSUPPORTED } from './fast-encoder.js';
+import type { HeldWakeups } from './held-wakeups.js';
 
 /**
  * The least free space at the tail worth encoding into directly; with less, the message is sized
@@ -15,8 +16,9 @@ const DIRECT_ENCODE_MIN_ROOM_BYTES = 256;
 
 /**
  * The sending end of one link: encodes into the ring, commits, and rings the receiver's doorbell
- * only if it is parked. A full ring is backpressure, never loss: trySend() says false and writes
- * nothing; send() and sendAsync() wait for the receiver to free space (or time out).
+ * only if it is parked (or, while `wakeups` holds, owes it that ring). A full ring is
+ * backpressure, never loss: trySend() says false and writes nothing; send() and sendAsync() wait
+ * for the receiver to free space (or time out).
  */
 export class Outbox {
   readonly producer: RingProducer;
@@ -31,10 +33,28 @@ export class Outbox {
   private lastStart = 0;
   private lastEnd = 0;
 
-  constructor(ringSab: SharedArrayBuffer, doorbellSab: SharedArrayBuffer, codec: MessageCodec = threadCodec()) {
+  constructor(
+    ringSab: SharedArrayBuffer,
+    doorbellSab: SharedArrayBuffer,
+    codec: MessageCodec = threadCodec(),
+    /** The sending thread's held wake-ups (an actor host's, per pass); none: every write rings at once. */
+    private readonly wakeups?: HeldWakeups,
+  ) {
     this.producer = new RingProducer(ringSab);
     this.doorbell = new Doorbell(doorbellSab);
     this.codec = codec;
+  }
+
+  /** After a commit: ring the receiver now, or owe it the ring while this thread holds wake-ups. */
+  private wake(): void {
+    const wakeups = this.wakeups;
+    if (wakeups !== undefined && wakeups.holding) wakeups.owe(this.doorbell);
+    else this.doorbell.ring();
+  }
+
+  /** Before waiting for room: the receiver must have been woken for what it has to drain. */
+  private releaseHeldWakeups(): void {
+    if (this.wakeups !== undefined && this.wakeups.holding) this.wakeups.release();
   }
 
   /** The largest encoded message this link carries. */
@@ -53,7 +73,7 @@ export class Outbox {
       if (encodedEnd >= 0) {
         producer.commitReserved(RECORD_TYPE_MESSAGE, encodedEnd - at);
         this.remember(message, at, encodedEnd);
-        this.doorbell.ring();
+        this.wake();
         return true;
       }
     }
@@ -91,6 +111,7 @@ export class Outbox {
    */
   send(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): void {
     if (this.trySend(message)) return;
+    this.releaseHeldWakeups();
     // Full: encode once into the scratch buffer and wait for room for exactly that.
     const { buffer, start, end } = this.codec.encode(message);
     const deadline = performance.now() + timeoutMs;
@@ -114,6 +135,7 @@ export class Outbox {
   /** As send(), without blocking the event loop. */
   async sendAsync(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.trySend(message)) return;
+    this.releaseHeldWakeups();
     const encoded = this.codec.encode(message);
     // The codec's scratch buffer is reused by the next encode on this thread, which may run while we
     // wait, so take a copy of our own. (The scratch may be a Buffer, whose slice() is a view, not a copy.)
@@ -146,7 +168,7 @@ export class Outbox {
     copyRange(source, start, end, this.producer.bytes, at);
     this.producer.commit();
     this.remember(message, at, at + payloadBytes);
-    this.doorbell.ring();
+    this.wake();
     return true;
   }
 }
