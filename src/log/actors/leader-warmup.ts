@@ -9,10 +9,10 @@
 // restarted proposer is a fresh thread, so every failover of a log that has had one is cold.
 //
 // So each proposer thread that is not leading rehearses once, soon after it starts, on a private
-// loopback wire in its own thread: a few terms of a leader taking client batches, then a rival taking over and
-// recovering them. The same classes, codec and mailbox code run as in the real log, so V8
-// compiles them with the same kinds of values; nothing is shared with the real actor, and no
-// other thread is involved.
+// loopback wire in its own thread: a few terms of a leader taking client batches, each followed
+// by a rival taking over and recovering them. The same classes, codec and mailbox code run as in
+// the real log, so V8 compiles them with the same kinds of values; nothing is shared with the
+// real actor, and no other thread is involved.
 import { Inbox, Outbox, createDoorbell, createRing, parkAtOnce } from '../../mailbox/index.js';
 import { ProposerDriver } from '../../driver/index.js';
 import { Acceptor, COMMAND_HEADER_BYTES, Ready, viewOf, writeCommand, type Message, type NodeId } from '../../paxos/index.js';
