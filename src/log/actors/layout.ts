@@ -14,14 +14,30 @@ export type StoreConfig =
   | { readonly kind: 'shared'; readonly memory: SharedStoreMemory }
   | { readonly kind: 'file'; readonly path: string; readonly fsync: FsyncMode };
 
-export interface ProposerActorConfig {
-  readonly layout: ClusterLayout;
+/** The log's options a proposer runs with: the real one and its warm-up rehearsal alike. */
+export interface ProposerTuning {
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly windowSlotsMax: number;
   readonly batchCommandsMax: number;
   readonly batchBytesMax: number;
   readonly pendingCommandsMax: number;
+}
+
+export interface ProposerActorConfig extends ProposerTuning {
+  readonly layout: ClusterLayout;
+}
+
+/** Just the tuning of a proposer's config (field by field, so nothing else rides along). */
+export function proposerTuningOf(config: ProposerTuning): ProposerTuning {
+  return {
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    electionTimeoutMs: config.electionTimeoutMs,
+    windowSlotsMax: config.windowSlotsMax,
+    batchCommandsMax: config.batchCommandsMax,
+    batchBytesMax: config.batchBytesMax,
+    pendingCommandsMax: config.pendingCommandsMax,
+  };
 }
 
 export interface AcceptorActorConfig {

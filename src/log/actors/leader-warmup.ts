@@ -17,7 +17,7 @@ import { Inbox, Outbox, createDoorbell, createRing, parkAtOnce } from '../../mai
 import { ProposerDriver } from '../../driver/index.js';
 import { Acceptor, COMMAND_HEADER_BYTES, Ready, viewOf, writeCommand, type Message, type NodeId } from '../../paxos/index.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../wire.js';
-import type { ProposerActorConfig } from './layout.js';
+import { proposerTuningOf, type ProposerTuning } from './layout.js';
 
 /** Terms rehearsed: each odd term takes over from the even one before it and recovers its slots. */
 const WARMUP_TERMS = 4;
@@ -67,7 +67,7 @@ class LoopbackWire {
 }
 
 /** Runs the rehearsal; returns how many slots were chosen in it (a test checks that it did work). */
-export function warmUpLeaderPaths(config: ProposerActorConfig): number {
+export function warmUpLeaderPaths(config: ProposerTuning): number {
   const wire = new LoopbackWire([...PROPOSERS, ...ACCEPTORS, LEARNER, CLIENT]);
   const ready = new Ready();
   let acceptors: Acceptor[] = [];
@@ -87,12 +87,7 @@ export function warmUpLeaderPaths(config: ProposerActorConfig): number {
         acceptors: ACCEPTORS,
         learners: [LEARNER],
         random: () => 0.5,
-        heartbeatIntervalMs: config.heartbeatIntervalMs,
-        electionTimeoutMs: config.electionTimeoutMs,
-        windowSlotsMax: config.windowSlotsMax,
-        batchCommandsMax: config.batchCommandsMax,
-        batchBytesMax: config.batchBytesMax,
-        pendingCommandsMax: config.pendingCommandsMax,
+        ...proposerTuningOf(config),
       },
       transport: wire,
       clients: () => [CLIENT],

@@ -5,7 +5,7 @@ import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { ProposerDriver } from '../../driver/index.js';
 import { Courier } from './courier.js';
 import { warmUpLeaderPaths } from './leader-warmup.js';
-import { TICK_INTERVAL_MS, type ProposerActorConfig } from './layout.js';
+import { TICK_INTERVAL_MS, proposerTuningOf, type ProposerActorConfig } from './layout.js';
 
 const WARM_UP_TIMER_KEY = 'warm-up';
 /**
@@ -30,12 +30,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       acceptors: config.layout.acceptors,
       learners: config.layout.learners,
       random: Math.random,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      electionTimeoutMs: config.electionTimeoutMs,
-      windowSlotsMax: config.windowSlotsMax,
-      batchCommandsMax: config.batchCommandsMax,
-      batchBytesMax: config.batchBytesMax,
-      pendingCommandsMax: config.pendingCommandsMax,
+      ...proposerTuningOf(config),
     },
     transport: courier,
     // NewLeader goes straight to the mailboxes: a full one skips that client (its resend timeout covers it).
