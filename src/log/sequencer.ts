@@ -3,6 +3,7 @@ import { LEASE_CLOSED, LEASE_SHORT, NumberLease } from './number-lease.js';
 import { resolveLogOptions, type LogOptions } from './options.js';
 import { ReplicatedLog, type Cluster, type LogHandle } from './replicated-log.js';
 import { readSequencerOffset, writeSequencerOffset } from './sequencer-offset.js';
+import { TurnYield } from './turn-yield.js';
 
 /** Most numbers one next(count) call takes. */
 export const NEXT_COUNT_MAX = 65_536;
@@ -47,6 +48,8 @@ export class Sequencer {
   private watching = false;
   private serveScheduled = false;
   private closed = false;
+  /** A loop that only awaits next() with numbers on hand still lets this thread's event loop turn. */
+  private readonly turnYield = new TurnYield();
 
   private constructor(
     private readonly log: ReplicatedLog,
@@ -97,7 +100,7 @@ export class Sequencer {
       const first = this.lease.tryTake(count);
       if (first >= 0) {
         if (this.lease.low) this.refillAhead();
-        return Promise.resolve(first);
+        return this.turnYield.due() ? TurnYield.later(first) : Promise.resolve(first);
       }
       if (first === LEASE_CLOSED) return Promise.reject(new LogClosedError('sequencer'));
     }

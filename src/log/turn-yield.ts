@@ -1,0 +1,56 @@
+/**
+ * Keeps a loop of fast promises from starving its own thread's event loop.
+ *
+ * A promise that resolves at once (a sequencer's `next()` with numbers on hand) continues its
+ * awaiting caller in a microtask: a loop that only awaits such calls never lets the event loop
+ * run, so nothing else on that thread moves (timers, I/O, and the mailbox wake-ups that settle
+ * its own appends, which arrive as tasks of `Atomics.waitAsync`). On a thread whose window the
+ * owner keeps refilled, such a loop could run for as long as the caller liked.
+ *
+ * TurnYield bounds that: every CHECK_EVERY fast calls it looks whether a turn of the event loop
+ * (a setImmediate it armed, which runs after the timers and I/O of that turn) has happened within
+ * YIELD_AFTER_MS; if not, the caller's value is handed over through setImmediate instead, which
+ * lets that turn run first (setImmediate callbacks run in the order they were armed, so the
+ * marker runs before every value handed over, and a caller's values still arrive in take order). So a fast loop gives the rest of its thread a turn at least every
+ * YIELD_AFTER_MS or so, at the cost of one setImmediate per millisecond of busy looping, and
+ * callers that do yield anyway (any real I/O between calls) never pay the detour.
+ */
+const CHECK_EVERY = 256;
+/** The longest a loop of fast calls keeps its event loop from a turn (plus one check's calls). */
+export const YIELD_AFTER_MS = 1;
+
+export class TurnYield {
+  private callsSinceCheck = 0;
+  /** A marker setImmediate is out: when it was armed (performance.now()), or -1 for none. */
+  private markerArmedAtMs = -1;
+  /**
+   * The marker is overdue: every fast call goes through setImmediate until it has run. All of
+   * them, not one per check: with many calls in flight, the others would keep the loop busy.
+   */
+  private overdue = false;
+  private readonly marker = (): void => {
+    this.markerArmedAtMs = -1;
+    this.overdue = false;
+  };
+
+  /** Counts a fast call; true when it should hand its value over through setImmediate. */
+  due(): boolean {
+    if (this.overdue) return true;
+    if (++this.callsSinceCheck < CHECK_EVERY) return false;
+    this.callsSinceCheck = 0;
+    const nowMs = performance.now();
+    if (this.markerArmedAtMs < 0) {
+      // The event loop turned since the last marker (or none was ever armed): arm the next one.
+      this.markerArmedAtMs = nowMs;
+      setImmediate(this.marker);
+      return false;
+    }
+    this.overdue = nowMs - this.markerArmedAtMs >= YIELD_AFTER_MS;
+    return this.overdue;
+  }
+
+  /** A promise of `value` that settles after a turn of the event loop. */
+  static later<T>(value: T): Promise<T> {
+    return new Promise<T>((resolve) => setImmediate(resolve, value));
+  }
+}
