@@ -27,6 +27,8 @@ export interface ClusterActor {
   alive: boolean;
   /** A proposer that currently believes it leads. */
   leader: boolean;
+  /** Times it was brought back (by the supervisor or restart()). */
+  restarts: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export class Cluster {
         const role = roleOf(info.id);
         let leader = false;
         if (role === 'proposer' && info.alive) leader = (await this.system.counters(info.id).catch(() => ({ leader: 0 }))).leader === 1;
-        return { id: info.id, role, threadId: info.threadId, alive: info.alive, leader };
+        return { id: info.id, role, threadId: info.threadId, alive: info.alive, leader, restarts: info.restarts };
       }),
     );
   }
