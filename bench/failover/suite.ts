@@ -127,7 +127,7 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
         steps.step(`kill ${k + 1}/${kills}`);
         const leader = await findLeader(log);
         killTimes[k] = absoluteNow();
-        await log.cluster.kill(leader);
+        await log.cluster.kill(leader, { restart: false }); // down until the restart below, as before supervision
         const killedMs = absoluteNow() - killTimes[k]!;
         Atomics.store(words, CONTROL_KILLS, k + 1);
         const completionsAtKill = Atomics.load(words, CONTROL_COMPLETIONS);

@@ -226,17 +226,25 @@ export class ActorHost {
     const hosted = new HostedActor(spec.id, spec.role, this);
     this.actors[spec.id] = hosted;
     this.setLinks(outgoing, []);
-    const moduleUrl = /^[a-z]+:/i.test(spec.module) ? spec.module : pathToFileURL(spec.module).href;
-    const loaded = (await import(moduleUrl)) as { default?: ActorFactory };
-    if (typeof loaded.default !== 'function') {
-      throw new TypeError(`behaviour module ${spec.module} has no default export factory (config, context) => actor`);
+    try {
+      const moduleUrl = /^[a-z]+:/i.test(spec.module) ? spec.module : pathToFileURL(spec.module).href;
+      const loaded = (await import(moduleUrl)) as { default?: ActorFactory };
+      if (typeof loaded.default !== 'function') {
+        throw new TypeError(`behaviour module ${spec.module} has no default export factory (config, context) => actor`);
+      }
+      const actor = await loaded.default(spec.config, hosted);
+      if (actor === null || typeof actor !== 'object' || typeof actor.receive !== 'function') {
+        throw new TypeError(`behaviour module ${spec.module} made ${String(actor)}, not an actor with receive()`);
+      }
+      hosted.actor = actor;
+      await actor.start?.(hosted);
+    } catch (error) {
+      // A behaviour that failed to start leaves nothing behind: no timers firing into it, and the
+      // slot free for the next attempt (the supervisor may try again on this same thread).
+      this.timers.cancelAll(spec.id);
+      if (this.actors[spec.id] === hosted) this.actors[spec.id] = undefined;
+      throw error;
     }
-    const actor = await loaded.default(spec.config, hosted);
-    if (actor === null || typeof actor !== 'object' || typeof actor.receive !== 'function') {
-      throw new TypeError(`behaviour module ${spec.module} made ${String(actor)}, not an actor with receive()`);
-    }
-    hosted.actor = actor;
-    await actor.start?.(hosted);
     // Only now take its incoming links: anything sent meanwhile waited in the rings.
     this.setLinks([], incoming);
     this.schedule();

@@ -3,4 +3,5 @@ export * from './errors.js';
 export * from './control.js';
 export * from './endpoint.js';
 export * from './system.js';
+export * from './supervisor.js';
 export * from './timers.js';

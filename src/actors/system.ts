@@ -6,6 +6,7 @@ import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } fro
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { Endpoint, type EndpointHandle } from './endpoint.js';
 import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
+import { RestartDecisions, SUPERVISION_OFF, killHoldsDown, resolveSupervision, type KillOptions, type ResolvedSupervision, type RestartPolicy, type SupervisionOptions } from './supervisor.js';
 import type { ActorId, ActorInfo, ActorSpec } from './types.js';
 
 const WORKER_HOST_URL = new URL('./worker-host.js', import.meta.url);
@@ -15,6 +16,11 @@ const SHUTDOWN_GRACE_MS = 1000;
 export interface ActorSystemOptions {
   /** Capacity of each link's ring; a power of two. Default 1 MiB. */
   ringBytes?: number;
+  /**
+   * Restarts of actors that exit unexpectedly (see supervisor.ts): on by default (every actor
+   * 'permanent', backoff from 5 ms, at most 10 restarts of one actor in 60 s); `false`: none.
+   */
+  supervision?: SupervisionOptions | false;
 }
 
 type ParticipantState = 'starting' | 'running' | 'stopped' | 'dead' | 'released';
@@ -37,6 +43,14 @@ interface Participant {
   exitReason?: string;
   /** An endpoint that talks to actors only: no links to other endpoints (see endpointHandle). */
   readonly actorsOnly?: boolean;
+  /** Supervision of an actor; undefined for endpoints. */
+  readonly restartPolicy?: RestartPolicy;
+  /** Times it was brought back, by the supervisor or by restart(). */
+  restarts: number;
+  /** When it went down (performance.now()), for the restart event's downMs. */
+  downSinceMs?: number;
+  /** A supervised restart waiting out its backoff. */
+  pendingRestart?: ReturnType<typeof setTimeout>;
 }
 
 interface WorkerRecord {
@@ -47,6 +61,8 @@ interface WorkerRecord {
   readonly threadId: number;
   alive: boolean;
   killed: boolean;
+  /** Killed with `restart: false`: its actors stay down until restart(). */
+  holdDown: boolean;
   error: Error | undefined;
   /** Settles when the thread exits: a control call racing it must not hang. */
   readonly exited: Promise<void>;
@@ -59,17 +75,49 @@ export interface ActorExitEvent {
   reason: string;
 }
 
+export interface ActorRestartEvent {
+  id: ActorId;
+  role: string;
+  worker: string;
+  /** Restarts of this actor so far, this one included. */
+  restarts: number;
+  /** From its exit (or stop) to running again, in ms. */
+  downMs: number;
+  /** true: the supervisor restarted it; false: restart() did. */
+  supervised: boolean;
+}
+
+export interface ActorGaveUpEvent {
+  id: ActorId;
+  role: string;
+  worker: string;
+  /** Why it exited the last time. */
+  reason: string;
+  /** Restarts of this actor so far (none more will come from the supervisor). */
+  restarts: number;
+  /** Supervised restarts within intensity.periodMs: the limit it would have gone past. */
+  restartsInPeriod: number;
+}
+
+interface ActorSystemEvents {
+  actorExit: [ActorExitEvent];
+  actorRestart: [ActorRestartEvent];
+  actorGaveUp: [ActorGaveUpEvent];
+}
+
 /**
  * Spawns actors on worker threads, wires a mailbox link between every pair of participants,
  * and supervises them: a worker that throws or is terminated is detected and reported
- * (`'actorExit'` event, and `alive: false` in actors()), the rest keeps running, and
- * restart() brings it back on the same links (messages sent meanwhile wait in its rings).
+ * (`'actorExit'` event, and `alive: false` in actors()), the rest keeps running, and the
+ * supervisor (or restart()) brings it back on the same links (messages sent meanwhile wait in
+ * its rings), with a backoff, giving up on an actor that keeps dying (`'actorGaveUp'`). Every
+ * restart is reported (`'actorRestart'`).
  *
  * The control plane (spawn, stop, kill, restart, counters) goes over comlink, never the hot
  * path. A worker parked in Atomics.wait does not read its MessagePort, so every control call
  * also rings the worker's doorbell with the CONTROL interrupt.
  */
-export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
+export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   private readonly participants = new Map<ActorId, Participant>();
   private readonly workers = new Map<string, WorkerRecord>();
   /** Every link ever made, by from * 65536 + to. Links outlive restarts: a restarted actor reattaches. */
@@ -77,11 +125,18 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   private nextLinkId = 0;
   private closed = false;
   private readonly ringBytes: number;
+  private readonly supervision: ResolvedSupervision;
+  private readonly decisions: RestartDecisions;
+  /** Supervised restarts under way: close() waits for them to settle. */
+  private readonly restarting = new Set<Promise<void>>();
 
   constructor(options: ActorSystemOptions = {}) {
     super();
+    if (typeof options !== 'object' || options === null) throw new TypeError(`ActorSystem options must be an object, got ${String(options)}`);
     this.ringBytes = options.ringBytes ?? RING_CAPACITY_BYTES_DEFAULT;
     createRing(this.ringBytes); // validates the size now rather than at the first spawn
+    this.supervision = options.supervision === false ? SUPERVISION_OFF : resolveSupervision(options.supervision);
+    this.decisions = new RestartDecisions(this.supervision);
   }
 
   /** Starts an actor (on its own worker thread unless `spec.worker` places it with others) and returns its id. */
@@ -90,6 +145,9 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     if (typeof spec !== 'object' || spec === null) throw new TypeError('spawn takes an ActorSpec object');
     if (typeof spec.role !== 'string' || spec.role === '') throw new TypeError(`spec.role must be a non-empty string, got ${String(spec.role)}`);
     if (typeof spec.module !== 'string' && !(spec.module instanceof URL)) throw new TypeError('spec.module must be a URL or a path string');
+    if (spec.restart !== undefined && spec.restart !== 'permanent' && spec.restart !== 'temporary') {
+      throw new RangeError(`spec.restart must be 'permanent' or 'temporary', got ${String(spec.restart)}`);
+    }
     const id = this.claimId(spec.id);
     const workerName = spec.worker ?? `actor-${id}`;
     const worker = this.liveWorker(workerName) ?? this.startWorker(workerName);
@@ -103,9 +161,12 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       doorbell: worker.doorbell.sab,
       state: 'starting',
       heldLinks: { outgoing: [], incoming: [] },
+      restartPolicy: spec.restart ?? this.supervision.restart,
+      restarts: 0,
     };
     this.participants.set(id, participant);
     await this.place(participant, worker);
+    this.decisions.started(id);
     return id;
   }
 
@@ -162,6 +223,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       state: 'running',
       heldLinks: { outgoing: [], incoming: [] },
       actorsOnly,
+      restarts: 0,
     };
     this.participants.set(id, participant);
     const { own, others } = this.wire(participant);
@@ -182,6 +244,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
           threadId: worker?.threadId ?? -1,
           worker: participant.workerName!,
           alive: participant.state === 'running' || participant.state === 'starting',
+          restarts: participant.restarts,
         };
         if (participant.exitReason !== undefined) info.exitReason = participant.exitReason;
         return info;
@@ -205,19 +268,27 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     await this.call(worker, (control) => control.stopActor(id));
     participant.state = 'stopped';
     participant.exitReason = 'stopped';
-    if (!this.actorsOn(worker.name).some((other) => other.state === 'running' || other.state === 'starting')) {
-      worker.killed = true;
-      await worker.worker.terminate();
-    }
+    participant.downSinceMs = performance.now();
+    await this.retireIfIdle(worker);
   }
 
   /**
    * Terminates the actor's worker thread abruptly, as a crash would: no stop() callback, messages
-   * in flight to it are lost. Every actor placed on the same worker dies with it.
+   * in flight to it are lost. Every actor placed on the same worker dies with it. The supervisor
+   * restarts them as after a crash (this is fault injection), unless `restart: false`: then they
+   * stay down until restart(). `restart: false` on an actor already down and waiting for its
+   * supervised restart cancels that restart.
    */
-  async kill(id: ActorId): Promise<void> {
+  async kill(id: ActorId, options?: KillOptions): Promise<void> {
+    const holdDown = killHoldsDown(options);
+    const pending = this.participants.get(id);
+    if (holdDown && pending?.pendingRestart !== undefined && !this.closed) {
+      this.cancelPendingRestart(pending);
+      return;
+    }
     const { worker } = this.running(id);
     worker.killed = true;
+    worker.holdDown ||= holdDown;
     await worker.worker.terminate();
     await worker.exited;
   }
@@ -229,28 +300,32 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
    * crash). It reattaches to the same links and doorbell, so its peers and endpoints (on any
    * thread) need no rewiring; messages that were in flight to it when it died are delivered to
    * the new instance, as a network may deliver a message late.
+   *
+   * An actor waiting for its supervised restart comes back now (the backoff is cancelled); one
+   * the supervisor gave up on, or killed with `restart: false`, is supervised afresh. A running
+   * or starting actor is an ActorNotRunningError (nothing to restart).
    */
   async restart(id: ActorId): Promise<void> {
     this.assertOpen();
     const participant = this.participants.get(id);
     if (participant === undefined || participant.spec === undefined) throw new UnknownActorError(id);
     if (participant.state === 'running' || participant.state === 'starting') throw new ActorNotRunningError(id, `${participant.state}, not dead`);
-    const name = participant.workerName!;
-    const existing = this.liveWorker(name);
-    const worker = existing ?? this.startWorker(name);
-    const comingBack = existing ? [participant] : this.actorsOn(name).filter((other) => other.state === 'dead' || other === participant);
-    for (const actor of comingBack) {
-      actor.state = 'starting';
-      delete actor.exitReason;
+    try {
+      await this.bringBack(participant, false);
+    } catch (error) {
+      if (this.closed) throw new ActorSystemClosedError();
+      throw error;
     }
-    for (const actor of comingBack) await this.place(actor, worker);
   }
 
   /** Stops every actor (their stop() callbacks get a short grace period) and ends every thread. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const participant of this.participants.values()) participant.endpoint?.close();
+    for (const participant of this.participants.values()) {
+      this.cancelPendingRestart(participant);
+      participant.endpoint?.close();
+    }
     await Promise.all(
       [...this.workers.values()].map(async (worker) => {
         if (!worker.alive) return;
@@ -261,6 +336,9 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
         worker.control[releaseProxy]();
       }),
     );
+    // A supervised restart that was under way placed its actor on a worker ended above (it was
+    // started before `closed` was set): it settles now, its failure swallowed.
+    await Promise.allSettled([...this.restarting]);
   }
 
   // ---- internals ----
@@ -313,6 +391,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       threadId: worker.threadId,
       alive: true,
       killed: false,
+      holdDown: false,
       error: undefined,
       exited: new Promise<void>((resolve) => (markExited = resolve)),
     };
@@ -322,12 +401,16 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     worker.on('exit', (code) => {
       record.alive = false;
       markExited();
+      if (this.workers.get(name) !== record) return; // a late exit of a thread already replaced
       const reason = record.killed ? 'killed' : record.error ? `crashed: ${record.error.message}` : `exited with code ${code}`;
       for (const participant of this.actorsOn(name)) {
         if (participant.state !== 'running' && participant.state !== 'starting') continue;
         participant.state = 'dead';
         participant.exitReason = reason;
-        if (!this.closed) this.emit('actorExit', { id: participant.id, role: participant.role, worker: name, reason });
+        participant.downSinceMs = performance.now();
+        if (this.closed) continue;
+        this.emit('actorExit', { id: participant.id, role: participant.role, worker: name, reason });
+        if (!record.holdDown) this.supervise(participant);
       }
     });
     this.workers.set(name, record);
@@ -408,8 +491,93 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     );
   }
 
-  /** Starts the participant's behaviour on `worker` with all its links; on first placement, tells its peers about it. */
-  private async place(participant: Participant, worker: WorkerRecord): Promise<void> {
+  /**
+   * The supervisor's answer to an unexpected exit: a restart after the backoff, or, past the
+   * restart intensity, giving up (the actor stays dead, its idle thread ends).
+   */
+  private supervise(participant: Participant): void {
+    if (this.closed || participant.restartPolicy !== 'permanent') return;
+    const decision = this.decisions.exited(participant.id);
+    if (decision.kind === 'giveUp') {
+      const name = participant.workerName!;
+      this.emit('actorGaveUp', {
+        id: participant.id,
+        role: participant.role,
+        worker: name,
+        reason: participant.exitReason ?? 'unknown',
+        restarts: participant.restarts,
+        restartsInPeriod: decision.restartsInPeriod,
+      });
+      const worker = this.liveWorker(name);
+      if (worker !== undefined) void this.retireIfIdle(worker).catch(() => undefined);
+      return;
+    }
+    participant.pendingRestart = setTimeout(() => {
+      participant.pendingRestart = undefined;
+      if (this.closed || participant.state !== 'dead') return;
+      const restarting = this.bringBack(participant, true).catch(() => {
+        // Reported already: a failed start is an exit of its own (see place), and a close()
+        // racing this restart ended the thread on purpose.
+      });
+      this.restarting.add(restarting);
+      void restarting.finally(() => this.restarting.delete(restarting));
+    }, decision.delayMs);
+  }
+
+  private cancelPendingRestart(participant: Participant): void {
+    if (participant.pendingRestart === undefined) return;
+    clearTimeout(participant.pendingRestart);
+    participant.pendingRestart = undefined;
+  }
+
+  /**
+   * Restarts a dead or stopped actor (see restart()); `supervised`: the supervisor's restart,
+   * which brings back, with it, only the actors of its worker that wait for theirs.
+   */
+  private async bringBack(participant: Participant, supervised: boolean): Promise<void> {
+    const name = participant.workerName!;
+    const existing = this.liveWorker(name);
+    const worker = existing ?? this.startWorker(name);
+    const comingBack = existing
+      ? [participant]
+      : this.actorsOn(name).filter((other) => other === participant || (other.state === 'dead' && (!supervised || other.pendingRestart !== undefined)));
+    for (const actor of comingBack) {
+      this.cancelPendingRestart(actor);
+      if (!supervised) this.decisions.forget(actor.id);
+      actor.state = 'starting';
+      delete actor.exitReason;
+    }
+    let failure: unknown;
+    for (const actor of comingBack) {
+      try {
+        await this.place(actor, worker, supervised);
+      } catch (error) {
+        failure ??= error;
+        continue;
+      }
+      actor.restarts++;
+      this.decisions.started(actor.id);
+      const downMs = performance.now() - (actor.downSinceMs ?? performance.now());
+      delete actor.downSinceMs;
+      this.emit('actorRestart', { id: actor.id, role: actor.role, worker: name, restarts: actor.restarts, downMs, supervised });
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Ends a worker thread none of whose actors runs any more (after a stop, or the supervisor giving up). */
+  private async retireIfIdle(worker: WorkerRecord): Promise<void> {
+    if (this.actorsOn(worker.name).some((other) => other.state === 'running' || other.state === 'starting')) return;
+    worker.killed = true;
+    await worker.worker.terminate();
+    await worker.exited;
+  }
+
+  /**
+   * Starts the participant's behaviour on `worker` with all its links; on first placement, tells
+   * its peers about it. A behaviour that fails to start leaves it dead; `supervised`: that
+   * failure is reported and supervised as an exit (nobody awaits this placement to hear of it).
+   */
+  private async place(participant: Participant, worker: WorkerRecord, supervised = false): Promise<void> {
     const firstPlacement = participant.state === 'starting' && !participant.placedBefore;
     const { own, others } = this.wire(participant);
     const spec = participant.spec!;
@@ -419,8 +587,17 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
         control.addActor({ id: participant.id, role: participant.role, module, config: spec.config }, own.outgoing, own.incoming),
       );
     } catch (error) {
-      participant.state = 'dead';
-      participant.exitReason = `failed to start: ${(error as Error).message}`;
+      // Still 'starting': its thread lives and the behaviour failed (a thread that died is
+      // reported and supervised by its exit handler).
+      if (participant.state === 'starting') {
+        participant.state = 'dead';
+        participant.exitReason = `failed to start: ${(error as Error).message}`;
+        participant.downSinceMs = performance.now();
+        if (supervised && !this.closed) {
+          this.emit('actorExit', { id: participant.id, role: participant.role, worker: worker.name, reason: participant.exitReason });
+          this.supervise(participant);
+        }
+      }
       throw error;
     }
     participant.state = 'running';

@@ -1,3 +1,5 @@
+import type { RestartPolicy } from './supervisor.js';
+
 /** Actors are addressed by small non-negative integers, unique within an ActorSystem. */
 export type ActorId = number;
 
@@ -63,6 +65,11 @@ export interface ActorSpec {
    * its own. Co-location matters on machines with fewer cores than actors.
    */
   worker?: string;
+  /**
+   * 'permanent': the supervisor restarts it after an unexpected exit; 'temporary': it stays down
+   * until restart(). Default: the system's `supervision.restart`.
+   */
+  restart?: RestartPolicy;
 }
 
 export interface ActorInfo {
@@ -75,4 +82,6 @@ export interface ActorInfo {
   alive: boolean;
   /** Why it died, if it did. */
   exitReason?: string;
+  /** Times it was brought back (by the supervisor or restart()). */
+  restarts: number;
 }

@@ -1,3 +1,4 @@
+import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from '../actors/supervisor.js';
 import { RING_CAPACITY_BYTES_DEFAULT } from '../mailbox/index.js';
 import { FSYNC_MODES, SHARED_STORE_BYTES_MAX, type FsyncMode } from '../storage/index.js';
 import { ENTRY_BYTES_DEFAULT, logLimits } from './limits.js';
@@ -43,6 +44,13 @@ export interface LogOptions {
    * fail with StorageFullError until trim makes room. Default and most: 4 GiB. Not with storage.dir.
    */
   memoryBytesMax?: number;
+  /**
+   * Restarts of actors (proposers, acceptors, learners) whose worker dies: on by default, backoff
+   * from 5 ms doubling to 2 s, at most 10 restarts of one actor in 60 s (then it stays down);
+   * tune any of it (see SupervisionOptions), or `false`: a dead actor stays down until
+   * `cluster.restart(id)`.
+   */
+  supervision?: SupervisionOptions | false;
 }
 
 export interface ResolvedLogOptions {
@@ -59,11 +67,13 @@ export interface ResolvedLogOptions {
   heartbeatIntervalMs: number;
   ringBytes: number;
   memoryBytesMax: number;
+  supervision: ResolvedSupervision | false;
 }
 
 const KNOWN_OPTIONS = new Set([
   'acceptors', 'proposers', 'learners', 'storage', 'entryBytesMax', 'batchCommandsMax', 'windowSlotsMax',
   'inflightAppendsMax', 'appendTimeoutMs', 'electionTimeoutMs', 'heartbeatIntervalMs', 'ringBytes', 'memoryBytesMax',
+  'supervision',
 ]);
 
 function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -128,5 +138,6 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
     electionTimeoutMs,
     heartbeatIntervalMs,
     ringBytes,
+    supervision: options.supervision === false ? false : resolveSupervision(options.supervision, 'option supervision'),
   };
 }

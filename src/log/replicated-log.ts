@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ActorSystem, Endpoint, type ActorId } from '../actors/index.js';
+import { ActorSystem, Endpoint, killHoldsDown, type ActorId, type KillOptions } from '../actors/index.js';
 import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
@@ -27,6 +27,8 @@ export interface ClusterActor {
   alive: boolean;
   /** A proposer that currently believes it leads. */
   leader: boolean;
+  /** Times it was brought back (by the supervisor or restart()). */
+  restarts: number;
 }
 
 /**
@@ -78,23 +80,33 @@ export class Cluster {
         const role = roleOf(info.id);
         let leader = false;
         if (role === 'proposer' && info.alive) leader = (await this.system.counters(info.id).catch(() => ({ leader: 0 }))).leader === 1;
-        return { id: info.id, role, threadId: info.threadId, alive: info.alive, leader };
+        return { id: info.id, role, threadId: info.threadId, alive: info.alive, leader, restarts: info.restarts };
       }),
     );
   }
 
   /**
-   * Terminates the actor's worker abruptly, as a crash would. Killing a proposer, the runtime
-   * knows it is going before its thread has stopped (which takes milliseconds): a standby is asked
-   * to campaign at once, as the exit event would ask it for a death nobody requested.
+   * Terminates the actor's worker abruptly, as a crash would; the supervisor then restarts it as
+   * after a crash (unless supervision is off), or, with `restart: false`, leaves it down until
+   * restart(id). Killing a proposer, the runtime knows it is going before its thread has stopped
+   * (which takes milliseconds): a standby is asked to campaign at once, as the exit event would
+   * ask it for a death nobody requested.
    */
-  kill(id: ActorId): Promise<void> {
-    const killing = this.system.kill(id);
+  kill(id: ActorId, options?: KillOptions): Promise<void> {
+    try {
+      killHoldsDown(options); // bad options: rejected before anything happens
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const killing = this.system.kill(id, options);
     if (this.layout.proposers.includes(id)) this.replaceProposer(id);
     return killing;
   }
 
-  /** Brings a killed actor back; acceptors and learners recover what they had persisted. */
+  /**
+   * Brings a dead actor back now (one waiting for its supervised restart, one the supervisor gave
+   * up on, one killed with `restart: false`); acceptors and learners recover what they had persisted.
+   */
   restart(id: ActorId): Promise<void> {
     return this.system.restart(id);
   }
@@ -151,7 +163,7 @@ export class ReplicatedLog {
         throw error;
       }
     }
-    const system = new ActorSystem({ ringBytes: resolved.ringBytes });
+    const system = new ActorSystem({ ringBytes: resolved.ringBytes, supervision: resolved.supervision });
     try {
       const layout = planLayout(resolved);
       const limits = logLimits(resolved.ringBytes);

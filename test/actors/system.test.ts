@@ -9,6 +9,7 @@ import {
   UnknownActorError,
   Endpoint,
   type ActorExitEvent,
+  type ActorRestartEvent,
 } from 'synod/actors';
 import { DOORBELL_PARKED_INDEX, createDoorbell } from 'synod/mailbox';
 
@@ -115,7 +116,7 @@ describe('actors on worker threads', () => {
 });
 
 describe('supervision', () => {
-  it('detects a killed worker, keeps the others running, and restarts it on a new thread', async () => {
+  it('detects a worker killed without a supervised restart, keeps the others running, and restart() brings it back on a new thread', async () => {
     const actors = newSystem();
     const endpoint = actors.endpoint();
     const victim = await actors.spawn({ role: 'counter', module: behaviour('counter') });
@@ -126,16 +127,19 @@ describe('supervision', () => {
     expect(await ask(endpoint, victim, { get: true })).toEqual({ count: 5 });
     const threadBefore = actors.actors().find((info) => info.id === victim)!.threadId;
 
-    await actors.kill(victim);
+    await actors.kill(victim, { restart: false });
     expect(exits).toEqual([{ id: victim, role: 'counter', worker: `actor-${victim}`, reason: 'killed' }]);
     expect(actors.actors().find((info) => info.id === victim)).toMatchObject({ alive: false, exitReason: 'killed' });
     await expect(actors.counters(victim)).rejects.toBeInstanceOf(ActorNotRunningError);
     endpoint.send(bystander, { add: 2 });
     expect(await ask(endpoint, bystander, { get: true })).toEqual({ count: 2 });
 
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the supervisor leaves it down
+    expect(actors.actors().find((info) => info.id === victim)).toMatchObject({ alive: false, restarts: 0 });
     await actors.restart(victim);
     const info = actors.actors().find((entry) => entry.id === victim)!;
     expect(info.alive).toBe(true);
+    expect(info.restarts).toBe(1);
     expect(info.threadId).not.toBe(threadBefore);
     // A fresh instance: in-memory state died with the thread, as after a real crash.
     expect(await ask(endpoint, victim, { get: true })).toEqual({ count: 0 });
@@ -144,16 +148,17 @@ describe('supervision', () => {
     expect(await ask(endpoint, victim, { get: true })).toEqual({ count: 1 });
   });
 
-  it('reports an actor that throws, naming it and the error, and restarts it', async () => {
+  it('reports an actor that throws, naming it and the error, and the supervisor restarts it', async () => {
     const actors = newSystem();
     const endpoint = actors.endpoint();
     const crashing = await actors.spawn({ role: 'counter', module: behaviour('counter') });
     const exit = new Promise<ActorExitEvent>((resolve) => actors.once('actorExit', resolve));
+    const restarted = new Promise<ActorRestartEvent>((resolve) => actors.once('actorRestart', resolve));
     endpoint.send(crashing, { crash: 'boom' });
     const event = await exit;
     expect(event.id).toBe(crashing);
     expect(event.reason).toMatch(/crashed: actor \d+ \(counter\) failed: boom/);
-    await actors.restart(crashing);
+    expect(await restarted).toMatchObject({ id: crashing, role: 'counter', restarts: 1, supervised: true });
     expect(await ask(endpoint, crashing, { get: true })).toEqual({ count: 0 });
   });
 
@@ -211,6 +216,10 @@ describe('bad input never disturbs the system', () => {
     await expect(actors.spawn({ id: -1, role: 'counter', module: behaviour('counter') })).rejects.toBeInstanceOf(RangeError);
     await expect(actors.spawn({ role: 'x', module: behaviour('no-factory') })).rejects.toThrow(/default export/);
     await expect(actors.kill(999)).rejects.toBeInstanceOf(UnknownActorError);
+    await expect(actors.kill(id, { restart: 'no' } as never)).rejects.toThrow(/kill option restart must be a boolean, got no/);
+    await expect(actors.kill(id, 'hard' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(actors.spawn({ role: 'x', module: behaviour('counter'), restart: 'always' } as never)).rejects.toThrow(/spec.restart must be 'permanent' or 'temporary', got always/);
+    expect(() => new ActorSystem({ supervision: { backoffMaxMs: -5 } })).toThrow(/supervision.backoffMaxMs must be from 0/);
     expect(() => endpoint.send(999, {})).toThrow(UnknownActorError);
     await expect(actors.restart(id)).rejects.toBeInstanceOf(ActorNotRunningError);
     endpoint.send(id, { add: 4 });

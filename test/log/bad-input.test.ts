@@ -24,6 +24,15 @@ describe('bad input gets a clear error and never disturbs the log', () => {
     for (const from of [-1, 1.5, Number.NaN, '0']) expect(() => log.read({ from: from as number })).toThrow(RangeError);
   });
 
+  it('cluster.kill: bad options are a TypeError, and nothing is killed', async () => {
+    const acceptor = (await log.cluster.actors()).find((actor) => actor.role === 'acceptor')!;
+    await expect(log.cluster.kill(acceptor.id, { restart: 'no' } as never)).rejects.toThrow(/kill option restart must be a boolean, got no/);
+    await expect(log.cluster.kill(acceptor.id, 'hard' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(log.cluster.kill(acceptor.id, { restarts: false } as never)).rejects.toThrow(/unknown kill option restarts/);
+    expect((await log.cluster.actors()).find((actor) => actor.id === acceptor.id)).toMatchObject({ alive: true });
+    expect((await log.cluster.actors()).every((actor) => actor.alive)).toBe(true);
+  });
+
   it('the log still works after all of that', async () => {
     const index = await log.append(new TextEncoder().encode('fine'));
     const entries: string[] = [];
@@ -42,6 +51,12 @@ describe('invalid options are errors at open', () => {
     ['storage without dir', { storage: {} }, /storage.dir/],
     ['unknown option', { acceptor: 3 }, /unknown option acceptor/],
     ['ring not a power of two', { ringBytes: 100_000 }, /ringBytes must be a power of two/],
+    ['supervision not an object', { supervision: 'on' }, /option supervision must be an object, got on/],
+    ['supervision backoff below zero', { supervision: { backoffInitialMs: -1 } }, /option supervision.backoffInitialMs must be from 0 to 2147483647, got -1/],
+    ['supervision backoff cap below its start', { supervision: { backoffInitialMs: 100, backoffMaxMs: 10 } }, /option supervision.backoffMaxMs 10 must be at least option supervision.backoffInitialMs 100/],
+    ['supervision intensity over no time', { supervision: { intensity: { restarts: 3, periodMs: 0 } } }, /option supervision.intensity.periodMs must be from 1 to 2147483647, got 0/],
+    ['supervision restart policy unknown', { supervision: { restart: 'always' } }, /option supervision.restart must be one of permanent, temporary, got always/],
+    ['unknown supervision key', { supervision: { restarts: 3 } }, /unknown option supervision key restarts/],
   ];
   for (const [name, options, message] of cases) {
     it(name, async () => {

@@ -21,8 +21,8 @@ describe('close() while other threads are busy', () => {
     expect(await nextMessage(worker)).toBe('ready');
     // No majority: appends from now on can only wait.
     const acceptors = (await log.cluster.actors()).filter((actor) => actor.role === 'acceptor');
-    await log.cluster.kill(acceptors[0]!.id);
-    await log.cluster.kill(acceptors[1]!.id);
+    await log.cluster.kill(acceptors[0]!.id, { restart: false });
+    await log.cluster.kill(acceptors[1]!.id, { restart: false });
     worker.postMessage('go');
     expect(await nextMessage(worker)).toBe('appending');
     await new Promise((resolve) => setTimeout(resolve, 100));

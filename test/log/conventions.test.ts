@@ -16,8 +16,8 @@ describe('AbortSignal', () => {
     const log = await openLog();
     await log.append(new Uint8Array([0]));
     const acceptors = (await log.cluster.actors()).filter((actor) => actor.role === 'acceptor');
-    await log.cluster.kill(acceptors[0]!.id);
-    await log.cluster.kill(acceptors[1]!.id);
+    await log.cluster.kill(acceptors[0]!.id, { restart: false });
+    await log.cluster.kill(acceptors[1]!.id, { restart: false });
     const controller = new AbortController();
     const append = log.append(new Uint8Array([1]), { signal: controller.signal });
     await new Promise((resolve) => setTimeout(resolve, 50));

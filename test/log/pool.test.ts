@@ -23,7 +23,7 @@ describe('a worker pool sharing one handle', () => {
       checkExactlyOnce(tags, results.map(({ writer, indexes }) => ({ writer, results: indexes })), 50);
       // A restarted actor keeps the pool's endpoints working.
       const leader = (await log.cluster.actors()).find((actor) => actor.leader)!;
-      await log.cluster.kill(leader.id);
+      await log.cluster.kill(leader.id, { restart: false });
       await log.cluster.restart(leader.id);
       const after = await Promise.all(Array.from({ length: 4 }, (_, i) => pool.run({ writer: 100 + i, count: 10 })));
       expect(after.flatMap((result) => result.indexes)).toHaveLength(40);
