@@ -3,7 +3,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { EventEmitter, once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOG_EVENT_CHANNELS, Sequencer, StorageFullError, type LeaderChangeEvent, type LogEventMap, type QuorumEvent } from 'synod';
+import { LOG_EVENT_CHANNELS, ReplicatedLog, Sequencer, StorageFullError, type LeaderChangeEvent, type LogEventMap, type QuorumEvent } from 'synod';
 import { emitLogEvent } from '../../src/log/log-events.js';
 import { closedAfterEach } from './helpers.js';
 
@@ -32,11 +32,19 @@ describe('log events', () => {
     const changes: LeaderChangeEvent[] = [];
     log.on('leaderChange', (event) => changes.push(event));
     const changed = once(log, 'leaderChange');
+    // A connected thread's log hears the announcement too (this one knew no leader before it).
+    const connected = track(await ReplicatedLog.connect(log.handle()));
+    const changedThere = once(connected, 'leaderChange');
     await log.cluster.kill(leader.id);
     const [event] = (await changed) as [LeaderChangeEvent];
+    expect(await changedThere).toEqual([{ leader: event.leader, previous: undefined }]);
+    expect(connected.metrics().leaderId).toBe(event.leader);
     expect(event.previous).toBe(leader.id);
     expect(event.leader).not.toBe(leader.id);
-    expect(published).toEqual([{ ...changes[0], log }]);
+    // Each log publishes what it heard, naming itself.
+    expect(published).toHaveLength(2);
+    expect(published).toContainEqual({ ...changes[0], log });
+    expect(published).toContainEqual({ leader: event.leader, previous: undefined, log: connected });
     const status = await log.status();
     expect(status.leader).toBe(event.leader);
     expect(status.actors.find((actor) => actor.id === leader.id)).toMatchObject({ alive: false, exitReason: 'killed' });
