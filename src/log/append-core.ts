@@ -54,6 +54,10 @@ export interface AppendCoreSink<T> {
   resolved(token: T, logIndex: number): void;
   /** The append of `token` failed; whether its command may still commit is the error's to say. */
   rejected(token: T, error: Error): void;
+  /** A proposer announced it leads (NewLeader): every announcement, the same leader again included. */
+  leaderAnnounced?(leader: number): void;
+  /** Roles began reporting a disk failure (`failure`), or it is over (undefined): commits flow again, or nobody reported it for STORAGE_FAILURE_STALE_MS. */
+  storageFailureChanged?(failure: StorageFailureMessage | undefined): void;
 }
 
 /** How long appends may still commit after a role reported a disk failure before they fail with it, in ms. */
@@ -200,6 +204,7 @@ export class AppendCore<T> {
       case LogMessageType.NewLeader: {
         // Everything waiting goes to the new leader now; learners deliver each (client, seq) once.
         this.leaderGuess = (message as NewLeaderMessage).from;
+        this.sink.leaderAnnounced?.(this.leaderGuess);
         for (const pending of this.pending.values()) {
           pending.target = this.leaderGuess;
           pending.sentMs = nowMs;
@@ -209,8 +214,10 @@ export class AppendCore<T> {
       }
       case LogMessageType.StorageFailure: {
         const failure = message as StorageFailureMessage;
-        if (this.storageFailure === undefined) this.storageFailure = { failure, sinceMs: nowMs, lastMs: nowMs };
-        else {
+        if (this.storageFailure === undefined) {
+          this.storageFailure = { failure, sinceMs: nowMs, lastMs: nowMs };
+          this.sink.storageFailureChanged?.(failure);
+        } else {
           this.storageFailure.failure = failure;
           this.storageFailure.lastMs = nowMs;
         }
@@ -230,7 +237,7 @@ export class AppendCore<T> {
     if (this.closed) return;
     // Roles report a disk that refuses writes: an append that has waited a grace period into such
     // a failure (a majority elsewhere may still be fine) fails with the disk's error.
-    if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailure = undefined;
+    if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailureOver();
     const storage = this.storageFailure;
     const failBefore = storage !== undefined && nowMs - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? nowMs - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
     const timeoutMs = this.resendTimeout.currentMs;
@@ -337,7 +344,7 @@ export class AppendCore<T> {
   private acknowledged(clientId: number, seq: number, logIndex: number, nowMs: number): void {
     const pending = this.pending.get(clientId);
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
-    this.storageFailure = undefined; // commits go through again
+    if (this.storageFailure !== undefined) this.storageFailureOver(); // commits go through again
     this.lastAcknowledgedMs = nowMs;
     this.resendTimeout.resolved(nowMs - pending.startedMs);
     pending.state = SETTLED;
@@ -345,6 +352,11 @@ export class AppendCore<T> {
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session, nowMs);
     this.sink.resolved(pending.token, logIndex);
+  }
+
+  private storageFailureOver(): void {
+    this.storageFailure = undefined;
+    this.sink.storageFailureChanged?.(undefined);
   }
 
   /** A send to `proposer` failed (its mailbox stayed full): what was sent there goes again at the next sweep. */

@@ -2,9 +2,10 @@ import type { Endpoint } from '../actors/index.js';
 import { AbortError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from './errors.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { AppendCore, type AppendTicket } from './append-core.js';
+import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from './read-core.js';
 import { LEASE_NUMBERS_MAX } from './number-lease.js';
-import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type TrimMessage, type TrimReplyMessage } from './wire.js';
+import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from './wire.js';
 
 export type { LogEntry } from './read-core.js';
 
@@ -35,6 +36,12 @@ export function markClosed(flag: SharedArrayBuffer): void {
 
 export function isMarkedClosed(flag: SharedArrayBuffer): boolean {
   return Atomics.load(new Int32Array(flag), 0) === 1;
+}
+
+/** Told what the client hears about the cluster as it goes (the log's monitor: log-monitor.ts). */
+export interface LogClientObserver {
+  leaderAnnounced(leader: number): void;
+  storageFailureChanged(failure: StorageFailureMessage | undefined): void;
 }
 
 /** Handed to a follow reader's push handler when the client closes: the reader ends with LogClosedError. */
@@ -72,12 +79,15 @@ export class LogClient {
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
   private readonly closedWord: Int32Array;
+  /** This thread's appends by outcome, for metrics(). */
+  readonly counters = new AppendCounters();
 
   constructor(
     private readonly endpoint: Endpoint,
     private readonly layout: ClusterLayout,
     private readonly options: ClientOptions,
     closedFlag: SharedArrayBuffer,
+    observer?: LogClientObserver,
   ) {
     this.closedWord = new Int32Array(closedFlag);
     this.core = new AppendCore<AppendToken>(
@@ -94,6 +104,8 @@ export class LogClient {
         send: (to, message) => this.send(to, message),
         resolved: (token, index) => token.resolve(index),
         rejected: (token, error) => token.reject(error),
+        leaderAnnounced: (leader) => observer?.leaderAnnounced(leader),
+        storageFailureChanged: (failure) => observer?.storageFailureChanged(failure),
       },
     );
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -117,11 +129,28 @@ export class LogClient {
 
   append(data: Uint8Array, signal?: AbortSignal): Promise<number> {
     if (this.isClosed()) return Promise.reject(new LogClosedError());
-    if (!(data instanceof Uint8Array)) return Promise.reject(new TypeError(`append takes a Uint8Array, got ${describe(data)}`));
-    if (data.byteLength > this.options.entryBytesMax) return Promise.reject(new EntryTooLargeError(data.byteLength, this.options.entryBytesMax));
-    if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new TypeError(`append's signal must be an AbortSignal, got ${describe(signal)}`));
-    if (signal?.aborted) return Promise.reject(new AbortError('append-unsent', signal.reason));
+    const refused = this.refusal(data, signal);
+    if (refused !== undefined) {
+      this.counters.appendsRefused++;
+      return Promise.reject(refused);
+    }
+    if (signal?.aborted) {
+      this.counters.appendsFailedAborted++;
+      return Promise.reject(new AbortError('append-unsent', signal.reason));
+    }
     return this.submit(data, 1, signal);
+  }
+
+  private refusal(data: Uint8Array, signal: AbortSignal | undefined): Error | undefined {
+    if (!(data instanceof Uint8Array)) return new TypeError(`append takes a Uint8Array, got ${describe(data)}`);
+    if (data.byteLength > this.options.entryBytesMax) return new EntryTooLargeError(data.byteLength, this.options.entryBytesMax);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) return new TypeError(`append's signal must be an AbortSignal, got ${describe(signal)}`);
+    return undefined;
+  }
+
+  /** Appends sent and not settled, plus those waiting for a session. */
+  get appendsInflight(): number {
+    return this.core.inflight + this.core.waitingCount;
   }
 
   /** One command that takes `count` consecutive log indexes (empty entries); resolves to the first. */
@@ -145,10 +174,12 @@ export class LogClient {
       const token: AppendToken = {
         resolve: (index) => {
           signal?.removeEventListener('abort', onAbort);
+          this.counters.acknowledged(data.byteLength, count, data === NO_DATA);
           resolveAppend(index);
         },
         reject: (error) => {
           signal?.removeEventListener('abort', onAbort);
+          this.counters.failed(error);
           rejectAppend(error);
         },
       };

@@ -43,3 +43,9 @@ export class ReadBarrier {
     return Number(highest);
   }
 }
+
+/** Every learner's published delivered count, in layout order: what status() and bounds() read, from any thread. */
+export function readDeliveredCounts(memory: SharedArrayBuffer): number[] {
+  const counts = new BigInt64Array(memory);
+  return Array.from({ length: counts.length }, (_, i) => Number(Atomics.load(counts, i)));
+}

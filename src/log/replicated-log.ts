@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { ActorSystem, Endpoint, killHoldsDown, type ActorId, type KillOptions } from '../actors/index.js';
 import { createSharedStoreMemory } from '../storage/index.js';
@@ -8,6 +9,11 @@ import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint } from 
 import { lockStorageDir, nextIncarnation } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
+import { createFirstIndexes } from './first-indexes.js';
+import { emitLogEvent, type LogEventMap, type LogEventSink, type LogRole } from './log-events.js';
+import type { LogMetrics } from './log-metrics.js';
+import { LogMonitor } from './log-monitor.js';
+import { buildStatus, readBounds, type LogBounds, type LogStatus, type SharedBounds, type StorageConfigStatus } from './log-status.js';
 import { createDeliveredCounts } from './read-barrier.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
 import { LogMessageType, type CampaignMessage } from './wire.js';
@@ -18,7 +24,7 @@ const ACTOR_MODULES = {
   learner: new URL('./actors/learner-actor.js', import.meta.url),
 };
 
-export type LogRole = 'proposer' | 'acceptor' | 'learner';
+export type { LogRole } from './log-events.js';
 
 export interface ClusterActor {
   id: ActorId;
@@ -44,6 +50,43 @@ export interface LogHandle {
   readonly client: ClientOptions;
   /** Set by the owner's close(): every connected thread settles its work with LogClosedError. */
   readonly closed: SharedArrayBuffer;
+  /** The learners' delivered counts and first indexes: bounds() on any thread. */
+  readonly deliveredCounts: SharedArrayBuffer;
+  readonly firstIndexes: SharedArrayBuffer;
+}
+
+/** What only the thread that opened the log has. */
+interface OwnerParts {
+  readonly system: ActorSystem;
+  readonly unlock: (() => void) | undefined;
+  readonly broker: EndpointBroker;
+  /** Asks a live standby to campaign in place of proposer `id`, which is going away. */
+  readonly replaceProposer: (id: ActorId) => void;
+  readonly storage: StorageConfigStatus;
+  /** Stops following the runtime's actor events. */
+  readonly unwatch: () => void;
+}
+
+/** A log on one thread: its client, what it shares with the others, and (where opened) the owner's parts. */
+interface LogParts {
+  readonly client: LogClient;
+  readonly layout: ClusterLayout;
+  readonly clientOptions: ClientOptions;
+  readonly closedFlag: SharedArrayBuffer;
+  readonly shared: SharedBounds;
+  readonly monitor: LogMonitor;
+  /** Hands the monitor's events to the log, once it exists. */
+  readonly attach: (log: ReplicatedLog) => void;
+  readonly owner: OwnerParts | undefined;
+}
+
+/** A monitor whose events go to the log once attach() has been called (a NewLeader may come first). */
+function monitorFor(layout: ClusterLayout): { monitor: LogMonitor; attach: (log: ReplicatedLog) => void } {
+  let log: ReplicatedLog | undefined;
+  const sink: LogEventSink = (name, event) => {
+    if (log !== undefined) emitLogEvent(log, log.eventSource, name, event);
+  };
+  return { monitor: new LogMonitor(layout, sink), attach: (attached) => (log = attached) };
 }
 
 export interface ReadOptions {
@@ -108,6 +151,7 @@ export class Cluster {
    * up on, one killed with `restart: false`); acceptors and learners recover what they had persisted.
    */
   restart(id: ActorId): Promise<void> {
+    // The runtime reports it ('actorRestart', supervised: false), as it does the supervisor's.
     return this.system.restart(id);
   }
 
@@ -125,21 +169,31 @@ export class Cluster {
  * An in-process replicated log: append from any thread, read in order, survive the crash of any
  * minority of acceptors (and of the leader), and with `storage.dir`, the crash of the process.
  */
-export class ReplicatedLog {
+export class ReplicatedLog extends EventEmitter<LogEventMap> {
   private closed = false;
   /** Through a handle: tells the owner this thread's endpoint can be unwired. */
   private release: (() => void) | undefined;
+  private readonly client: LogClient;
+  private readonly layout: ClusterLayout;
+  private readonly clientOptions: ClientOptions;
+  private readonly closedFlag: SharedArrayBuffer;
+  private readonly shared: SharedBounds;
+  private readonly monitor: LogMonitor;
+  private readonly owner: OwnerParts | undefined;
+  /** What diagnostics_channel messages name as their `log`: this log, or the Sequencer around it. */
+  eventSource: object = this;
 
-  private constructor(
-    private readonly client: LogClient,
-    private readonly layout: ClusterLayout,
-    private readonly clientOptions: ClientOptions,
-    private readonly closedFlag: SharedArrayBuffer,
-    private readonly system: ActorSystem | undefined,
-    private readonly unlock: (() => void) | undefined,
-    private readonly broker: EndpointBroker | undefined,
-    private readonly replaceProposer: (id: ActorId) => void = () => undefined,
-  ) {}
+  private constructor(parts: LogParts) {
+    super();
+    this.client = parts.client;
+    this.layout = parts.layout;
+    this.clientOptions = parts.clientOptions;
+    this.closedFlag = parts.closedFlag;
+    this.shared = parts.shared;
+    this.monitor = parts.monitor;
+    this.owner = parts.owner;
+    parts.attach(this);
+  }
 
   /** Starts a log: every proposer, acceptor and learner on a worker thread of its own. */
   static open(options: LogOptions = {}): Promise<ReplicatedLog> {
@@ -164,10 +218,14 @@ export class ReplicatedLog {
       }
     }
     const system = new ActorSystem({ ringBytes: resolved.ringBytes, supervision: resolved.supervision });
+    let unwatch = (): void => undefined;
     try {
       const layout = planLayout(resolved);
       const limits = logLimits(resolved.ringBytes);
-      const deliveredCounts = createDeliveredCounts(layout.learners.length);
+      const shared: SharedBounds = { deliveredCounts: createDeliveredCounts(layout.learners.length), firstIndexes: createFirstIndexes(layout.learners.length) };
+      const { monitor, attach } = monitorFor(layout);
+      // Before the first spawn: an actor that dies while the others start is counted.
+      unwatch = monitor.watch(system);
       const store = (role: string, id: ActorId): StoreConfig =>
         resolved.storage
           ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
@@ -188,7 +246,7 @@ export class ReplicatedLog {
           return system.spawn({ id, role: 'acceptor', module: ACTOR_MODULES.acceptor, config });
         }),
         ...layout.learners.map((id) => {
-          const config: LearnerActorConfig = { layout, limits, store: store('learner', id), retainEntries, deliveredCounts };
+          const config: LearnerActorConfig = { layout, limits, store: store('learner', id), retainEntries, ...shared };
           return system.spawn({ id, role: 'learner', module: ACTOR_MODULES.learner, config });
         }),
         ...layout.proposers.map((id) => {
@@ -200,7 +258,7 @@ export class ReplicatedLog {
       const clientOptions = clientOptionsOf(resolved, limits, incarnation);
       const endpoint = system.endpoint('client');
       const closedFlag = createClosedFlag();
-      const client = new LogClient(endpoint, layout, clientOptions, closedFlag);
+      const client = new LogClient(endpoint, layout, clientOptions, closedFlag, monitor);
       // Failure detection for free: when a proposer's worker dies, the runtime knows at once, so
       // the lowest standby campaigns now instead of waiting out its election timeout.
       const replaceProposer = (id: ActorId): void => {
@@ -215,14 +273,22 @@ export class ReplicatedLog {
       // the first proposer campaigns now, and open() returns once one leads (or, if none does soon,
       // anyway: appends then wait for one), so the first appends meet a leader.
       endpoint.send(layout.proposers[0]!, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
-      await awaitLeader(system, layout, resolved.electionTimeoutMs * 10);
+      const leader = await awaitLeader(system, layout, resolved.electionTimeoutMs * 10);
+      // The leader's NewLeader may have gone out before this client was linked to it: what the
+      // counters say is the leader known when open() returns (the log has no listeners yet).
+      if (leader !== undefined) monitor.leaderAnnounced(leader);
       const broker = new EndpointBroker(
         newBrokerName(),
         () => system.endpointHandle('client', { actorsOnly: true }),
         (id) => void system.releaseEndpoint(id),
       );
-      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker, replaceProposer);
+      const storage: StorageConfigStatus = resolved.storage
+        ? { kind: 'file', dir: resolved.storage.dir, fsync: resolved.storage.fsync }
+        : { kind: 'memory', memoryBytesMax: resolved.memoryBytesMax };
+      const owner: OwnerParts = { system, unlock, broker, replaceProposer, storage, unwatch };
+      return new ReplicatedLog({ client, layout, clientOptions, closedFlag, shared, monitor, attach, owner });
     } catch (error) {
+      unwatch();
       await system.close();
       unlock?.();
       throw error;
@@ -234,11 +300,22 @@ export class ReplicatedLog {
     if (handle === null || typeof handle !== 'object' || handle.kind !== 'synod.replicated-log') {
       throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
     }
-    if (!(handle.closed instanceof SharedArrayBuffer)) throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
+    const shared = [handle.closed, handle.deliveredCounts, handle.firstIndexes];
+    if (!shared.every((memory) => memory instanceof SharedArrayBuffer)) throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
     if (isMarkedClosed(handle.closed)) throw new LogClosedError();
     const endpoint = Endpoint.connect(await requestEndpoint(handle.broker));
-    const client = new LogClient(endpoint, handle.layout, handle.client, handle.closed);
-    const log = new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined, undefined);
+    const { monitor, attach } = monitorFor(handle.layout);
+    const client = new LogClient(endpoint, handle.layout, handle.client, handle.closed, monitor);
+    const log = new ReplicatedLog({
+      client,
+      layout: handle.layout,
+      clientOptions: handle.client,
+      closedFlag: handle.closed,
+      shared: { deliveredCounts: handle.deliveredCounts, firstIndexes: handle.firstIndexes },
+      monitor,
+      attach,
+      owner: undefined,
+    });
     log.release = () => releaseEndpoint(handle.broker, endpoint.id);
     return log;
   }
@@ -289,20 +366,93 @@ export class ReplicatedLog {
   /** A handle for other threads: any number of them may connect with it, each getting an endpoint of its own. */
   handle(): LogHandle {
     if (this.closed) throw new LogClosedError();
-    if (this.broker === undefined) throw new TypeError('handles are made where the log was opened');
+    if (this.owner === undefined) throw new TypeError('handles are made where the log was opened');
     return {
       kind: 'synod.replicated-log',
-      broker: this.broker.name,
+      broker: this.owner.broker.name,
       layout: this.layout,
       client: this.clientOptions,
       closed: this.closedFlag,
+      deliveredCounts: this.shared.deliveredCounts,
+      firstIndexes: this.shared.firstIndexes,
     };
   }
 
   /** Fault injection and inspection; only where the log was opened. */
   get cluster(): Cluster {
-    if (this.system === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
-    return new Cluster(this.system, this.layout, this.replaceProposer);
+    if (this.owner === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
+    return new Cluster(this.owner.system, this.layout, this.owner.replaceProposer);
+  }
+
+  /**
+   * Where the log starts and ends now, [firstIndex, nextIndex): read from memory the learners
+   * share, on any thread (through a handle too), without a message. LogClosedError after close().
+   */
+  bounds(): LogBounds {
+    if (this.closed) throw new LogClosedError();
+    return readBounds(this.shared);
+  }
+
+  /**
+   * How the log is: leader, bounds, each learner's progress, each actor, the acceptors' quorum and
+   * the storage (see LogStatus). Only where the log was opened (a TypeError through a handle:
+   * use bounds() and metrics() there); LogClosedError after close().
+   */
+  async status(): Promise<LogStatus> {
+    if (this.closed) throw new LogClosedError();
+    const owner = this.owner;
+    if (owner === undefined) throw new TypeError('status() is read where the log was opened; through a handle, use bounds() and metrics()');
+    return buildStatus({
+      layout: this.layout,
+      shared: this.shared,
+      storage: owner.storage,
+      monitor: this.monitor,
+      actors: () => owner.system.actors(),
+      askLeader: () => leaderByCounters(owner.system, this.layout),
+    });
+  }
+
+  /**
+   * Counters and gauges for a metrics library (see LogMetrics): this thread's appends by outcome,
+   * leader changes and storage failures seen, the shared bounds; where the log was opened, its
+   * actors and quorum too. Synchronous and cheap. LogClosedError after close().
+   */
+  metrics(): LogMetrics {
+    if (this.closed) throw new LogClosedError();
+    const appends = this.client.counters;
+    const bounds = readBounds(this.shared);
+    const counts = this.monitor.counts;
+    const metrics: LogMetrics = {
+      appendsAcknowledgedTotal: appends.appendsAcknowledged,
+      appendBytesAcknowledgedTotal: appends.appendBytesAcknowledged,
+      appendsFailedTimeoutTotal: appends.appendsFailedTimeout,
+      appendsFailedStorageFullTotal: appends.appendsFailedStorageFull,
+      appendsFailedStorageErrorTotal: appends.appendsFailedStorageError,
+      appendsFailedAbortedTotal: appends.appendsFailedAborted,
+      appendsFailedClosedTotal: appends.appendsFailedClosed,
+      appendsFailedOtherTotal: appends.appendsFailedOther,
+      appendsRefusedTotal: appends.appendsRefused,
+      reservationsAcknowledgedTotal: appends.reservationsAcknowledged,
+      indexesReservedTotal: appends.indexesReserved,
+      leaderChangesTotal: counts.leaderChanges,
+      storageFailuresTotal: counts.storageFailures,
+      appendsInflight: this.client.appendsInflight,
+      deliveredIndex: bounds.nextIndex,
+      firstIndex: bounds.firstIndex,
+      leaderId: this.monitor.leader ?? -1,
+      storageFailing: this.monitor.storage === undefined ? 0 : 1,
+    };
+    if (this.owner !== undefined) {
+      const quorum = this.monitor.quorum;
+      metrics.actorExitsTotal = counts.actorExits;
+      metrics.actorRestartsTotal = counts.actorRestarts;
+      metrics.actorGaveUpsTotal = counts.actorGaveUps;
+      metrics.quorumLossesTotal = counts.quorumLosses;
+      metrics.actorsAlive = this.owner.system.actors().filter((actor) => actor.alive).length;
+      metrics.acceptorsAlive = quorum.acceptorsAlive;
+      metrics.quorumOk = quorum.ok ? 1 : 0;
+    }
+    return metrics;
   }
 
   /** `await using log = await ReplicatedLog.open()` closes it at the end of the scope. */
@@ -314,26 +464,41 @@ export class ReplicatedLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const owner = this.owner;
     // The owner's close reaches every thread: their clients see the flag and settle at once.
-    if (this.system !== undefined) markClosed(this.closedFlag);
-    this.broker?.close();
+    if (owner !== undefined) markClosed(this.closedFlag);
+    // No events after close: the actors' exits at shutdown are not failures.
+    owner?.unwatch();
+    owner?.broker.close();
     this.client.close();
     this.release?.();
-    await this.system?.close();
-    this.unlock?.();
+    await owner?.system.close();
+    owner?.unlock?.();
   }
 }
 
-/** Polls the proposers' counters (updated every tick) until one leads, for at most `timeoutMs`. */
-async function awaitLeader(system: ActorSystem, layout: ClusterLayout, timeoutMs: number): Promise<void> {
+/** The proposer whose counters (updated every tick) say it leads, if any: when no live leader was announced. */
+async function leaderByCounters(system: ActorSystem, layout: ClusterLayout): Promise<ActorId | undefined> {
+  const alive = new Set(system.actors().filter((actor) => actor.alive).map((actor) => actor.id));
+  for (const id of layout.proposers) {
+    if (!alive.has(id)) continue;
+    const counters = await system.counters(id).catch(() => undefined);
+    if (counters?.leader === 1) return id;
+  }
+  return undefined;
+}
+
+/** Polls the proposers' counters (updated every tick) until one leads, for at most `timeoutMs`; that one, or undefined. */
+async function awaitLeader(system: ActorSystem, layout: ClusterLayout, timeoutMs: number): Promise<ActorId | undefined> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     for (const id of layout.proposers) {
       const counters = await system.counters(id).catch(() => undefined);
-      if (counters?.leader === 1) return;
+      if (counters?.leader === 1) return id;
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  return undefined;
 }
 
 function planLayout(options: ResolvedLogOptions): ClusterLayout {

@@ -1,4 +1,8 @@
+import { EventEmitter } from 'node:events';
 import { LogClosedError } from './errors.js';
+import { LOG_EVENT_CHANNELS, type LogEventMap, type LogEventName } from './log-events.js';
+import type { LogMetrics } from './log-metrics.js';
+import type { LogBounds, LogStatus } from './log-status.js';
 import { LEASE_CLOSED, LEASE_SHORT, NumberLease } from './number-lease.js';
 import { resolveLogOptions, type LogOptions } from './options.js';
 import { ReplicatedLog, type Cluster, type LogHandle } from './replicated-log.js';
@@ -38,7 +42,7 @@ interface Waiter {
  * number below the next one to be handed out went to a caller, and a clean close records what
  * was reserved and not handed out, so reopening numbers on from there.
  */
-export class Sequencer {
+export class Sequencer extends EventEmitter<LogEventMap> {
   private readonly lease: NumberLease;
   /** Calls of this thread waiting for numbers, in call order (later calls queue behind them). */
   private waiting: Waiter[] = [];
@@ -61,7 +65,14 @@ export class Sequencer {
     /** Where the owner records the unused offset at close; undefined through a handle and in memory. */
     private readonly dir: string | undefined,
   ) {
+    super();
     this.lease = new NumberLease(numbers);
+    // The log's events are the sequencer's: re-emitted here, and published on the channels with
+    // `log` naming this sequencer. The log's emit already keeps a throwing listener off synod.
+    log.eventSource = this;
+    for (const name of Object.keys(LOG_EVENT_CHANNELS) as LogEventName[]) {
+      (log as EventEmitter).on(name, (event: unknown) => (this as EventEmitter).emit(name, event));
+    }
     if (owner) void this.serveRefillRequests();
   }
 
@@ -214,6 +225,24 @@ export class Sequencer {
 
   get cluster(): Cluster {
     return this.log.cluster;
+  }
+
+  /** The log's status (see ReplicatedLog#status): nextIndex is one past the last number reserved, not handed out. Where opened only. */
+  status(): Promise<LogStatus> {
+    if (this.closed) return Promise.reject(new LogClosedError('sequencer'));
+    return this.log.status();
+  }
+
+  /** The log's bounds, on any thread (see ReplicatedLog#bounds). */
+  bounds(): LogBounds {
+    if (this.closed) throw new LogClosedError('sequencer');
+    return this.log.bounds();
+  }
+
+  /** The log's metrics (see ReplicatedLog#metrics): reservations, not appends, count here. */
+  metrics(): LogMetrics {
+    if (this.closed) throw new LogClosedError('sequencer');
+    return this.log.metrics();
   }
 
   /** `await using seq = await Sequencer.open()` closes it at the end of the scope. */

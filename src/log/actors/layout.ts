@@ -54,6 +54,8 @@ export interface LearnerActorConfig {
   readonly retainEntries: boolean;
   /** Every learner's delivered count, shared (see read-barrier.ts): reads see what resolved before them. */
   readonly deliveredCounts: SharedArrayBuffer;
+  /** Every learner's first index, shared (see first-indexes.ts): bounds() on any thread. */
+  readonly firstIndexes: SharedArrayBuffer;
 }
 
 /** How often proposers and learners get a tick (the Paxos core's clock input), in ms. */

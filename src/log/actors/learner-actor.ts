@@ -9,6 +9,7 @@ import { LearnerDriver } from '../../driver/index.js';
 import type { Message } from '../../paxos/index.js';
 import { LearnerLog } from '../../storage/index.js';
 import { AckBatcher } from '../ack-batcher.js';
+import { FirstIndexSlot } from '../first-indexes.js';
 import { ReadBarrier } from '../read-barrier.js';
 import { Courier } from './courier.js';
 import { LearnerReads } from './learner-reads.js';
@@ -22,8 +23,14 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   const log = new LearnerLog(store, { retainEntries: config.retainEntries });
   const courier = new Courier(context);
   const guard = new StorageGuard(context, config.layout);
-  const barrier = new ReadBarrier(config.deliveredCounts, config.layout.learners.indexOf(context.id));
-  const reads = new LearnerReads(log, context, courier, barrier, config.limits, config.retainEntries);
+  const slot = config.layout.learners.indexOf(context.id);
+  const barrier = new ReadBarrier(config.deliveredCounts, slot);
+  const firstIndex = new FirstIndexSlot(config.firstIndexes, slot);
+  // What this learner recovered (a restart, a reopened dir) is durable: status() and bounds() see it
+  // before anything new is delivered.
+  barrier.publish(log.length);
+  firstIndex.publish(log.firstIndex);
+  const reads = new LearnerReads(log, context, courier, barrier, config.limits, config.retainEntries, (first) => firstIndex.publish(first));
   const driver = new LearnerDriver({
     config: { id: context.id, acceptors: config.layout.acceptors, proposers: config.layout.proposers },
     log,

@@ -54,6 +54,8 @@ export class LearnerReads {
     private readonly barrier: ReadBarrier,
     limits: LogLimits,
     private readonly retainEntries: boolean,
+    /** Told where the log starts after each trim, before the trim is confirmed (first-indexes.ts). */
+    private readonly trimmed: (firstIndex: number) => void = () => undefined,
   ) {
     this.pageDataBytesMax = limits.pageBytesMax - ENTRIES_PER_PAGE_MAX * PAGE_ENTRY_OVERHEAD_BYTES;
   }
@@ -164,6 +166,7 @@ export class LearnerReads {
     } catch (error) {
       if (!isStorageError(error)) throw error;
     }
+    this.trimmed(this.log.firstIndex);
   }
 
   private pushSubscriptions(): void {
