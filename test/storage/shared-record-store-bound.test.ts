@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   FRAME_HEADER_BYTES,
-  FRAME_PAYLOAD_BYTES_MAX,
   SHARED_STORE_BYTES_MAX,
   SharedRecordStore,
   createSharedStoreMemory,
@@ -36,10 +35,11 @@ describe('SharedRecordStore at its size limit', () => {
     half.grow(SHARED_STORE_BYTES_MAX);
     const last = new Uint8Array(16).fill(9);
     const tail = FRAME_HEADER_BYTES + last.byteLength;
-    // 15 frames of the largest payload, and one that ends the bulk `tail` bytes before the limit.
+    // 15 frames of 256 MiB, and one that ends the bulk `tail` bytes before the limit.
     const bulk = SHARED_STORE_BYTES_MAX - tail;
-    const sizes = new Array<number>(15).fill(FRAME_PAYLOAD_BYTES_MAX);
-    sizes.push(bulk - 15 * (FRAME_HEADER_BYTES + FRAME_PAYLOAD_BYTES_MAX) - FRAME_HEADER_BYTES);
+    const frameBytes = 2 ** 28;
+    const sizes = new Array<number>(15).fill(frameBytes);
+    sizes.push(bulk - 15 * (FRAME_HEADER_BYTES + frameBytes) - FRAME_HEADER_BYTES);
     expect(layZeroFrames(half, sizes)).toBe(bulk);
     Atomics.store(new BigInt64Array(memory.control), 0, packSharedStoreControl(bulk, 1));
 
