@@ -23,7 +23,7 @@
 import { checkIndex } from '../paxos/ids.js';
 import type { LearnerDurableState } from '../paxos/learner.js';
 import type { Delivery } from '../paxos/ready.js';
-import { EntryIndex } from './entry-index.js';
+import { ENTRY_INDEX_POSITIONS_MAX, EntryIndex } from './entry-index.js';
 import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
 import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
 import type { RecordStore } from './record-store.js';
@@ -393,6 +393,12 @@ export class LearnerLog {
       }
     }
     if (!Number.isSafeInteger(expectedLogIndex)) throw new RangeError(`the batch would take the log past logIndex ${Number.MAX_SAFE_INTEGER}`);
+    // A retained log indexes every log index it keeps (a reservation of k takes k positions).
+    if (this.index !== undefined && this.index.count + (expectedLogIndex - this.lengthValue) > ENTRY_INDEX_POSITIONS_MAX) {
+      throw new RangeError(
+        `the batch would make the log keep ${this.index.count + (expectedLogIndex - this.lengthValue)} entries, past the ${ENTRY_INDEX_POSITIONS_MAX} its index holds: trim the log`,
+      );
+    }
     if (largestData !== undefined && batchBytesMax(1, largestData) > this.recordBytesMax) {
       throw new RangeError(`an entry of ${largestData} bytes is too large for one record of at most ${this.recordBytesMax} bytes`);
     }

@@ -75,3 +75,20 @@ describe('LearnerLog records a batch larger than a record', () => {
     expect(() => new LearnerLog(store, { recordBytesMax: 48 })).toThrow(RangeError);
   });
 });
+
+describe('LearnerLog at the bound of its entry index', () => {
+  it('refuses a batch that would keep more entries than the index holds, and changes nothing', () => {
+    const log = new LearnerLog(new SharedRecordStore(createSharedStoreMemory()));
+    log.record([{ slot: 0, indexInBatch: 0, logIndex: 0, command: command(1, 1) }], 1);
+    // A reservation of 2^32 indexes would be 2^32 more entries: one past the 2^32 the index holds.
+    const reservation: Delivery = { slot: 1, indexInBatch: 0, logIndex: 1, command: { ...command(2, 1), count: 2 ** 32 } };
+    expect(() => log.record([reservation], 2)).toThrow(
+      new RangeError(`the batch would make the log keep ${2 ** 32 + 1} entries, past the ${2 ** 32} its index holds: trim the log`),
+    );
+    expect(log.durableState()).toEqual({ nextSlot: 1, nextLogIndex: 1, sessions: [[1, 1, 0]] });
+    // A log that keeps no entries has no index to fill.
+    const numbering = new LearnerLog(new SharedRecordStore(createSharedStoreMemory()), { retainEntries: false });
+    numbering.record([{ ...reservation, logIndex: 0 }], 2);
+    expect(numbering.length).toBe(2 ** 32);
+  });
+});
