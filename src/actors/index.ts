@@ -1,4 +1,5 @@
 export * from './types.js';
+export * from './actor-ids.js';
 export * from './errors.js';
 export * from './control.js';
 export * from './endpoint.js';

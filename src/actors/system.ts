@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
+import { ACTOR_ID_MAX, firstFreeActorId, isActorId, linkKey, linkTouches } from './actor-ids.js';
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { Endpoint, type EndpointHandle } from './endpoint.js';
 import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
@@ -120,7 +121,7 @@ interface ActorSystemEvents {
 export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   private readonly participants = new Map<ActorId, Participant>();
   private readonly workers = new Map<string, WorkerRecord>();
-  /** Every link ever made, by from * 65536 + to. Links outlive restarts: a restarted actor reattaches. */
+  /** Every link ever made, by linkKey(from, to). Links outlive restarts: a restarted actor reattaches. */
   private readonly links = new Map<number, Link>();
   private nextLinkId = 0;
   private closed = false;
@@ -201,7 +202,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     participant.state = 'released';
     participant.endpoint?.close();
     for (const key of [...this.links.keys()]) {
-      if (Math.floor(key / 0x10000) === id || key % 0x10000 === id) this.links.delete(key);
+      if (linkTouches(key, id)) this.links.delete(key);
     }
     await Promise.all(
       [...this.workers.values()].filter((worker) => worker.alive).map((worker) => this.call(worker, async (control) => control.dropPeer(id)).catch(() => {})),
@@ -348,14 +349,8 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   }
 
   private claimId(requested: ActorId | undefined): ActorId {
-    if (requested === undefined) {
-      let id = 0;
-      while (this.participants.has(id)) id++;
-      return id;
-    }
-    if (!Number.isInteger(requested) || requested < 0 || requested > 0xffff) {
-      throw new RangeError(`actor id must be an integer from 0 to 65535, got ${String(requested)}`);
-    }
+    if (requested === undefined) return firstFreeActorId((id) => this.participants.has(id));
+    if (!isActorId(requested)) throw new RangeError(`actor id must be an integer from 0 to ${ACTOR_ID_MAX}, got ${String(requested)}`);
     if (this.participants.has(requested)) throw new RangeError(`actor id ${requested} is already taken`);
     return requested;
   }
@@ -430,7 +425,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
 
   /** The link from -> to, made on first use and kept for the life of the system. */
   private link(from: Participant, to: Participant): Link {
-    const key = from.id * 0x10000 + to.id;
+    const key = linkKey(from.id, to.id);
     let link = this.links.get(key);
     if (link === undefined) {
       link = { linkId: this.nextLinkId++, ring: createRing(this.ringBytes) };

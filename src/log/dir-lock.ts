@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { INCARNATIONS_MAX } from './wire.js';
 
 /** Two processes writing one data directory would interleave their logs: the second open is refused. */
 export class StorageDirInUseError extends Error {
@@ -46,9 +47,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A data directory opened as many times as its client ids can tell apart (INCARNATIONS_MAX). */
+export class IncarnationsExhaustedError extends RangeError {
+  constructor(
+    readonly dir: string,
+    readonly incarnation: number,
+  ) {
+    super(
+      `storage dir ${dir} cannot be opened again: opening ${incarnation} would need client ids that its first ${INCARNATIONS_MAX} openings may have used (at most ${INCARNATIONS_MAX} openings)`,
+    );
+    this.name = 'IncarnationsExhaustedError';
+  }
+}
+
 /**
  * Counts the openings of a data directory, durably, and returns this one's number. Client ids
- * include it, so the clients of this process never share an id with those of an earlier one.
+ * include it, so the clients of this process never share an id with those of an earlier one;
+ * past INCARNATIONS_MAX openings they would, so that opening is refused (and not counted).
  */
 export function nextIncarnation(dir: string): number {
   const path = join(dir, 'INCARNATION');
@@ -60,6 +75,7 @@ export function nextIncarnation(dir: string): number {
   }
   if (!Number.isInteger(previous)) throw new Error(`${path} does not hold an integer`);
   const incarnation = previous + 1;
+  if (incarnation >= INCARNATIONS_MAX) throw new IncarnationsExhaustedError(dir, incarnation);
   writeFileDurably(path, String(incarnation));
   return incarnation;
 }

@@ -26,8 +26,10 @@ interface EndpointRelease {
 interface EndpointGrant {
   readonly type: 'synod.endpoint-grant';
   readonly requestId: string;
-  /** Undefined once the log is closed. */
+  /** Undefined once the log is closed, or when the owner could not make one (see refused). */
   readonly endpoint: EndpointHandle | undefined;
+  /** Why the owner could not make an endpoint (its actor ids are all taken, say): the connect's RangeError. */
+  readonly refused?: string;
 }
 
 /** Longest a connect waits for the owner's answer. */
@@ -55,7 +57,13 @@ export class EndpointBroker {
         return;
       }
       if (request?.type !== 'synod.endpoint-request') return;
-      const grant: EndpointGrant = { type: 'synod.endpoint-grant', requestId: request.requestId, endpoint: this.closed ? undefined : makeEndpoint() };
+      let grant: EndpointGrant;
+      try {
+        grant = { type: 'synod.endpoint-grant', requestId: request.requestId, endpoint: this.closed ? undefined : makeEndpoint() };
+      } catch (error) {
+        // Thrown here it would be uncaught in the owner's thread, and the connect would time out.
+        grant = { type: 'synod.endpoint-grant', requestId: request.requestId, endpoint: undefined, refused: (error as Error).message };
+      }
       this.channel.postMessage(grant);
     };
     this.channel.unref();
@@ -82,7 +90,8 @@ export function requestEndpoint(name: string): Promise<EndpointHandle> {
       if (grant?.type !== 'synod.endpoint-grant' || grant.requestId !== requestId) return;
       clearTimeout(timer);
       channel.close();
-      if (grant.endpoint === undefined) reject(new LogClosedError());
+      if (grant.refused !== undefined) reject(new RangeError(`connect refused by the log's owner: ${grant.refused}`));
+      else if (grant.endpoint === undefined) reject(new LogClosedError());
       else resolve(grant.endpoint);
     };
     const request: EndpointRequest = { type: 'synod.endpoint-request', requestId };

@@ -6,6 +6,8 @@
 
 import { maxPayloadBytes } from '../mailbox/layout.js';
 import { ACCEPTED_ENTRY_OVERHEAD_BYTES, COMMAND_HEADER_BYTES } from '../paxos/index.js';
+import { FRAME_PAYLOAD_BYTES_MAX } from '../storage/frame.js';
+import { batchBytesMax } from '../storage/learner-record.js';
 
 /**
  * Bytes of a message besides its payload (type, sender, ballot, slot, ids, indexes, and the
@@ -57,6 +59,15 @@ export function logLimits(ringBytes: number): LogLimits {
   assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= limits.acceptorReplyBytesMax, 'a largest slot fits a Promise part');
   assertLimit(limits.entryBytesBound + PAGE_ENTRY_OVERHEAD_BYTES <= limits.pageBytesMax, 'a largest entry fits a read page');
   assertLimit(limits.acksPerMessageMax >= 1, 'an acknowledgement fits a message');
+  // What the stores rely on: an acceptor's record of one slot, and a learner's record of one slot
+  // (its commands' varints may take up to 8 bytes more than their 24-byte headers), fit a frame.
+  assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= FRAME_PAYLOAD_BYTES_MAX, 'a largest slot fits an acceptor record');
+  const slotCommandsMax = Math.floor(limits.slotValueBytesMax / COMMAND_HEADER_BYTES);
+  assertLimit(
+    batchBytesMax(slotCommandsMax, limits.slotValueBytesMax - slotCommandsMax * COMMAND_HEADER_BYTES) <= FRAME_PAYLOAD_BYTES_MAX &&
+      batchBytesMax(1, limits.entryBytesBound) <= FRAME_PAYLOAD_BYTES_MAX,
+    'a largest slot fits a learner record',
+  );
   return limits;
 }
 

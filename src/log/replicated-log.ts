@@ -204,6 +204,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
   static async start(options: LogOptions, retainEntries: boolean): Promise<ReplicatedLog> {
     const resolved = resolveLogOptions(options);
     const unlock = resolved.storage ? lockStorageDir(resolved.storage.dir) : undefined;
+    let incarnation = 0;
     if (resolved.storage) {
       try {
         checkDirLayout(resolved.storage.dir, {
@@ -212,6 +213,8 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
           acceptors: resolved.acceptors,
           learners: resolved.learners,
         }, { entryBytesMax: resolved.entryBytesMax, ringBytes: resolved.ringBytes, entryBytesBound: logLimits(resolved.ringBytes).entryBytesBound });
+        // Counted before any actor starts, so that a directory opened as often as client ids allow is refused at once.
+        incarnation = nextIncarnation(resolved.storage.dir);
       } catch (error) {
         unlock?.();
         throw error;
@@ -254,7 +257,6 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
           return system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
         }),
       ]);
-      const incarnation = resolved.storage ? nextIncarnation(resolved.storage.dir) : 0;
       const clientOptions = clientOptionsOf(resolved, limits, incarnation);
       const endpoint = system.endpoint('client');
       const closedFlag = createClosedFlag();

@@ -144,15 +144,29 @@ export interface UnsubscribeMessage {
  */
 export const SESSIONS_PER_ENDPOINT = 1 << 16;
 export const ENDPOINTS_PER_INCARNATION = 1 << 16;
-/** Incarnations wrap below this, which keeps client ids within 2^52. */
-export const INCARNATIONS_MAX = 1 << 20;
+/**
+ * Openings of one data directory its client ids tell apart: the 21 bits a safe integer has left
+ * above the endpoint and the session. They used to wrap at 2^20, which gave the clients of a later
+ * opening the ids of an earlier one's, whose sessions the learners remember: their appends were
+ * taken for duplicates. An opening past the last is refused instead (nextIncarnation).
+ */
+export const INCARNATIONS_MAX = 2 ** 21;
+/** The largest client id: what the three fields pack to at most. */
+export const CLIENT_ID_MAX = INCARNATIONS_MAX * ENDPOINTS_PER_INCARNATION * SESSIONS_PER_ENDPOINT - 1;
+if (CLIENT_ID_MAX > Number.MAX_SAFE_INTEGER) throw new Error(`synod: client ids of up to ${CLIENT_ID_MAX} are not exact in a number`);
 
 export function clientIdOf(incarnation: number, endpointId: number, session: number): number {
   // Each field must stay inside its bits, or one client's ids would run into another's.
-  if (session < 0 || session >= SESSIONS_PER_ENDPOINT || endpointId < 0 || endpointId >= ENDPOINTS_PER_INCARNATION) {
-    throw new RangeError(`client id fields out of range: endpoint ${endpointId} (< ${ENDPOINTS_PER_INCARNATION}), session ${session} (< ${SESSIONS_PER_ENDPOINT})`);
+  if (
+    !Number.isInteger(incarnation) || incarnation < 0 || incarnation >= INCARNATIONS_MAX ||
+    !Number.isInteger(endpointId) || endpointId < 0 || endpointId >= ENDPOINTS_PER_INCARNATION ||
+    !Number.isInteger(session) || session < 0 || session >= SESSIONS_PER_ENDPOINT
+  ) {
+    throw new RangeError(
+      `client id fields out of range: incarnation ${incarnation} (< ${INCARNATIONS_MAX}), endpoint ${endpointId} (< ${ENDPOINTS_PER_INCARNATION}), session ${session} (< ${SESSIONS_PER_ENDPOINT})`,
+    );
   }
-  return ((incarnation % INCARNATIONS_MAX) * ENDPOINTS_PER_INCARNATION + endpointId) * SESSIONS_PER_ENDPOINT + session;
+  return (incarnation * ENDPOINTS_PER_INCARNATION + endpointId) * SESSIONS_PER_ENDPOINT + session;
 }
 
 export function endpointOfClient(clientId: number): number {

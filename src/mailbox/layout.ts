@@ -43,6 +43,10 @@ export const RECORD_TYPE_BYTES = 2;
 
 export const RING_CAPACITY_BYTES_MIN = 1024;
 export const RING_CAPACITY_BYTES_MAX = 1 << 30;
+// Free space is `capacity - ((tail - head) | 0)`, and a claim compares `(tail + needed - head) | 0`
+// with the capacity, where in use and needed are each at most the capacity: exact while twice the
+// capacity stays below 2^31 (checked at the bound by test/mailbox/ring-bound.test.ts).
+if (2 * RING_CAPACITY_BYTES_MAX > 2 ** 31) throw new Error(`synod: ring positions are Int32: a capacity of ${RING_CAPACITY_BYTES_MAX} would overflow them`);
 export const RING_CAPACITY_BYTES_DEFAULT = 1 << 20;
 
 export const DOORBELL_PARKED_INDEX = 0;

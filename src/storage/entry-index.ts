@@ -13,6 +13,13 @@ const CHUNK_MASK = CHUNK_ENTRIES - 1;
 const FIRST_CHUNK_ENTRIES = 256;
 /** Longest entry an index slot can hold (Uint32Array); a record is far smaller anyway. */
 export const ENTRY_BYTES_MAX = 0xffff_ffff;
+/**
+ * Most entries the index holds: positions are split into chunk and slot with 32-bit operations
+ * (`>>>`, `&`), exact below 2^32. (12 bytes an entry: 48 GiB at the bound. A log reaches it only
+ * by keeping that many entries untrimmed, or by reservations of billions of indexes, each of which
+ * is an entry here; LearnerLog refuses a batch that would go past it.)
+ */
+export const ENTRY_INDEX_POSITIONS_MAX = 2 ** 32;
 
 export class EntryIndex {
   private readonly starts: Float64Array[] = [];
@@ -27,6 +34,9 @@ export class EntryIndex {
   /** Indexes the next entry: `length` bytes at store offset `start`. */
   push(start: number, length: number): void {
     const position = this.countValue;
+    if (position >= ENTRY_INDEX_POSITIONS_MAX || length > ENTRY_BYTES_MAX) {
+      throw new RangeError(`entry index: entry ${position} of ${length} bytes is past the index's ${ENTRY_INDEX_POSITIONS_MAX} entries of at most ${ENTRY_BYTES_MAX} bytes`);
+    }
     const chunk = position >>> CHUNK_BITS;
     const at = position & CHUNK_MASK;
     if (chunk === this.starts.length) {

@@ -23,7 +23,7 @@
 import { checkIndex } from '../paxos/ids.js';
 import type { LearnerDurableState } from '../paxos/learner.js';
 import type { Delivery } from '../paxos/ready.js';
-import { EntryIndex } from './entry-index.js';
+import { ENTRY_INDEX_POSITIONS_MAX, EntryIndex } from './entry-index.js';
 import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
 import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
 import type { RecordStore } from './record-store.js';
@@ -40,6 +40,12 @@ export interface LearnerLogOptions {
    * retained log costs 12 bytes of index per log index, so k per reservation of k).
    */
   retainEntries?: boolean;
+  /**
+   * Largest record the log writes, in bytes (default and most: FRAME_PAYLOAD_BYTES_MAX). A batch
+   * whose record would be larger is written as several records (see record()). Lower only in
+   * tests, to split small batches.
+   */
+  recordBytesMax?: number;
 }
 
 /** A read below the first index of a trimmed log. */
@@ -69,6 +75,7 @@ export class LearnerLog {
   private lengthValue = 0;
   private firstIndexValue = 0;
   private readonly writer = new LearnerRecordWriter();
+  private readonly recordBytesMax: number;
 
   /** Replays the store's records; throws if they do not form a dense log. */
   constructor(
@@ -76,6 +83,11 @@ export class LearnerLog {
     options: LearnerLogOptions = {},
   ) {
     this.index = (options.retainEntries ?? true) ? new EntryIndex() : undefined;
+    const recordBytesMax = options.recordBytesMax ?? FRAME_PAYLOAD_BYTES_MAX;
+    if (!Number.isSafeInteger(recordBytesMax) || recordBytesMax < batchBytesMax(1, 0) || recordBytesMax > FRAME_PAYLOAD_BYTES_MAX) {
+      throw new RangeError(`recordBytesMax must be an integer from ${batchBytesMax(1, 0)} to ${FRAME_PAYLOAD_BYTES_MAX}, got ${String(recordBytesMax)}`);
+    }
+    this.recordBytesMax = recordBytesMax;
     this.replay();
   }
 
@@ -144,9 +156,17 @@ export class LearnerLog {
   }
 
   /**
-   * Appends one record for a batch of deliveries (in logIndex order, continuing the log) and the
-   * learner's nextSlot after it. Buffered until sync(). Checks everything before changing anything,
-   * so a throw leaves the log as it was.
+   * Appends a batch of deliveries (in logIndex order, continuing the log) and the learner's
+   * nextSlot after it. Buffered until sync(). Checks everything before changing anything, so a
+   * throw from the checks leaves the log as it was.
+   *
+   * One record, unless the batch is larger than a record may be (recordBytesMax: a learner that
+   * catches up can deliver many large slots at once): then several, each a valid state to resume
+   * from on its own, since a crash may keep some and not the next. A record that stops before the
+   * batch's end carries as nextSlot the slot of the first delivery it leaves out: a restarted
+   * learner re-learns that slot, and drops the commands of it already recorded as duplicates (their
+   * sessions are recorded). A store error on a later record leaves the earlier ones recorded, and
+   * the log's state (durableState()) says so.
    */
   record(deliveries: readonly Delivery[], nextSlot: number): void {
     checkIndex('nextSlot', nextSlot);
@@ -154,11 +174,36 @@ export class LearnerLog {
     if (!Array.isArray(deliveries)) throw new TypeError(`deliveries must be an array, got ${String(deliveries)}`);
     if (deliveries.length === 0 && nextSlot === this.nextSlotValue) return;
     const bytesMax = this.checkDeliveries(deliveries, nextSlot);
+    if (bytesMax <= this.recordBytesMax) {
+      this.recordPart(deliveries, 0, deliveries.length, nextSlot, bytesMax);
+      return;
+    }
+    const retained = this.index !== undefined;
+    let from = 0;
+    while (from < deliveries.length) {
+      // As many deliveries as fit one record (at least one: checkDeliveries made sure one fits).
+      let to = from;
+      let dataBytes = 0;
+      while (to < deliveries.length) {
+        const more = retained ? deliveries[to]!.command.data.byteLength : 0;
+        if (to > from && batchBytesMax(to + 1 - from, dataBytes + more) > this.recordBytesMax) break;
+        dataBytes += more;
+        to++;
+      }
+      const partNextSlot = to < deliveries.length ? deliveries[to]!.slot : nextSlot;
+      this.recordPart(deliveries, from, to, partNextSlot, batchBytesMax(to - from, dataBytes));
+      from = to;
+    }
+  }
+
+  /** Appends the record of deliveries[from, to) (checked), which takes at most `bytesMax` bytes. */
+  private recordPart(deliveries: readonly Delivery[], from: number, to: number, nextSlot: number, bytesMax: number): void {
     const index = this.index;
     const writer = this.writer;
     writer.batch(nextSlot, this.lengthValue, bytesMax);
     const firstPosition = index?.count ?? 0;
-    for (const { command } of deliveries) {
+    for (let at = from; at < to; at++) {
+      const { command } = deliveries[at]!;
       const count = command.count ?? 1;
       if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA);
       else indexEntry(index, writer.command(command.clientId, command.seq, count, command.data), command.data.byteLength, count);
@@ -172,7 +217,10 @@ export class LearnerLog {
     }
     // The index took offsets inside the record; now the store has said where the record is.
     index?.shift(firstPosition, payloadOffset);
-    for (const { logIndex, command } of deliveries) this.deliver(command.clientId, command.seq, logIndex, command.count ?? 1);
+    for (let at = from; at < to; at++) {
+      const { logIndex, command } = deliveries[at]!;
+      this.deliver(command.clientId, command.seq, logIndex, command.count ?? 1);
+    }
     this.nextSlotValue = nextSlot;
   }
 
@@ -309,13 +357,14 @@ export class LearnerLog {
     });
   }
 
-  /** Checks a batch for record(); returns the bound of its record's bytes. */
+  /** Checks a batch for record(); returns the bound of its bytes as one record. */
   private checkDeliveries(deliveries: readonly Delivery[], nextSlot: number): number {
     // A plain loop and names built only for an error: this runs for every delivery on the hot path.
     const seqs = this.batchSeqs;
     seqs.clear();
     let expectedLogIndex = this.lengthValue;
     let dataBytes = 0;
+    let largestData: number | undefined;
     for (let index = 0; index < deliveries.length; index++) {
       const delivery = deliveries[index]!;
       const { command } = delivery;
@@ -338,12 +387,22 @@ export class LearnerLog {
         throw new RangeError(`${deliveryName(index)}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
       }
       seqs.set(command.clientId, command.seq);
-      if (this.index !== undefined) dataBytes += command.data.byteLength;
+      if (this.index !== undefined) {
+        dataBytes += command.data.byteLength;
+        if (largestData === undefined || command.data.byteLength > largestData) largestData = command.data.byteLength;
+      }
     }
     if (!Number.isSafeInteger(expectedLogIndex)) throw new RangeError(`the batch would take the log past logIndex ${Number.MAX_SAFE_INTEGER}`);
-    const bytesMax = batchBytesMax(deliveries.length, dataBytes);
-    if (bytesMax > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`a batch of ${dataBytes} data bytes is too large for one record (at most about ${FRAME_PAYLOAD_BYTES_MAX})`);
-    return bytesMax;
+    // A retained log indexes every log index it keeps (a reservation of k takes k positions).
+    if (this.index !== undefined && this.index.count + (expectedLogIndex - this.lengthValue) > ENTRY_INDEX_POSITIONS_MAX) {
+      throw new RangeError(
+        `the batch would make the log keep ${this.index.count + (expectedLogIndex - this.lengthValue)} entries, past the ${ENTRY_INDEX_POSITIONS_MAX} its index holds: trim the log`,
+      );
+    }
+    if (largestData !== undefined && batchBytesMax(1, largestData) > this.recordBytesMax) {
+      throw new RangeError(`an entry of ${largestData} bytes is too large for one record of at most ${this.recordBytesMax} bytes`);
+    }
+    return batchBytesMax(deliveries.length, dataBytes);
   }
 
   /** The index, or TypeError for a log that keeps no entries. */

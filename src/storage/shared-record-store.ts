@@ -1,18 +1,18 @@
 import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { checkReadRange, type RecordStore } from './record-store.js';
+import { CONTROL_WORD_INDEX, SHARED_STORE_BYTES_MAX, packSharedStoreControl, unpackSharedStoreControl, type LiveHalf } from './shared-store-control.js';
 
-/** Largest a half may grow to; a growable SharedArrayBuffer reserves this as address space only. */
-/** The largest a growable SharedArrayBuffer may be on Node 20 (2^32 bytes); reserved as address space only. */
-export const SHARED_STORE_BYTES_MAX = 2 ** 32;
 const HALF_BYTES_INITIAL = 64 * 1024;
+/** The control buffer: the control word alone on its cache line. */
+const CONTROL_BYTES = 64;
 
 /**
  * The memory a SharedRecordStore lives in, allocated by the thread that outlives the store's user
  * (the ActorSystem's) and handed to every incarnation of the actor. Structured-cloneable.
  *
- * Two growable halves: one holds the live records, the other receives a compaction. One Int32
- * control word says which half is live and how many of its bytes are committed
- * (`committedBytes * 2 + liveHalf`), so switching halves after a compaction is one atomic store.
+ * Two growable halves: one holds the live records, the other receives a compaction. One 64-bit
+ * control word says which half is live and how many of its bytes are committed (see
+ * shared-store-control.ts), so switching halves after a compaction is one atomic store.
  */
 export interface SharedStoreMemory {
   readonly control: SharedArrayBuffer;
@@ -25,7 +25,7 @@ export function createSharedStoreMemory(bytesMax: number = SHARED_STORE_BYTES_MA
     throw new RangeError(`a shared store holds from ${HALF_BYTES_INITIAL} to ${SHARED_STORE_BYTES_MAX} bytes, got ${String(bytesMax)}`);
   }
   const half = () => new SharedArrayBuffer(HALF_BYTES_INITIAL, { maxByteLength: bytesMax });
-  return { control: new SharedArrayBuffer(64), halves: [half(), half()] };
+  return { control: new SharedArrayBuffer(CONTROL_BYTES), halves: [half(), half()] };
 }
 
 /**
@@ -45,17 +45,19 @@ export class SharedRecordStore implements RecordStore {
   private recoveredRecords: Uint8Array[] | undefined;
   /** End of the records found at open; undefined once a rewrite replaced them. */
   private recoveredEnd: number | undefined;
-  private readonly control: Int32Array;
-  private live: 0 | 1;
+  private readonly control: BigInt64Array;
+  private live: LiveHalf;
   private committedBytes: number;
   private writtenBytes: number;
 
   constructor(private readonly memory: SharedStoreMemory) {
-    this.control = new Int32Array(memory.control);
-    const word = Atomics.load(this.control, 0);
-    this.live = (word & 1) as 0 | 1;
-    this.committedBytes = word >>> 1;
-    const scan = walkFrames(new Uint8Array(memory.halves[this.live]), this.committedBytes);
+    this.control = new BigInt64Array(memory.control);
+    const { committedBytes, liveHalf } = unpackSharedStoreControl(Atomics.load(this.control, CONTROL_WORD_INDEX));
+    this.live = liveHalf;
+    this.committedBytes = committedBytes;
+    const half = memory.halves[liveHalf];
+    if (committedBytes > half.byteLength) throw new Error(`shared record store damaged: ${committedBytes} bytes committed, but its live half holds ${half.byteLength}`);
+    const scan = walkFrames(new Uint8Array(half), committedBytes);
     // Committed bytes were complete frames when committed; anything else is a bug, not a crash.
     if (scan.kind !== 'clean') throw new Error(`shared record store damaged (${scan.kind}) below its commit point`);
     this.recoveredCount = scan.count;
@@ -96,12 +98,12 @@ export class SharedRecordStore implements RecordStore {
 
   sync(): void {
     if (this.writtenBytes === this.committedBytes) return;
+    Atomics.store(this.control, CONTROL_WORD_INDEX, packSharedStoreControl(this.writtenBytes, this.live));
     this.committedBytes = this.writtenBytes;
-    Atomics.store(this.control, 0, this.committedBytes * 2 + this.live);
   }
 
   rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
-    const next = (1 - this.live) as 0 | 1;
+    const next = (1 - this.live) as LiveHalf;
     const half = this.memory.halves[next];
     let offset = 0;
     for (const payload of payloads) {
@@ -109,7 +111,7 @@ export class SharedRecordStore implements RecordStore {
       placed?.(offset - payload.byteLength);
     }
     // The switch is one atomic store: a successor sees the old half or the new, never a mix.
-    Atomics.store(this.control, 0, offset * 2 + next);
+    Atomics.store(this.control, CONTROL_WORD_INDEX, packSharedStoreControl(offset, next));
     this.live = next;
     this.committedBytes = this.writtenBytes = offset;
     this.recoveredEnd = undefined;
