@@ -118,6 +118,10 @@ export class LogClient {
   append(data: Uint8Array, signal?: AbortSignal): Promise<number> {
     if (this.isClosed()) return Promise.reject(new LogClosedError());
     if (!(data instanceof Uint8Array)) return Promise.reject(new TypeError(`append takes a Uint8Array, got ${describe(data)}`));
+    // A view of a transferred buffer reads as empty: refused, rather than stored as an empty entry.
+    if (data.byteLength === 0 && isDetached(data.buffer)) {
+      return Promise.reject(new TypeError('append takes a Uint8Array, got a view of a detached ArrayBuffer (it was transferred to another thread or closed)'));
+    }
     if (data.byteLength > this.options.entryBytesMax) return Promise.reject(new EntryTooLargeError(data.byteLength, this.options.entryBytesMax));
     if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new TypeError(`append's signal must be an AbortSignal, got ${describe(signal)}`));
     if (signal?.aborted) return Promise.reject(new AbortError('append-unsent', signal.reason));
@@ -381,6 +385,17 @@ export class LogClient {
       this.holdThreadOpen();
       this.send(learner, follow.unsubscribe());
     }
+  }
+}
+
+/** Whether `buffer` was detached (transferred): then even a zero-length view of it cannot be made. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength > 0 || !(buffer instanceof ArrayBuffer)) return false;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
   }
 }
 
