@@ -1,13 +1,15 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SynodErrorCode, withCode } from '../error-codes.js';
 
 /** Two processes writing one data directory would interleave their logs: the second open is refused. */
 export class StorageDirInUseError extends Error {
+  readonly code = SynodErrorCode.StorageDirInUse;
   constructor(
     readonly dir: string,
     readonly pid: number,
   ) {
-    super(`storage dir ${dir} is in use by process ${pid}`);
+    super(withCode(`storage dir ${dir} is in use by process ${pid}`, SynodErrorCode.StorageDirInUse));
     this.name = 'StorageDirInUseError';
   }
 }
