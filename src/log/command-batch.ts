@@ -61,6 +61,13 @@ export class CommandBatchWriter {
     if (this.bytes > start) send(this.buffer.subarray(start, this.bytes));
     this.cuts.length = 0;
     this.turnStart = this.messageStart = this.bytes;
+    // After a burst that needed a huge slab, start small again: the big one stays only as long as
+    // the appends written into it are unsettled.
+    if (this.buffer.byteLength > 4 * Math.max(SLAB_BYTES, this.messageBytesMax)) {
+      this.buffer = new Uint8Array(SLAB_BYTES);
+      this.view = viewOf(this.buffer);
+      this.turnStart = this.messageStart = this.bytes = 0;
+    }
   }
 
   /**
