@@ -1,5 +1,6 @@
 import { Inbox, Outbox } from '../mailbox/index.js';
 import type { IncomingLink, OutgoingLink } from './control.js';
+import { SynodErrorCode, withCode } from '../error-codes.js';
 import { UnknownActorError } from './errors.js';
 import type { ActorId } from './types.js';
 
@@ -9,15 +10,17 @@ export interface Envelope {
 }
 
 export class ReceiveTimeoutError extends Error {
+  readonly code = SynodErrorCode.ReceiveTimeout;
   constructor(readonly timeoutMs: number) {
-    super(`no message within ${timeoutMs} ms`);
+    super(withCode(`no message within ${timeoutMs} ms`, SynodErrorCode.ReceiveTimeout));
     this.name = 'ReceiveTimeoutError';
   }
 }
 
 export class EndpointClosedError extends Error {
+  readonly code = SynodErrorCode.EndpointClosed;
   constructor(readonly id: ActorId) {
-    super(`endpoint ${id} is closed`);
+    super(withCode(`endpoint ${id} is closed`, SynodErrorCode.EndpointClosed));
     this.name = 'EndpointClosedError';
   }
 }
@@ -36,8 +39,14 @@ export interface EndpointHandle {
 }
 
 export class HandleAlreadyConnectedError extends Error {
+  readonly code = SynodErrorCode.HandleAlreadyConnected;
   constructor(readonly id: ActorId) {
-    super(`endpoint handle ${id} is already connected: a handle serves one endpoint on one thread; make another handle`);
+    super(
+      withCode(
+        `endpoint handle ${id} is already connected: a handle serves one endpoint on one thread; make another handle`,
+        SynodErrorCode.HandleAlreadyConnected,
+      ),
+    );
     this.name = 'HandleAlreadyConnectedError';
   }
 }

@@ -76,7 +76,14 @@ const SETTLED = 2;
 interface PendingAppend<T> {
   readonly token: T;
   readonly count: number;
-  readonly data: Uint8Array;
+  /**
+   * The entry's bytes, never the caller's buffer past submit() (the caller may reuse it at once):
+   * once sent, the slab of the batch it was written into, which is never written again; while it
+   * waits for a session, a copy. `dataOffset` and `dataBytes` say where in it.
+   */
+  data: Uint8Array;
+  dataOffset: number;
+  readonly dataBytes: number;
   state: typeof WAITING | typeof SENT | typeof SETTLED;
   /** The command, written into a ClientRequestBatch each time it is sent (again on a retry); set when sent. */
   clientId: number;
@@ -144,15 +151,34 @@ export class AppendCore<T> {
    * the next flush. The ticket is for abort().
    */
   submit(token: T, data: Uint8Array, count: number, nowMs: number): AppendTicket<T> {
-    const append: PendingAppend<T> = { token, data, count, state: WAITING, clientId: -1, seq: 0, session: -1, startedMs: nowMs, sentMs: nowMs, target: -1, resendNow: false };
+    const append: PendingAppend<T> = {
+      token,
+      data,
+      dataOffset: 0,
+      dataBytes: data.byteLength,
+      count,
+      state: WAITING,
+      clientId: -1,
+      seq: 0,
+      session: -1,
+      startedMs: nowMs,
+      sentMs: nowMs,
+      target: -1,
+      resendNow: false,
+    };
     if (this.closed) {
       append.state = SETTLED;
       this.sink.rejected(token, new LogClosedError());
       return append;
     }
     const session = this.takeSession();
+    // Started, it is written into a batch now (request()), and keeps that copy; waiting, it
+    // copies the caller's bytes, which the caller may overwrite as soon as this returns.
     if (session >= 0) this.start(append, session, nowMs);
-    else this.waiting.push(append);
+    else {
+      append.data = new Uint8Array(data); // a copy, a plain Uint8Array even of a Buffer or a SharedArrayBuffer
+      this.waiting.push(append);
+    }
     return append;
   }
 
@@ -333,11 +359,17 @@ export class AppendCore<T> {
     else this.freeSessions.push(session);
   }
 
-  /** Queues a command for `proposer`; everything queued until the next flush goes out as one batch. */
+  /**
+   * Queues a command for `proposer`; everything queued until the next flush goes out as one batch.
+   * The append points at the copy written into the batch from now on (see CommandBatchWriter), so
+   * a resend sends the bytes of the call, and an older slab can go once nothing points into it.
+   */
   private request(proposer: number, pending: PendingAppend<T>): void {
     let writer = this.outgoing.get(proposer);
     if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));
-    writer.add(pending.clientId, pending.seq, pending.count, pending.data);
+    const data = pending.dataOffset === 0 && pending.dataBytes === pending.data.byteLength ? pending.data : pending.data.subarray(pending.dataOffset, pending.dataOffset + pending.dataBytes);
+    pending.dataOffset = writer.add(pending.clientId, pending.seq, pending.count, data);
+    pending.data = writer.slab;
     this.outgoingCommands++;
   }
 

@@ -143,6 +143,10 @@ export class LogClient {
 
   private refusal(data: Uint8Array, signal: AbortSignal | undefined): Error | undefined {
     if (!(data instanceof Uint8Array)) return new TypeError(`append takes a Uint8Array, got ${describe(data)}`);
+    // A view of a transferred buffer reads as empty: refused, rather than stored as an empty entry.
+    if (data.byteLength === 0 && isDetached(data.buffer)) {
+      return new TypeError('append takes a Uint8Array, got a view of a detached ArrayBuffer (it was transferred to another thread or closed)');
+    }
     if (data.byteLength > this.options.entryBytesMax) return new EntryTooLargeError(data.byteLength, this.options.entryBytesMax);
     if (signal !== undefined && !(signal instanceof AbortSignal)) return new TypeError(`append's signal must be an AbortSignal, got ${describe(signal)}`);
     return undefined;
@@ -412,6 +416,17 @@ export class LogClient {
       this.holdThreadOpen();
       this.send(learner, follow.unsubscribe());
     }
+  }
+}
+
+/** Whether `buffer` was detached (transferred): then even a zero-length view of it cannot be made. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength > 0 || !(buffer instanceof ArrayBuffer)) return false;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
   }
 }
 

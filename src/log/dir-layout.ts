@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { SynodErrorCode, withCode } from '../error-codes.js';
 import { writeFileDurably } from './dir-lock.js';
 
 /**
@@ -21,6 +22,7 @@ const FORMAT = 1;
 
 /** The directory was written with another layout (or by the other kind of log) than the one asked for. */
 export class LayoutMismatchError extends Error {
+  readonly code = SynodErrorCode.LayoutMismatch;
   constructor(
     readonly dir: string,
     /** What the directory holds (for a directory from before layouts were recorded: as inferred from its files). */
@@ -28,8 +30,11 @@ export class LayoutMismatchError extends Error {
     readonly requested: DirLayout,
   ) {
     super(
-      `storage dir ${dir} holds ${typeof recorded === 'string' ? recorded : describeLayout(recorded)}, ` +
-        `but was opened as ${describeLayout(requested)}: open it with the layout it was written with`,
+      withCode(
+        `storage dir ${dir} holds ${typeof recorded === 'string' ? recorded : describeLayout(recorded)}, ` +
+          `but was opened as ${describeLayout(requested)}: open it with the layout it was written with`,
+        SynodErrorCode.LayoutMismatch,
+      ),
     );
     this.name = 'LayoutMismatchError';
   }

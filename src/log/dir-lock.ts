@@ -1,14 +1,16 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { INCARNATIONS_MAX } from './wire.js';
+import { SynodErrorCode, withCode } from '../error-codes.js';
 
 /** Two processes writing one data directory would interleave their logs: the second open is refused. */
 export class StorageDirInUseError extends Error {
+  readonly code = SynodErrorCode.StorageDirInUse;
   constructor(
     readonly dir: string,
     readonly pid: number,
   ) {
-    super(`storage dir ${dir} is in use by process ${pid}`);
+    super(withCode(`storage dir ${dir} is in use by process ${pid}`, SynodErrorCode.StorageDirInUse));
     this.name = 'StorageDirInUseError';
   }
 }
@@ -49,12 +51,16 @@ function isAlive(pid: number): boolean {
 
 /** A data directory opened as many times as its client ids can tell apart (INCARNATIONS_MAX). */
 export class IncarnationsExhaustedError extends RangeError {
+  readonly code = SynodErrorCode.IncarnationsExhausted;
   constructor(
     readonly dir: string,
     readonly incarnation: number,
   ) {
     super(
-      `storage dir ${dir} cannot be opened again: opening ${incarnation} would need client ids that its first ${INCARNATIONS_MAX} openings may have used (at most ${INCARNATIONS_MAX} openings)`,
+      withCode(
+        `storage dir ${dir} cannot be opened again: opening ${incarnation} would need client ids that its first ${INCARNATIONS_MAX} openings may have used (at most ${INCARNATIONS_MAX} openings)`,
+        SynodErrorCode.IncarnationsExhausted,
+      ),
     );
     this.name = 'IncarnationsExhaustedError';
   }

@@ -1,9 +1,13 @@
+import { SynodErrorCode, withCode } from '../error-codes.js';
+
 export { CorruptLogError, LogTrimmedError, StorageError, StorageFullError } from '../storage/index.js';
+export { SynodErrorCode, synodErrorCode } from '../error-codes.js';
 
 /** A call on a log or sequencer after close(). */
 export class LogClosedError extends Error {
+  readonly code = SynodErrorCode.LogClosed;
   constructor(what = 'log') {
-    super(`the ${what} is closed`);
+    super(withCode(`the ${what} is closed`, SynodErrorCode.LogClosed));
     this.name = 'LogClosedError';
   }
 }
@@ -13,32 +17,40 @@ export class LogClosedError extends Error {
  * unknown: the entry may still be committed later. Retrying appends it again.
  */
 export class AppendTimeoutError extends Error {
+  readonly code = SynodErrorCode.AppendTimeout;
   readonly retryable = true;
   constructor(readonly timeoutMs: number) {
-    super(`append not committed within ${timeoutMs} ms (no leader or no majority of acceptors); it may still commit; retrying appends again`);
+    super(
+      withCode(
+        `append not committed within ${timeoutMs} ms (no leader or no majority of acceptors); it may still commit; retrying appends again`,
+        SynodErrorCode.AppendTimeout,
+      ),
+    );
     this.name = 'AppendTimeoutError';
   }
 }
 
 /** An entry larger than the log accepts. */
 export class EntryTooLargeError extends RangeError {
+  readonly code = SynodErrorCode.EntryTooLarge;
   constructor(
     readonly entryBytes: number,
     readonly entryBytesMax: number,
   ) {
-    super(`entry of ${entryBytes} bytes exceeds the limit of ${entryBytesMax} bytes (option entryBytesMax)`);
+    super(withCode(`entry of ${entryBytes} bytes exceeds the limit of ${entryBytesMax} bytes (option entryBytesMax)`, SynodErrorCode.EntryTooLarge));
     this.name = 'EntryTooLargeError';
   }
 }
 
 /** trim() was not confirmed by every learner in time (a learner is down): some may have released the prefix, others not yet. */
 export class TrimTimeoutError extends Error {
+  readonly code = SynodErrorCode.TrimTimeout;
   readonly retryable = true;
   constructor(
     readonly beforeIndex: number,
     readonly timeoutMs: number,
   ) {
-    super(`trim below ${beforeIndex} not confirmed by every learner within ${timeoutMs} ms; retrying is safe`);
+    super(withCode(`trim below ${beforeIndex} not confirmed by every learner within ${timeoutMs} ms; retrying is safe`, SynodErrorCode.TrimTimeout));
     this.name = 'TrimTimeoutError';
   }
 }
@@ -49,13 +61,17 @@ export class TrimTimeoutError extends Error {
  * will. `cause` is the signal's reason.
  */
 export class AbortError extends Error {
-  readonly code = 'ABORT_ERR';
+  /** Node's code for an aborted operation, as its own AbortError has. */
+  readonly code = SynodErrorCode.Aborted;
   constructor(
     what: 'append-sent' | 'append-unsent' | 'read',
     reason?: unknown,
   ) {
     super(
-      what === 'append-sent' ? 'append aborted after it was sent: it may still commit' : what === 'append-unsent' ? 'append aborted before it was sent: it will not commit' : 'read aborted',
+      withCode(
+        what === 'append-sent' ? 'append aborted after it was sent: it may still commit' : what === 'append-unsent' ? 'append aborted before it was sent: it will not commit' : 'read aborted',
+        SynodErrorCode.Aborted,
+      ),
       { cause: reason },
     );
     this.name = 'AbortError';

@@ -571,7 +571,7 @@ export class Cluster {
         this.arrive(event.from, event.node, event.msg!);
       }
     } catch (error) {
-      if (error instanceof SimViolation) this.trace.line(this.nowValue, `VIOLATION ${error.message}`);
+      if (error instanceof SimViolation) this.trace.line(this.nowValue, `VIOLATION ${error.description}`);
       throw error;
     }
   }

@@ -18,6 +18,7 @@
 //     a reservation).
 // Liveness (progress after faults heal) is checked by the scheduler with checkComplete().
 
+import { SynodErrorCode, withCode } from '../error-codes.js';
 import type { AcceptedEntry, Command, Delivery, NodeId, Value } from '../paxos/index.js';
 import { decodeValue, formatBallot } from '../paxos/index.js';
 import { commandLabel, formatValue } from './trace.js';
@@ -25,12 +26,16 @@ import { commandLabel, formatValue } from './trace.js';
 const EMPTY = new Uint8Array(0);
 
 export class SimViolation extends Error {
+  readonly code = SynodErrorCode.SimViolation;
+  /** The rule and what broke it, without the code: what traces and run results print. */
+  readonly description: string;
   constructor(
     readonly rule: string,
     message: string,
   ) {
-    super(`${rule}: ${message}`);
+    super(withCode(`${rule}: ${message}`, SynodErrorCode.SimViolation));
     this.name = 'SimViolation';
+    this.description = `${rule}: ${message}`;
   }
 }
 

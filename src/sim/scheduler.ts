@@ -175,8 +175,8 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     }
   } catch (error) {
     if (!(error instanceof SimViolation)) throw error;
-    violation = { rule: error.rule, message: error.message, atMs: cluster.nowMs };
-    if (error.rule === 'liveness' || error.rule === 'bounded-memory') cluster.trace.line(cluster.nowMs, `VIOLATION ${error.message}`);
+    violation = { rule: error.rule, message: error.description, atMs: cluster.nowMs };
+    if (error.rule === 'liveness' || error.rule === 'bounded-memory') cluster.trace.line(cluster.nowMs, `VIOLATION ${error.description}`);
   }
 
   return {

@@ -21,6 +21,7 @@
 //   state X                                              a node's state in one line
 // A step's output is the trace lines it caused (messages arriving, elections, deliveries), or
 // what the command prints. The invariants run throughout: a step that breaks one prints it.
+import { SynodErrorCode, withCode } from '../error-codes.js';
 import { MessageType, formatBallot } from '../paxos/index.js';
 import type { NodeId } from '../paxos/index.js';
 import { Cluster, SIM_PROPOSER_TUNING, type HeldMessage } from './cluster.js';
@@ -39,8 +40,9 @@ interface Step {
 }
 
 export class ScriptError extends Error {
+  readonly code = SynodErrorCode.SimScript;
   constructor(line: number, message: string) {
-    super(`script line ${line}: ${message}`);
+    super(withCode(`script line ${line}: ${message}`, SynodErrorCode.SimScript));
     this.name = 'ScriptError';
   }
 }
@@ -145,7 +147,7 @@ function runStep(cluster: Cluster, verb: string, args: string[]): string[] {
     }
   } catch (error) {
     if (!(error instanceof SimViolation)) throw error;
-    printed.push(`VIOLATION ${error.message}`);
+    printed.push(`VIOLATION ${error.description}`);
   }
   // Trace lines without their time (a scripted run keeps the clock at 0 unless it runs it).
   const traced = cluster.trace.lines.slice(traceFrom).map((line) => line.replace(/^\s*\d+ms /, ''));

@@ -20,6 +20,7 @@
 // records that carried them are gone) and ENTRIES (the entries kept), and the index is rebuilt
 // over the new records. Its cost is proportional to what is KEPT: trim in large steps.
 
+import { SynodErrorCode, withCode } from '../error-codes.js';
 import { checkIndex } from '../paxos/ids.js';
 import type { LearnerDurableState } from '../paxos/learner.js';
 import type { Delivery } from '../paxos/ready.js';
@@ -50,11 +51,12 @@ export interface LearnerLogOptions {
 
 /** A read below the first index of a trimmed log. */
 export class LogTrimmedError extends RangeError {
+  readonly code = SynodErrorCode.LogTrimmed;
   constructor(
     readonly index: number,
     readonly firstIndex: number,
   ) {
-    super(`logIndex ${index} was trimmed: the log now starts at ${firstIndex}`);
+    super(withCode(`logIndex ${index} was trimmed: the log now starts at ${firstIndex}`, SynodErrorCode.LogTrimmed));
     this.name = 'LogTrimmedError';
   }
 }

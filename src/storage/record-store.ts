@@ -1,3 +1,4 @@
+import { SynodErrorCode, withCode } from '../error-codes.js';
 import type { FrameVisitor } from './frame.js';
 
 /**
@@ -50,12 +51,13 @@ export const FSYNC_MODES: readonly FsyncMode[] = ['always', 'batch', 'never'];
 
 /** A record log that is damaged in the middle: data would be lost by reading past it, so we refuse. */
 export class CorruptLogError extends Error {
+  readonly code = SynodErrorCode.CorruptLog;
   constructor(
     readonly file: string,
     readonly offset: number,
     readonly reason: string,
   ) {
-    super(`corrupt record in ${file} at byte offset ${offset}: ${reason}`);
+    super(withCode(`corrupt record in ${file} at byte offset ${offset}: ${reason}`, SynodErrorCode.CorruptLog));
     this.name = 'CorruptLogError';
   }
 }

@@ -1,3 +1,5 @@
+import { SynodErrorCode, withCode } from '../error-codes.js';
+
 /**
  * Errors of the disk itself (full, quota, I/O, read-only), as opposed to bugs or corruption. A role
  * that meets one keeps running: it holds back every reply that depends on what it could not write,
@@ -6,36 +8,50 @@
  */
 export const STORAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
 
+/** Whether `error` is the operating system's error for a disk that refuses writes (its `code` one of STORAGE_ERROR_CODES). */
 export function isStorageError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && STORAGE_ERROR_CODES.has((error as NodeJS.ErrnoException).code!);
 }
 
-/** The disk refused a write (EIO, EROFS, EFBIG, ...): the append may still commit once it takes writes again. */
+/**
+ * The disk refused a write (EIO, EROFS, EFBIG, ...): the append may still commit once it takes
+ * writes again. `code` is synod's (ERR_SYNOD_STORAGE, or ERR_SYNOD_STORAGE_FULL for the subclass);
+ * the operating system's errno name is `systemCode` (what a Node system error has in `code`).
+ */
 export class StorageError extends Error {
+  readonly code: typeof SynodErrorCode.Storage | typeof SynodErrorCode.StorageFull;
   readonly retryable = true;
   constructor(
     /** The errno name, e.g. 'EIO'. */
-    readonly code: string,
+    readonly systemCode: string,
     /** The errno number (negative, as Node reports it), if known. */
     readonly errno: number | undefined,
     /** The file that could not be written, if known. */
     readonly path: string | undefined,
     message?: string,
+    code: typeof SynodErrorCode.Storage | typeof SynodErrorCode.StorageFull = SynodErrorCode.Storage,
   ) {
-    super(message ?? `storage write failed with ${code}${path ? ` (${path})` : ''}; the append may still commit once writes succeed again`);
+    super(withCode(message ?? `storage write failed with ${systemCode}${path ? ` (${path})` : ''}; the append may still commit once writes succeed again`, code));
     this.name = 'StorageError';
+    this.code = code;
   }
 }
 
 /** The disk is full (ENOSPC, EDQUOT): the log resumes by itself once there is room; the append may still commit then. */
 export class StorageFullError extends StorageError {
-  constructor(code: string, errno: number | undefined, path: string | undefined) {
-    super(code, errno, path, `storage is full (${code}${path ? `, ${path}` : ''}); the log resumes by itself once there is room, and this append may still commit then`);
+  constructor(systemCode: string, errno: number | undefined, path: string | undefined) {
+    super(
+      systemCode,
+      errno,
+      path,
+      `storage is full (${systemCode}${path ? `, ${path}` : ''}); the log resumes by itself once there is room, and this append may still commit then`,
+      SynodErrorCode.StorageFull,
+    );
     this.name = 'StorageFullError';
   }
 }
 
 /** The client-side error for a storage failure a role reported. */
-export function storageErrorOf(code: string, errno: number | undefined, path: string | undefined): StorageError {
-  return code === 'ENOSPC' || code === 'EDQUOT' ? new StorageFullError(code, errno, path) : new StorageError(code, errno, path);
+export function storageErrorOf(systemCode: string, errno: number | undefined, path: string | undefined): StorageError {
+  return systemCode === 'ENOSPC' || systemCode === 'EDQUOT' ? new StorageFullError(systemCode, errno, path) : new StorageError(systemCode, errno, path);
 }

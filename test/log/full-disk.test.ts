@@ -65,7 +65,7 @@ async function scenario(dir: string, filler: string): Promise<void> {
     expect(errors.length).toBeGreaterThan(0);
     for (const error of errors) {
       expect(error).toBeInstanceOf(StorageFullError);
-      expect(error).toMatchObject({ name: 'StorageFullError', code: 'ENOSPC', retryable: true });
+      expect(error).toMatchObject({ name: 'StorageFullError', code: 'ERR_SYNOD_STORAGE_FULL', systemCode: 'ENOSPC', retryable: true });
       expect((error as StorageFullError).errno).toBeLessThan(0);
     }
     expect(failedWithinMs).toBeLessThan(10_000); // well before appendTimeoutMs
@@ -131,7 +131,7 @@ describe('a full disk', () => {
         }
       }
       expect(failure).toBeInstanceOf(StorageFullError);
-      expect(failure).toMatchObject({ code: 'ENOSPC' });
+      expect(failure).toMatchObject({ code: 'ERR_SYNOD_STORAGE_FULL', systemCode: 'ENOSPC' });
       rmSync(filler);
       for (let i = 0; i < 100; i++) issued.push(await sequencer.next());
       for (let i = 1; i < issued.length; i++) expect(issued[i]).toBeGreaterThan(issued[i - 1]!);

@@ -43,7 +43,7 @@ describe('a full in-memory store', () => {
       }
     }
     expect(failure).toBeInstanceOf(StorageFullError);
-    expect(failure).toMatchObject({ code: 'ENOSPC', path: 'shared memory' });
+    expect(failure).toMatchObject({ code: 'ERR_SYNOD_STORAGE_FULL', systemCode: 'ENOSPC', path: 'shared memory' });
     expect((await log.cluster.actors()).filter((actor) => !actor.alive)).toEqual([]);
     const highest = Math.max(...acknowledged);
     await log.trim(highest - 10);

@@ -1,0 +1,58 @@
+// CommandBatchWriter writes a turn's commands into slabs that are never written twice: the data
+// offset add() returns keeps reading the command's bytes after later turns and new slabs, which is
+// what lets a resend send an append's original bytes (AppendCore, issue 18).
+import { describe, expect, it } from 'vitest';
+import { CommandBatchWriter } from '../../src/log/command-batch.js';
+import { COMMAND_HEADER_BYTES, commandDataBytes, commandSeq, viewOf } from '../../src/paxos/index.js';
+
+const MESSAGE_BYTES_MAX = 1 << 16;
+
+/** Deterministic bytes for command `n`, `length` long. */
+function dataOf(n: number, length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (n * 31 + i * 7) & 0xff);
+}
+
+function drainSeqs(writer: CommandBatchWriter): number[] {
+  const seqs: number[] = [];
+  writer.drain((commands) => {
+    expect(commands.byteLength).toBeLessThanOrEqual(MESSAGE_BYTES_MAX);
+    const view = viewOf(commands);
+    for (let at = 0; at < commands.byteLength; at += COMMAND_HEADER_BYTES + commandDataBytes(view, at)) seqs.push(commandSeq(view, at));
+  });
+  return seqs;
+}
+
+describe('CommandBatchWriter', () => {
+  it('sends each turn exactly its commands, and the bytes at each returned offset never change', () => {
+    const writer = new CommandBatchWriter(MESSAGE_BYTES_MAX);
+    const written: Array<{ slab: Uint8Array; at: number; n: number; expected: Uint8Array }> = [];
+    let n = 0;
+    for (let turn = 0; turn < 40; turn++) {
+      const seqs: number[] = [];
+      // Small turns, and every fifth a burst larger than a slab and than one message.
+      const count = turn % 5 === 4 ? 40 : 3;
+      for (let i = 0; i < count; i++, n++) {
+        const length = turn % 5 === 4 ? 5000 : (n * 13) % 200;
+        const data = dataOf(n, length);
+        const at = writer.add(1, n, 1, data);
+        data.fill(0xee); // the caller reuses its buffer
+        written.push({ slab: writer.slab, at, n, expected: dataOf(n, length) });
+        seqs.push(n);
+      }
+      expect(drainSeqs(writer)).toEqual(seqs);
+      const changed = written.filter(({ slab, at, expected }) => !Buffer.from(slab.buffer, slab.byteOffset + at, expected.byteLength).equals(expected));
+      expect(changed.map(({ n: m }) => m)).toEqual([]);
+    }
+    expect(writer.isEmpty).toBe(true);
+  });
+
+  it('starts a small slab again after a burst that needed a huge one', () => {
+    const writer = new CommandBatchWriter(MESSAGE_BYTES_MAX);
+    const small = writer.slab.byteLength;
+    const data = new Uint8Array(60_000);
+    for (let i = 0; i < 200; i++) writer.add(1, i, 1, data.fill(i));
+    expect(writer.slab.byteLength).toBeGreaterThan(4 * MESSAGE_BYTES_MAX);
+    expect(drainSeqs(writer)).toHaveLength(200);
+    expect(writer.slab.byteLength).toBe(small);
+  });
+});
