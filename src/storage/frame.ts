@@ -83,6 +83,25 @@ export function walkFrames(bytes: Uint8Array, length: number, visit?: FrameVisit
 }
 
 /**
+ * Visits the frames of `bytes[0, length)` that this process wrote itself and already checked (a
+ * shared-memory store verifies every checksum once, at open): it follows their lengths without
+ * recomputing checksums, and throws if they do not end exactly at `length`, which no crash can
+ * cause in memory (only a bug). A replay of millions of entries spends a third of its time in
+ * CRCs otherwise.
+ */
+export function walkTrustedFrames(bytes: Uint8Array, length: number, visit: FrameVisitor): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 0;
+  while (offset < length) {
+    const payloadStart = offset + FRAME_HEADER_BYTES;
+    const payloadEnd = payloadStart + (payloadStart <= length ? view.getUint32(offset, true) : 0);
+    if (payloadStart > length || payloadEnd > length) throw new Error(`trusted frames do not end at byte ${length}: a frame at ${offset} runs past it`);
+    visit(bytes.subarray(payloadStart, payloadEnd), payloadStart);
+    offset = payloadEnd;
+  }
+}
+
+/**
  * What a frame that fails at `bytes[offset]` means, given everything after it up to `length`: a
  * bad frame with nothing valid after it is the write a crash cut short (torn); with valid frames
  * after it, it is damage, and reading on would silently skip data (corrupt). `base` is the store

@@ -148,10 +148,15 @@ export function readLearnerRecord(payload: Uint8Array, sink: LearnerRecordSink, 
   switch (kind) {
     case BATCH:
       sink.batch(reader.varint(), reader.varint());
+      // Inline, no callback per command: a restarted learner replays millions of them.
       while (!reader.done) {
         const clientId = reader.varint();
         const seq = reader.varint();
-        readEntry(reader, what, (count, dataAt, dataBytes) => sink.command(clientId, seq, count, dataAt, dataBytes));
+        const count = readCount(reader, what);
+        const dataBytes = reader.varint();
+        const dataAt = reader.at;
+        reader.skip(dataBytes);
+        sink.command(clientId, seq, count, dataAt, dataBytes);
       }
       return;
     case START:
@@ -163,20 +168,24 @@ export function readLearnerRecord(payload: Uint8Array, sink: LearnerRecordSink, 
       return;
     case ENTRIES:
       sink.entries(reader.varint());
-      while (!reader.done) readEntry(reader, what, (count, dataAt, dataBytes) => sink.entry(count, dataAt, dataBytes));
+      while (!reader.done) {
+        const count = readCount(reader, what);
+        const dataBytes = reader.varint();
+        const dataAt = reader.at;
+        reader.skip(dataBytes);
+        sink.entry(count, dataAt, dataBytes);
+      }
       return;
     default:
       throw new Error(`${what}: unknown record kind 0x${kind.toString(16)}`);
   }
 }
 
-function readEntry(reader: VarintReader, what: string, take: (count: number, dataAt: number, dataBytes: number) => void): void {
+/** A command's count of log indexes: at least one. */
+function readCount(reader: VarintReader, what: string): number {
   const count = reader.varint();
   if (count < 1) throw new Error(`${what}: command count ${count} is not positive`);
-  const dataBytes = reader.varint();
-  const dataAt = reader.at;
-  reader.skip(dataBytes);
-  take(count, dataAt, dataBytes);
+  return count;
 }
 
 function isMsgpackArray(byte: number): boolean {

@@ -1,4 +1,4 @@
-import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { FRAME_HEADER_BYTES, walkFrames, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { checkReadRange, type RecordStore } from './record-store.js';
 import { CONTROL_WORD_INDEX, SHARED_STORE_BYTES_MAX, packSharedStoreControl, unpackSharedStoreControl, type LiveHalf } from './shared-store-control.js';
 
@@ -79,7 +79,9 @@ export class SharedRecordStore implements RecordStore {
   }
 
   forEachRecord(visit: FrameVisitor): void {
-    walkFrames(this.liveBytes(), this.writtenBytes, visit);
+    // Every frame here was checked at open or written since by this store: no checksums again
+    // (a restarted learner replays its whole log through here).
+    walkTrustedFrames(this.liveBytes(), this.writtenBytes, visit);
   }
 
   append(payload: Uint8Array): number {
