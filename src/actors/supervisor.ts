@@ -21,6 +21,11 @@ export interface SupervisionOptions {
   backoffResetAfterMs?: number;
   /** More than `restarts` restarts of one actor within `periodMs`: the supervisor gives up on it. Default 10 in 60000 ms. */
   intensity?: { restarts?: number; periodMs?: number };
+  /**
+   * Keep one idle worker thread started ahead, with the behaviour modules loaded, so a restart does
+   * not wait for a thread to boot (spare-thread.ts). Default true, false when `restart` is 'temporary'.
+   */
+  spareThread?: boolean;
 }
 
 export interface ResolvedSupervision {
@@ -29,6 +34,7 @@ export interface ResolvedSupervision {
   backoffMaxMs: number;
   backoffResetAfterMs: number;
   intensity: { restarts: number; periodMs: number };
+  spareThread: boolean;
 }
 
 export const SUPERVISION_DEFAULTS: ResolvedSupervision = {
@@ -37,13 +43,14 @@ export const SUPERVISION_DEFAULTS: ResolvedSupervision = {
   backoffMaxMs: 2000,
   backoffResetAfterMs: 5000,
   intensity: { restarts: 10, periodMs: 60_000 },
+  spareThread: true,
 };
 
 /** No supervised restarts at all: every actor is temporary. */
-export const SUPERVISION_OFF: ResolvedSupervision = { ...SUPERVISION_DEFAULTS, restart: 'temporary' };
+export const SUPERVISION_OFF: ResolvedSupervision = { ...SUPERVISION_DEFAULTS, restart: 'temporary', spareThread: false };
 
 const RESTART_POLICIES: readonly RestartPolicy[] = ['permanent', 'temporary'];
-const KNOWN_KEYS = new Set(['restart', 'backoffInitialMs', 'backoffMaxMs', 'backoffResetAfterMs', 'intensity']);
+const KNOWN_KEYS = new Set(['restart', 'backoffInitialMs', 'backoffMaxMs', 'backoffResetAfterMs', 'intensity', 'spareThread']);
 const KNOWN_INTENSITY_KEYS = new Set(['restarts', 'periodMs']);
 /** Longest wait a setTimeout honours (2^31 - 1 ms); anything above would fire at once. */
 const DELAY_MS_MAX = 2 ** 31 - 1;
@@ -73,7 +80,9 @@ export function resolveSupervision(options: SupervisionOptions | undefined, name
     restarts: integer(`${name}.intensity.restarts`, intensityOption.restarts, SUPERVISION_DEFAULTS.intensity.restarts, 0, 1_000_000),
     periodMs: ms('intensity.periodMs', intensityOption.periodMs, SUPERVISION_DEFAULTS.intensity.periodMs, 1),
   };
-  return { restart, backoffInitialMs, backoffMaxMs, backoffResetAfterMs, intensity };
+  const spareThread = options.spareThread ?? restart === 'permanent';
+  if (typeof spareThread !== 'boolean') throw new TypeError(`${name}.spareThread must be a boolean, got ${String(spareThread)}`);
+  return { restart, backoffInitialMs, backoffMaxMs, backoffResetAfterMs, intensity, spareThread };
 }
 
 function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {

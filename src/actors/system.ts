@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -6,6 +7,7 @@ import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } fro
 import { ACTOR_ID_MAX, firstFreeActorId, isActorId, linkKey, linkTouches } from './actor-ids.js';
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { Endpoint, type EndpointHandle } from './endpoint.js';
+import { SpareThread } from './spare-thread.js';
 import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
 import { RestartDecisions, SUPERVISION_OFF, killHoldsDown, resolveSupervision, type KillOptions, type ResolvedSupervision, type RestartPolicy, type SupervisionOptions } from './supervisor.js';
 import type { ActorId, ActorInfo, ActorSpec } from './types.js';
@@ -128,6 +130,8 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   private readonly ringBytes: number;
   private readonly supervision: ResolvedSupervision;
   private readonly decisions: RestartDecisions;
+  /** A worker thread started ahead for the next restart (supervision.spareThread). */
+  private readonly spare: SpareThread | undefined;
   /** Supervised restarts under way: close() waits for them to settle. */
   private readonly restarting = new Set<Promise<void>>();
 
@@ -138,6 +142,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     createRing(this.ringBytes); // validates the size now rather than at the first spawn
     this.supervision = options.supervision === false ? SUPERVISION_OFF : resolveSupervision(options.supervision);
     this.decisions = new RestartDecisions(this.supervision);
+    this.spare = this.supervision.spareThread ? new SpareThread(WORKER_HOST_URL) : undefined;
   }
 
   /** Starts an actor (on its own worker thread unless `spec.worker` places it with others) and returns its id. */
@@ -166,8 +171,10 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       restarts: 0,
     };
     this.participants.set(id, participant);
+    this.spare?.remember(moduleHref(spec.module));
     await this.place(participant, worker);
     this.decisions.started(id);
+    this.spare?.prepare();
     return id;
   }
 
@@ -231,6 +238,11 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     void this.distribute(others);
     const handle: EndpointHandle = { id, doorbell, claim: new SharedArrayBuffer(4), outgoing: own.outgoing, incoming: own.incoming };
     return { handle, participant };
+  }
+
+  /** The thread id of the idle spare thread the next restart will take, if one is ready (supervision.spareThread). */
+  get spareThreadId(): number | undefined {
+    return this.spare?.readyThreadId;
   }
 
   /** Every participant with its role, thread and liveness. */
@@ -340,6 +352,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     // A supervised restart that was under way placed its actor on a worker ended above (it was
     // started before `closed` was set): it settles now, its failure swallowed.
     await Promise.allSettled([...this.restarting]);
+    await this.spare?.close();
   }
 
   // ---- internals ----
@@ -376,7 +389,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   private startWorker(name: string): WorkerRecord {
     // A restarted worker takes over its predecessor's doorbell: senders keep ringing the same word.
     const doorbell = this.workers.get(name)?.doorbell ?? new Doorbell(createDoorbell());
-    const worker = new Worker(WORKER_HOST_URL, { workerData: { workerName: name, doorbell: doorbell.sab }, name });
+    const worker = this.spare?.take(name, doorbell.sab) ?? new Worker(WORKER_HOST_URL, { workerData: { workerName: name, doorbell: doorbell.sab }, name });
     let markExited!: () => void;
     const record: WorkerRecord = {
       name,
@@ -576,7 +589,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     const firstPlacement = participant.state === 'starting' && !participant.placedBefore;
     const { own, others } = this.wire(participant);
     const spec = participant.spec!;
-    const module = spec.module instanceof URL ? spec.module.href : spec.module;
+    const module = moduleHref(spec.module);
     try {
       await this.call(worker, (control) =>
         control.addActor({ id: participant.id, role: participant.role, module, config: spec.config }, own.outgoing, own.incoming),
@@ -606,6 +619,12 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       await this.distribute(others);
     }
   }
+}
+
+/** A behaviour module as a URL string, as the worker host imports it. */
+function moduleHref(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  return /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
 }
 
 interface Link {

@@ -62,6 +62,33 @@ describe('the supervisor', () => {
     expect(await ask(endpoint, id, { get: true })).toEqual({ count: 0 });
   });
 
+  it('restarts onto the spare thread started ahead, then starts another spare', async () => {
+    const { actors, events } = newSystem();
+    const endpoint = actors.endpoint();
+    const id = await actors.spawn({ role: 'counter', module: behaviour('counter') });
+    await until(() => actors.spareThreadId !== undefined, 'a spare thread');
+    const spare = actors.spareThreadId!;
+    expect(spare).not.toBe(info(actors, id).threadId);
+    await actors.kill(id);
+    await until(() => events.restarts.length === 1, 'the restart');
+    // The actor now runs on the thread that was started before the kill: no thread boot in the restart.
+    expect(info(actors, id).threadId).toBe(spare);
+    expect(endpoint.send(id, { add: 2 })).toBe(true);
+    expect(await ask(endpoint, id, { get: true })).toEqual({ count: 2 });
+    await until(() => actors.spareThreadId !== undefined, 'the next spare thread');
+    expect(actors.spareThreadId).not.toBe(spare);
+  });
+
+  it('keeps no spare thread with supervision off or spareThread: false', async () => {
+    for (const supervision of [false, { spareThread: false }] as const) {
+      const { actors } = newSystem(supervision);
+      await actors.spawn({ role: 'counter', module: behaviour('counter') });
+      await sleep(700); // past the spare's start delay
+      expect(actors.spareThreadId).toBeUndefined();
+      await actors.close();
+    }
+  });
+
   it('leaves an actor killed with restart: false down until restart(), which reports an unsupervised restart', async () => {
     const { actors, events } = newSystem({ backoffInitialMs: 0 });
     const endpoint = actors.endpoint();
