@@ -11,6 +11,8 @@ import type { ActorId, ActorInfo, ActorSpec } from './types.js';
 const WORKER_HOST_URL = new URL('./worker-host.js', import.meta.url);
 /** How long close() lets actors run their stop() callbacks before terminating their threads. */
 const SHUTDOWN_GRACE_MS = 1000;
+/** Ids are 16 bits: links are keyed by from * 65536 + to, and a log client's id packs its endpoint's id in 16 bits. */
+const ACTOR_ID_MAX = 0xffff;
 
 export interface ActorSystemOptions {
   /** Capacity of each link's ring; a power of two. Default 1 MiB. */
@@ -129,22 +131,40 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   }
 
   /**
-   * Unwires an endpoint for good (its thread disconnected): every actor drops its links to and
-   * from it, and its rings go. Without this, a thread that connects and disconnects again and
-   * again would leave rings behind each time. Its id is not handed out again: callers may have
-   * built identities on it (a log client's ids include it, and learners remember them).
+   * Unwires an endpoint (its thread disconnected, exited or was found dead): every actor drops
+   * its links to and from it (and forgets what it kept for it, Actor.peerReleased), and its rings
+   * go. Without this, threads that connect and go away again and again would leave rings behind
+   * each time. Once every live worker has dropped it, its id is free and may be handed out again
+   * (ids are 16 bits): whoever built identities on an id must make them unique some other way (a
+   * log client's ids also carry a generation per connection, so they never repeat).
    */
   async releaseEndpoint(id: ActorId): Promise<void> {
     const participant = this.participants.get(id);
     if (participant === undefined || participant.kind !== 'endpoint' || participant.state === 'released') return;
     participant.state = 'released';
     participant.endpoint?.close();
+    participant.endpoint = undefined;
     for (const key of [...this.links.keys()]) {
       if (Math.floor(key / 0x10000) === id || key % 0x10000 === id) this.links.delete(key);
     }
+    // The drops are posted now (comlink posts synchronously), so on every worker they come before
+    // the links of whichever endpoint takes this id next.
     await Promise.all(
       [...this.workers.values()].filter((worker) => worker.alive).map((worker) => this.call(worker, async (control) => control.dropPeer(id)).catch(() => {})),
     );
+    if (this.participants.get(id) === participant) this.participants.delete(id);
+  }
+
+  /** Endpoints wired now (this thread's and other threads'), released ones not counted. Internal: for tests and measurements. */
+  get endpointCount(): number {
+    let count = 0;
+    for (const participant of this.participants.values()) if (participant.kind === 'endpoint' && participant.state !== 'released') count++;
+    return count;
+  }
+
+  /** Mailbox links (rings) held now. Internal: for tests and measurements. */
+  get linkCount(): number {
+    return this.links.size;
   }
 
   private addEndpoint(role: string, actorsOnly = false): { handle: EndpointHandle; participant: Participant } {
@@ -261,6 +281,13 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
         worker.control[releaseProxy]();
       }),
     );
+    // The rings go now, even while someone still holds this system (a Cluster, a log object).
+    this.links.clear();
+    for (const participant of this.participants.values()) {
+      participant.endpoint = undefined;
+      participant.heldLinks.outgoing.length = 0;
+      participant.heldLinks.incoming.length = 0;
+    }
   }
 
   // ---- internals ----
@@ -271,12 +298,14 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
 
   private claimId(requested: ActorId | undefined): ActorId {
     if (requested === undefined) {
+      // The lowest free id: released endpoints' ids come back, so ids stay dense and bounded.
       let id = 0;
       while (this.participants.has(id)) id++;
+      if (id > ACTOR_ID_MAX) throw new RangeError(`no free actor id: all ${ACTOR_ID_MAX + 1} ids (0 to ${ACTOR_ID_MAX}) are in use`);
       return id;
     }
-    if (!Number.isInteger(requested) || requested < 0 || requested > 0xffff) {
-      throw new RangeError(`actor id must be an integer from 0 to 65535, got ${String(requested)}`);
+    if (!Number.isInteger(requested) || requested < 0 || requested > ACTOR_ID_MAX) {
+      throw new RangeError(`actor id must be an integer from 0 to ${ACTOR_ID_MAX}, got ${String(requested)}`);
     }
     if (this.participants.has(requested)) throw new RangeError(`actor id ${requested} is already taken`);
     return requested;
