@@ -46,24 +46,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * Counts the openings of a data directory, durably, and returns this one's number. Client ids
- * include it, so the clients of this process never share an id with those of an earlier one.
- */
-export function nextIncarnation(dir: string): number {
-  const path = join(dir, 'INCARNATION');
-  let previous = -1;
-  try {
-    previous = Number.parseInt(readFileSync(path, 'utf8'), 10);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  if (!Number.isInteger(previous)) throw new Error(`${path} does not hold an integer`);
-  const incarnation = previous + 1;
-  writeFileDurably(path, String(incarnation));
-  return incarnation;
-}
-
 /** Replaces `path` with `content` atomically and durably: a crash leaves the old content or the new. */
 export function writeFileDurably(path: string, content: string): void {
   const temporary = `${path}.new`;

@@ -4,8 +4,11 @@ import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';
-import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint } from './endpoint-broker.js';
-import { lockStorageDir, nextIncarnation } from './dir-lock.js';
+import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint, type EndpointGrant } from './endpoint-broker.js';
+import { EndpointReaper, PROBE_INTERVAL_MS } from './endpoint-reaper.js';
+import { ConnectionGenerations } from './connection-generations.js';
+import { EndpointRevokedError, LeaseHolder, createLease } from './connection-lease.js';
+import { lockStorageDir } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
 import { createDeliveredCounts } from './read-barrier.js';
@@ -115,19 +118,27 @@ export class Cluster {
  */
 export class ReplicatedLog {
   private closed = false;
-  /** Through a handle: tells the owner this thread's endpoint can be unwired. */
-  private release: (() => void) | undefined;
+  /**
+   * The client, and where opened, the actor system: dropped at close(), so that a closed log's
+   * rings, doorbells and client state can be collected even while the caller keeps this object.
+   */
+  private client: LogClient | undefined;
+  private owner: OwnerParts | undefined;
+  /** Through a handle: the endpoint this thread holds now, and how to get another. */
+  private readonly connection: Connection | undefined;
 
   private constructor(
-    private readonly client: LogClient,
+    client: LogClient | undefined,
     private readonly layout: ClusterLayout,
     private readonly clientOptions: ClientOptions,
     private readonly closedFlag: SharedArrayBuffer,
-    private readonly system: ActorSystem | undefined,
-    private readonly unlock: (() => void) | undefined,
-    private readonly broker: EndpointBroker | undefined,
-    private readonly replaceProposer: (id: ActorId) => void = () => undefined,
-  ) {}
+    owner: OwnerParts | undefined,
+    connection?: Connection,
+  ) {
+    this.client = client;
+    this.owner = owner;
+    this.connection = connection;
+  }
 
   /** Starts a log: every proposer, acceptor and learner on a worker thread of its own. */
   static open(options: LogOptions = {}): Promise<ReplicatedLog> {
@@ -184,8 +195,9 @@ export class ReplicatedLog {
           return system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
         }),
       ]);
-      const incarnation = resolved.storage ? nextIncarnation(resolved.storage.dir) : 0;
-      const clientOptions = clientOptionsOf(resolved, limits, incarnation);
+      // One generation per connection, this client's first (wire.ts clientIdOf).
+      const generations = new ConnectionGenerations(resolved.storage?.dir);
+      const clientOptions = clientOptionsOf(resolved, limits, generations.take());
       const endpoint = system.endpoint('client');
       const closedFlag = createClosedFlag();
       const client = new LogClient(endpoint, layout, clientOptions, closedFlag);
@@ -204,12 +216,18 @@ export class ReplicatedLog {
       // anyway: appends then wait for one), so the first appends meet a leader.
       endpoint.send(layout.proposers[0]!, { type: LogMessageType.Campaign, from: endpoint.id } satisfies CampaignMessage);
       await awaitLeader(system, layout, resolved.electionTimeoutMs * 10);
-      const broker = new EndpointBroker(
-        newBrokerName(),
-        () => system.endpointHandle('client', { actorsOnly: true }),
-        (id) => void system.releaseEndpoint(id),
-      );
-      return new ReplicatedLog(client, layout, clientOptions, closedFlag, system, unlock, broker, replaceProposer);
+      // Endpoints of threads that went away without close() are found and released (their ids
+      // reused): see connection-lease.ts for how, and why that never touches work in flight.
+      const reaper = new EndpointReaper((id) => void system.releaseEndpoint(id), clientOptions.appendTimeoutMs + PROBE_INTERVAL_MS);
+      const grant = (): EndpointGrant => {
+        const generation = generations.take();
+        const endpoint = system.endpointHandle('client', { actorsOnly: true });
+        const lease = createLease();
+        reaper.add(endpoint.id, generation, lease);
+        return { endpoint, generation, lease };
+      };
+      const broker = new EndpointBroker(newBrokerName(), grant, (id, generation) => reaper.released(id, generation));
+      return new ReplicatedLog(client, layout, clientOptions, closedFlag, { system, unlock, broker, reaper, replaceProposer });
     } catch (error) {
       await system.close();
       unlock?.();
@@ -224,24 +242,80 @@ export class ReplicatedLog {
     }
     if (!(handle.closed instanceof SharedArrayBuffer)) throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
     if (isMarkedClosed(handle.closed)) throw new LogClosedError();
-    const endpoint = Endpoint.connect(await requestEndpoint(handle.broker));
-    const client = new LogClient(endpoint, handle.layout, handle.client, handle.closed);
-    const log = new ReplicatedLog(client, handle.layout, handle.client, handle.closed, undefined, undefined, undefined);
-    log.release = () => releaseEndpoint(handle.broker, endpoint.id);
+    const log = new ReplicatedLog(undefined, handle.layout, handle.client, handle.closed, undefined, { handle, held: undefined, reconnecting: undefined });
+    await log.attach();
     return log;
+  }
+
+  /**
+   * Through a handle: gets an endpoint from the owner and a client on it. Again after the owner
+   * reclaimed the last one (this thread looked gone: connection-lease.ts); nothing was in flight
+   * on it then, or it had all timed out.
+   */
+  private async attach(): Promise<void> {
+    const connection = this.connection!;
+    const { handle } = connection;
+    for (;;) {
+      if (isMarkedClosed(handle.closed)) throw new LogClosedError();
+      const grant = await requestEndpoint(handle.broker);
+      const lease = new LeaseHolder(grant.lease);
+      // Unclaimed for long (this thread was blocked), the owner may have taken it back: ask again.
+      if (!lease.claim()) continue;
+      const endpoint = Endpoint.connect(grant.endpoint);
+      const client = new LogClient(endpoint, handle.layout, { ...handle.client, generation: grant.generation }, handle.closed, lease);
+      connection.held = { id: grant.endpoint.id, generation: grant.generation };
+      if (this.closed) {
+        // Closed while this connect was under way: give the endpoint straight back.
+        client.close();
+        releaseEndpoint(handle.broker, grant.endpoint.id, grant.generation);
+        throw new LogClosedError();
+      }
+      this.client = client;
+      return;
+    }
+  }
+
+  /** One reconnect at a time, shared by every call that found the endpoint reclaimed. */
+  private reconnected(): Promise<void> {
+    const connection = this.connection!;
+    connection.reconnecting ??= this.attach().finally(() => {
+      connection.reconnecting = undefined;
+    });
+    return connection.reconnecting;
+  }
+
+  /**
+   * Runs `call` on the client; through a handle, if the owner had reclaimed the endpoint before
+   * the call sent anything (EndpointRevokedError), reconnects and runs it again.
+   */
+  private async withReconnect<T>(call: (client: LogClient) => Promise<T>): Promise<T> {
+    for (;;) {
+      if (this.closed) throw new LogClosedError();
+      try {
+        return await call(this.client!);
+      } catch (error) {
+        if (!(error instanceof EndpointRevokedError) || this.connection === undefined) throw error;
+      }
+      await this.reconnected();
+    }
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
   append(data: Uint8Array, options: AppendOptions = {}): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     if (typeof options !== 'object' || options === null) return Promise.reject(new TypeError(`append options must be an object, got ${String(options)}`));
-    return this.client.append(data, options.signal);
+    const client = this.client!;
+    // The hot path: the endpoint is ours (marked busy now, so it cannot be reclaimed under the append).
+    if (client.acquire()) return client.append(data, options.signal);
+    return this.reconnected().then(() => this.append(data, options));
   }
 
   /** Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */
   reserve(count: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
-    return this.client.reserve(count);
+    const client = this.client!;
+    if (client.acquire()) return client.reserve(count);
+    return this.reconnected().then(() => this.reserve(count));
   }
 
   /**
@@ -258,7 +332,7 @@ export class ReplicatedLog {
     if (beforeIndex < 0 || beforeIndex > Number.MAX_SAFE_INTEGER) {
       return Promise.reject(new RangeError(`trim index must be from 0 to ${Number.MAX_SAFE_INTEGER}, got ${beforeIndex}`));
     }
-    return this.client.trim(beforeIndex);
+    return this.withReconnect((client) => client.trim(beforeIndex));
   }
 
   /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
@@ -270,17 +344,34 @@ export class ReplicatedLog {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`read signal must be an AbortSignal, got ${String(signal)}`);
     if (this.closed) throw new LogClosedError();
     // An iterable, not an iterator: each `for await` over it is a read of its own from `from`.
-    const client = this.client;
-    return { [Symbol.asyncIterator]: () => client.read(from, follow === true, signal) };
+    if (this.connection === undefined) {
+      const client = this.client!;
+      return { [Symbol.asyncIterator]: () => client.read(from, follow === true, signal) };
+    }
+    return { [Symbol.asyncIterator]: () => this.readReconnecting(from, follow === true, signal) };
+  }
+
+  /** A read through a handle: if the endpoint was reclaimed before the read began (it throws before its first entry), on a fresh one. */
+  private async *readReconnecting(from: number, follow: boolean, signal: AbortSignal | undefined): AsyncGenerator<LogEntry, void, undefined> {
+    for (;;) {
+      if (this.closed) throw new LogClosedError();
+      try {
+        yield* this.client!.read(from, follow, signal);
+        return;
+      } catch (error) {
+        if (!(error instanceof EndpointRevokedError)) throw error;
+      }
+      await this.reconnected();
+    }
   }
 
   /** A handle for other threads: any number of them may connect with it, each getting an endpoint of its own. */
   handle(): LogHandle {
     if (this.closed) throw new LogClosedError();
-    if (this.broker === undefined) throw new TypeError('handles are made where the log was opened');
+    if (this.owner === undefined) throw new TypeError('handles are made where the log was opened');
     return {
       kind: 'synod.replicated-log',
-      broker: this.broker.name,
+      broker: this.owner.broker.name,
       layout: this.layout,
       client: this.clientOptions,
       closed: this.closedFlag,
@@ -289,8 +380,24 @@ export class ReplicatedLog {
 
   /** Fault injection and inspection; only where the log was opened. */
   get cluster(): Cluster {
-    if (this.system === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
-    return new Cluster(this.system, this.layout, this.replaceProposer);
+    if (this.connection !== undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
+    if (this.owner === undefined) throw new LogClosedError();
+    return new Cluster(this.owner.system, this.layout, this.owner.replaceProposer);
+  }
+
+  /**
+   * Internal, for tests and measurements: endpoints the owner has wired for other threads and the
+   * mailbox links it holds (all zero once closed); through a handle, the endpoint id and
+   * generation this thread holds now.
+   */
+  get connectionCounts(): { endpoints: number; granted: number; links: number; held: { id: number; generation: number } | undefined } {
+    const system = this.owner?.system;
+    return {
+      endpoints: system?.endpointCount ?? 0,
+      granted: this.owner?.reaper.granted ?? 0,
+      links: system?.linkCount ?? 0,
+      held: this.connection?.held,
+    };
   }
 
   /** `await using log = await ReplicatedLog.open()` closes it at the end of the scope. */
@@ -302,14 +409,36 @@ export class ReplicatedLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const { client, owner, connection } = this;
+    // Dropped now: the buffers they hold go with them even while the caller keeps this object.
+    this.client = undefined;
+    this.owner = undefined;
     // The owner's close reaches every thread: their clients see the flag and settle at once.
-    if (this.system !== undefined) markClosed(this.closedFlag);
-    this.broker?.close();
-    this.client.close();
-    this.release?.();
-    await this.system?.close();
-    this.unlock?.();
+    if (owner !== undefined) markClosed(this.closedFlag);
+    owner?.broker.close();
+    owner?.reaper.close();
+    client?.close();
+    if (connection?.held !== undefined && client !== undefined) releaseEndpoint(connection.handle.broker, connection.held.id, connection.held.generation);
+    await owner?.system.close();
+    owner?.unlock?.();
   }
+}
+
+/** What only the log's owner has. */
+interface OwnerParts {
+  readonly system: ActorSystem;
+  readonly unlock: (() => void) | undefined;
+  readonly broker: EndpointBroker;
+  readonly reaper: EndpointReaper;
+  /** Asks a live standby to campaign in place of proposer `id`, which is going away. */
+  readonly replaceProposer: (id: ActorId) => void;
+}
+
+/** A log through a handle: the endpoint held now, and the reconnect under way if any. */
+interface Connection {
+  readonly handle: LogHandle;
+  held: { id: number; generation: number } | undefined;
+  reconnecting: Promise<void> | undefined;
 }
 
 /** Polls the proposers' counters (updated every tick) until one leads, for at most `timeoutMs`. */
@@ -333,10 +462,10 @@ function planLayout(options: ResolvedLogOptions): ClusterLayout {
   };
 }
 
-function clientOptionsOf(options: ResolvedLogOptions, limits: LogLimits, incarnation: number): ClientOptions {
+function clientOptionsOf(options: ResolvedLogOptions, limits: LogLimits, generation: number): ClientOptions {
   return {
     requestBatchBytesMax: limits.requestBatchBytesMax,
-    incarnation,
+    generation,
     entryBytesMax: options.entryBytesMax,
     inflightAppendsMax: options.inflightAppendsMax,
     appendTimeoutMs: options.appendTimeoutMs,
