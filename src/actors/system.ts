@@ -5,6 +5,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { Endpoint, type EndpointHandle } from './endpoint.js';
+import { IdPool } from './id-pool.js';
 import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
 import type { ActorId, ActorInfo, ActorSpec } from './types.js';
 
@@ -77,6 +78,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   /** Every link ever made, by from * 65536 + to. Links outlive restarts: a restarted actor reattaches. */
   private readonly links = new Map<number, Link>();
   private nextLinkId = 0;
+  private readonly freeIds = new IdPool(ACTOR_ID_MAX, (id) => this.participants.has(id));
   private closed = false;
   private readonly ringBytes: number;
 
@@ -152,7 +154,10 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     await Promise.all(
       [...this.workers.values()].filter((worker) => worker.alive).map((worker) => this.call(worker, async (control) => control.dropPeer(id)).catch(() => {})),
     );
-    if (this.participants.get(id) === participant) this.participants.delete(id);
+    if (this.participants.get(id) === participant) {
+      this.participants.delete(id);
+      this.freeIds.giveBack(id);
+    }
   }
 
   /** Endpoints wired now (this thread's and other threads'), released ones not counted. Internal: for tests and measurements. */
@@ -299,9 +304,8 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   private claimId(requested: ActorId | undefined): ActorId {
     if (requested === undefined) {
       // The lowest free id: released endpoints' ids come back, so ids stay dense and bounded.
-      let id = 0;
-      while (this.participants.has(id)) id++;
-      if (id > ACTOR_ID_MAX) throw new RangeError(`no free actor id: all ${ACTOR_ID_MAX + 1} ids (0 to ${ACTOR_ID_MAX}) are in use`);
+      const id = this.freeIds.take();
+      if (id === undefined) throw new RangeError(`no free actor id: all ${ACTOR_ID_MAX + 1} ids (0 to ${ACTOR_ID_MAX}) are in use`);
       return id;
     }
     if (!Number.isInteger(requested) || requested < 0 || requested > ACTOR_ID_MAX) {
