@@ -108,6 +108,39 @@ describe('connections of threads that go away', () => {
     expect(entries).toEqual([[1], [2]]);
   });
 
+  it('a thread terminated in the middle of a follow: its endpoint goes once it stayed silent past appendTimeoutMs, and learners forget its subscription', async () => {
+    const log = await openLog({ appendTimeoutMs: 1000 });
+    await log.append(new Uint8Array([1]));
+    const worker = new Worker(fixture('follow-worker'), { workerData: { handle: log.handle() } });
+    const following = await new Promise<{ held: { id: number } }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const learners = (await log.cluster.actors()).filter((actor) => actor.role === 'learner');
+    const subscriptions = async (): Promise<number> => {
+      let total = 0;
+      for (const learner of learners) total += (await log.cluster.counters(learner.id)).subscriptions ?? 0;
+      return total;
+    };
+    let subscribed = 0;
+    await until('the follow subscribed', () => {
+      void subscriptions().then((count) => (subscribed = count));
+      return subscribed === 1;
+    });
+    await worker.terminate();
+    await until('the busy endpoint of the dead thread released', () => log.connectionCounts.granted === 0);
+    let left = -1;
+    await until('the learner forgot the subscription', () => {
+      void subscriptions().then((count) => (left = count));
+      return left === 0;
+    });
+    // Its id goes to the next connection, which reads and appends normally.
+    const next = track(await ReplicatedLog.connect(log.handle()));
+    expect(next.connectionCounts.held!.id).toBe(following.held.id);
+    const index = await next.append(new Uint8Array([2]));
+    for await (const entry of next.read({ from: index })) expect([...entry.data]).toEqual([2]);
+  });
+
   it('a piscina pool that retires and recreates its workers keeps working, and retired workers give their endpoints back', async () => {
     const log = await openLog();
     const before = log.connectionCounts;
