@@ -383,7 +383,10 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     const key = from.id * 0x10000 + to.id;
     let link = this.links.get(key);
     if (link === undefined) {
-      link = { linkId: this.nextLinkId++, ring: createRing(this.ringBytes) };
+      // An endpoint's links go when it is released (threads connect and go): their rings are
+      // page-backed, so that their memory goes back to the OS (see CreateRingOptions).
+      const pageBacked = from.kind === 'endpoint' || to.kind === 'endpoint';
+      link = { linkId: this.nextLinkId++, ring: createRing(this.ringBytes, { pageBacked }) };
       this.links.set(key, link);
     }
     return link;
