@@ -77,7 +77,11 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
   private readonly workers = new Map<string, WorkerRecord>();
   /** Every link ever made, by from * 65536 + to. Links outlive restarts: a restarted actor reattaches. */
   private readonly links = new Map<number, Link>();
-  private nextLinkId = 0;
+  /**
+   * Link ids are reused too, once every worker dropped the links of a released endpoint: hosts
+   * index their links by id in a plain array, which would otherwise grow with every connect.
+   */
+  private readonly freeLinkIds = new IdPool(Number.MAX_SAFE_INTEGER, () => false);
   private readonly freeIds = new IdPool(ACTOR_ID_MAX, (id) => this.participants.has(id));
   private closed = false;
   private readonly ringBytes: number;
@@ -146,8 +150,17 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     participant.state = 'released';
     participant.endpoint?.close();
     participant.endpoint = undefined;
-    for (const key of [...this.links.keys()]) {
-      if (Math.floor(key / 0x10000) === id || key % 0x10000 === id) this.links.delete(key);
+    const linkIds: number[] = [];
+    for (const [key, link] of [...this.links]) {
+      if (Math.floor(key / 0x10000) !== id && key % 0x10000 !== id) continue;
+      this.links.delete(key);
+      linkIds.push(link.linkId);
+    }
+    // Links held for actors still starting must not reach them later: their ids will be reused.
+    for (const other of this.participants.values()) {
+      const held = other.heldLinks;
+      held.outgoing.splice(0, held.outgoing.length, ...held.outgoing.filter((link) => link.to !== id));
+      held.incoming.splice(0, held.incoming.length, ...held.incoming.filter((link) => link.from !== id));
     }
     // The drops are posted now (comlink posts synchronously), so on every worker they come before
     // the links of whichever endpoint takes this id next.
@@ -157,13 +170,14 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
     if (this.participants.get(id) === participant) {
       this.participants.delete(id);
       this.freeIds.giveBack(id);
+      for (const linkId of linkIds) this.freeLinkIds.giveBack(linkId);
     }
   }
 
-  /** Endpoints wired now (this thread's and other threads'), released ones not counted. Internal: for tests and measurements. */
+  /** Endpoints holding an id now (this thread's and other threads', and those still being released). Internal: for tests and measurements. */
   get endpointCount(): number {
     let count = 0;
-    for (const participant of this.participants.values()) if (participant.kind === 'endpoint' && participant.state !== 'released') count++;
+    for (const participant of this.participants.values()) if (participant.kind === 'endpoint') count++;
     return count;
   }
 
@@ -386,7 +400,7 @@ export class ActorSystem extends EventEmitter<{ actorExit: [ActorExitEvent] }> {
       // An endpoint's links go when it is released (threads connect and go): their rings are
       // page-backed, so that their memory goes back to the OS (see CreateRingOptions).
       const pageBacked = from.kind === 'endpoint' || to.kind === 'endpoint';
-      link = { linkId: this.nextLinkId++, ring: createRing(this.ringBytes, { pageBacked }) };
+      link = { linkId: this.freeLinkIds.take()!, ring: createRing(this.ringBytes, { pageBacked }) };
       this.links.set(key, link);
     }
     return link;
