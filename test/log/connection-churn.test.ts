@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { describe, expect, it } from 'vitest';
-import { ReplicatedLog, type LogHandle } from 'synod';
+import { ConnectionReclaimedError, ReplicatedLog, type LogHandle } from 'synod';
 import type { ChurnResult } from '../fixtures/log/churn-worker.js';
 import type { PoolTask, PoolTaskResult } from '../fixtures/log/pool-task.js';
 import { checkExactlyOnce, closedAfterEach, fixture, readAll } from './helpers.js';
@@ -139,6 +139,35 @@ describe('connections of threads that go away', () => {
     expect(next.connectionCounts.held!.id).toBe(following.held.id);
     const index = await next.append(new Uint8Array([2]));
     for await (const entry of next.read({ from: index })) expect([...entry.data]).toEqual([2]);
+  });
+
+  it('a busy connection is taken back only after appendTimeoutMs of silence; its outstanding append then fails with ConnectionReclaimedError and the next call reconnects', async () => {
+    const log = await openLog();
+    const connected = track(await ReplicatedLog.connect(log.handle()));
+    await connected.append(new Uint8Array([1]));
+    const acceptors = (await log.cluster.actors()).filter((actor) => actor.role === 'acceptor');
+    await log.cluster.kill(acceptors[0]!.id);
+    await log.cluster.kill(acceptors[1]!.id);
+    const stuck = connected.append(new Uint8Array([2])).catch((error: unknown) => error);
+    const reaper = (Reflect.get(log, 'owner') as { reaper: { probe(nowMs: number): void } }).reaper;
+    // No life from this thread (no turn of its event loop between the probes), but busy: kept...
+    const now = performance.now();
+    for (let probe = 0; probe < 64; probe++) reaper.probe(now);
+    expect(log.connectionCounts.granted).toBe(1);
+    // ... until it has also been silent (no heartbeat) for longer than appendTimeoutMs (30 s here).
+    reaper.probe(now + 30_000 + 1000);
+    expect(log.connectionCounts.granted).toBe(0);
+    const error = await stuck;
+    expect(error).toBeInstanceOf(ConnectionReclaimedError);
+    expect(error).toMatchObject({ name: 'ConnectionReclaimedError', mayHaveCommitted: true });
+    await log.cluster.restart(acceptors[0]!.id);
+    await log.cluster.restart(acceptors[1]!.id);
+    const before = connected.connectionCounts.held!;
+    const index = await connected.append(new Uint8Array([3]));
+    expect(connected.connectionCounts.held!.generation).not.toBe(before.generation);
+    const tail = [];
+    for await (const entry of connected.read({ from: index })) tail.push([...entry.data]);
+    expect(tail[0]).toEqual([3]);
   });
 
   it('a piscina pool that retires and recreates its workers keeps working, and retired workers give their endpoints back', async () => {
