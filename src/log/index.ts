@@ -7,3 +7,4 @@ export * from './sequencer.js';
 export * from './dir-lock.js';
 export { LayoutMismatchError, describeLayout, type DirLayout } from './dir-layout.js';
 export type { ClusterLayout } from './actors/layout.js';
+export { ConnectionLimitError } from './connection-generations.js';
