@@ -16,7 +16,11 @@ export const SynodErrorCode = Object.freeze({
   Aborted: 'ABORT_ERR',
   LayoutMismatch: 'ERR_SYNOD_LAYOUT_MISMATCH',
   StorageDirInUse: 'ERR_SYNOD_STORAGE_DIR_IN_USE',
-  IncarnationsExhausted: 'ERR_SYNOD_INCARNATIONS_EXHAUSTED',
+  ConnectRefused: 'ERR_SYNOD_CONNECT_REFUSED',
+  ConnectionReclaimed: 'ERR_SYNOD_CONNECTION_RECLAIMED',
+  ConnectionLimit: 'ERR_SYNOD_CONNECTION_LIMIT',
+  /** Internal: a call found its connection reclaimed before it sent anything (the log reconnects and retries it). */
+  EndpointRevoked: 'ERR_SYNOD_ENDPOINT_REVOKED',
   // Storage (synod/storage)
   Storage: 'ERR_SYNOD_STORAGE',
   StorageFull: 'ERR_SYNOD_STORAGE_FULL',

@@ -272,6 +272,13 @@ export class ActorHost {
       hosted.outboxes[id] = undefined;
       hosted.peerIds = hosted.peerIds.filter((peer) => peer !== id);
       hosted.releasedPeers.add(id);
+      if (hosted.actor?.peerReleased !== undefined) {
+        try {
+          hosted.actor.peerReleased(id, hosted);
+        } catch (error) {
+          console.error(blame(hosted, error));
+        }
+      }
     }
     for (let linkId = 0; linkId < this.linkEnds.length; linkId++) {
       if (this.linkEnds[linkId]?.[0] === id) {

@@ -4,10 +4,11 @@ import { Worker } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
-import { ACTOR_ID_MAX, firstFreeActorId, isActorId, linkKey, linkTouches } from './actor-ids.js';
+import { ACTOR_ID_MAX, isActorId, linkKey, linkTouches } from './actor-ids.js';
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { Endpoint, type EndpointHandle } from './endpoint.js';
 import { SpareThread } from './spare-thread.js';
+import { IdPool } from './id-pool.js';
 import { ActorNotRunningError, ActorSystemClosedError, UnknownActorError } from './errors.js';
 import { RestartDecisions, SUPERVISION_OFF, killHoldsDown, resolveSupervision, type KillOptions, type ResolvedSupervision, type RestartPolicy, type SupervisionOptions } from './supervisor.js';
 import type { ActorId, ActorInfo, ActorSpec } from './types.js';
@@ -125,7 +126,12 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   private readonly workers = new Map<string, WorkerRecord>();
   /** Every link ever made, by linkKey(from, to). Links outlive restarts: a restarted actor reattaches. */
   private readonly links = new Map<number, Link>();
-  private nextLinkId = 0;
+  /**
+   * Link ids are reused too, once every worker dropped the links of a released endpoint: hosts
+   * index their links by id in a plain array, which would otherwise grow with every connect.
+   */
+  private readonly freeLinkIds = new IdPool(Number.MAX_SAFE_INTEGER, () => false);
+  private readonly freeIds = new IdPool(ACTOR_ID_MAX, (id) => this.participants.has(id));
   private closed = false;
   private readonly ringBytes: number;
   private readonly supervision: ResolvedSupervision;
@@ -198,22 +204,53 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   }
 
   /**
-   * Unwires an endpoint for good (its thread disconnected): every actor drops its links to and
-   * from it, and its rings go. Without this, a thread that connects and disconnects again and
-   * again would leave rings behind each time. Its id is not handed out again: callers may have
-   * built identities on it (a log client's ids include it, and learners remember them).
+   * Unwires an endpoint (its thread disconnected, exited or was found dead): every actor drops
+   * its links to and from it (and forgets what it kept for it, Actor.peerReleased), and its rings
+   * go. Without this, threads that connect and go away again and again would leave rings behind
+   * each time. Once every live worker has dropped it, its id is free and may be handed out again
+   * (ids are 16 bits): whoever built identities on an id must make them unique some other way (a
+   * log client's ids also carry a generation per connection, so they never repeat).
    */
   async releaseEndpoint(id: ActorId): Promise<void> {
     const participant = this.participants.get(id);
     if (participant === undefined || participant.kind !== 'endpoint' || participant.state === 'released') return;
     participant.state = 'released';
     participant.endpoint?.close();
-    for (const key of [...this.links.keys()]) {
-      if (linkTouches(key, id)) this.links.delete(key);
+    participant.endpoint = undefined;
+    const linkIds: number[] = [];
+    for (const [key, link] of [...this.links]) {
+      if (!linkTouches(key, id)) continue;
+      this.links.delete(key);
+      linkIds.push(link.linkId);
     }
+    // Links held for actors still starting must not reach them later: their ids will be reused.
+    for (const other of this.participants.values()) {
+      const held = other.heldLinks;
+      held.outgoing.splice(0, held.outgoing.length, ...held.outgoing.filter((link) => link.to !== id));
+      held.incoming.splice(0, held.incoming.length, ...held.incoming.filter((link) => link.from !== id));
+    }
+    // The drops are posted now (comlink posts synchronously), so on every worker they come before
+    // the links of whichever endpoint takes this id next.
     await Promise.all(
       [...this.workers.values()].filter((worker) => worker.alive).map((worker) => this.call(worker, async (control) => control.dropPeer(id)).catch(() => {})),
     );
+    if (this.participants.get(id) === participant) {
+      this.participants.delete(id);
+      this.freeIds.giveBack(id);
+      for (const linkId of linkIds) this.freeLinkIds.giveBack(linkId);
+    }
+  }
+
+  /** Endpoints holding an id now (this thread's and other threads', and those still being released). Internal: for tests and measurements. */
+  get endpointCount(): number {
+    let count = 0;
+    for (const participant of this.participants.values()) if (participant.kind === 'endpoint') count++;
+    return count;
+  }
+
+  /** Mailbox links (rings) held now. Internal: for tests and measurements. */
+  get linkCount(): number {
+    return this.links.size;
   }
 
   private addEndpoint(role: string, actorsOnly = false): { handle: EndpointHandle; participant: Participant } {
@@ -353,6 +390,13 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     // started before `closed` was set): it settles now, its failure swallowed.
     await Promise.allSettled([...this.restarting]);
     await this.spare?.close();
+    // The rings go now, even while someone still holds this system (a Cluster, a log object).
+    this.links.clear();
+    for (const participant of this.participants.values()) {
+      participant.endpoint = undefined;
+      participant.heldLinks.outgoing.length = 0;
+      participant.heldLinks.incoming.length = 0;
+    }
   }
 
   // ---- internals ----
@@ -362,7 +406,12 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   }
 
   private claimId(requested: ActorId | undefined): ActorId {
-    if (requested === undefined) return firstFreeActorId((id) => this.participants.has(id));
+    if (requested === undefined) {
+      // The lowest free id: released endpoints' ids come back, so ids stay dense and bounded.
+      const id = this.freeIds.take();
+      if (id === undefined) throw new RangeError(`no free actor id: all ${ACTOR_ID_MAX + 1} ids (0 to ${ACTOR_ID_MAX}) are in use`);
+      return id;
+    }
     if (!isActorId(requested)) throw new RangeError(`actor id must be an integer from 0 to ${ACTOR_ID_MAX}, got ${String(requested)}`);
     if (this.participants.has(requested)) throw new RangeError(`actor id ${requested} is already taken`);
     return requested;
@@ -441,7 +490,10 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     const key = linkKey(from.id, to.id);
     let link = this.links.get(key);
     if (link === undefined) {
-      link = { linkId: this.nextLinkId++, ring: createRing(this.ringBytes) };
+      // An endpoint's links go when it is released (threads connect and go): their rings are
+      // page-backed, so that their memory goes back to the OS (see CreateRingOptions).
+      const pageBacked = from.kind === 'endpoint' || to.kind === 'endpoint';
+      link = { linkId: this.freeLinkIds.take()!, ring: createRing(this.ringBytes, { pageBacked }) };
       this.links.set(key, link);
     }
     return link;

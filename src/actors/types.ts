@@ -23,6 +23,12 @@ export interface Actor<Message = unknown> {
   timer?(key: string, context: ActorContext): void;
   /** Called on an orderly stop (not on a kill). */
   stop?(context: ActorContext): void | Promise<void>;
+  /**
+   * Endpoint `id` was released (its thread disconnected or died). Its id may be handed to another
+   * endpoint next: forget whatever was kept for it (held messages, subscriptions), or it would
+   * reach the newcomer. Runs before any link to the next holder of the id arrives.
+   */
+  peerReleased?(id: ActorId, context: ActorContext): void;
 }
 
 /**

@@ -5,7 +5,7 @@
 // LogClient wraps it for the runtime (promises, AbortSignal, an interval, an Endpoint); the
 // simulator runs it as many simulated clients.
 //
-// Exactly once across retries: each append runs in a session (client id = incarnation, endpoint
+// Exactly once across retries: each append runs in a session (client id = generation, endpoint
 // id and a session number) with the next sequence number of that session, and the learners
 // deliver a (client id, seq) once however often it was proposed. A session has one append in
 // flight at a time, which is what the learner's duplicate check assumes, so the number of
@@ -31,8 +31,8 @@ import {
 } from './wire.js';
 
 export interface AppendCoreOptions {
-  /** Which opening of the storage this is (0 in memory): part of every client id. */
-  readonly incarnation: number;
+  /** This connection's generation (connection-generations.ts): part of every client id. */
+  readonly generation: number;
   /** The id this client sends from and is answered at. */
   readonly endpointId: number;
   readonly proposers: readonly number[];
@@ -334,9 +334,9 @@ export class AppendCore<T> {
     this.request(append.target, append);
   }
 
-  /** The client id of a session: incarnation, endpoint and session packed so that no two clients' ids meet. */
+  /** The client id of a session: generation, endpoint and session packed so that no two clients' ids meet. */
   protected clientIdFor(session: number): number {
-    return clientIdOf(this.options.incarnation, this.options.endpointId, session);
+    return clientIdOf(this.options.generation, this.options.endpointId, session);
   }
 
   protected takeSession(): number {

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../actors/index.js';
-import { AbortError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from './errors.js';
+import { AbortError, ConnectionReclaimedError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from './errors.js';
+import { EndpointRevokedError, type LeaseHolder } from './connection-lease.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { AppendCore, type AppendTicket } from './append-core.js';
 import { AppendCounters } from './log-metrics.js';
@@ -10,8 +11,11 @@ import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type St
 export type { LogEntry } from './read-core.js';
 
 export interface ClientOptions {
-  /** Which opening of the storage this is (0 in memory): part of every client id. */
-  incarnation: number;
+  /**
+   * This connection's generation: part of every client id. The handle carries the owner's; each
+   * connect gets its own with its endpoint (endpoint ids are reused, generations never).
+   */
+  generation: number;
   entryBytesMax: number;
   inflightAppendsMax: number;
   appendTimeoutMs: number;
@@ -78,9 +82,15 @@ export class LogClient {
   private flushScheduled = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
+  /** Why the client closed, for readers and trims that were waiting: LogClosedError, or ConnectionReclaimedError. */
+  private closeError: Error | undefined;
   private readonly closedWord: Int32Array;
   /** This thread's appends by outcome, for metrics(). */
-  readonly counters = new AppendCounters();
+  readonly counters: AppendCounters;
+  /** Reads and trims running (a read is busy between its pages too: its endpoint must not be reclaimed under it). */
+  private activeOps = 0;
+  /** The owner took this client's endpoint back (connection-lease.ts): the log reconnects. */
+  private revokedByOwner = false;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -88,11 +98,16 @@ export class LogClient {
     private readonly options: ClientOptions,
     closedFlag: SharedArrayBuffer,
     observer?: LogClientObserver,
+    /** Through a handle: the lease of this client's endpoint, which the owner may take back when the thread looks gone. */
+    private readonly lease?: LeaseHolder,
+    /** Where this thread's appends are counted: the log's, so they carry on across a reconnect. */
+    counters: AppendCounters = new AppendCounters(),
   ) {
+    this.counters = counters;
     this.closedWord = new Int32Array(closedFlag);
     this.core = new AppendCore<AppendToken>(
       {
-        incarnation: options.incarnation,
+        generation: options.generation,
         endpointId: endpoint.id,
         proposers: layout.proposers,
         inflightAppendsMax: options.inflightAppendsMax,
@@ -122,21 +137,66 @@ export class LogClient {
    */
   private holdThreadOpen(): void {
     const busy =
-      this.core.inflight > 0 || this.core.waitingCount > 0 || this.readWaiters.size > 0 || this.subscriptions.size > 0 || this.trimWaiters.size > 0;
+      this.activeOps > 0 ||
+      this.core.inflight > 0 ||
+      this.core.waitingCount > 0 ||
+      this.readWaiters.size > 0 ||
+      this.subscriptions.size > 0 ||
+      this.trimWaiters.size > 0;
     if (busy) this.sweepTimer.ref();
-    else this.sweepTimer.unref();
+    else {
+      this.sweepTimer.unref();
+      // Idle: the owner may reclaim the endpoint again if this thread goes away.
+      if (this.lease !== undefined && !this.closed && !this.lease.markIdle()) this.onRevoked();
+    }
+  }
+
+  /** The owner took the endpoint back: through ReplicatedLog, the next call reconnects. */
+  get revoked(): boolean {
+    if (!this.revokedByOwner && !this.closed && this.lease?.revoked === true) this.onRevoked();
+    return this.revokedByOwner;
+  }
+
+  /**
+   * Before anything is sent: marks the endpoint BUSY so the owner cannot reclaim it under the
+   * work. False if it was reclaimed already (nothing was sent; the caller may retry elsewhere).
+   */
+  acquire(): boolean {
+    if (this.closed) return !this.revokedByOwner;
+    if (this.lease === undefined || this.lease.markBusy()) return true;
+    this.onRevoked();
+    return false;
+  }
+
+  /** Rejected before anything was sent: the endpoint may be idle again. */
+  private rejectNow(error: Error): Promise<never> {
+    this.holdThreadOpen();
+    return Promise.reject(error);
+  }
+
+  private onRevoked(): void {
+    if (this.revokedByOwner) return;
+    this.revokedByOwner = true;
+    // Only a thread that ran nothing for longer than appendTimeoutMs with work outstanding can
+    // have anything outstanding here (an IDLE endpoint has nothing): that work fails.
+    this.close(new ConnectionReclaimedError(this.options.appendTimeoutMs));
+  }
+
+  private closedError(): Error {
+    return this.closeError ?? new LogClosedError();
   }
 
   append(data: Uint8Array, signal?: AbortSignal): Promise<number> {
-    if (this.isClosed()) return Promise.reject(new LogClosedError());
+    if (this.isClosed()) return Promise.reject(this.closedError());
+    if (!this.acquire()) return Promise.reject(new EndpointRevokedError());
     const refused = this.refusal(data, signal);
     if (refused !== undefined) {
       this.counters.appendsRefused++;
-      return Promise.reject(refused);
+      return this.rejectNow(refused);
     }
     if (signal?.aborted) {
       this.counters.appendsFailedAborted++;
-      return Promise.reject(new AbortError('append-unsent', signal.reason));
+      return this.rejectNow(new AbortError('append-unsent', signal.reason));
     }
     return this.submit(data, 1, signal);
   }
@@ -159,9 +219,10 @@ export class LogClient {
 
   /** One command that takes `count` consecutive log indexes (empty entries); resolves to the first. */
   reserve(count: number): Promise<number> {
-    if (this.isClosed()) return Promise.reject(new LogClosedError());
+    if (this.isClosed()) return Promise.reject(this.closedError());
+    if (!this.acquire()) return Promise.reject(new EndpointRevokedError());
     if (!Number.isInteger(count) || count < 1 || count > RESERVE_COUNT_MAX) {
-      return Promise.reject(new RangeError(`reserve count must be an integer from 1 to ${RESERVE_COUNT_MAX}, got ${String(count)}`));
+      return this.rejectNow(new RangeError(`reserve count must be an integer from 1 to ${RESERVE_COUNT_MAX}, got ${String(count)}`));
     }
     return this.submit(NO_DATA, count);
   }
@@ -209,8 +270,19 @@ export class LogClient {
 
   /** Committed entries from `fromIndex`: up to what is committed when the read starts, or on and on with `follow`. */
   async *read(fromIndex: number, follow: boolean, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
-    if (this.isClosed()) throw new LogClosedError();
+    if (this.isClosed()) throw this.closedError();
     if (signal?.aborted) throw new AbortError('read', signal.reason);
+    if (!this.acquire()) throw new EndpointRevokedError();
+    this.activeOps++;
+    try {
+      yield* this.readAcquired(fromIndex, follow, signal);
+    } finally {
+      this.activeOps--;
+      this.holdThreadOpen();
+    }
+  }
+
+  private async *readAcquired(fromIndex: number, follow: boolean, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
     if (follow) {
       yield* this.follow(fromIndex, signal);
       return;
@@ -234,7 +306,18 @@ export class LogClient {
    * resolves to the index the log now starts at (the lowest over the learners) once all confirmed.
    */
   async trim(beforeIndex: number): Promise<number> {
-    if (this.isClosed()) throw new LogClosedError();
+    if (this.isClosed()) throw this.closedError();
+    if (!this.acquire()) throw new EndpointRevokedError();
+    this.activeOps++;
+    try {
+      return await this.trimAcquired(beforeIndex);
+    } finally {
+      this.activeOps--;
+      this.holdThreadOpen();
+    }
+  }
+
+  private async trimAcquired(beforeIndex: number): Promise<number> {
     const deadline = performance.now() + this.options.appendTimeoutMs;
     const waiting = new Set(this.layout.learners);
     let firstIndex = Number.POSITIVE_INFINITY;
@@ -263,7 +346,7 @@ export class LogClient {
       await replies;
       this.trimWaiters.delete(requestId);
       this.holdThreadOpen();
-      if (this.closed) throw new LogClosedError();
+      if (this.closed) throw this.closedError();
     }
     return firstIndex;
   }
@@ -274,11 +357,14 @@ export class LogClient {
     return this.closed;
   }
 
-  close(): void {
+  close(error: Error = new LogClosedError()): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeError = error;
     clearInterval(this.sweepTimer);
-    this.core.close(new LogClosedError());
+    // Given up here: the owner may unwire the endpoint at its next probe, even before the release message arrives.
+    this.lease?.end();
+    this.core.close(error);
     // Readers, followers and trims waiting for a learner wake now and see the client closed.
     for (const waiter of [...this.readWaiters.values()]) waiter(undefined);
     this.readWaiters.clear();
@@ -334,12 +420,19 @@ export class LogClient {
   /** Resends appends nobody answered (the leader may have died) and times out the hopeless. */
   private sweep(): void {
     if (this.isClosed()) return;
+    if (this.lease !== undefined) {
+      if (this.lease.revoked) {
+        this.onRevoked();
+        return;
+      }
+      this.lease.beat(); // this thread runs: see connection-lease.ts
+    }
     this.core.sweep(performance.now());
     this.afterCore();
   }
 
   private readPage(read: PagedRead, signal: AbortSignal | undefined): Promise<ReadReplyMessage | undefined> {
-    if (this.isClosed()) return Promise.reject(new LogClosedError());
+    if (this.isClosed()) return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(new AbortError('read', signal.reason));
     const requestId = this.nextRequestId++;
     const request = read.request(this.endpoint.id, requestId);
@@ -361,7 +454,7 @@ export class LogClient {
       this.readWaiters.set(requestId, (reply) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (reply === undefined && this.closed) reject(new LogClosedError());
+        if (reply === undefined && this.closed) reject(this.closedError());
         else resolve(reply);
       });
       this.holdThreadOpen();
@@ -409,7 +502,7 @@ export class LogClient {
           if (credit !== undefined) this.send(learner, credit);
         }
       }
-      if (this.closed) throw new LogClosedError();
+      if (this.closed) throw this.closedError();
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.subscriptions.delete(follow.subscriptionId);

@@ -1,6 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { INCARNATIONS_MAX } from './wire.js';
 import { SynodErrorCode, withCode } from '../error-codes.js';
 
 /** Two processes writing one data directory would interleave their logs: the second open is refused. */
@@ -47,43 +46,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** A data directory opened as many times as its client ids can tell apart (INCARNATIONS_MAX). */
-export class IncarnationsExhaustedError extends RangeError {
-  readonly code = SynodErrorCode.IncarnationsExhausted;
-  constructor(
-    readonly dir: string,
-    readonly incarnation: number,
-  ) {
-    super(
-      withCode(
-        `storage dir ${dir} cannot be opened again: opening ${incarnation} would need client ids that its first ${INCARNATIONS_MAX} openings may have used (at most ${INCARNATIONS_MAX} openings)`,
-        SynodErrorCode.IncarnationsExhausted,
-      ),
-    );
-    this.name = 'IncarnationsExhaustedError';
-  }
-}
-
-/**
- * Counts the openings of a data directory, durably, and returns this one's number. Client ids
- * include it, so the clients of this process never share an id with those of an earlier one;
- * past INCARNATIONS_MAX openings they would, so that opening is refused (and not counted).
- */
-export function nextIncarnation(dir: string): number {
-  const path = join(dir, 'INCARNATION');
-  let previous = -1;
-  try {
-    previous = Number.parseInt(readFileSync(path, 'utf8'), 10);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  if (!Number.isInteger(previous)) throw new Error(`${path} does not hold an integer`);
-  const incarnation = previous + 1;
-  if (incarnation >= INCARNATIONS_MAX) throw new IncarnationsExhaustedError(dir, incarnation);
-  writeFileDurably(path, String(incarnation));
-  return incarnation;
 }
 
 /** Replaces `path` with `content` atomically and durably: a crash leaves the old content or the new. */

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { EndpointHandle } from '../actors/index.js';
-import { LogClosedError } from './errors.js';
+import { ConnectRefusedError, LogClosedError } from './errors.js';
 
 /**
  * How a handle serves any number of threads. A mailbox link has one producer and one consumer,
  * so each thread that connects needs an endpoint of its own, and only the thread that owns the
  * ActorSystem can wire one. The owner answers on a BroadcastChannel named in the handle: a
- * connecting thread asks, the owner wires a fresh endpoint and posts back its handle (rings and
- * doorbells are SharedArrayBuffers, which the channel shares rather than copies). So one handle
- * can go to every worker of a pool (piscina hands all of them the same workerData), and each
- * connect gets its own endpoint. The owner's event loop answers, so connect waits for it.
+ * connecting thread asks, the owner wires a fresh endpoint and posts back its grant (rings,
+ * doorbells and the lease are SharedArrayBuffers, which the channel shares rather than copies).
+ * So one handle can go to every worker of a pool (piscina hands all of them the same
+ * workerData), and each connect gets its own endpoint. The owner's event loop answers, so
+ * connect waits for it. An endpoint goes back when its thread closes the log, or when the owner
+ * finds its thread gone (endpoint-reaper.ts); its id is then handed out again.
  */
 interface EndpointRequest {
   readonly type: 'synod.endpoint-request';
@@ -21,15 +23,24 @@ interface EndpointRequest {
 interface EndpointRelease {
   readonly type: 'synod.endpoint-release';
   readonly id: number;
+  /** Which grant of that id: a late release must not unwire the id's next holder. */
+  readonly generation: number;
 }
 
-interface EndpointGrant {
+/** What a connect gets: an endpoint, the generation its client ids carry, and its lease (connection-lease.ts). */
+export interface EndpointGrant {
+  readonly endpoint: EndpointHandle;
+  readonly generation: number;
+  readonly lease: SharedArrayBuffer;
+}
+
+interface GrantMessage {
   readonly type: 'synod.endpoint-grant';
   readonly requestId: string;
-  /** Undefined once the log is closed, or when the owner could not make one (see refused). */
-  readonly endpoint: EndpointHandle | undefined;
-  /** Why the owner could not make an endpoint (its actor ids are all taken, say): the connect's RangeError. */
-  readonly refused?: string;
+  /** Undefined once the log is closed, or when refused. */
+  readonly grant: EndpointGrant | undefined;
+  /** Why the owner could not grant one (no endpoint id or generation left). */
+  readonly refused?: { readonly name: string; readonly message: string };
 }
 
 /** Longest a connect waits for the owner's answer. */
@@ -46,25 +57,25 @@ export class EndpointBroker {
 
   constructor(
     readonly name: string,
-    makeEndpoint: () => EndpointHandle,
-    releaseEndpoint: (id: number) => void,
+    makeGrant: () => EndpointGrant,
+    releaseEndpoint: (id: number, generation: number) => void,
   ) {
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (event) => {
       const request = (event as { data: EndpointRequest | EndpointRelease | undefined }).data;
       if (request?.type === 'synod.endpoint-release') {
-        if (!this.closed) releaseEndpoint(request.id);
+        if (!this.closed) releaseEndpoint(request.id, request.generation);
         return;
       }
       if (request?.type !== 'synod.endpoint-request') return;
-      let grant: EndpointGrant;
+      let answer: GrantMessage;
       try {
-        grant = { type: 'synod.endpoint-grant', requestId: request.requestId, endpoint: this.closed ? undefined : makeEndpoint() };
+        answer = { type: 'synod.endpoint-grant', requestId: request.requestId, grant: this.closed ? undefined : makeGrant() };
       } catch (error) {
-        // Thrown here it would be uncaught in the owner's thread, and the connect would time out.
-        grant = { type: 'synod.endpoint-grant', requestId: request.requestId, endpoint: undefined, refused: (error as Error).message };
+        const { name, message } = error as Error;
+        answer = { type: 'synod.endpoint-grant', requestId: request.requestId, grant: undefined, refused: { name, message } };
       }
-      this.channel.postMessage(grant);
+      this.channel.postMessage(answer);
     };
     this.channel.unref();
   }
@@ -77,32 +88,32 @@ export class EndpointBroker {
 }
 
 /** The connecting thread's side: one endpoint of its own, from the log's owner. */
-export function requestEndpoint(name: string): Promise<EndpointHandle> {
+export function requestEndpoint(name: string): Promise<EndpointGrant> {
   const channel = new BroadcastChannel(name);
   const requestId = randomUUID();
-  return new Promise<EndpointHandle>((resolve, reject) => {
+  return new Promise<EndpointGrant>((resolve, reject) => {
     const timer = setTimeout(() => {
       channel.close();
       reject(new LogClosedError(`log (its owner did not answer a connect within ${GRANT_TIMEOUT_MS} ms: closed, or its thread is blocked)`));
     }, GRANT_TIMEOUT_MS);
     channel.onmessage = (event) => {
-      const grant = (event as { data: EndpointGrant | undefined }).data;
-      if (grant?.type !== 'synod.endpoint-grant' || grant.requestId !== requestId) return;
+      const answer = (event as { data: GrantMessage | undefined }).data;
+      if (answer?.type !== 'synod.endpoint-grant' || answer.requestId !== requestId) return;
       clearTimeout(timer);
       channel.close();
-      if (grant.refused !== undefined) reject(new RangeError(`connect refused by the log's owner: ${grant.refused}`));
-      else if (grant.endpoint === undefined) reject(new LogClosedError());
-      else resolve(grant.endpoint);
+      if (answer.refused !== undefined) reject(new ConnectRefusedError(answer.refused.name, answer.refused.message));
+      else if (answer.grant === undefined) reject(new LogClosedError());
+      else resolve(answer.grant);
     };
     const request: EndpointRequest = { type: 'synod.endpoint-request', requestId };
     channel.postMessage(request);
   });
 }
 
-/** The connecting thread's side, when it is done: its endpoint can be unwired (best effort). */
-export function releaseEndpoint(name: string, id: number): void {
+/** The connecting thread's side, when it is done: its endpoint can be unwired (best effort: the reaper finds it anyway). */
+export function releaseEndpoint(name: string, id: number, generation: number): void {
   const channel = new BroadcastChannel(name);
-  const release: EndpointRelease = { type: 'synod.endpoint-release', id };
+  const release: EndpointRelease = { type: 'synod.endpoint-release', id, generation };
   channel.postMessage(release);
   channel.close();
 }

@@ -13,6 +13,44 @@ export class LogClosedError extends Error {
 }
 
 /**
+ * The log's owner could not give this connect an endpoint: all 65,536 endpoint ids are taken by
+ * live connections, or the log spent every connection generation (ConnectionLimitError).
+ */
+export class ConnectRefusedError extends RangeError {
+  readonly code = SynodErrorCode.ConnectRefused;
+  constructor(
+    /** The owner's error: RangeError (ids) or ConnectionLimitError (generations). */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(withCode(`connect refused by the log's owner: ${message}`, SynodErrorCode.ConnectRefused));
+    this.name = 'ConnectRefusedError';
+  }
+}
+
+/**
+ * This thread's connection was reclaimed by the log's owner while it had work outstanding: the
+ * thread showed no life and ran none of its code for longer than appendTimeoutMs (blocked, or
+ * stopped in a debugger), so the owner took it for dead. Every append outstanding then was older
+ * than appendTimeoutMs: like an AppendTimeoutError, it may still commit. Reads, follows and trims
+ * in progress end with it too. The next call on the log reconnects by itself.
+ */
+export class ConnectionReclaimedError extends Error {
+  readonly code = SynodErrorCode.ConnectionReclaimed;
+  readonly retryable = true;
+  readonly mayHaveCommitted = true;
+  constructor(readonly silentMs: number) {
+    super(
+      withCode(
+        `this thread's connection was reclaimed: it ran nothing for over ${silentMs} ms with work outstanding (appends then outstanding may still commit); the next call reconnects`,
+        SynodErrorCode.ConnectionReclaimed,
+      ),
+    );
+    this.name = 'ConnectionReclaimedError';
+  }
+}
+
+/**
  * The append did not resolve in time (no leader, or no majority of acceptors). Its outcome is
  * unknown: the entry may still be committed later. Retrying appends it again.
  */

@@ -10,3 +10,4 @@ export type { ClusterLayout } from './actors/layout.js';
 export { LOG_EVENT_CHANNELS, type LogEventMap, type LogEventName, type LeaderChangeEvent, type LogActorExitEvent, type LogActorRestartEvent, type LogActorGaveUpEvent, type QuorumEvent, type StorageFailureEvent, type StorageRecoveredEvent } from './log-events.js';
 export type { LogBounds, LogStatus, LearnerStatus, ActorStatus, QuorumStatus, StorageStatus, StorageState, StorageFailureStatus } from './log-status.js';
 export type { LogMetrics } from './log-metrics.js';
+export { ConnectionLimitError } from './connection-generations.js';

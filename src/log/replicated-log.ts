@@ -5,13 +5,16 @@ import { createSharedStoreMemory } from '../storage/index.js';
 import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';
-import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint } from './endpoint-broker.js';
-import { lockStorageDir, nextIncarnation } from './dir-lock.js';
+import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint, type EndpointGrant } from './endpoint-broker.js';
+import { EndpointReaper, PROBE_INTERVAL_MS } from './endpoint-reaper.js';
+import { ConnectionGenerations } from './connection-generations.js';
+import { EndpointRevokedError, LeaseHolder, createLease } from './connection-lease.js';
+import { lockStorageDir } from './dir-lock.js';
 import { LogClosedError } from './errors.js';
 import { logLimits, type LogLimits } from './limits.js';
 import { createFirstIndexes } from './first-indexes.js';
 import { emitLogEvent, type LogEventMap, type LogEventSink, type LogRole } from './log-events.js';
-import type { LogMetrics } from './log-metrics.js';
+import { AppendCounters, type LogMetrics } from './log-metrics.js';
 import { LogMonitor } from './log-monitor.js';
 import { buildStatus, readBounds, type LogBounds, type LogStatus, type SharedBounds, type StorageConfigStatus } from './log-status.js';
 import { createDeliveredCounts } from './read-barrier.js';
@@ -60,6 +63,7 @@ interface OwnerParts {
   readonly system: ActorSystem;
   readonly unlock: (() => void) | undefined;
   readonly broker: EndpointBroker;
+  readonly reaper: EndpointReaper;
   /** Asks a live standby to campaign in place of proposer `id`, which is going away. */
   readonly replaceProposer: (id: ActorId) => void;
   readonly storage: StorageConfigStatus;
@@ -67,9 +71,18 @@ interface OwnerParts {
   readonly unwatch: () => void;
 }
 
-/** A log on one thread: its client, what it shares with the others, and (where opened) the owner's parts. */
+/** A log through a handle: the endpoint held now, and the reconnect under way if any. */
+interface Connection {
+  readonly handle: LogHandle;
+  held: { id: number; generation: number } | undefined;
+  reconnecting: Promise<void> | undefined;
+}
+
+/** A log on one thread: its client, what it shares with the others, and the owner's parts or its connection. */
 interface LogParts {
-  readonly client: LogClient;
+  /** Undefined through a handle until attach() got an endpoint. */
+  readonly client: LogClient | undefined;
+  readonly counters: AppendCounters;
   readonly layout: ClusterLayout;
   readonly clientOptions: ClientOptions;
   readonly closedFlag: SharedArrayBuffer;
@@ -78,6 +91,7 @@ interface LogParts {
   /** Hands the monitor's events to the log, once it exists. */
   readonly attach: (log: ReplicatedLog) => void;
   readonly owner: OwnerParts | undefined;
+  readonly connection?: Connection;
 }
 
 /** A monitor whose events go to the log once attach() has been called (a NewLeader may come first). */
@@ -171,21 +185,30 @@ export class Cluster {
  */
 export class ReplicatedLog extends EventEmitter<LogEventMap> {
   private closed = false;
-  /** Through a handle: tells the owner this thread's endpoint can be unwired. */
-  private release: (() => void) | undefined;
-  private readonly client: LogClient;
+  /**
+   * The client, and where opened, the owner's parts (the actor system): dropped at close(), so that
+   * a closed log's rings, doorbells and client state can be collected even while the caller keeps
+   * this object. Through a handle, a new client replaces the last after a reconnect.
+   */
+  private client: LogClient | undefined;
+  private owner: OwnerParts | undefined;
+  /** Through a handle: the endpoint this thread holds now, and how to get another. */
+  private readonly connection: Connection | undefined;
+  /** This thread's appends by outcome (metrics()), across reconnects. */
+  private readonly counters: AppendCounters;
   private readonly layout: ClusterLayout;
   private readonly clientOptions: ClientOptions;
   private readonly closedFlag: SharedArrayBuffer;
   private readonly shared: SharedBounds;
   private readonly monitor: LogMonitor;
-  private readonly owner: OwnerParts | undefined;
   /** What diagnostics_channel messages name as their `log`: this log, or the Sequencer around it. */
   eventSource: object = this;
 
   private constructor(parts: LogParts) {
     super();
     this.client = parts.client;
+    this.counters = parts.counters;
+    this.connection = parts.connection;
     this.layout = parts.layout;
     this.clientOptions = parts.clientOptions;
     this.closedFlag = parts.closedFlag;
@@ -204,21 +227,24 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
   static async start(options: LogOptions, retainEntries: boolean): Promise<ReplicatedLog> {
     const resolved = resolveLogOptions(options);
     const unlock = resolved.storage ? lockStorageDir(resolved.storage.dir) : undefined;
-    let incarnation = 0;
-    if (resolved.storage) {
-      try {
+    let generations: ConnectionGenerations;
+    let ownGeneration: number;
+    try {
+      if (resolved.storage) {
         checkDirLayout(resolved.storage.dir, {
           kind: retainEntries ? 'log' : 'sequencer',
           proposers: resolved.proposers,
           acceptors: resolved.acceptors,
           learners: resolved.learners,
         }, { entryBytesMax: resolved.entryBytesMax, ringBytes: resolved.ringBytes, entryBytesBound: logLimits(resolved.ringBytes).entryBytesBound });
-        // Counted before any actor starts, so that a directory opened as often as client ids allow is refused at once.
-        incarnation = nextIncarnation(resolved.storage.dir);
-      } catch (error) {
-        unlock?.();
-        throw error;
       }
+      // One generation per connection (wire.ts clientIdOf), this client's first: taken before any
+      // actor starts, so a directory whose generations are spent is refused at once.
+      generations = new ConnectionGenerations(resolved.storage?.dir);
+      ownGeneration = generations.take();
+    } catch (error) {
+      unlock?.();
+      throw error;
     }
     const system = new ActorSystem({ ringBytes: resolved.ringBytes, supervision: resolved.supervision });
     let unwatch = (): void => undefined;
@@ -257,10 +283,11 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
           return system.spawn({ id, role: 'proposer', module: ACTOR_MODULES.proposer, config });
         }),
       ]);
-      const clientOptions = clientOptionsOf(resolved, limits, incarnation);
+      const clientOptions = clientOptionsOf(resolved, limits, ownGeneration);
       const endpoint = system.endpoint('client');
       const closedFlag = createClosedFlag();
-      const client = new LogClient(endpoint, layout, clientOptions, closedFlag, monitor);
+      const counters = new AppendCounters();
+      const client = new LogClient(endpoint, layout, clientOptions, closedFlag, monitor, undefined, counters);
       // Failure detection for free: when a proposer's worker dies, the runtime knows at once, so
       // the lowest standby campaigns now instead of waiting out its election timeout.
       const replaceProposer = (id: ActorId): void => {
@@ -279,16 +306,22 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       // The leader's NewLeader may have gone out before this client was linked to it: what the
       // counters say is the leader known when open() returns (the log has no listeners yet).
       if (leader !== undefined) monitor.leaderAnnounced(leader);
-      const broker = new EndpointBroker(
-        newBrokerName(),
-        () => system.endpointHandle('client', { actorsOnly: true }),
-        (id) => void system.releaseEndpoint(id),
-      );
+      // Endpoints of threads that went away without close() are found and released (their ids
+      // reused): see connection-lease.ts for how, and why that never touches work in flight.
+      const reaper = new EndpointReaper((id) => void system.releaseEndpoint(id), clientOptions.appendTimeoutMs + PROBE_INTERVAL_MS);
+      const grant = (): EndpointGrant => {
+        const generation = generations.take();
+        const endpoint = system.endpointHandle('client', { actorsOnly: true });
+        const lease = createLease();
+        reaper.add(endpoint.id, generation, lease);
+        return { endpoint, generation, lease };
+      };
+      const broker = new EndpointBroker(newBrokerName(), grant, (id, generation) => reaper.released(id, generation));
       const storage: StorageConfigStatus = resolved.storage
         ? { kind: 'file', dir: resolved.storage.dir, fsync: resolved.storage.fsync }
         : { kind: 'memory', memoryBytesMax: resolved.memoryBytesMax };
-      const owner: OwnerParts = { system, unlock, broker, replaceProposer, storage, unwatch };
-      return new ReplicatedLog({ client, layout, clientOptions, closedFlag, shared, monitor, attach, owner });
+      const owner: OwnerParts = { system, unlock, broker, reaper, replaceProposer, storage, unwatch };
+      return new ReplicatedLog({ client, counters, layout, clientOptions, closedFlag, shared, monitor, attach, owner });
     } catch (error) {
       unwatch();
       await system.close();
@@ -305,11 +338,10 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     const shared = [handle.closed, handle.deliveredCounts, handle.firstIndexes];
     if (!shared.every((memory) => memory instanceof SharedArrayBuffer)) throw new TypeError('connect takes a handle made by ReplicatedLog#handle() or Sequencer#handle()');
     if (isMarkedClosed(handle.closed)) throw new LogClosedError();
-    const endpoint = Endpoint.connect(await requestEndpoint(handle.broker));
     const { monitor, attach } = monitorFor(handle.layout);
-    const client = new LogClient(endpoint, handle.layout, handle.client, handle.closed, monitor);
     const log = new ReplicatedLog({
-      client,
+      client: undefined,
+      counters: new AppendCounters(),
       layout: handle.layout,
       clientOptions: handle.client,
       closedFlag: handle.closed,
@@ -317,22 +349,81 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       monitor,
       attach,
       owner: undefined,
+      connection: { handle, held: undefined, reconnecting: undefined },
     });
-    log.release = () => releaseEndpoint(handle.broker, endpoint.id);
+    await log.attach();
     return log;
+  }
+
+  /**
+   * Through a handle: gets an endpoint from the owner and a client on it. Again after the owner
+   * reclaimed the last one (this thread looked gone: connection-lease.ts); nothing was in flight
+   * on it then, or it had all timed out.
+   */
+  private async attach(): Promise<void> {
+    const connection = this.connection!;
+    const { handle } = connection;
+    for (;;) {
+      if (isMarkedClosed(handle.closed)) throw new LogClosedError();
+      const grant = await requestEndpoint(handle.broker);
+      const lease = new LeaseHolder(grant.lease);
+      // Unclaimed for long (this thread was blocked), the owner may have taken it back: ask again.
+      if (!lease.claim()) continue;
+      const endpoint = Endpoint.connect(grant.endpoint);
+      const client = new LogClient(endpoint, handle.layout, { ...handle.client, generation: grant.generation }, handle.closed, this.monitor, lease, this.counters);
+      connection.held = { id: grant.endpoint.id, generation: grant.generation };
+      if (this.closed) {
+        // Closed while this connect was under way: give the endpoint straight back.
+        client.close();
+        releaseEndpoint(handle.broker, grant.endpoint.id, grant.generation);
+        throw new LogClosedError();
+      }
+      this.client = client;
+      return;
+    }
+  }
+
+  /** One reconnect at a time, shared by every call that found the endpoint reclaimed. */
+  private reconnected(): Promise<void> {
+    const connection = this.connection!;
+    connection.reconnecting ??= this.attach().finally(() => {
+      connection.reconnecting = undefined;
+    });
+    return connection.reconnecting;
+  }
+
+  /**
+   * Runs `call` on the client; through a handle, if the owner had reclaimed the endpoint before
+   * the call sent anything (EndpointRevokedError), reconnects and runs it again.
+   */
+  private async withReconnect<T>(call: (client: LogClient) => Promise<T>): Promise<T> {
+    for (;;) {
+      if (this.closed) throw new LogClosedError();
+      try {
+        return await call(this.client!);
+      } catch (error) {
+        if (!(error instanceof EndpointRevokedError) || this.connection === undefined) throw error;
+      }
+      await this.reconnected();
+    }
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
   append(data: Uint8Array, options: AppendOptions = {}): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     if (typeof options !== 'object' || options === null) return Promise.reject(new TypeError(`append options must be an object, got ${String(options)}`));
-    return this.client.append(data, options.signal);
+    const client = this.client!;
+    // The hot path: the endpoint is ours (marked busy now, so it cannot be reclaimed under the append).
+    if (client.acquire()) return client.append(data, options.signal);
+    return this.reconnected().then(() => this.append(data, options));
   }
 
   /** Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */
   reserve(count: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
-    return this.client.reserve(count);
+    const client = this.client!;
+    if (client.acquire()) return client.reserve(count);
+    return this.reconnected().then(() => this.reserve(count));
   }
 
   /**
@@ -349,7 +440,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     if (beforeIndex < 0 || beforeIndex > Number.MAX_SAFE_INTEGER) {
       return Promise.reject(new RangeError(`trim index must be from 0 to ${Number.MAX_SAFE_INTEGER}, got ${beforeIndex}`));
     }
-    return this.client.trim(beforeIndex);
+    return this.withReconnect((client) => client.trim(beforeIndex));
   }
 
   /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
@@ -361,8 +452,25 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`read signal must be an AbortSignal, got ${String(signal)}`);
     if (this.closed) throw new LogClosedError();
     // An iterable, not an iterator: each `for await` over it is a read of its own from `from`.
-    const client = this.client;
-    return { [Symbol.asyncIterator]: () => client.read(from, follow === true, signal) };
+    if (this.connection === undefined) {
+      const client = this.client!;
+      return { [Symbol.asyncIterator]: () => client.read(from, follow === true, signal) };
+    }
+    return { [Symbol.asyncIterator]: () => this.readReconnecting(from, follow === true, signal) };
+  }
+
+  /** A read through a handle: if the endpoint was reclaimed before the read began (it throws before its first entry), on a fresh one. */
+  private async *readReconnecting(from: number, follow: boolean, signal: AbortSignal | undefined): AsyncGenerator<LogEntry, void, undefined> {
+    for (;;) {
+      if (this.closed) throw new LogClosedError();
+      try {
+        yield* this.client!.read(from, follow, signal);
+        return;
+      } catch (error) {
+        if (!(error instanceof EndpointRevokedError)) throw error;
+      }
+      await this.reconnected();
+    }
   }
 
   /** A handle for other threads: any number of them may connect with it, each getting an endpoint of its own. */
@@ -382,8 +490,24 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
 
   /** Fault injection and inspection; only where the log was opened. */
   get cluster(): Cluster {
-    if (this.owner === undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
+    if (this.connection !== undefined) throw new TypeError('the cluster is controlled where the log was opened, not through a handle');
+    if (this.owner === undefined) throw new LogClosedError();
     return new Cluster(this.owner.system, this.layout, this.owner.replaceProposer);
+  }
+
+  /**
+   * Internal, for tests and measurements: endpoints the owner has wired for other threads and the
+   * mailbox links it holds (all zero once closed); through a handle, the endpoint id and
+   * generation this thread holds now.
+   */
+  get connectionCounts(): { endpoints: number; granted: number; links: number; held: { id: number; generation: number } | undefined } {
+    const system = this.owner?.system;
+    return {
+      endpoints: system?.endpointCount ?? 0,
+      granted: this.owner?.reaper.granted ?? 0,
+      links: system?.linkCount ?? 0,
+      held: this.connection?.held,
+    };
   }
 
   /**
@@ -404,6 +528,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     if (this.closed) throw new LogClosedError();
     const owner = this.owner;
     if (owner === undefined) throw new TypeError('status() is read where the log was opened; through a handle, use bounds() and metrics()');
+    // (After close() the owner's parts are gone, but then closed is set and this is not reached.)
     return buildStatus({
       layout: this.layout,
       shared: this.shared,
@@ -421,7 +546,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
    */
   metrics(): LogMetrics {
     if (this.closed) throw new LogClosedError();
-    const appends = this.client.counters;
+    const appends = this.counters;
     const bounds = readBounds(this.shared);
     const counts = this.monitor.counts;
     const metrics: LogMetrics = {
@@ -438,7 +563,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       indexesReservedTotal: appends.indexesReserved,
       leaderChangesTotal: counts.leaderChanges,
       storageFailuresTotal: counts.storageFailures,
-      appendsInflight: this.client.appendsInflight,
+      appendsInflight: this.client?.appendsInflight ?? 0,
       deliveredIndex: bounds.nextIndex,
       firstIndex: bounds.firstIndex,
       leaderId: this.monitor.leader ?? -1,
@@ -466,14 +591,18 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const owner = this.owner;
+    const { client, owner, connection } = this;
+    // Dropped now: the buffers they hold go with them even while the caller keeps this object.
+    this.client = undefined;
+    this.owner = undefined;
     // The owner's close reaches every thread: their clients see the flag and settle at once.
     if (owner !== undefined) markClosed(this.closedFlag);
     // No events after close: the actors' exits at shutdown are not failures.
     owner?.unwatch();
     owner?.broker.close();
-    this.client.close();
-    this.release?.();
+    owner?.reaper.close();
+    client?.close();
+    if (connection?.held !== undefined && client !== undefined) releaseEndpoint(connection.handle.broker, connection.held.id, connection.held.generation);
     await owner?.system.close();
     owner?.unlock?.();
   }
@@ -512,10 +641,10 @@ function planLayout(options: ResolvedLogOptions): ClusterLayout {
   };
 }
 
-function clientOptionsOf(options: ResolvedLogOptions, limits: LogLimits, incarnation: number): ClientOptions {
+function clientOptionsOf(options: ResolvedLogOptions, limits: LogLimits, generation: number): ClientOptions {
   return {
     requestBatchBytesMax: limits.requestBatchBytesMax,
-    incarnation,
+    generation,
     entryBytesMax: options.entryBytesMax,
     inflightAppendsMax: options.inflightAppendsMax,
     appendTimeoutMs: options.appendTimeoutMs,

@@ -135,42 +135,40 @@ export interface UnsubscribeMessage {
 
 /**
  * A client id packs three numbers into one safe integer:
- *   (incarnation * 2^16 + endpoint id) * 2^16 + session.
+ *   (generation * 2^16 + endpoint id) * 2^16 + session,
+ * 21 + 16 + 16 = 53 bits, so every id is at most Number.MAX_SAFE_INTEGER (2^53 - 1).
  * The session lets one thread keep many appends in flight (one per session, which is what the
  * learner's duplicate check assumes); the endpoint id tells the learner where to send the
- * acknowledgement; the incarnation (bumped each time a data directory is opened) keeps a
- * client of a restarted process from being taken for a client of the one before, whose
- * sessions the learners still remember.
+ * acknowledgement. The generation is taken afresh by every connection (the owner's own client,
+ * and each endpoint it grants to a thread), from a counter that a storage dir keeps across
+ * reopens (connection-generations.ts). Endpoint ids are reused once their thread is gone, and
+ * learners remember every session they delivered for: a new connection on an old id must not
+ * be taken for the old one, whose sequence numbers are ahead of its own.
  */
 export const SESSIONS_PER_ENDPOINT = 1 << 16;
-export const ENDPOINTS_PER_INCARNATION = 1 << 16;
-/**
- * Openings of one data directory its client ids tell apart: the 21 bits a safe integer has left
- * above the endpoint and the session. They used to wrap at 2^20, which gave the clients of a later
- * opening the ids of an earlier one's, whose sessions the learners remember: their appends were
- * taken for duplicates. An opening past the last is refused instead (nextIncarnation).
- */
-export const INCARNATIONS_MAX = 2 ** 21;
+export const ENDPOINTS_PER_GENERATION = 1 << 16;
+/** Generations a log (or a storage dir, over all its openings) can hand out: one per connection. */
+export const GENERATIONS_MAX = 1 << 21;
 /** The largest client id: what the three fields pack to at most. */
-export const CLIENT_ID_MAX = INCARNATIONS_MAX * ENDPOINTS_PER_INCARNATION * SESSIONS_PER_ENDPOINT - 1;
+export const CLIENT_ID_MAX = GENERATIONS_MAX * ENDPOINTS_PER_GENERATION * SESSIONS_PER_ENDPOINT - 1;
 if (CLIENT_ID_MAX > Number.MAX_SAFE_INTEGER) throw new Error(`synod: client ids of up to ${CLIENT_ID_MAX} are not exact in a number`);
 
-export function clientIdOf(incarnation: number, endpointId: number, session: number): number {
+export function clientIdOf(generation: number, endpointId: number, session: number): number {
   // Each field must stay inside its bits, or one client's ids would run into another's.
   if (
-    !Number.isInteger(incarnation) || incarnation < 0 || incarnation >= INCARNATIONS_MAX ||
-    !Number.isInteger(endpointId) || endpointId < 0 || endpointId >= ENDPOINTS_PER_INCARNATION ||
+    !Number.isInteger(generation) || generation < 0 || generation >= GENERATIONS_MAX ||
+    !Number.isInteger(endpointId) || endpointId < 0 || endpointId >= ENDPOINTS_PER_GENERATION ||
     !Number.isInteger(session) || session < 0 || session >= SESSIONS_PER_ENDPOINT
   ) {
     throw new RangeError(
-      `client id fields out of range: incarnation ${incarnation} (< ${INCARNATIONS_MAX}), endpoint ${endpointId} (< ${ENDPOINTS_PER_INCARNATION}), session ${session} (< ${SESSIONS_PER_ENDPOINT})`,
+      `client id fields out of range: generation ${generation} (< ${GENERATIONS_MAX}), endpoint ${endpointId} (< ${ENDPOINTS_PER_GENERATION}), session ${session} (< ${SESSIONS_PER_ENDPOINT})`,
     );
   }
-  return (incarnation * ENDPOINTS_PER_INCARNATION + endpointId) * SESSIONS_PER_ENDPOINT + session;
+  return (generation * ENDPOINTS_PER_GENERATION + endpointId) * SESSIONS_PER_ENDPOINT + session;
 }
 
 export function endpointOfClient(clientId: number): number {
-  return Math.floor(clientId / SESSIONS_PER_ENDPOINT) % ENDPOINTS_PER_INCARNATION;
+  return Math.floor(clientId / SESSIONS_PER_ENDPOINT) % ENDPOINTS_PER_GENERATION;
 }
 
 /** Entries per ReadReply or EntriesPush, besides the byte limit (LogLimits.pageBytesMax). */

@@ -24,8 +24,22 @@ import { MessageTooLargeError } from './errors.js';
  * a full ring refuses a write (never overwrites); a record is never split at the wrap.
  */
 
+export interface CreateRingOptions {
+  /**
+   * Take the memory straight from the OS (mmap) rather than from malloc, so that it goes back to
+   * the OS when the ring is collected; for rings that come and go (the links of endpoints of
+   * connected threads). A plain SharedArrayBuffer of 1 MiB is calloc'd: once glibc has freed one
+   * such block, it raises its mmap threshold above 1 MiB (its dynamic threshold), so the next
+   * rings come from the heap, zeroed page by page (all resident) and kept by the allocator when
+   * freed. Measured (Node 20, 12 rings of 1 MiB made and dropped 200 times, 60 alive): plain
+   * 42 -> 271 MB RSS, mmap'd 42 -> 44 MB. A growable buffer (maxByteLength) is mmap'd; it never
+   * grows here, and the ring's views have fixed lengths, as over a plain one.
+   */
+  pageBacked?: boolean;
+}
+
 /** Allocates the shared memory of one ring. `capacityBytes` must be a power of two. */
-export function createRing(capacityBytes: number = RING_CAPACITY_BYTES_DEFAULT): SharedArrayBuffer {
+export function createRing(capacityBytes: number = RING_CAPACITY_BYTES_DEFAULT, options: CreateRingOptions = {}): SharedArrayBuffer {
   if (
     !Number.isInteger(capacityBytes) ||
     capacityBytes < RING_CAPACITY_BYTES_MIN ||
@@ -36,7 +50,8 @@ export function createRing(capacityBytes: number = RING_CAPACITY_BYTES_DEFAULT):
       `ring capacity must be a power of two from ${RING_CAPACITY_BYTES_MIN} to ${RING_CAPACITY_BYTES_MAX} bytes, got ${capacityBytes}`,
     );
   }
-  return new SharedArrayBuffer(RING_HEADER_BYTES + capacityBytes);
+  const bytes = RING_HEADER_BYTES + capacityBytes;
+  return options.pageBacked === true ? new SharedArrayBuffer(bytes, { maxByteLength: bytes }) : new SharedArrayBuffer(bytes);
 }
 
 function capacityOf(sab: SharedArrayBuffer): number {
@@ -68,8 +83,9 @@ export class RingProducer {
     this.capacityBytes = capacityOf(sab);
     this.maxPayloadBytes = maxPayloadBytes(this.capacityBytes);
     this.mask = this.capacityBytes - 1;
-    this.bytes = new Uint8Array(sab);
-    this.words = new Int32Array(sab);
+    // Fixed lengths: over a growable buffer (pageBacked) a view without one would track its length.
+    this.bytes = new Uint8Array(sab, 0, sab.byteLength);
+    this.words = new Int32Array(sab, 0, sab.byteLength >> 2);
     this.tail = Atomics.load(this.words, RING_TAIL_INDEX);
     this.headCache = Atomics.load(this.words, RING_HEAD_INDEX);
     this.claimedTail = this.tail;
@@ -220,8 +236,9 @@ export class RingConsumer {
   constructor(readonly sab: SharedArrayBuffer) {
     this.capacityBytes = capacityOf(sab);
     this.mask = this.capacityBytes - 1;
-    this.bytes = new Uint8Array(sab);
-    this.words = new Int32Array(sab);
+    // Fixed lengths: over a growable buffer (pageBacked) a view without one would track its length.
+    this.bytes = new Uint8Array(sab, 0, sab.byteLength);
+    this.words = new Int32Array(sab, 0, sab.byteLength >> 2);
     this.head = Atomics.load(this.words, RING_HEAD_INDEX);
   }
 

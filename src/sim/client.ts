@@ -99,7 +99,7 @@ export class SimClient {
     const build = options.core ?? ((coreOptions, sink) => new AppendCore(coreOptions, sink));
     this.core = build<SimAppend>(
       {
-        incarnation: 0,
+        generation: 0,
         endpointId: options.id,
         proposers,
         inflightAppendsMax: options.inflightMax,

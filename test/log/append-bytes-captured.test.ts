@@ -106,7 +106,7 @@ describe('AppendCore keeps its own copy of an append', () => {
   function core(inflightAppendsMax: number) {
     const sent: Uint8Array[] = [];
     const appends = new AppendCore<number>(
-      { incarnation: 0, endpointId: 9, proposers: PROPOSERS, inflightAppendsMax, appendTimeoutMs: 30_000, resendAfterMs: 100, requestBatchBytesMax: 1 << 16 },
+      { generation: 0, endpointId: 9, proposers: PROPOSERS, inflightAppendsMax, appendTimeoutMs: 30_000, resendAfterMs: 100, requestBatchBytesMax: 1 << 16 },
       {
         send(_to, message) {
           const { commands } = message as ClientRequestBatchMessage;

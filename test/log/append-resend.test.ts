@@ -22,7 +22,7 @@ function core() {
   const sent: Sent[] = [];
   const resolved = new Map<number, number>();
   const appends = new AppendCore<number>(
-    { incarnation: 0, endpointId: 9, proposers: [LEADER, STANDBY], inflightAppendsMax: 64, appendTimeoutMs: 30_000, resendAfterMs: RESEND_AFTER_MS, requestBatchBytesMax: 1 << 16 },
+    { generation: 0, endpointId: 9, proposers: [LEADER, STANDBY], inflightAppendsMax: 64, appendTimeoutMs: 30_000, resendAfterMs: RESEND_AFTER_MS, requestBatchBytesMax: 1 << 16 },
     {
       send(to, message) {
         const { commands } = message as ClientRequestBatchMessage;

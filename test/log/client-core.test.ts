@@ -6,7 +6,7 @@ import { LogClient, createClosedFlag } from '../../src/log/client.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../../src/log/wire.js';
 import { commandClientId, commandSeq, viewOf } from '../../src/paxos/index.js';
 
-const OPTIONS = { incarnation: 0, entryBytesMax: 1024, inflightAppendsMax: 16, appendTimeoutMs: 5000, resendAfterMs: 1000, requestBatchBytesMax: 64 * 1024 };
+const OPTIONS = { generation: 0, entryBytesMax: 1024, inflightAppendsMax: 16, appendTimeoutMs: 5000, resendAfterMs: 1000, requestBatchBytesMax: 64 * 1024 };
 
 describe('LogClient', () => {
   it('a message already waiting when the client starts (a NewLeader) is handled, and the client keeps listening', async () => {

@@ -34,6 +34,10 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
   };
 
   return {
+    // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
+    peerReleased(id) {
+      courier.forget(id);
+    },
     start(actorContext) {
       actorContext.setTimer('retry', RETRY_INTERVAL_MS);
     },

@@ -66,6 +66,11 @@ export class Courier {
     this.context.setTimer(COURIER_TIMER_KEY, RETRY_DELAY_MS);
   }
 
+  /** Drops what is held for `to` (a released endpoint: its id may go to another endpoint next). */
+  forget(to: ActorId): void {
+    this.queues.delete(to);
+  }
+
   get queued(): number {
     let total = 0;
     for (const queue of this.queues.values()) total += queue.length;

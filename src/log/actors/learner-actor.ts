@@ -80,5 +80,9 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     stop() {
       guard.trySync(() => store.close());
     },
+    peerReleased(id) {
+      courier.forget(id);
+      reads.forgetPeer(id);
+    },
   };
 }

@@ -60,6 +60,15 @@ export class LearnerReads {
     this.pageDataBytesMax = limits.pageBytesMax - ENTRIES_PER_PAGE_MAX * PAGE_ENTRY_OVERHEAD_BYTES;
   }
 
+  /** Forgets the held reads and subscriptions of a released endpoint (its id may go to another endpoint next). */
+  forgetPeer(endpoint: ActorId): void {
+    for (const [key, subscription] of this.subscriptions) if (subscription.endpoint === endpoint) this.subscriptions.delete(key);
+    const heldReads = this.heldReads;
+    let kept = 0;
+    for (const held of heldReads) if (held.from !== endpoint) heldReads[kept++] = held;
+    heldReads.length = kept;
+  }
+
   get subscriptionCount(): number {
     return this.subscriptions.size;
   }

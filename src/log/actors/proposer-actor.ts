@@ -47,6 +47,10 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   const proposer = driver.proposer;
 
   return {
+    // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
+    peerReleased(id) {
+      courier.forget(id);
+    },
     start(actorContext) {
       actorContext.setTimer('tick', TICK_INTERVAL_MS);
       actorContext.setTimer(WARM_UP_TIMER_KEY, WARM_UP_DELAY_MS);
