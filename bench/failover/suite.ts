@@ -28,6 +28,8 @@ import { checkExactlyOnce, type ExactlyOnceFigures } from './exactly-once.js';
  * undisturbed for a while, so each kill starts from a steady state.
  */
 export const FAILOVER_IN_FLIGHT = 256;
+/** Crashes of the (only) learner after the leader kills, each repaired by the supervisor. */
+const LEARNER_KILLS = 3;
 const BUCKET_MS = 10;
 /** A kill after which nothing commits for this long counts as no recovery (pause = Infinity). */
 const RECOVERY_TIMEOUT_MS = 10_000;
@@ -52,6 +54,21 @@ export interface KillFigures {
   readonly phasesMs: { readonly killed: number | null; readonly campaignRequested: number | null; readonly leading: number | null };
 }
 
+/**
+ * A crash of the only learner under the same load, left to the supervisor: no acknowledgement can
+ * come until a learner delivers again, so this is the whole log's pause for that fault.
+ */
+export interface LearnerKillFigures {
+  /** ms since the timeline's start. */
+  readonly atMs: number;
+  /** Kill requested -> the supervisor's restart reported (a thread hosts the learner again, its log replayed). */
+  readonly restartMs: number | null;
+  /** Kill requested -> acknowledgements resumed: more appends completed than were in flight at the kill. */
+  readonly resumedMs: number | null;
+  /** Entries the learner replayed from its store at the restart (the log's length then). */
+  readonly entries: number;
+}
+
 export interface FailoverReport {
   readonly suite: 'failover';
   readonly machine: MachineInfo;
@@ -71,6 +88,8 @@ export interface FailoverReport {
   readonly appendsPerSecond: number;
   readonly failed: number;
   readonly kills: readonly KillFigures[];
+  readonly learnerKills: readonly LearnerKillFigures[];
+  readonly learnerResumedP50Ms: number | null;
   /** Commits per bucket from the timeline's start (all load threads together). */
   readonly timeline: { readonly bucketMs: number; readonly commits: readonly number[] };
   readonly rssBytesAtEnd: number;
@@ -95,7 +114,7 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
   const kills = options.grid?.kills ?? Math.max(3, 2 * options.runs + 1);
   const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? FAILOVER_IN_FLIGHT;
   const settleMs = Math.max(SETTLE_MIN_MS, options.durationMs / 2);
-  steps.plan(kills + 2, 'failover');
+  steps.plan(kills + LEARNER_KILLS + 2, 'failover');
   steps.step('opening the log and warming up');
   const electionTimeoutMs = 100;
   const heartbeatIntervalMs = 20;
@@ -110,6 +129,7 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
     let baseMs = 0;
     let endMs = 0;
     const killRecords: Array<{ atMs: number; proposer: number; restartedAtMs: number; phasesMs: KillFigures['phasesMs'] }> = [];
+    const learnerKills: LearnerKillFigures[] = [];
     let resultsPromise: Promise<TimelineResult[]> | undefined;
     try {
       baseMs = absoluteNow();
@@ -138,6 +158,11 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
         const phasesMs = await phasesOf(log, leader, killTimes[k]!, killedMs);
         await log.cluster.restart(leader);
         killRecords.push({ atMs: killTimes[k]! - baseMs, proposer: leader, restartedAtMs: absoluteNow() - baseMs, phasesMs });
+        await sleep(settleMs);
+      }
+      for (let k = 0; k < LEARNER_KILLS; k++) {
+        steps.step(`learner crash ${k + 1}/${LEARNER_KILLS}`);
+        learnerKills.push(await crashLearner(log, words, inFlight, baseMs));
         await sleep(settleMs);
       }
     } finally {
@@ -199,6 +224,8 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
       appendsPerSecond: completed / ((endMs - baseMs) / 1000),
       failed: results.reduce((sum, r) => sum + r.failed, 0),
       kills: killFigures,
+      learnerKills,
+      learnerResumedP50Ms: finiteOrNull(median(learnerKills.map((kill) => kill.resumedMs ?? Infinity))),
       timeline: { bucketMs: BUCKET_MS, commits },
       rssBytesAtEnd,
       exactlyOnce,
@@ -211,6 +238,39 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
   } finally {
     Atomics.store(words, CONTROL_STOP, 1);
     await log.close();
+  }
+}
+
+/**
+ * Kills the learner as a crash would (the supervisor restarts it from its store) and times the
+ * restart and the resumption of acknowledgements: completions past those that could have been in
+ * flight at the kill (each lane of the closed loop has one append out at a time).
+ */
+async function crashLearner(log: ReplicatedLog, words: Int32Array, inFlight: number, baseMs: number): Promise<LearnerKillFigures> {
+  const learner = (await log.cluster.actors()).find((actor) => actor.role === 'learner')!.id;
+  const entries = log.bounds().nextIndex;
+  let restartedAtMs = Infinity;
+  const onRestart = (event: { id: number }): void => {
+    if (event.id === learner) restartedAtMs = performance.now();
+  };
+  log.on('actorRestart', onRestart);
+  try {
+    const killedAt = performance.now();
+    const atMs = absoluteNow() - baseMs;
+    const completionsAtKill = Atomics.load(words, CONTROL_COMPLETIONS);
+    await log.cluster.kill(learner);
+    const giveUpMs = killedAt + RECOVERY_TIMEOUT_MS;
+    let resumedAtMs = Infinity;
+    while (performance.now() < giveUpMs) {
+      if (Atomics.load(words, CONTROL_COMPLETIONS) > completionsAtKill + inFlight) {
+        resumedAtMs = performance.now();
+        break;
+      }
+      await sleep(1);
+    }
+    return { atMs, restartMs: finiteOrNull(restartedAtMs - killedAt), resumedMs: finiteOrNull(resumedAtMs - killedAt), entries };
+  } finally {
+    log.off('actorRestart', onRestart);
   }
 }
 
@@ -269,6 +329,14 @@ export function renderFailoverReport(report: FailoverReport): string {
     '',
     `pause: p50 ${ms(report.pauseP50Ms)} ms, max ${ms(report.pauseMaxMs)} ms (first commit of any append: p50 ${ms(report.firstCommitAfterP50Ms)} ms)`,
     `throughput over the whole timeline: ${formatCount(report.appendsPerSecond)} appends/s; rejected appends: ${report.failed}; RSS at end ${formatBytes(report.rssBytesAtEnd)}`,
+    '',
+    `${report.learnerKills.length} crashes of the only learner under the same load, each restarted by the supervisor from its store:`,
+    renderTable([
+      ['crash', 'at ms', 'entries replayed', 'restart ms', 'acks resumed ms'],
+      ...report.learnerKills.map((k, i) => [String(i + 1), k.atMs.toFixed(0), formatCount(k.entries), ms(k.restartMs), ms(k.resumedMs)]),
+    ]),
+    `learner crash: acknowledgements resumed after p50 ${ms(report.learnerResumedP50Ms)} ms`,
+    '',
     `read back: ${report.exactlyOnce.entries} entries; ${report.exactlyOnce.acknowledged} acknowledged appends, ${report.exactlyOnce.lost} not at their index, ${report.exactlyOnce.duplicated} in the log twice`,
     '',
     renderTargets([report.targets.pauseP50, report.targets.pauseMax, report.targets.exactlyOnce]),

@@ -73,6 +73,14 @@ describe('synod bench suites (tiny runs, --json)', () => {
     positiveFinite(report.pauseP50Ms);
     positiveFinite(report.pauseMaxMs);
     expect(report.pauseP50Ms).toBeLessThanOrEqual(report.pauseMaxMs);
+    // Crashes of the learner, repaired by the supervisor: each restarted, then acknowledging again.
+    expect(report.learnerKills).toHaveLength(3);
+    for (const kill of report.learnerKills) {
+      positiveFinite(kill.restartMs, 'learner restartMs');
+      positiveFinite(kill.resumedMs, 'learner resumedMs');
+      expect(kill.entries).toBeGreaterThan(0);
+    }
+    positiveFinite(report.learnerResumedP50Ms);
     positiveFinite(report.appendsPerSecond);
     expect(report.timeline.commits.length).toBeGreaterThan(10);
     expect(report.timeline.commits.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
