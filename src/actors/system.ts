@@ -68,8 +68,14 @@ interface WorkerRecord {
   /** Killed with `restart: false`: its actors stay down until restart(). */
   holdDown: boolean;
   error: Error | undefined;
-  /** Settles when the thread exits: a control call racing it must not hang. */
+  /** Settles when the thread exits. */
   readonly exited: Promise<void>;
+  /**
+   * Control calls waiting for their answer: rejected when the thread exits, so none hangs. (Each
+   * call used to race the `exited` promise, which left a reaction on it per call until the thread
+   * ended: a long-lived worker leaked ~36 promises per connect and release.)
+   */
+  readonly pendingCalls: Set<(error: Error) => void>;
 }
 
 export interface ActorExitEvent {
@@ -451,6 +457,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       holdDown: false,
       error: undefined,
       exited: new Promise<void>((resolve) => (markExited = resolve)),
+      pendingCalls: new Set(),
     };
     worker.on('error', (error) => {
       record.error = error;
@@ -458,6 +465,9 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     worker.on('exit', (code) => {
       record.alive = false;
       markExited();
+      const died = new Error(`worker ${name} exited during a control call${record.error ? `: ${record.error.message}` : ''}`);
+      for (const reject of record.pendingCalls) reject(died);
+      record.pendingCalls.clear();
       if (this.workers.get(name) !== record) return; // a late exit of a thread already replaced
       const reason = record.killed ? 'killed' : record.error ? `crashed: ${record.error.message}` : `exited with code ${code}`;
       for (const participant of this.actorsOn(name)) {
@@ -477,12 +487,21 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   /** Runs a control call on a worker: posts it, rings the CONTROL interrupt, and fails if the thread dies first. */
   private async call<T>(worker: WorkerRecord, invoke: (control: Remote<WorkerControl>) => Promise<T>): Promise<T> {
     if (!worker.alive) throw new Error(`worker ${worker.name} is not running`);
-    const reply = invoke(worker.control); // comlink posts the request synchronously
-    worker.doorbell.interrupt(INTERRUPT_CONTROL);
-    const died = worker.exited.then(() => {
-      throw new Error(`worker ${worker.name} exited during a control call${worker.error ? `: ${worker.error.message}` : ''}`);
+    return new Promise<T>((resolve, reject) => {
+      worker.pendingCalls.add(reject);
+      const settle = (): void => void worker.pendingCalls.delete(reject);
+      invoke(worker.control).then( // comlink posts the request synchronously
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+      worker.doorbell.interrupt(INTERRUPT_CONTROL);
     });
-    return Promise.race([reply, died]);
   }
 
   /** The link from -> to, made on first use and kept for the life of the system. */
