@@ -3,6 +3,7 @@
 // which actors are alive, from the runtime's events. It turns changes into the log's events and
 // keeps their counts for metrics(). Nothing here polls or sends a message.
 import type { ActorExitEvent, ActorGaveUpEvent, ActorId, ActorRestartEvent, ActorSystem } from '../actors/index.js';
+import { isStorageFullCode } from '../storage/index.js';
 import type { ClusterLayout } from './actors/layout.js';
 import type { LogEventSink, LogRole } from './log-events.js';
 import type { StorageFailureMessage } from './wire.js';
@@ -60,7 +61,7 @@ export class LogMonitor {
       this.storage = { failure, sinceEpochMs: Date.now() };
       this.counts.storageFailures++;
       const event = { code: failure.code, errno: failure.errno === 0 ? undefined : failure.errno, path: failure.path === '' ? undefined : failure.path, reportedBy: failure.from };
-      this.emit(isFull(failure.code) ? 'storageFull' : 'storageError', event);
+      this.emit(isStorageFullCode(failure.code) ? 'storageFull' : 'storageError', event);
       return;
     }
     if (was === undefined) return;
@@ -147,8 +148,4 @@ export class LogMonitor {
       this.emit('quorumLost', quorum);
     } else if (!before && ok) this.emit('quorumRegained', quorum);
   }
-}
-
-function isFull(code: string): boolean {
-  return code === 'ENOSPC' || code === 'EDQUOT';
 }

@@ -3,7 +3,7 @@
 // storage failure roles are reporting. Only when no live leader was announced does it ask the
 // proposers (their counters, one control call each).
 import type { ActorId, ActorInfo } from '../actors/index.js';
-import type { FsyncMode } from '../storage/index.js';
+import { isStorageFullCode, type FsyncMode } from '../storage/index.js';
 import type { ClusterLayout } from './actors/layout.js';
 import { readFirstIndexes } from './first-indexes.js';
 import type { LogRole } from './log-events.js';
@@ -113,7 +113,7 @@ export async function buildStatus(sources: StatusSources): Promise<LogStatus> {
   const acceptorsAlive = layout.acceptors.filter(alive).length;
   const acceptorsNeeded = Math.floor(layout.acceptors.length / 2) + 1;
   const failure = monitor.storage?.failure;
-  const state: StorageState = failure === undefined ? 'ok' : failure.code === 'ENOSPC' || failure.code === 'EDQUOT' ? 'full' : 'error';
+  const state: StorageState = failure === undefined ? 'ok' : isStorageFullCode(failure.code) ? 'full' : 'error';
   const storage: StorageStatus = { ...sources.storage, state };
   if (failure !== undefined) {
     storage.failure = { code: failure.code, reportedBy: failure.from, sinceEpochMs: monitor.storage!.sinceEpochMs };

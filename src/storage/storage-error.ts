@@ -51,7 +51,12 @@ export class StorageFullError extends StorageError {
   }
 }
 
+/** Whether a system error code means "no room" (a full disk or quota, or memoryBytesMax in memory) rather than a failing disk. */
+export function isStorageFullCode(systemCode: string): boolean {
+  return systemCode === 'ENOSPC' || systemCode === 'EDQUOT';
+}
+
 /** The client-side error for a storage failure a role reported. */
 export function storageErrorOf(systemCode: string, errno: number | undefined, path: string | undefined): StorageError {
-  return systemCode === 'ENOSPC' || systemCode === 'EDQUOT' ? new StorageFullError(systemCode, errno, path) : new StorageError(systemCode, errno, path);
+  return isStorageFullCode(systemCode) ? new StorageFullError(systemCode, errno, path) : new StorageError(systemCode, errno, path);
 }

@@ -127,7 +127,9 @@ describe('log.metrics()', () => {
     expect(sequencer.bounds().nextIndex).toBe(status.nextIndex);
     const metrics = sequencer.metrics();
     expect(metrics.reservationsAcknowledgedTotal).toBeGreaterThanOrEqual(1);
-    expect(metrics.indexesReservedTotal).toBe(status.nextIndex);
+    // A refill ahead of need may be delivered (in nextIndex) before its acknowledgement counts here.
+    expect(metrics.indexesReservedTotal).toBeGreaterThanOrEqual(5);
+    expect(metrics.indexesReservedTotal).toBeLessThanOrEqual(status.nextIndex);
     expect(metrics.appendsAcknowledgedTotal).toBe(0);
     await sequencer.close();
     await expect(sequencer.status()).rejects.toThrow(LogClosedError);

@@ -21,6 +21,22 @@ async function untilAllAlive(log: ReplicatedLog): Promise<void> {
 }
 
 describe('a supervised log', () => {
+  it('acknowledges again after its only learner crashed, with no restart by hand, from the learner\'s store', async () => {
+    // Without a supervisor nothing would acknowledge again: only the learner numbers and acknowledges entries.
+    const log = await openLog({ appendTimeoutMs: 5000 });
+    const learner = (await log.cluster.actors()).find((actor) => actor.role === 'learner')!.id;
+    const indexes: number[] = [];
+    for (let i = 0; i < 200; i++) indexes.push(await log.append(tagEntry(4, i)));
+    const during = Array.from({ length: 50 }, (_, i) => log.append(tagEntry(4, 200 + i)));
+    await log.cluster.kill(learner);
+    indexes.push(...(await Promise.all(during)));
+    for (let i = 250; i < 300; i++) indexes.push(await log.append(tagEntry(4, i)));
+    const tags = await readAll(log);
+    expect(tags).toHaveLength(300);
+    indexes.forEach((index, i) => expect(tags[index]).toEqual({ writer: 4, seq: i }));
+    expect((await log.status()).actors.find((actor) => actor.id === learner)).toMatchObject({ alive: true, restarts: 1 });
+  });
+
   it('keeps committing with two of three acceptors killed, nobody restarting them by hand: every acknowledged entry is at its index', async () => {
     // Without a supervisor no majority would be left: these appends would wait out appendTimeoutMs and fail.
     const log = await openLog({ appendTimeoutMs: 5000 });
