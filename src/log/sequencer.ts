@@ -111,7 +111,7 @@ export class Sequencer extends EventEmitter<LogEventMap> {
       const first = this.lease.tryTake(count);
       if (first >= 0) {
         if (this.lease.low) this.refillAhead();
-        return this.turnYield.due() ? TurnYield.later(first) : Promise.resolve(first);
+        return this.turnYield.due() ? this.turnYield.later(first) : Promise.resolve(first);
       }
       if (first === LEASE_CLOSED) return Promise.reject(new LogClosedError('sequencer'));
     }

@@ -28,6 +28,8 @@ export class TurnYield {
    * them, not one per check: with many calls in flight, the others would keep the loop busy.
    */
   private overdue = false;
+  /** The turn the values handed over now wait for (see later()). */
+  private gate: Promise<void> | undefined;
   private readonly marker = (): void => {
     this.markerArmedAtMs = -1;
     this.overdue = false;
@@ -49,8 +51,18 @@ export class TurnYield {
     return this.overdue;
   }
 
-  /** A promise of `value` that settles after a turn of the event loop. */
-  static later<T>(value: T): Promise<T> {
-    return new Promise<T>((resolve) => setImmediate(resolve, value));
+  /**
+   * A promise of `value` that settles after a turn of the event loop. Every value handed over
+   * in one overdue stretch waits on one shared setImmediate (its callbacks run in call order):
+   * one per call cost a tenth of a busy loop's throughput with 256 calls in flight.
+   */
+  later<T>(value: T): Promise<T> {
+    this.gate ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.gate = undefined;
+        resolve();
+      }),
+    );
+    return this.gate.then(() => value);
   }
 }

@@ -47,7 +47,7 @@ describe('TurnYield', () => {
     // Overdue: every call goes through setImmediate, not one per check.
     expect(turnYield.due()).toBe(true);
     expect(turnYield.due()).toBe(true);
-    expect(await TurnYield.later(7)).toBe(7);
+    expect(await Promise.all([turnYield.later(7), turnYield.later(8)])).toEqual([7, 8]);
     // The turn ran: calls resolve at once again.
     expect(turnYield.due()).toBe(false);
   });
