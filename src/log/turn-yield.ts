@@ -9,11 +9,12 @@
  *
  * TurnYield bounds that: every CHECK_EVERY fast calls it looks whether a turn of the event loop
  * (a setImmediate it armed, which runs after the timers and I/O of that turn) has happened within
- * YIELD_AFTER_MS; if not, the caller's value is handed over through setImmediate instead, which
- * lets that turn run first (setImmediate callbacks run in the order they were armed, so the
- * marker runs before every value handed over, and a caller's values still arrive in take order). So a fast loop gives the rest of its thread a turn at least every
- * YIELD_AFTER_MS or so, at the cost of one setImmediate per millisecond of busy looping, and
- * callers that do yield anyway (any real I/O between calls) never pay the detour.
+ * YIELD_AFTER_MS; if not, the callers' values are handed over after a setImmediate instead, which
+ * lets that turn run first. setImmediate callbacks run in the order they were armed, so the
+ * marker runs before the values handed over, and a caller's values still arrive in take order.
+ * So a fast loop gives the rest of its thread a turn about every YIELD_AFTER_MS, at the cost of
+ * two setImmediates per millisecond of busy looping; callers that yield anyway (any real I/O
+ * between calls) never pay the detour.
  */
 const CHECK_EVERY = 256;
 /** The longest a loop of fast calls keeps its event loop from a turn (plus one check's calls). */
