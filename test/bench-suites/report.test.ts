@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeIfAvailable } from '../requires.js';
 import { renderHtmlReport } from '../../dist/bench/report/html.js';
 import { runCli, runJson, TINY } from './helpers.js';
 
 // The HTML report, rendered in a real headless browser (Debian's chromium). Without chromium this
-// test FAILS, on purpose: CI must install it (.ci/run: apt-get install -y chromium).
+// test is skipped, except under CI=true, where it FAILS on purpose: CI must install it (.ci/run:
+// apt-get install -y chromium).
 
 const CHROMIUM_CANDIDATES = [process.env.SYNOD_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(
   (path): path is string => typeof path === 'string' && path !== '',
@@ -61,7 +63,7 @@ function pngStats(png: Buffer): { width: number; height: number; distinctBytes: 
   return { width, height, distinctBytes: seen.size };
 }
 
-describe('synod bench --report', () => {
+describeIfAvailable(chromium !== undefined, 'the report test renders in headless chromium: apt-get install -y chromium')('synod bench --report', () => {
   it('is rendered by headless chromium with every chart drawn', async () => {
     if (chromium === undefined) {
       throw new Error(`chromium is not installed (looked for ${CHROMIUM_CANDIDATES.join(', ')}): apt-get install -y chromium`);
