@@ -71,3 +71,21 @@ export function closedAfterEach(): {
   };
   return { openLog: async (options = {}) => track(await ReplicatedLog.open(options)), track };
 }
+
+/**
+ * Appends 1 KiB entries, 50 at a time, until one is refused (a full store, say) or 2,000 went in:
+ * the entry maker, the indexes acknowledged, and the first refusal (undefined if none).
+ */
+export async function appendUntilRefused(log: ReplicatedLog): Promise<{ entry: (i: number) => Uint8Array; acknowledged: number[]; failure: unknown }> {
+  const entry = (i: number) => new Uint8Array(1024).fill(i & 0xff);
+  const acknowledged: number[] = [];
+  let failure: unknown;
+  for (let round = 0; round < 40 && failure === undefined; round++) {
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, k) => log.append(entry(round * 50 + k))));
+    for (const result of results) {
+      if (result.status === 'fulfilled') acknowledged.push(result.value);
+      else failure = result.reason;
+    }
+  }
+  return { entry, acknowledged, failure };
+}

@@ -5,7 +5,7 @@ import { EventEmitter, once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOG_EVENT_CHANNELS, ReplicatedLog, Sequencer, StorageFullError, type LeaderChangeEvent, type LogEventMap, type QuorumEvent } from 'synod';
 import { emitLogEvent } from '../../src/log/log-events.js';
-import { closedAfterEach } from './helpers.js';
+import { appendUntilRefused, closedAfterEach } from './helpers.js';
 
 const { openLog, track } = closedAfterEach();
 
@@ -106,16 +106,7 @@ describe('log events', () => {
     const episodes: string[] = [];
     log.on('storageFull', () => episodes.push('full'));
     log.on('storageRecovered', () => episodes.push('recovered'));
-    const entry = (i: number) => new Uint8Array(1024).fill(i & 0xff);
-    const acknowledged: number[] = [];
-    let failure: unknown;
-    for (let round = 0; round < 40 && failure === undefined; round++) {
-      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, k) => log.append(entry(round * 50 + k))));
-      for (const result of results) {
-        if (result.status === 'fulfilled') acknowledged.push(result.value);
-        else failure = result.reason;
-      }
-    }
+    const { entry, acknowledged, failure } = await appendUntilRefused(log);
     expect(failure).toBeInstanceOf(StorageFullError);
     const [event] = await fullEvent;
     expect(event).toMatchObject({ code: 'ENOSPC', path: 'shared memory' });

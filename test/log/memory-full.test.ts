@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReplicatedLog, StorageFullError } from 'synod';
 import { SharedRecordStore, createSharedStoreMemory, isStorageError } from 'synod/storage';
-import { closedAfterEach } from './helpers.js';
+import { appendUntilRefused, closedAfterEach } from './helpers.js';
 
 const { openLog } = closedAfterEach();
 
@@ -32,16 +32,7 @@ describe('a full in-memory store', () => {
 
   it('fails appends with StorageFullError at memoryBytesMax, keeps every role alive, and trim makes room', async () => {
     const log = await openLog({ ringBytes: 65_536, memoryBytesMax: 1 << 20, appendTimeoutMs: 20_000 });
-    const entry = (i: number) => new Uint8Array(1024).fill(i & 0xff);
-    const acknowledged: number[] = [];
-    let failure: unknown;
-    for (let round = 0; round < 40 && failure === undefined; round++) {
-      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, k) => log.append(entry(round * 50 + k))));
-      for (const result of results) {
-        if (result.status === 'fulfilled') acknowledged.push(result.value);
-        else failure = result.reason;
-      }
-    }
+    const { entry, acknowledged, failure } = await appendUntilRefused(log);
     expect(failure).toBeInstanceOf(StorageFullError);
     expect(failure).toMatchObject({ code: 'ERR_SYNOD_STORAGE_FULL', systemCode: 'ENOSPC', path: 'shared memory' });
     expect((await log.cluster.actors()).filter((actor) => !actor.alive)).toEqual([]);
