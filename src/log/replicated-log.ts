@@ -122,6 +122,7 @@ export interface AppendOptions {
 
 /** Inspect and break the cluster: the fault-injection surface for tests, demos and benchmarks. */
 export class Cluster {
+  /** @internal The log builds its cluster. */
   constructor(
     private readonly system: ActorSystem,
     private readonly layout: ClusterLayout,
@@ -169,11 +170,12 @@ export class Cluster {
     return this.system.restart(id);
   }
 
+  /** @internal An actor's own counters, for tests and measurements. */
   counters(id: ActorId): Promise<Record<string, number>> {
     return this.system.counters(id);
   }
 
-  /** A full GC on every actor's thread (for memory measurements). */
+  /** @internal A full GC on every actor's thread (for memory measurements). */
   collectGarbage(): Promise<void> {
     return this.system.collectGarbage();
   }
@@ -201,7 +203,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
   private readonly closedFlag: SharedArrayBuffer;
   private readonly shared: SharedBounds;
   private readonly monitor: LogMonitor;
-  /** What diagnostics_channel messages name as their `log`: this log, or the Sequencer around it. */
+  /** @internal What diagnostics_channel messages name as their `log`: this log, or the Sequencer around it. */
   eventSource: object = this;
 
   private constructor(parts: LogParts) {
@@ -223,7 +225,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     return ReplicatedLog.start(options, true);
   }
 
-  /** As open(); `retainEntries: false` is the sequencer's log, which keeps numbering but no entries. */
+  /** @internal As open(); `retainEntries: false` is the sequencer's log, which keeps numbering but no entries. */
   static async start(options: LogOptions, retainEntries: boolean): Promise<ReplicatedLog> {
     const resolved = resolveLogOptions(options);
     const unlock = resolved.storage ? lockStorageDir(resolved.storage.dir) : undefined;
@@ -418,7 +420,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     return this.reconnected().then(() => this.append(data, options));
   }
 
-  /** Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */
+  /** @internal Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */
   reserve(count: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     const client = this.client!;
@@ -496,7 +498,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
   }
 
   /**
-   * Internal, for tests and measurements: endpoints the owner has wired for other threads and the
+   * @internal For tests and measurements: endpoints the owner has wired for other threads and the
    * mailbox links it holds (all zero once closed); through a handle, the endpoint id and
    * generation this thread holds now.
    */

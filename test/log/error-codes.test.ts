@@ -10,18 +10,13 @@ import {
   ActorSystemClosedError,
   AppendTimeoutError,
   CorruptLogError,
-  EndpointClosedError,
   EntryTooLargeError,
-  HandleAlreadyConnectedError,
   ConnectRefusedError,
   ConnectionLimitError,
   ConnectionReclaimedError,
   LayoutMismatchError,
   LogClosedError,
   LogTrimmedError,
-  MailboxFullError,
-  MessageTooLargeError,
-  ReceiveTimeoutError,
   ReplicatedLog,
   StorageDirInUseError,
   StorageError,
@@ -31,6 +26,10 @@ import {
   UnknownActorError,
   synodErrorCode,
 } from 'synod';
+import * as actors from 'synod/actors';
+import { EndpointClosedError, HandleAlreadyConnectedError, ReceiveTimeoutError } from 'synod/actors';
+import * as mailbox from 'synod/mailbox';
+import { MailboxFullError, MessageTooLargeError } from 'synod/mailbox';
 import * as sim from 'synod/sim';
 import { ScriptError, SimViolation } from 'synod/sim';
 import { fixture } from './helpers.js';
@@ -73,9 +72,9 @@ function errorClassesOf(module: Record<string, unknown>): Array<new (...args: ne
 }
 
 describe('synod error codes', () => {
-  it('every error class exported from synod and synod/sim is covered here', () => {
+  it('every error class exported from synod, synod/actors, synod/mailbox and synod/sim is covered here', () => {
     const covered = new Set(EXAMPLES.map(([error]) => error.constructor));
-    for (const errorClass of [...errorClassesOf(synod), ...errorClassesOf(sim)]) expect(covered.has(errorClass), errorClass.name).toBe(true);
+    for (const errorClass of [...errorClassesOf(synod), ...errorClassesOf(actors), ...errorClassesOf(mailbox), ...errorClassesOf(sim)]) expect(covered.has(errorClass), errorClass.name).toBe(true);
   });
 
   it.each(EXAMPLES.map(([error, code]) => [error.name, error, code] as const))('%s has its code, in `code` and at the end of its message', (_name, error, code) => {

@@ -3,7 +3,7 @@
 // that would not fit a mailbox is a bug these assertions catch, never a silent drop at run time.
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { PAGE_ENTRY_OVERHEAD_BYTES, logLimits } from 'synod';
+import { PAGE_ENTRY_OVERHEAD_BYTES, logLimits } from 'synod/log';
 import { ENTRIES_PER_PAGE_MAX, LogMessageType } from '../../src/log/wire.js';
 import { ACCEPTED_ENTRY_OVERHEAD_BYTES, MessageType } from 'synod/paxos';
 
