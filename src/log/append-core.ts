@@ -19,6 +19,7 @@
 import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
 import { storageErrorOf } from '../storage/storage-error.js';
 import { AppendTimeoutError, LogClosedError } from './errors.js';
+import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
 import { CommandBatchWriter } from './command-batch.js';
 import { ResendTimeout } from './resend-timeout.js';
 import {
@@ -200,8 +201,15 @@ export class AppendCore<T> {
   onMessage(message: { type: number; from?: number }, nowMs: number): boolean {
     switch (message.type) {
       case LogMessageType.ClientReplyBatch: {
-        const { replies } = message as ClientReplyBatchMessage;
-        for (let at = 0; at + 2 < replies.length; at += 3) this.acknowledged(replies[at]!, replies[at + 1]!, replies[at + 2]!, nowMs);
+        // The ranges of ack-ranges.ts, walked here without a callback: this is every append's acknowledgement.
+        const { ranges } = message as ClientReplyBatchMessage;
+        for (let at = 0; at + ACK_RANGE_NUMBERS <= ranges.length; at += ACK_RANGE_NUMBERS) {
+          const clientId = ranges[at]!;
+          const firstSeq = ranges[at + 1]!;
+          const lastSeq = ranges[at + 2]!;
+          const firstIndex = ranges[at + 3]!;
+          for (let seq = firstSeq; seq <= lastSeq; seq++) this.acknowledged(clientId, seq, firstIndex + (seq - firstSeq), nowMs);
+        }
         return true;
       }
       case MessageType.ClientReply: {

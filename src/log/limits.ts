@@ -16,8 +16,8 @@ import { batchBytesMax } from '../storage/learner-record.js';
 export const MESSAGE_HEADER_BYTES_MAX = 256;
 /** Bytes one entry of a read page or push adds besides its data (a msgpack bin header, at most 5). */
 export const PAGE_ENTRY_OVERHEAD_BYTES = 8;
-/** Bytes one acknowledgement adds to a ClientReplyBatch: three numbers, each at most a 9-byte float64. */
-export const ACK_BYTES = 27;
+/** Bytes one acknowledgement range adds to a ClientReplyBatch: four numbers, each at most a 9-byte float64. */
+export const ACK_RANGE_BYTES = 36;
 /** The largest entry a log accepts by default (fewer where the ring is small). */
 export const ENTRY_BYTES_DEFAULT = 64 * 1024;
 
@@ -34,8 +34,8 @@ export interface LogLimits {
   readonly acceptorReplyBytesMax: number;
   /** Entries (data plus PAGE_ENTRY_OVERHEAD_BYTES each) in one ReadReply or EntriesPush. */
   readonly pageBytesMax: number;
-  /** Acknowledgements in one ClientReplyBatch. */
-  readonly acksPerMessageMax: number;
+  /** Acknowledgement ranges in one ClientReplyBatch. */
+  readonly ackRangesPerMessageMax: number;
 }
 
 /** The limits of a log whose mailbox rings are `ringBytes` each. */
@@ -50,7 +50,7 @@ export function logLimits(ringBytes: number): LogLimits {
     requestBatchBytesMax: payloadBytesMax,
     acceptorReplyBytesMax: payloadBytesMax,
     pageBytesMax: payloadBytesMax,
-    acksPerMessageMax: Math.floor(payloadBytesMax / ACK_BYTES),
+    ackRangesPerMessageMax: Math.floor(payloadBytesMax / ACK_RANGE_BYTES),
   };
   // What the splitting relies on: one largest entry always fits each kind of message alone.
   const largestCommand = COMMAND_HEADER_BYTES + limits.entryBytesBound;
@@ -58,7 +58,7 @@ export function logLimits(ringBytes: number): LogLimits {
   assertLimit(largestCommand <= limits.requestBatchBytesMax, 'a largest command fits a request batch');
   assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= limits.acceptorReplyBytesMax, 'a largest slot fits a Promise part');
   assertLimit(limits.entryBytesBound + PAGE_ENTRY_OVERHEAD_BYTES <= limits.pageBytesMax, 'a largest entry fits a read page');
-  assertLimit(limits.acksPerMessageMax >= 1, 'an acknowledgement fits a message');
+  assertLimit(limits.ackRangesPerMessageMax >= 1, 'an acknowledgement range fits a message');
   // What the stores rely on: an acceptor's record of one slot, and a learner's record of one slot
   // (its commands' varints may take up to 8 bytes more than their 24-byte headers), fit a frame.
   assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= FRAME_PAYLOAD_BYTES_MAX, 'a largest slot fits an acceptor record');

@@ -77,8 +77,13 @@ export interface ClientRequestBatchMessage {
 export interface ClientReplyBatchMessage {
   readonly type: typeof LogMessageType.ClientReplyBatch;
   readonly from: number;
-  /** clientId, seq, logIndex, clientId, seq, logIndex, ... */
-  readonly replies: readonly number[];
+  /**
+   * Acknowledgements as ranges, four numbers each: clientId, firstSeq, lastSeq, firstIndex. The
+   * commands firstSeq..lastSeq of that client are at firstIndex, firstIndex + 1, ... (one range
+   * per run of consecutive commands, so a slot of one client's appends is acknowledged in four
+   * numbers, not three per command). See ack-ranges.ts.
+   */
+  readonly ranges: readonly number[];
 }
 
 export interface ReadRequestMessage {

@@ -8,6 +8,7 @@
 // control works hard), and every entry they are handed is checked against what was delivered.
 import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
 import { FollowRead, PagedRead } from '../log/read-core.js';
+import { forEachAck } from '../log/ack-ranges.js';
 import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type EntriesPushMessage, type ReadReplyMessage } from '../log/wire.js';
 import { MessageType } from '../paxos/index.js';
 import type { ClientReplyMessage, Command, Message, NodeId } from '../paxos/index.js';
@@ -177,8 +178,7 @@ export class SimClient {
     // Every acknowledgement from every learner is checked, not only the one that settles an append.
     const type = (msg as { type: number }).type;
     if (type === LogMessageType.ClientReplyBatch) {
-      const { replies } = msg as unknown as ClientReplyBatchMessage;
-      for (let at = 0; at + 2 < replies.length; at += 3) callbacks.acknowledged(replies[at]!, replies[at + 1]!, replies[at + 2]!);
+      forEachAck((msg as unknown as ClientReplyBatchMessage).ranges, callbacks.acknowledged);
     } else if (type === MessageType.ClientReply) {
       const reply = msg as ClientReplyMessage;
       callbacks.acknowledged(reply.clientId, reply.seq, reply.logIndex);

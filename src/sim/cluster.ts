@@ -135,8 +135,8 @@ const EVENT_COMMIT = 3;
 const COMMIT_DELAY_MS_MAX = 1;
 /** The runtime's byte limits at its default ring, for the learners' read pages. */
 const SIM_LOG_LIMITS = logLimits(1 << 20);
-/** Acknowledgements per ClientReplyBatch (the runtime's bound is larger; smaller here splits batches in the simulation too). */
-const ACKS_PER_MESSAGE_MAX = 4;
+/** Acknowledgement ranges per ClientReplyBatch (the runtime's bound is larger; smaller here splits batches in the simulation too). */
+const ACK_RANGES_PER_MESSAGE_MAX = 2;
 
 interface SimEvent {
   readonly atMs: number;
@@ -510,7 +510,7 @@ export class Cluster {
           log,
           transport: this.transportOf(node),
           delivered: (delivery) => this.onDelivered(node, delivery),
-          acks: new AckBatcher(node.id, ACKS_PER_MESSAGE_MAX),
+          acks: new AckBatcher(node.id, ACK_RANGES_PER_MESSAGE_MAX),
           // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
           sendAcks: (endpoint, message) => {
             if (this.nodes[endpoint]?.kind === 'client') this.send(node.id, endpoint, message as unknown as Message);

@@ -2,6 +2,7 @@
 // event); lines are only built when tracing is on, because string building dominates the
 // cost of a run. A failing seed is re-run with tracing on to print what happened.
 
+import { forEachAck } from '../log/ack-ranges.js';
 import { LogMessageType, SESSIONS_PER_ENDPOINT, type ClientReplyBatchMessage, type ClientRequestBatchMessage } from '../log/wire.js';
 import { MessageType, decodeValue, formatBallot, isNoop } from '../paxos/index.js';
 import type { Message, Value } from '../paxos/index.js';
@@ -88,9 +89,8 @@ function formatLogMessage(msg: { type: number }): string {
       return `ClientRequestBatch ${formatValue(commands)}`;
     }
     case LogMessageType.ClientReplyBatch: {
-      const { replies } = msg as ClientReplyBatchMessage;
       const acks: string[] = [];
-      for (let at = 0; at + 2 < replies.length; at += 3) acks.push(`${commandLabel(replies[at]!, replies[at + 1]!)}@${replies[at + 2]}`);
+      forEachAck((msg as ClientReplyBatchMessage).ranges, (clientId, seq, logIndex) => acks.push(`${commandLabel(clientId, seq)}@${logIndex}`));
       return `ClientReplyBatch ${acks.join(' ')}`;
     }
     case LogMessageType.NewLeader:

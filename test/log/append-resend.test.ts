@@ -43,7 +43,7 @@ function core() {
     return sent.at(-1)!;
   };
   const ack = (command: Sent, index: number, nowMs: number): void => {
-    appends.onMessage({ type: LogMessageType.ClientReplyBatch, replies: [command.clientId, command.seq, index] } as never, nowMs);
+    appends.onMessage({ type: LogMessageType.ClientReplyBatch, ranges: [command.clientId, command.seq, command.seq, index] } as never, nowMs);
   };
   const sweep = (nowMs: number): Sent[] => {
     const before = sent.length;

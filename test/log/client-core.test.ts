@@ -26,7 +26,7 @@ describe('LogClient', () => {
         if ((message as { type: number }).type === LogMessageType.ClientRequestBatch) request = message as ClientRequestBatchMessage;
       }
       const view = viewOf(request.commands);
-      cluster.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: cluster.id, replies: [commandClientId(view, 0), commandSeq(view, 0), 42] });
+      cluster.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: cluster.id, ranges: [commandClientId(view, 0), commandSeq(view, 0), commandSeq(view, 0), 42] });
       expect(await appended).toBe(42);
       client.close();
     } finally {

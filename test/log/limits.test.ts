@@ -51,9 +51,9 @@ describe.each([65_536, 1 << 20, 1 << 24])('with ringBytes %i, the largest messag
     }
   });
 
-  it('ClientReplyBatch of the most acknowledgements, each number as wide as it gets', () => {
+  it('ClientReplyBatch of the most acknowledgement ranges, each number as wide as it gets', () => {
     // A non-integer forces msgpack's widest number (float64, 9 bytes); real ones are integers, never wider.
-    const replies = Array.from({ length: 3 * limits.acksPerMessageMax }, () => 1e15 + 0.5);
-    fits({ type: LogMessageType.ClientReplyBatch, from: NODE, replies });
+    const ranges = Array.from({ length: 4 * limits.ackRangesPerMessageMax }, () => 1e15 + 0.5);
+    fits({ type: LogMessageType.ClientReplyBatch, from: NODE, ranges });
   });
 });

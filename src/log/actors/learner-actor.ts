@@ -37,7 +37,7 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     transport: courier,
     guard,
     // One message per client endpoint per release.
-    acks: new AckBatcher(context.id, config.limits.acksPerMessageMax),
+    acks: new AckBatcher(context.id, config.limits.ackRangesPerMessageMax),
     sendAcks: (endpoint, message) => courier.send(endpoint, message),
     barrier,
     afterRelease: () => reads.afterRelease(),
