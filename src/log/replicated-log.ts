@@ -428,17 +428,30 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
 
   /**
    * Releases every entry below `beforeIndex` at every learner, in memory and on disk (each learner
-   * as far as it has delivered); resolves to the index the log now starts at. Reading below it is
-   * a LogTrimmedError. A TypeError or RangeError for a bad index, TrimTimeoutError if a learner
-   * did not confirm within appendTimeoutMs.
+   * as far as it has delivered); resolves to the index the log now starts at, `bounds().firstIndex`:
+   * `beforeIndex`, or the old start if that was higher (a trim at or below the start changes
+   * nothing), or lower while a learner that is behind has not delivered that far yet (it trims the
+   * rest as it catches up). Reading below the start is a LogTrimmedError.
+   *
+   * `beforeIndex` may be at most `bounds().nextIndex`: only entries that exist are released, never
+   * ones not yet appended. Every entry a read or follow has returned is below `bounds().nextIndex`,
+   * so a queue consumer may always trim to (last index processed) + 1. Beyond it, the trim is
+   * refused with a RangeError naming both numbers, and nothing changes.
+   *
+   * A TypeError for a non-integer, a RangeError for a negative index or one past the end,
+   * TrimTimeoutError if a learner did not confirm within appendTimeoutMs.
    */
   trim(beforeIndex: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     if (typeof beforeIndex !== 'number' || !Number.isInteger(beforeIndex)) {
       return Promise.reject(new TypeError(`trim takes an integer index, got ${String(beforeIndex)}`));
     }
-    if (beforeIndex < 0 || beforeIndex > Number.MAX_SAFE_INTEGER) {
-      return Promise.reject(new RangeError(`trim index must be from 0 to ${Number.MAX_SAFE_INTEGER}, got ${beforeIndex}`));
+    if (beforeIndex < 0) return Promise.reject(new RangeError(`trim index must be 0 or more, got ${beforeIndex}`));
+    // A learner keeps a trim goal past its end and trims up to it as entries arrive (so that one
+    // behind catches up): a goal past the log's end would silently drop entries not yet appended.
+    const { nextIndex } = readBounds(this.shared);
+    if (beforeIndex > nextIndex) {
+      return Promise.reject(new RangeError(`trim index ${beforeIndex} is past the end of the log: at most nextIndex, ${nextIndex} (nothing was trimmed)`));
     }
     return this.withReconnect((client) => client.trim(beforeIndex));
   }

@@ -65,6 +65,52 @@ describe('trim', () => {
     expect(await readFrom(log, 0)).toHaveLength(10);
   });
 
+  it('past the end is a RangeError naming the index and nextIndex, and entries appended later are kept', async () => {
+    const log = await openLog({ learners: 2 });
+    await appendMany(log, 0, 10);
+    expect(log.bounds()).toEqual({ firstIndex: 0, nextIndex: 10 });
+    for (const beyond of [11, 12, 1000, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1]) {
+      const error = await log.trim(beyond).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RangeError);
+      expect(String(error)).toContain(`trim index ${beyond} is past the end of the log: at most nextIndex, 10`);
+    }
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NaN, 10.5]) await expect(log.trim(bad)).rejects.toBeInstanceOf(TypeError);
+    await expect(log.trim(-1)).rejects.toThrow(/trim index must be 0 or more, got -1/);
+    // Nothing moved, and nothing waits to trim what comes next: new entries stay readable.
+    expect(log.bounds()).toEqual({ firstIndex: 0, nextIndex: 10 });
+    await appendMany(log, 10, 20);
+    expect(await readFrom(log, 0)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(log.bounds()).toEqual({ firstIndex: 0, nextIndex: 30 });
+  });
+
+  it('at the end (nextIndex) releases every entry; the log then starts where the next append goes', async () => {
+    const log = await openLog({ learners: 2 });
+    await appendMany(log, 0, 10);
+    expect(await log.trim(10)).toBe(10);
+    expect(log.bounds()).toEqual({ firstIndex: 10, nextIndex: 10 });
+    expect(await readFrom(log, 10)).toEqual([]);
+    expect(await log.append(new TextEncoder().encode('next'))).toBe(10);
+    expect(await readFrom(log, 10)).toEqual([10]);
+    await expect(log.trim(12)).rejects.toThrow(/trim index 12 is past the end of the log: at most nextIndex, 11/);
+    expect(await log.trim(11)).toBe(11);
+  });
+
+  it('the entry after the last one read can always be trimmed (a consumer trims to processed + 1)', async () => {
+    const log = await openLog({ learners: 3 });
+    const appending = appendMany(log, 0, 300);
+    let processed = -1;
+    for await (const { index } of log.read({ from: 0, follow: true })) {
+      processed = index;
+      // Every entry handed out is below nextIndex as bounds() reads it now.
+      expect(index).toBeLessThan(log.bounds().nextIndex);
+      if (index % 50 === 49) expect(await log.trim(processed + 1)).toBeLessThanOrEqual(processed + 1);
+      if (index === 299) break;
+    }
+    await appending;
+    expect(processed).toBe(299);
+    expect(log.bounds().nextIndex).toBe(300);
+  });
+
   it('with storage.dir, the file shrinks and the log still starts there after a reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synod-trim-'));
     dirs.push(dir);
