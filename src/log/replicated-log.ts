@@ -106,7 +106,11 @@ function monitorFor(layout: ClusterLayout): { monitor: LogMonitor; attach: (log:
 export interface ReadOptions {
   /** First index to read (default 0). */
   from?: number;
-  /** Keep waiting for new entries until the log closes or the loop breaks (default false). */
+  /**
+   * Keep waiting for new entries (default false): the loop never ends by itself. It ends when the
+   * body breaks or returns, on `signal` (AbortError), or when the log closes: then it rejects with
+   * LogClosedError, whether close() was called on this thread or by the log's owner on another.
+   */
   follow?: boolean;
   /** Aborting ends the read: the loop throws an AbortError. */
   signal?: AbortSignal;
@@ -456,7 +460,18 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     return this.withReconnect((client) => client.trim(beforeIndex));
   }
 
-  /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
+  /**
+   * Committed entries in index order from `from`. Without `follow`, the read ends at the end of
+   * the log as the first learner to answer it saw it (every append that resolved before read() is
+   * in it); with `follow`, it waits for new entries for as long as the loop runs. Every entry
+   * handed out is below `bounds().nextIndex`, so `trim(entry.index + 1)` is always accepted.
+   *
+   * LogTrimmedError (its `firstIndex` says where the log starts now) when `from`, or the next
+   * entry a follow needs, was trimmed. Once the log is closed, by close() on this thread or by the
+   * owner's close() on any, the loop's next step rejects with LogClosedError, even with entries
+   * already received: a read in progress at close() never ends as if it had reached the end.
+   * read() on a log closed on this thread throws LogClosedError at once.
+   */
   read(options: ReadOptions = {}): AsyncIterable<LogEntry> {
     const { from = 0, follow = false, signal } = options;
     if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
