@@ -540,7 +540,11 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
 
   /**
    * Where the log starts and ends now, [firstIndex, nextIndex): read from memory the learners
-   * share, on any thread (through a handle too), without a message. LogClosedError after close().
+   * share, on any thread (through a handle too), without reading entries or sending a message.
+   * `firstIndex` is where the log starts after trims (what trim() resolved to); `nextIndex` is one
+   * past the last entry delivered: every append that resolved is below it, as is every entry a
+   * read has returned. A queue consumer that processed up to index `p` has `nextIndex - p - 1`
+   * entries waiting and may trim(p + 1). LogClosedError after close() on this thread.
    */
   bounds(): LogBounds {
     if (this.closed) throw new LogClosedError();
