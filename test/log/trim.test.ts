@@ -21,6 +21,19 @@ async function appendMany(log: ReplicatedLog, from: number, count: number, bytes
     await Promise.all(Array.from({ length: Math.min(100, from + count - i) }, (_, k) => log.append(new TextEncoder().encode(`e${i + k}${pad}`))));
   }
 }
+/**
+ * Waits until every learner has delivered `count` entries: trim() resolves to the lowest start over
+ * the learners, and one still behind trims only as far as it has delivered.
+ */
+async function caughtUp(log: ReplicatedLog, count: number): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    const { learners } = await log.status();
+    if (learners.every((learner) => learner.delivered >= count)) return;
+    if (performance.now() > deadline) throw new Error(`gave up waiting for every learner to deliver ${count}: ${JSON.stringify(learners)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 async function readFrom(log: ReplicatedLog, from: number): Promise<number[]> {
   const indexes: number[] = [];
   for await (const { index } of log.read({ from })) indexes.push(index);
@@ -31,6 +44,7 @@ describe('trim', () => {
   it('releases the prefix at every learner; reads below it name where the log starts', async () => {
     const log = await openLog({ learners: 3 });
     await appendMany(log, 0, 1000);
+    await caughtUp(log, 1000);
     expect(await log.trim(600)).toBe(600);
     for (const from of [0, 599]) {
       const error = await readFrom(log, from).catch((caught: unknown) => caught);
@@ -86,12 +100,14 @@ describe('trim', () => {
   it('at the end (nextIndex) releases every entry; the log then starts where the next append goes', async () => {
     const log = await openLog({ learners: 2 });
     await appendMany(log, 0, 10);
+    await caughtUp(log, 10);
     expect(await log.trim(10)).toBe(10);
     expect(log.bounds()).toEqual({ firstIndex: 10, nextIndex: 10 });
     expect(await readFrom(log, 10)).toEqual([]);
     expect(await log.append(new TextEncoder().encode('next'))).toBe(10);
     expect(await readFrom(log, 10)).toEqual([10]);
     await expect(log.trim(12)).rejects.toThrow(/trim index 12 is past the end of the log: at most nextIndex, 11/);
+    await caughtUp(log, 11);
     expect(await log.trim(11)).toBe(11);
   });
 
