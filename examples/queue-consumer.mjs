@@ -21,8 +21,9 @@ import { LogTrimmedError, ReplicatedLog } from 'synod';
 
 const [dir, jobsArg, flag, stopAfterArg] = process.argv.slice(2);
 const jobs = Number(jobsArg);
-const stopAfter = flag === '--stop-after' ? Number(stopAfterArg) : Number.POSITIVE_INFINITY;
-if (!dir || !Number.isInteger(jobs) || jobs < 1 || (flag !== undefined && !(stopAfter >= 1))) {
+const stopAfter = flag === undefined ? Number.POSITIVE_INFINITY : flag === '--stop-after' ? Number(stopAfterArg) : Number.NaN;
+const stopAfterOk = stopAfter === Number.POSITIVE_INFINITY || (Number.isInteger(stopAfter) && stopAfter >= 1);
+if (!dir || !Number.isInteger(jobs) || jobs < 1 || !stopAfterOk) {
   console.error('usage: node examples/queue-consumer.mjs <dir> <jobs> [--stop-after <count>]');
   process.exit(2);
 }

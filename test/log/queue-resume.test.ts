@@ -3,7 +3,7 @@
 // position + 1, and in the end has done every job exactly once; one whose next entries were
 // trimmed says which and exits 3 instead of skipping them.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,17 @@ interface Run {
   /** The last line on stdout ("done <position>", "stopped <position>"), if any. */
   last: string | undefined;
   stderr: string;
+}
+
+/** Runs the example with these arguments only: its exit code and stderr. */
+function runWith(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['examples/queue-consumer.mjs', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
 }
 
 /** Runs the example on `dir` for `jobs` jobs; `onProcessed` may signal it as progress lines come. */
@@ -121,5 +132,16 @@ describe('examples/queue-consumer.mjs: resuming a follow after a restart', () =>
     expect(stale.processed).toEqual([]);
     expect(stale.stderr).toContain(`entries 11 to ${JOBS - 1} were trimmed before this consumer processed them; the log now starts at ${JOBS}`);
     expect(JSON.parse(readFileSync(statePath, 'utf8'))).toEqual({ position: 10, done: [] });
+  });
+
+  it('bad arguments are a usage message and exit 2, before anything is created', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'synod-queue-'));
+    const target = join(dir, 'never');
+    for (const args of [[], [target], [target, '0'], [target, '1.5'], [target, '5', '--stop-after'], [target, '5', '--stop-after', '0'], [target, '5', '--bogus', '3']]) {
+      const { code, stderr } = await runWith(args);
+      expect({ args, code }).toEqual({ args, code: 2 });
+      expect(stderr).toContain('usage: node examples/queue-consumer.mjs <dir> <jobs> [--stop-after <count>]');
+    }
+    expect(existsSync(target)).toBe(false);
   });
 });
