@@ -297,6 +297,9 @@ export class LogClient {
       for (const entry of read.onReply(reply)) {
         if (signal?.aborted) throw new AbortError('read', signal.reason);
         yield entry;
+        // Closed while the loop ran its body (here, or by the owner on another thread): the rest
+        // of the page is not handed out, as the rest of the read would not be.
+        if (this.isClosed()) throw this.closedError();
       }
     }
   }
@@ -476,7 +479,7 @@ export class LogClient {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       this.send(learner, follow.subscribe());
-      while (!this.closed) {
+      while (!this.isClosed()) {
         if (signal?.aborted) throw new AbortError('read', signal.reason);
         const push = queue.shift();
         if (push === CLOSED_PUSH) break;
@@ -498,11 +501,15 @@ export class LogClient {
         for (const entry of entries) {
           if (signal?.aborted) throw new AbortError('read', signal.reason);
           yield entry;
+          // Closed while the loop ran its body: no more entries, even those already pushed.
+          if (this.isClosed()) break;
           const credit = follow.consumed(entry.index);
           if (credit !== undefined) this.send(learner, credit);
         }
       }
-      if (this.closed) throw this.closedError();
+      // Out of the loop only once the client closed: a follow never ends normally; it ends with
+      // the log, rejecting with why it closed (LogClosedError, or ConnectionReclaimedError).
+      throw this.closedError();
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.subscriptions.delete(follow.subscriptionId);

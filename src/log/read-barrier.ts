@@ -35,6 +35,14 @@ export class ReadBarrier {
 
   /** The count a read arriving now must wait for: the most any learner has acknowledged. */
   barrier(): number {
+    return this.highest();
+  }
+
+  /**
+   * The most entries any learner has published (what `log.bounds().nextIndex` reads): where a
+   * read's reply ends and how far a trim may go. Not overridden by the simulator's broken barrier.
+   */
+  highest(): number {
     let highest = 0n;
     for (let i = 0; i < this.counts.length; i++) {
       const count = Atomics.load(this.counts, i);

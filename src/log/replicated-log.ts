@@ -106,7 +106,11 @@ function monitorFor(layout: ClusterLayout): { monitor: LogMonitor; attach: (log:
 export interface ReadOptions {
   /** First index to read (default 0). */
   from?: number;
-  /** Keep waiting for new entries until the log closes or the loop breaks (default false). */
+  /**
+   * Keep waiting for new entries (default false): the loop never ends by itself. It ends when the
+   * body breaks or returns, on `signal` (AbortError), or when the log closes: then it rejects with
+   * LogClosedError, whether close() was called on this thread or by the log's owner on another.
+   */
   follow?: boolean;
   /** Aborting ends the read: the loop throws an AbortError. */
   signal?: AbortSignal;
@@ -430,22 +434,46 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
 
   /**
    * Releases every entry below `beforeIndex` at every learner, in memory and on disk (each learner
-   * as far as it has delivered); resolves to the index the log now starts at. Reading below it is
-   * a LogTrimmedError. A TypeError or RangeError for a bad index, TrimTimeoutError if a learner
-   * did not confirm within appendTimeoutMs.
+   * as far as it has delivered); resolves to the index the log now starts at, `bounds().firstIndex`:
+   * `beforeIndex`, or the old start if that was higher (a trim at or below the start changes
+   * nothing), or lower while a learner that is behind has not delivered that far yet (it trims the
+   * rest as it catches up). Reading below the start is a LogTrimmedError.
+   *
+   * `beforeIndex` may be at most `bounds().nextIndex`: only entries that exist are released, never
+   * ones not yet appended. Every entry a read or follow has returned is below `bounds().nextIndex`,
+   * so a queue consumer may always trim to (last index processed) + 1. Beyond it, the trim is
+   * refused with a RangeError naming both numbers, and nothing changes.
+   *
+   * A TypeError for a non-integer, a RangeError for a negative index or one past the end,
+   * TrimTimeoutError if a learner did not confirm within appendTimeoutMs.
    */
   trim(beforeIndex: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     if (typeof beforeIndex !== 'number' || !Number.isInteger(beforeIndex)) {
       return Promise.reject(new TypeError(`trim takes an integer index, got ${String(beforeIndex)}`));
     }
-    if (beforeIndex < 0 || beforeIndex > Number.MAX_SAFE_INTEGER) {
-      return Promise.reject(new RangeError(`trim index must be from 0 to ${Number.MAX_SAFE_INTEGER}, got ${beforeIndex}`));
+    if (beforeIndex < 0) return Promise.reject(new RangeError(`trim index must be 0 or more, got ${beforeIndex}`));
+    // A learner keeps a trim goal past its end and trims up to it as entries arrive (so that one
+    // behind catches up): a goal past the log's end would silently drop entries not yet appended.
+    const { nextIndex } = readBounds(this.shared);
+    if (beforeIndex > nextIndex) {
+      return Promise.reject(new RangeError(`trim index ${beforeIndex} is past the end of the log: at most nextIndex, ${nextIndex} (nothing was trimmed)`));
     }
     return this.withReconnect((client) => client.trim(beforeIndex));
   }
 
-  /** Committed entries in index order from `from`; with `follow`, keeps waiting for new ones. */
+  /**
+   * Committed entries in index order from `from`. Without `follow`, the read ends at the end of
+   * the log as the first learner to answer it saw it (every append that resolved before read() is
+   * in it); with `follow`, it waits for new entries for as long as the loop runs. Every entry
+   * handed out is below `bounds().nextIndex`, so `trim(entry.index + 1)` is always accepted.
+   *
+   * LogTrimmedError (its `firstIndex` says where the log starts now) when `from`, or the next
+   * entry a follow needs, was trimmed. Once the log is closed, by close() on this thread or by the
+   * owner's close() on any, the loop's next step rejects with LogClosedError, even with entries
+   * already received: a read in progress at close() never ends as if it had reached the end.
+   * read() on a log closed on this thread throws LogClosedError at once.
+   */
   read(options: ReadOptions = {}): AsyncIterable<LogEntry> {
     const { from = 0, follow = false, signal } = options;
     if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
@@ -514,7 +542,11 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
 
   /**
    * Where the log starts and ends now, [firstIndex, nextIndex): read from memory the learners
-   * share, on any thread (through a handle too), without a message. LogClosedError after close().
+   * share, on any thread (through a handle too), without reading entries or sending a message.
+   * `firstIndex` is where the log starts after trims (what trim() resolved to); `nextIndex` is one
+   * past the last entry delivered: every append that resolved is below it, as is every entry a
+   * read has returned. A queue consumer that processed up to index `p` has `nextIndex - p - 1`
+   * entries waiting and may trim(p + 1). LogClosedError after close() on this thread.
    */
   bounds(): LogBounds {
     if (this.closed) throw new LogClosedError();

@@ -105,7 +105,10 @@ export class LearnerReads {
       }
       case LogMessageType.Trim: {
         const trim = message as TrimMessage;
-        if (trim.beforeIndex > this.trimGoal) this.trimGoal = trim.beforeIndex;
+        // Never past what some learner has published: a goal beyond the log's end would drop
+        // entries appended later (the client refuses such a trim already; this holds regardless).
+        const goal = Math.min(trim.beforeIndex, this.barrier.highest());
+        if (goal > this.trimGoal) this.trimGoal = goal;
         if (this.retainEntries) this.applyTrim();
         const reply: TrimReplyMessage = { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex: this.log.firstIndex };
         this.courier.send(from, reply);
@@ -135,14 +138,18 @@ export class LearnerReads {
 
   private answerRead(from: ActorId, request: ReadRequestMessage): void {
     const log = this.log;
-    const fromIndex = Math.min(request.fromIndex, log.length);
+    // Up to what some learner has published, not what this one has recorded but not yet synced:
+    // every entry a read returns is then below log.bounds().nextIndex, so a reader may always
+    // trim up to the entry after the last one it read.
+    const committed = Math.min(log.length, this.barrier.highest());
+    const fromIndex = Math.min(request.fromIndex, committed);
     const reply: ReadReplyMessage = {
       type: LogMessageType.ReadReply,
       from: this.context.id,
       requestId: request.requestId,
       fromIndex,
-      entries: this.page(fromIndex, Math.min(request.countMax, ENTRIES_PER_PAGE_MAX)),
-      committed: log.length,
+      entries: this.page(fromIndex, Math.min(request.countMax, ENTRIES_PER_PAGE_MAX, committed - fromIndex)),
+      committed,
       firstIndex: log.firstIndex,
     };
     this.courier.send(from, reply);
@@ -181,6 +188,9 @@ export class LearnerReads {
   private pushSubscriptions(): void {
     const log = this.log;
     const context = this.context;
+    // As for reads (answerRead): only what some learner has published, even when a Subscribe or
+    // Credit arrives between recording a batch and syncing it.
+    const end = Math.min(log.length, this.barrier.highest());
     for (const subscription of this.subscriptions.values()) {
       if (subscription.cursor < log.firstIndex) {
         // Trimmed under the reader: tell it once, and forget the subscription.
@@ -195,8 +205,8 @@ export class LearnerReads {
         if (context.send(subscription.endpoint, push)) this.subscriptions.delete(`${subscription.endpoint}/${subscription.id}`);
         continue;
       }
-      while (subscription.cursor < log.length && subscription.cursor < subscription.allowedBelow) {
-        const entries = this.page(subscription.cursor, Math.min(ENTRIES_PER_PAGE_MAX, subscription.allowedBelow - subscription.cursor));
+      while (subscription.cursor < end && subscription.cursor < subscription.allowedBelow) {
+        const entries = this.page(subscription.cursor, Math.min(ENTRIES_PER_PAGE_MAX, Math.min(subscription.allowedBelow, end) - subscription.cursor));
         const push: EntriesPushMessage = {
           type: LogMessageType.EntriesPush,
           from: context.id,
