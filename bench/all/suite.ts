@@ -1,10 +1,11 @@
+import type { Estimate } from '../lib/estimate.js';
 import { renderTable } from '../lib/format.js';
 import { machineInfo } from '../lib/machine.js';
+import { prefixedSink } from '../lib/progress.js';
 import type { Suite } from '../lib/suite.js';
-import { suites } from '../suites.js';
+import { ALL_SUITES, suites } from '../suites.js';
 
-/** The suites `all` runs, in order: the cheap ones first, etcd last. */
-export const ALL_SUITES = ['mailbox', 'log', 'memory', 'sequencer', 'failover', 'compare'];
+export { ALL_SUITES };
 
 export interface TargetSummary {
   readonly suite: string;
@@ -20,17 +21,21 @@ export interface TargetSummary {
 export const allSuite: Suite = {
   name: 'all',
   description: 'every suite: ' + ALL_SUITES.join(', '),
+  async estimate(options) {
+    const parts: { suite: string; estimate: Estimate }[] = [];
+    for (const name of ALL_SUITES) parts.push({ suite: name, estimate: await (await suites.get(name)!.load()).estimate(options) });
+    const sum = (key: 'measurements' | 'steps' | 'seconds'): number => parts.reduce((total, part) => total + part.estimate[key], 0);
+    return { measurements: sum('measurements'), steps: sum('steps'), seconds: sum('seconds'), basis: `${ALL_SUITES.length} suites`, parts };
+  },
   async run(options, progress) {
     const json: Record<string, unknown> = {};
     const texts: string[] = [];
     const summary: TargetSummary[] = [];
     const failures: string[] = [];
     for (const name of ALL_SUITES) {
-      const load = suites.get(name)!;
-      progress(`suite ${name}`);
       try {
-        const suite = await load();
-        const report = await suite.run(options, (line) => progress(`${name}: ${line}`));
+        const suite = await suites.get(name)!.load();
+        const report = await suite.run(options, prefixedSink(progress, name));
         json[name] = report.json;
         texts.push(report.text);
         summary.push(...summarizeTargets(name, report.json.targets));

@@ -1,5 +1,6 @@
 import { ReplicatedLog } from '../../src/index.js';
 import type { BenchOptions } from '../lib/args.js';
+import { describeTiming, measurementSeconds } from '../lib/estimate.js';
 import { formatCount, formatMicroseconds, formatRatio, renderTable } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { stepsOf } from '../lib/progress.js';
@@ -17,6 +18,9 @@ import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from 
  */
 export const COMPARE_CONCURRENCY = [1, 256];
 export const COMPARE_VALUE_BYTES = 16;
+/** Seconds to start a log or the etcd clients and the load threads, per measurement; and to start three etcd members. */
+const COMPARE_SETUP_SECONDS = 2;
+const ETCD_START_SECONDS = 5;
 
 export interface CompareRow {
   readonly concurrency: number;
@@ -38,6 +42,20 @@ export interface CompareReport {
 export const compareSuite: Suite = {
   name: 'compare',
   description: 'synod vs a three-member etcd on loopback (data in /dev/shm): the same closed loop of 16-byte writes, ratio',
+  estimate(options) {
+    const concurrencies = options.grid?.concurrency ?? COMPARE_CONCURRENCY;
+    // Only the binary is looked for here (a quick `etcd --version`); a missing etcd3 package shows up when the suite runs.
+    const systems = findEtcd() === undefined ? 1 : 2;
+    const measurements = concurrencies.length * systems;
+    return {
+      measurements,
+      steps: measurements + (systems === 2 ? 1 : 0),
+      seconds: measurements * measurementSeconds(options, COMPARE_SETUP_SECONDS) + (systems === 2 ? ETCD_START_SECONDS : 0),
+      basis:
+        `${concurrencies.length} in-flight level(s) x ${systems === 2 ? 'synod and etcd' : 'synod (no etcd binary found)'}, each ${describeTiming(options)},` +
+        ` plus about ${COMPARE_SETUP_SECONDS} s to start each`,
+    };
+  },
   async run(options, progress) {
     const report = await measureCompare(options, progress);
     return { json: report as unknown as Record<string, unknown>, text: renderCompareReport(report) };

@@ -34,6 +34,16 @@ const BUCKET_MS = 10;
 /** A kill after which nothing commits for this long counts as no recovery (pause = Infinity). */
 const RECOVERY_TIMEOUT_MS = 10_000;
 const SETTLE_MIN_MS = 150;
+/** Seconds to open the log and start the load, and to read the log back at the end (2-core VM). */
+const FAILOVER_FIXED_SECONDS = 4;
+
+function killsOf(options: BenchOptions): number {
+  return options.grid?.kills ?? Math.max(3, 2 * options.runs + 1);
+}
+
+function settleMsOf(options: BenchOptions): number {
+  return Math.max(SETTLE_MIN_MS, options.durationMs / 2);
+}
 
 export interface KillFigures {
   /** ms since the timeline's start. */
@@ -101,6 +111,19 @@ export interface FailoverReport {
 export const failoverSuite: Suite = {
   name: 'failover',
   description: 'kill the leader under load, repeatedly: the pause from the kill to the next committed append',
+  estimate(options) {
+    const kills = killsOf(options);
+    const settleSeconds = settleMsOf(options) / 1000;
+    // Per kill: recovery, settle, restart, settle; per learner crash: its restart, settle; then the log read back.
+    const seconds =
+      FAILOVER_FIXED_SECONDS + options.warmupMs / 1000 + settleSeconds + kills * (2 * settleSeconds + 1) + LEARNER_KILLS * (settleSeconds + 0.5);
+    return {
+      measurements: kills + LEARNER_KILLS,
+      steps: kills + LEARNER_KILLS + 2,
+      seconds,
+      basis: `${kills} leader kills and ${LEARNER_KILLS} learner crashes under load, ${settleSeconds} s of settling around each (half of --duration, at least ${SETTLE_MIN_MS / 1000} s)`,
+    };
+  },
   async run(options, progress) {
     const report = await measureFailover(options, stepsOf(progress));
     return { json: report as unknown as Record<string, unknown>, text: renderFailoverReport(report) };
@@ -111,9 +134,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const absoluteNow = (): number => performance.timeOrigin + performance.now();
 
 async function measureFailover(options: BenchOptions, steps: Steps): Promise<FailoverReport> {
-  const kills = options.grid?.kills ?? Math.max(3, 2 * options.runs + 1);
+  const kills = killsOf(options);
   const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? FAILOVER_IN_FLIGHT;
-  const settleMs = Math.max(SETTLE_MIN_MS, options.durationMs / 2);
+  const settleMs = settleMsOf(options);
   steps.plan(kills + LEARNER_KILLS + 2, 'failover');
   steps.step('opening the log and warming up');
   const electionTimeoutMs = 100;

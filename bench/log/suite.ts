@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplicatedLog, type LogOptions } from '../../src/index.js';
 import type { BenchOptions, StorageKind } from '../lib/args.js';
+import { describeTiming, measurementSeconds, plural } from '../lib/estimate.js';
 import { formatCount, formatMicroseconds, renderTable } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { GC_NOTE, formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
@@ -65,9 +66,23 @@ export interface LogReport {
 
 const ATOMICS_WORKER = new URL('./atomics-worker.js', import.meta.url);
 
+/** Seconds to open a log, start its load threads and close it again, per configuration (2-core VM: 2.4 s for 16 B, more for 64 KiB). */
+const LOG_SETUP_SECONDS = 3;
+
 export const logSuite: Suite = {
   name: 'log',
   description: 'replicated log: committed appends/s and append latency over appenders x entry size x acceptors x storage',
+  estimate(options) {
+    const grid = logGridOf(options);
+    const configurations = grid.storage.length * grid.acceptors.length * grid.entryBytes.length * grid.concurrency.length;
+    const baselineSeconds = (options.runs * (Math.min(options.warmupMs, 200) + Math.min(options.durationMs, 1000))) / 1000 + 0.3;
+    return {
+      measurements: configurations + 1,
+      steps: configurations + 1,
+      seconds: configurations * measurementSeconds(options, LOG_SETUP_SECONDS) + baselineSeconds,
+      basis: `${plural(configurations, 'configuration')} + 1 baseline, each ${describeTiming(options)}, plus about ${LOG_SETUP_SECONDS} s to start a log`,
+    };
+  },
   async run(options, progress) {
     const report = await measureLog(options, progress);
     return { json: report as unknown as Record<string, unknown>, text: renderLogReport(report) };

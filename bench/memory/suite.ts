@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplicatedLog, type LogOptions } from '../../src/index.js';
-import type { StorageKind } from '../lib/args.js';
+import type { BenchOptions, StorageKind } from '../lib/args.js';
 import { formatCount, renderTable } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
@@ -22,6 +22,12 @@ const MEASURED_ROUNDS = 4;
 const TRIM_ROUNDS = 4;
 /** Time for the learner's progress to reach the acceptors, which then drop what it delivered. */
 const SETTLE_MS = 300;
+/** For the estimate only: appends/s at 256 in flight on the 2-core VM (BENCHMARKS.md). */
+const ESTIMATED_APPENDS_PER_SECOND: Readonly<Record<StorageKind, number>> = { memory: 200_000, file: 130_000 };
+
+function storagesOf(options: BenchOptions): readonly StorageKind[] {
+  return options.grid?.storage ?? ['memory', 'file'];
+}
 
 export interface MemoryFigures {
   readonly storage: StorageKind;
@@ -54,8 +60,19 @@ export interface MemoryReport {
 export const memorySuite: Suite = {
   name: 'memory',
   description: 'replicated log: process RSS per 16-byte entry in memory and with storage.dir, and after trim',
+  estimate(options) {
+    const storages = storagesOf(options);
+    const rounds = 1 + MEASURED_ROUNDS + TRIM_ROUNDS;
+    const roundSeconds = (storage: StorageKind): number => ENTRIES_PER_ROUND / ESTIMATED_APPENDS_PER_SECOND[storage] + SETTLE_MS / 1000 + 0.3;
+    return {
+      measurements: storages.length,
+      steps: storages.length,
+      seconds: storages.reduce((sum, storage) => sum + rounds * roundSeconds(storage), 0),
+      basis: `${storages.join(' and ')}: ${rounds} rounds of ${ENTRIES_PER_ROUND / 1e6} M appends each (fixed work, not timed windows)`,
+    };
+  },
   async run(options, progress) {
-    const storages = options.grid?.storage ?? (['memory', 'file'] as StorageKind[]);
+    const storages = storagesOf(options);
     const steps = stepsOf(progress);
     steps.plan(storages.length, 'memory');
     const configurations: MemoryFigures[] = [];

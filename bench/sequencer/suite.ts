@@ -1,4 +1,5 @@
 import { Sequencer } from '../../src/index.js';
+import { describeTiming, measurementSeconds } from '../lib/estimate.js';
 import { formatCount, formatMicroseconds, renderTable } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { GC_NOTE, formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
@@ -15,6 +16,8 @@ export const SEQUENCER_IN_FLIGHT = 256;
 export const SEQUENCER_THREADS = [1, 4];
 /** Numbers per call of the bulk configuration: next(count) resolves to the first of count numbers. */
 export const SEQUENCER_BULK = 4096;
+/** Seconds to open a sequencer, start its client threads and close it, per configuration (2-core VM). */
+const SEQUENCER_SETUP_SECONDS = 2;
 
 export interface SequencerFigures extends ClosedLoopFigures {
   readonly threads: number;
@@ -38,6 +41,15 @@ export interface SequencerReport {
 export const sequencerSuite: Suite = {
   name: 'sequencer',
   description: 'Sequencer.next(): numbers/s and latency with 1 and 4 client threads (3 acceptors, in memory)',
+  estimate(options) {
+    const measurements = SEQUENCER_THREADS.length + 1;
+    return {
+      measurements,
+      steps: measurements,
+      seconds: measurements * measurementSeconds(options, SEQUENCER_SETUP_SECONDS),
+      basis: `${SEQUENCER_THREADS.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(', ')} and next(${SEQUENCER_BULK}), each ${describeTiming(options)}, plus about ${SEQUENCER_SETUP_SECONDS} s to start a sequencer`,
+    };
+  },
   async run(options, progress) {
     const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? SEQUENCER_IN_FLIGHT;
     const steps = stepsOf(progress);
