@@ -7,7 +7,7 @@ import { stepsOf } from '../lib/progress.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { renderMachine, renderTargets } from '../lib/text-report.js';
 import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 
 /**

@@ -9,7 +9,7 @@ import type { Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { startLoad } from '../log/closed-loop.js';
 import { CONTROL_COMPLETIONS, CONTROL_KILLS, CONTROL_KILL_TIMES_BYTE, CONTROL_STOP, type TimelineResult } from '../log/load-protocol.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { renderMachine, renderTargets } from '../lib/text-report.js';
 import { APPEND_TAG_BYTES } from '../lib/append-tag.js';
 import { checkExactlyOnce, type ExactlyOnceFigures } from './exactly-once.js';
 

@@ -10,7 +10,7 @@ import { stepsOf } from '../lib/progress.js';
 import { median } from '../lib/stats.js';
 import type { Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { renderMachine, renderTargets } from '../lib/text-report.js';
 
 /** Entries appended per round; RSS is read after each round. */
 const ENTRIES_PER_ROUND = 1_000_000;

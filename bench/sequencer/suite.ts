@@ -9,7 +9,7 @@ import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from '../log/actor-gcs.js';
 import { SEQUENCER_CLOCK_EVERY } from '../log/load-protocol.js';
 import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { renderMachine, renderTargets } from '../lib/text-report.js';
 
 /** Numbers in flight over all client threads: the same total with 1 and with 4 threads, so only the thread count changes. */
 export const SEQUENCER_IN_FLIGHT = 256;
