@@ -2,6 +2,7 @@ import type { Estimate } from '../lib/estimate.js';
 import { renderTable } from '../lib/format.js';
 import { machineInfo } from '../lib/machine.js';
 import { prefixedSink } from '../lib/progress.js';
+import { VERDICTS } from '../lib/targets-check.js';
 import type { Suite } from '../lib/suite.js';
 import { ALL_SUITES, suites } from '../suites.js';
 
@@ -48,9 +49,9 @@ export const allSuite: Suite = {
       }
     }
     const text = [
-      ...texts.flatMap((t) => [t, '', '-'.repeat(100), '']),
-      'all targets',
-      renderTable([['suite', 'target', 'status'], ...summary.map((s) => [s.suite, s.description, s.status])]),
+      ...texts.flatMap((t) => [t, '', '-'.repeat(98), '']),
+      "all goals: this run's figures against the project's targets (a goal not met is not an error)",
+      renderTable([['suite', 'verdict', 'goal'], ...summary.map((s) => [s.suite, VERDICTS[s.status], s.description])]),
     ].join('\n');
     return { json: { suite: 'all', machine: machineInfo(), suites: json, summary, failed: failures.length > 0, failures }, text };
   },

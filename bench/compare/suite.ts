@@ -1,13 +1,13 @@
 import { ReplicatedLog } from '../../src/index.js';
 import type { BenchOptions } from '../lib/args.js';
 import { describeTiming, measurementSeconds } from '../lib/estimate.js';
-import { formatCount, formatMicroseconds, formatRatio, renderTable } from '../lib/format.js';
+import { formatLatencyMs, formatRate, formatRatio, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { stepsOf } from '../lib/progress.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
-import { renderMachine, renderTargets } from '../lib/text-report.js';
+import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 
 /**
@@ -157,33 +157,32 @@ export function renderCompareReport(report: CompareReport): string {
   const { settings } = report;
   const row = (name: string, f: ClosedLoopFigures | null, concurrency: number): string[] =>
     f === null
-      ? [name, String(concurrency), 'skipped', '-', '-', '-', '-']
-      : [
-          name,
-          String(concurrency),
-          formatCount(f.perSecond),
-          formatMicroseconds(f.latency.p50Microseconds),
-          formatMicroseconds(f.latency.p99Microseconds),
-          formatMicroseconds(f.latency.maxMicroseconds),
-          String(f.failed),
-        ];
+      ? [name, String(concurrency), 'skipped', '-', '-']
+      : [name, String(concurrency), formatRate(f.perSecond), formatLatencyMs(f.latency.p50Microseconds), formatLatencyMs(f.latency.p99Microseconds)];
+  const failed = report.rows.reduce((sum, r) => sum + r.synod.failed + (r.etcd?.failed ?? 0), 0);
   return [
     'synod bench compare',
     '',
     renderMachine(report.machine),
-    `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up +` +
-      ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
+    wrapText(
+      `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up +` +
+        ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
+    ),
     'synod: ReplicatedLog, 3 acceptors in memory, append()',
-    report.etcd.ran
-      ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
-      : `etcd: SKIPPED (${report.etcd.skipReason})`,
+    wrapText(
+      report.etcd.ran
+        ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
+        : `etcd: SKIPPED (${report.etcd.skipReason})`,
+    ),
     '',
     renderTable([
-      ['system', 'in flight', 'writes/s', 'p50 us', 'p99 us', 'max us', 'failed'],
+      ['system', 'in flight', 'writes/s', 'p50', 'p99'],
       ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency)]),
     ]),
+    ...(failed > 0 ? [`rejected writes: ${failed}`] : []),
     '',
     'ratio synod / etcd: ' + report.rows.map((r) => `${r.concurrency} in flight ${r.ratio === null ? 'n/a' : formatRatio(r.ratio)}`).join(', '),
+    detailsNote('p90, p99.9, max; GCs per 1M writes by thread'),
     '',
     renderTargets([report.targets.ratioAt256]),
   ].join('\n');

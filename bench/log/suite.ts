@@ -272,6 +272,8 @@ export function renderLogReport(report: LogReport): string {
     ]),
     ...(failed.length > 0 ? ['', wrapText(`rejected appends: ${failed.map((f) => `${f.failed} (${describeConfiguration(f)})`).join('; ')}`)] : []),
     '',
+    // The GC note explains columns that are only in the JSON now.
+    ...report.notes.filter((note) => note !== GC_NOTE).map((note) => wrapText(`note: ${note}`)),
     detailsNote('p90, p99.9, max; GCs per 1M appends by thread; RSS'),
     '',
     renderTargets(Object.values(report.targets)),

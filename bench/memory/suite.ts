@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplicatedLog, type LogOptions } from '../../src/index.js';
 import type { BenchOptions, StorageKind } from '../lib/args.js';
-import { formatCount, renderTable } from '../lib/format.js';
+import { formatCount, formatMebibytes, formatRate, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
-import { formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
+import { residentBytes, settleMemory } from '../lib/process-figures.js';
 import { stepsOf } from '../lib/progress.js';
 import { median } from '../lib/stats.js';
 import type { Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
-import { renderMachine, renderTargets } from '../lib/text-report.js';
+import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 
 /** Entries appended per round; RSS is read after each round. */
 const ENTRIES_PER_ROUND = 1_000_000;
@@ -171,19 +171,19 @@ export function renderMemoryReport(report: MemoryReport): string {
     renderMachine(report.machine),
     '',
     renderTable([
-      ['storage', 'appends/s', 'RSS warm', 'RSS after rounds', 'B/entry', 'RSS after trim rounds', 'B/entry with trim'],
+      ['storage', 'appends/s', 'RSS warm', `RSS +${MEASURED_ROUNDS} M entries`, 'B/entry', 'B/entry with trim'],
       ...report.configurations.map((f) => [
         f.storage,
-        formatCount(f.appendsPerSecond),
-        formatBytes(f.rssBytesAfterWarmup),
-        f.rssBytesAfterRounds.map(formatBytes).join(', '),
+        formatRate(f.appendsPerSecond),
+        formatMebibytes(f.rssBytesAfterWarmup),
+        formatMebibytes(f.rssBytesAfterRounds[f.rssBytesAfterRounds.length - 1] ?? Number.NaN),
         f.rssBytesPerEntry.toFixed(1),
-        f.rssBytesAfterTrimRounds.map(formatBytes).join(', '),
         f.rssBytesPerEntryWithTrim.toFixed(1),
       ]),
     ]),
     '',
-    ...report.notes.map((note) => `note: ${note}`),
+    ...report.notes.map((note) => wrapText(`note: ${note}`)),
+    detailsNote('RSS after every round, with and without trim'),
     '',
     renderTargets(Object.values(report.targets)),
   ].join('\n');
