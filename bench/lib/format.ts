@@ -36,10 +36,13 @@ export function formatLatencyMs(microseconds: number): string {
   return `${ms.toFixed(decimals)} ms`;
 }
 
-/** 447 -> "447 /s", 4_123 -> "4.1 k/s", 1_234_567 -> "1.23 M/s". */
+/** 447 -> "447 /s", 4_123 -> "4.1 k/s", 1_234_567 -> "1.23 M/s", 716_960_000 -> "717 M/s". */
 export function formatRate(perSecond: number): string {
   if (!Number.isFinite(perSecond)) return '-';
-  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M/s`;
+  if (perSecond >= 1e6) {
+    const millions = perSecond / 1e6;
+    return `${millions.toFixed(millions >= 100 ? 0 : millions >= 10 ? 1 : 2)} M/s`;
+  }
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k/s`;
   return `${perSecond.toFixed(perSecond >= 10 ? 0 : 1)} /s`;
 }
@@ -71,7 +74,8 @@ export function wrapText(text: string, width = 100, indent = '  ', lead = ''): s
   const lines: string[] = [];
   let line = lead;
   let empty = true;
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+  // Split at plain spaces only: a no-break space (U+00A0) keeps a figure and its unit together; the caller turns it back.
+  for (const word of text.split(/[ \t\n]+/).filter((w) => w !== '')) {
     const candidate = empty ? line + word : `${line} ${word}`;
     if (candidate.length > width && !empty) {
       lines.push(line);

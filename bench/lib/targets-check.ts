@@ -61,5 +61,17 @@ export const GOALS_HEADING = "goals: this run's figures against the project's ta
 /** The goals section: one entry per goal, wrapped to 100 columns under its verdict. */
 export function renderGoals(lines: readonly GoalLine[], heading = GOALS_HEADING): string {
   const indent = ' '.repeat(2 + VERDICT_WIDTH + 2);
-  return [heading, ...lines.map((line) => wrapText(`${line.description}: ${line.comparison}`, 100, indent, `  ${line.verdict.padEnd(VERDICT_WIDTH)}  `))].join('\n');
+  const entries = lines.map((line) =>
+    wrapText(keepFiguresWhole(`${line.description}: ${line.comparison}`), 100, indent, `  ${line.verdict.padEnd(VERDICT_WIDTH)}  `),
+  );
+  return [heading, ...entries].join('\n').replaceAll(NO_BREAK, ' ');
+}
+
+const NO_BREAK = '\u00a0';
+
+/** "9.03 ms" and "at least 5.00 M" stay on one line when a goal is wrapped: no-break spaces, turned back after wrapping. */
+function keepFiguresWhole(text: string): string {
+  return text
+    .replace(/(\d) (?=(ms|s|M|k|B|KiB|MiB|MB\/s|x)\b)/g, `$1${NO_BREAK}`)
+    .replace(/(at least|at most|below) (?=\d)/g, (words) => words.replaceAll(' ', NO_BREAK));
 }

@@ -17,7 +17,8 @@ export function renderTargets(checks: readonly GoalCheck[]): string {
   return renderGoals(checks.map((check) => goalLine(check, formatGoalFigure)));
 }
 
-/** Goal figures are rates, times and ratios alike: large ones as 1.23 M, small ones to two decimals. */
+/** Goal figures are rates, times, counts and ratios alike: large ones as 1.23 M, counts whole, the rest to two decimals. */
 export function formatGoalFigure(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1000) return String(value);
   return Math.abs(value) >= 1000 ? formatCount(value) : Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
 }
