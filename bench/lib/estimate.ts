@@ -1,4 +1,5 @@
 import type { BenchOptions } from './args.js';
+import { wrapText } from './format.js';
 
 /**
  * What a suite will do before it does it: printed on stderr before the first measurement, so a
@@ -43,13 +44,13 @@ export function plural(count: number, word: string): string {
 /** The lines printed before a run: the total, then how it was reached (per suite for `all`). */
 export function renderEstimate(suite: string, estimate: Estimate): string[] {
   const head = `synod bench ${suite}: ${plural(estimate.measurements, 'measurement')}, about ${formatDuration(estimate.seconds)} (estimate)`;
-  if (estimate.parts === undefined) return [head, `  ${estimate.basis}`];
+  if (estimate.parts === undefined) return [head, wrapText(estimate.basis, 100, '  ', '  ')];
   const width = Math.max(...estimate.parts.map((part) => part.suite.length));
+  const indent = ' '.repeat(width + 4);
   return [
     head,
-    ...estimate.parts.map(
-      ({ suite: name, estimate: part }) =>
-        `  ${name.padEnd(width)}  ${plural(part.measurements, 'measurement')}, about ${formatDuration(part.seconds)}: ${part.basis}`,
+    ...estimate.parts.map(({ suite: name, estimate: part }) =>
+      wrapText(`${plural(part.measurements, 'measurement')}, about ${formatDuration(part.seconds)}: ${part.basis}`, 100, indent, `  ${name.padEnd(width)}  `),
     ),
   ];
 }

@@ -99,7 +99,8 @@ export async function createProgress(options: ProgressOptions): Promise<Progress
   const ended = (): number => Math.min(total, Math.max(0, started - 1));
   const left = (stepsEnded: number): string => {
     if (stepsEnded >= total) return 'finishing';
-    return `about ${formatDuration(secondsLeft((performance.now() - startedMs) / 1000, stepsEnded, total, options.estimatedSeconds))} left`;
+    const seconds = secondsLeft((performance.now() - startedMs) / 1000, stepsEnded, total, options.estimatedSeconds);
+    return seconds < 1 ? 'under 1 s left' : `about ${formatDuration(seconds)} left`;
   };
   const titled = (text: string): string => (title === '' || title === options.name ? text : `${title}: ${text}`);
   const payload = (stepsEnded: number): Record<string, unknown> => ({ left: left(stepsEnded), label: titled(label).slice(0, 60) });
