@@ -47,9 +47,10 @@ export function formatRate(perSecond: number): string {
   return `${perSecond.toFixed(perSecond >= 10 ? 0 : 1)} /s`;
 }
 
-/** Payload throughput in decimal megabytes per second, as disks and networks are quoted. */
+/** Payload throughput in decimal megabytes per second, as disks and networks are quoted; kB/s below 0.1 MB/s rather than "0.00 MB/s". */
 export function formatMegabytesPerSecond(bytesPerSecond: number): string {
   const mb = bytesPerSecond / 1e6;
+  if (mb < 0.1) return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
   return `${mb.toFixed(mb >= 100 ? 0 : mb >= 1 ? 1 : 2)} MB/s`;
 }
 

@@ -46,7 +46,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(run.stderr).toMatch(/^synod bench log: 2 measurements, about .+ \(estimate\)\n {2}1 configuration \+ 1 baseline/);
     for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
     expect(run.stdout).toMatch(/storage +acceptors +entry +in flight +appends\/s +p50 +p99 +payload\n/);
-    expect(run.stdout).toMatch(/\n {2}memory +3 +16 B +1 +\d+(\.\d+)? (k|M)?\/s +\d+\.\d+ ms +\d+(\.\d+)? ms +\d+\.\d+ MB\/s\n/);
+    expect(run.stdout).toMatch(/\n {2}memory +3 +16 B +1 +\d+(\.\d+)? (k|M)?\/s +\d+\.\d+ ms +\d+(\.\d+)? ms +\d+\.\d+ (k|M)B\/s\n/);
     // A goal this grid cannot measure says so; none reads as a failure.
     expect(run.stdout).toMatch(/\n {2}not measured {3}appends\/s, 256 appenders/);
     expect(run.stdout).not.toMatch(/\b(PASS|MISS)\b/);

@@ -26,6 +26,7 @@ describe('bench CLI pieces', () => {
     expect(formatRate(1_234_567)).toBe('1.23 M/s');
     expect(formatRate(716_960_000)).toBe('717 M/s');
     expect(formatMegabytesPerSecond(36_700_000)).toBe('36.7 MB/s');
+    expect(formatMegabytesPerSecond(2_832)).toBe('2.8 kB/s');
     expect(formatMebibytes(191_889_408)).toBe('183 MiB');
     expect(formatEntryBytes(65_536)).toBe('64 KiB');
     expect(formatEntryBytes(16)).toBe('16 B');
