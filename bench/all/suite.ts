@@ -6,8 +6,6 @@ import { VERDICTS } from '../lib/targets-check.js';
 import type { Suite } from '../lib/suite.js';
 import { ALL_SUITES, suites } from '../suites.js';
 
-export { ALL_SUITES };
-
 export interface TargetSummary {
   readonly suite: string;
   readonly target: string;

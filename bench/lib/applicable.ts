@@ -16,9 +16,20 @@ export function checkApplicable(suite: string, entry: Applicability, given: Read
     const takes = entry.accepts.length === 0 ? 'only --json and --report' : `${entry.accepts.map((o) => `--${o}`).join(', ')} (and --json, --report)`;
     throw new UsageError(`--${name} does not apply to suite '${suite}'; ${suite} takes ${takes}`);
   }
-  if (entry.oneValue?.includes('concurrency') && (options.grid?.concurrency?.length ?? 0) > 1) {
-    throw new UsageError(`suite '${suite}' takes one --concurrency value (the operations in flight), got ${options.grid!.concurrency!.join(',')}`);
+  for (const name of entry.oneValue ?? []) {
+    const values = listValues(name, options);
+    if (values !== undefined && values.length > 1) throw new UsageError(`suite '${suite}' takes one --${name} value, got ${values.join(',')}`);
   }
+}
+
+/** The values a list option was given, for the one-value check (only --concurrency is declared one-value today). */
+function listValues(name: OptionName, options: BenchOptions): readonly (number | string)[] | undefined {
+  const grid = options.grid;
+  if (name === 'concurrency') return grid?.concurrency;
+  if (name === 'entry-bytes') return grid?.entryBytes;
+  if (name === 'acceptors') return grid?.acceptors;
+  if (name === 'storage') return grid?.storage;
+  return undefined;
 }
 
 /**
