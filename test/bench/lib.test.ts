@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { describeReach } from '../../dist/bench/lib/applicable.js';
 import { formatDuration, renderEstimate } from '../../dist/bench/lib/estimate.js';
 import { formatEntryBytes, formatLatencyMs, formatMebibytes, formatMegabytesPerSecond, formatRate, wrapText } from '../../dist/bench/lib/format.js';
 import { createProgress, prefixedSink, secondsLeft, stepsOf } from '../../dist/bench/lib/progress.js';
 import { closestMatch, editDistance } from '../../dist/bench/lib/suggest.js';
 import { goal, goalLine, renderGoals } from '../../dist/bench/lib/targets-check.js';
+import { ALL_SUITES, suites } from '../../dist/bench/suites.js';
 
 // The pieces of the bench CLI's text, one by one: suggestions, units, wrapping, time left, goals.
 
@@ -82,5 +84,17 @@ describe('bench CLI pieces', () => {
     expect(text).toMatch(/^goals: .*not an error/);
     expect(text).toMatch(/\n {2}meets goal {5}pause \(ms\): 12 \(goal: below 20\)/);
     expect(text).not.toMatch(/PASS|MISS/);
+  });
+
+  it('says, for all, which suites each option given reaches', () => {
+    const entries = ALL_SUITES.map((name) => [name, suites.get(name)!] as const);
+    const lines = describeReach(new Set(['entry-bytes', 'kills', 'concurrency', 'json'] as const), entries);
+    expect(lines).toEqual([
+      '  --entry-bytes applies to log',
+      '  --kills applies to failover',
+      '  --concurrency applies to log, sequencer, failover, compare (sequencer and failover: the last value)',
+    ]);
+    // all takes what any of its suites takes, and nothing else.
+    expect(new Set(suites.get('all')!.accepts)).toEqual(new Set(ALL_SUITES.flatMap((name) => suites.get(name)!.accepts)));
   });
 });
