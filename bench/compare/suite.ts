@@ -1,12 +1,13 @@
 import { ReplicatedLog } from '../../src/index.js';
 import type { BenchOptions } from '../lib/args.js';
-import { formatCount, formatMicroseconds, formatRatio, renderTable } from '../lib/format.js';
+import { describeTiming, measurementSeconds } from '../lib/estimate.js';
+import { formatLatencyMs, formatRate, formatRatio, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { stepsOf } from '../lib/progress.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 
 /**
@@ -17,6 +18,9 @@ import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from 
  */
 export const COMPARE_CONCURRENCY = [1, 256];
 export const COMPARE_VALUE_BYTES = 16;
+/** Seconds to start a log or the etcd clients and the load threads, per measurement; and to start three etcd members. */
+const COMPARE_SETUP_SECONDS = 2;
+const ETCD_START_SECONDS = 5;
 
 export interface CompareRow {
   readonly concurrency: number;
@@ -38,6 +42,20 @@ export interface CompareReport {
 export const compareSuite: Suite = {
   name: 'compare',
   description: 'synod vs a three-member etcd on loopback (data in /dev/shm): the same closed loop of 16-byte writes, ratio',
+  estimate(options) {
+    const concurrencies = options.grid?.concurrency ?? COMPARE_CONCURRENCY;
+    // Only the binary is looked for here (a quick `etcd --version`); a missing etcd3 package shows up when the suite runs.
+    const systems = findEtcd() === undefined ? 1 : 2;
+    const measurements = concurrencies.length * systems;
+    return {
+      measurements,
+      steps: measurements + (systems === 2 ? 1 : 0),
+      seconds: measurements * measurementSeconds(options, COMPARE_SETUP_SECONDS) + (systems === 2 ? ETCD_START_SECONDS : 0),
+      basis:
+        `${concurrencies.length} in-flight level(s) x ${systems === 2 ? 'synod and etcd' : 'synod (no etcd binary found)'}, each ${describeTiming(options)},` +
+        ` plus about ${COMPARE_SETUP_SECONDS} s to start each`,
+    };
+  },
   async run(options, progress) {
     const report = await measureCompare(options, progress);
     return { json: report as unknown as Record<string, unknown>, text: renderCompareReport(report) };
@@ -139,33 +157,32 @@ export function renderCompareReport(report: CompareReport): string {
   const { settings } = report;
   const row = (name: string, f: ClosedLoopFigures | null, concurrency: number): string[] =>
     f === null
-      ? [name, String(concurrency), 'skipped', '-', '-', '-', '-']
-      : [
-          name,
-          String(concurrency),
-          formatCount(f.perSecond),
-          formatMicroseconds(f.latency.p50Microseconds),
-          formatMicroseconds(f.latency.p99Microseconds),
-          formatMicroseconds(f.latency.maxMicroseconds),
-          String(f.failed),
-        ];
+      ? [name, String(concurrency), 'skipped', '-', '-']
+      : [name, String(concurrency), formatRate(f.perSecond), formatLatencyMs(f.latency.p50Microseconds), formatLatencyMs(f.latency.p99Microseconds)];
+  const failed = report.rows.reduce((sum, r) => sum + r.synod.failed + (r.etcd?.failed ?? 0), 0);
   return [
     'synod bench compare',
     '',
     renderMachine(report.machine),
-    `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up +` +
-      ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
+    wrapText(
+      `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up +` +
+        ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
+    ),
     'synod: ReplicatedLog, 3 acceptors in memory, append()',
-    report.etcd.ran
-      ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
-      : `etcd: SKIPPED (${report.etcd.skipReason})`,
+    wrapText(
+      report.etcd.ran
+        ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
+        : `etcd: SKIPPED (${report.etcd.skipReason})`,
+    ),
     '',
     renderTable([
-      ['system', 'in flight', 'writes/s', 'p50 us', 'p99 us', 'max us', 'failed'],
+      ['system', 'in flight', 'writes/s', 'p50', 'p99'],
       ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency)]),
     ]),
+    ...(failed > 0 ? [`rejected writes: ${failed}`] : []),
     '',
     'ratio synod / etcd: ' + report.rows.map((r) => `${r.concurrency} in flight ${r.ratio === null ? 'n/a' : formatRatio(r.ratio)}`).join(', '),
+    detailsNote('p90, p99.9, max; GCs per 1M writes by thread'),
     '',
     renderTargets([report.targets.ratioAt256]),
   ].join('\n');

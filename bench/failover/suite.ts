@@ -1,15 +1,15 @@
 import { ReplicatedLog } from '../../src/index.js';
 import type { BenchOptions } from '../lib/args.js';
-import { formatCount, renderTable } from '../lib/format.js';
+import { formatCount, formatRate, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
-import { formatBytes, residentBytes } from '../lib/process-figures.js';
+import { residentBytes } from '../lib/process-figures.js';
 import { stepsOf, type Steps } from '../lib/progress.js';
 import { maximum, median } from '../lib/stats.js';
 import type { Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { startLoad } from '../log/closed-loop.js';
 import { CONTROL_COMPLETIONS, CONTROL_KILLS, CONTROL_KILL_TIMES_BYTE, CONTROL_STOP, type TimelineResult } from '../log/load-protocol.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { APPEND_TAG_BYTES } from '../lib/append-tag.js';
 import { checkExactlyOnce, type ExactlyOnceFigures } from './exactly-once.js';
 
@@ -34,6 +34,16 @@ const BUCKET_MS = 10;
 /** A kill after which nothing commits for this long counts as no recovery (pause = Infinity). */
 const RECOVERY_TIMEOUT_MS = 10_000;
 const SETTLE_MIN_MS = 150;
+/** Seconds to open the log and start the load, and to read the log back at the end (2-core VM). */
+const FAILOVER_FIXED_SECONDS = 4;
+
+function killsOf(options: BenchOptions): number {
+  return options.grid?.kills ?? Math.max(3, 2 * options.runs + 1);
+}
+
+function settleMsOf(options: BenchOptions): number {
+  return Math.max(SETTLE_MIN_MS, options.durationMs / 2);
+}
 
 export interface KillFigures {
   /** ms since the timeline's start. */
@@ -101,6 +111,19 @@ export interface FailoverReport {
 export const failoverSuite: Suite = {
   name: 'failover',
   description: 'kill the leader under load, repeatedly: the pause from the kill to the next committed append',
+  estimate(options) {
+    const kills = killsOf(options);
+    const settleSeconds = settleMsOf(options) / 1000;
+    // Per kill: recovery, settle, restart, settle; per learner crash: its restart, settle; then the log read back.
+    const seconds =
+      FAILOVER_FIXED_SECONDS + options.warmupMs / 1000 + settleSeconds + kills * (2 * settleSeconds + 1) + LEARNER_KILLS * (settleSeconds + 0.5);
+    return {
+      measurements: kills + LEARNER_KILLS,
+      steps: kills + LEARNER_KILLS + 2,
+      seconds,
+      basis: `${kills} leader kills and ${LEARNER_KILLS} learner crashes under load, ${settleSeconds} s of settling around each (half of --duration, at least ${SETTLE_MIN_MS / 1000} s)`,
+    };
+  },
   async run(options, progress) {
     const report = await measureFailover(options, stepsOf(progress));
     return { json: report as unknown as Record<string, unknown>, text: renderFailoverReport(report) };
@@ -111,9 +134,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const absoluteNow = (): number => performance.timeOrigin + performance.now();
 
 async function measureFailover(options: BenchOptions, steps: Steps): Promise<FailoverReport> {
-  const kills = options.grid?.kills ?? Math.max(3, 2 * options.runs + 1);
+  const kills = killsOf(options);
   const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? FAILOVER_IN_FLIGHT;
-  const settleMs = Math.max(SETTLE_MIN_MS, options.durationMs / 2);
+  const settleMs = settleMsOf(options);
   steps.plan(kills + LEARNER_KILLS + 2, 'failover');
   steps.step('opening the log and warming up');
   const electionTimeoutMs = 100;
@@ -301,43 +324,51 @@ async function findLeader(log: ReplicatedLog): Promise<number> {
 
 export function renderFailoverReport(report: FailoverReport): string {
   const { settings } = report;
-  const ms = (value: number | null): string => (value === null ? 'none' : value.toFixed(1));
+  const ms = (value: number | null): string => (value === null ? 'none' : `${value.toFixed(1)} ms`);
+  const at = (valueMs: number): string => `${(valueMs / 1000).toFixed(1)} s`;
   return [
     'synod bench failover',
     '',
     renderMachine(report.machine),
-    `${settings.kills} leader kills under load: ${settings.inFlight} appends of 16 B in flight over ${settings.loadThreads} threads,` +
-      ` 3 acceptors in memory, 2 proposers (election timeout ${settings.electionTimeoutMs} ms, heartbeat ${settings.heartbeatIntervalMs} ms)`,
-    'pause: kill requested -> first commit of an append issued once the old leader could no longer commit (kill returned, or a new leader elected:',
-    '  whichever came first); "after return" counts only appends issued after the kill call returned; the killed proposer is restarted between kills',
-    'phases, each from the kill request: the kill call returned, the standby was asked to campaign, it became leader (its own clock readings)',
+    wrapText(
+      `${settings.kills} leader kills under load: ${settings.inFlight} appends of 16 B in flight over ${settings.loadThreads} threads,` +
+        ` 3 acceptors in memory, 2 proposers (election timeout ${settings.electionTimeoutMs} ms, heartbeat ${settings.heartbeatIntervalMs} ms);` +
+        ' the killed proposer is restarted between kills',
+    ),
+    wrapText(
+      'pause: kill requested -> first commit of an append issued once the old leader could no longer commit' +
+        ' (its kill returned, or a new leader was elected: whichever came first); after return: of appends issued after the kill returned;' +
+        ' any commit: of any append; new leader: when the standby became leader (its own clock)',
+    ),
     '',
     renderTable([
-      ['kill', 'at ms', 'proposer', 'pause ms', 'after return ms', 'first commit of any append ms', 'killed ms', 'campaign asked ms', 'new leader ms'],
+      ['kill', 'at', 'proposer', 'pause', 'after return', 'any commit', 'new leader'],
       ...report.kills.map((k, i) => [
         String(i + 1),
-        k.atMs.toFixed(0),
+        at(k.atMs),
         String(k.proposer),
         ms(k.pauseMs),
         ms(k.pauseAfterKillReturnedMs ?? null),
         ms(k.firstCommitAfterMs),
-        ms(k.phasesMs.killed),
-        ms(k.phasesMs.campaignRequested),
         ms(k.phasesMs.leading),
       ]),
     ]),
     '',
-    `pause: p50 ${ms(report.pauseP50Ms)} ms, max ${ms(report.pauseMaxMs)} ms (first commit of any append: p50 ${ms(report.firstCommitAfterP50Ms)} ms)`,
-    `throughput over the whole timeline: ${formatCount(report.appendsPerSecond)} appends/s; rejected appends: ${report.failed}; RSS at end ${formatBytes(report.rssBytesAtEnd)}`,
+    `pause: p50 ${ms(report.pauseP50Ms)}, max ${ms(report.pauseMaxMs)} (first commit of any append: p50 ${ms(report.firstCommitAfterP50Ms)})`,
+    `throughput over the whole timeline: ${formatRate(report.appendsPerSecond)}; rejected appends: ${report.failed}`,
     '',
-    `${report.learnerKills.length} crashes of the only learner under the same load, each restarted by the supervisor from its store:`,
+    wrapText(`${report.learnerKills.length} crashes of the only learner under the same load, each restarted by the supervisor from its store:`),
     renderTable([
-      ['crash', 'at ms', 'entries replayed', 'restart ms', 'acks resumed ms'],
-      ...report.learnerKills.map((k, i) => [String(i + 1), k.atMs.toFixed(0), formatCount(k.entries), ms(k.restartMs), ms(k.resumedMs)]),
+      ['crash', 'at', 'entries replayed', 'restart', 'acks resumed'],
+      ...report.learnerKills.map((k, i) => [String(i + 1), at(k.atMs), formatCount(k.entries), ms(k.restartMs), ms(k.resumedMs)]),
     ]),
-    `learner crash: acknowledgements resumed after p50 ${ms(report.learnerResumedP50Ms)} ms`,
+    `learner crash: acknowledgements resumed after p50 ${ms(report.learnerResumedP50Ms)}`,
     '',
-    `read back: ${report.exactlyOnce.entries} entries; ${report.exactlyOnce.acknowledged} acknowledged appends, ${report.exactlyOnce.lost} not at their index, ${report.exactlyOnce.duplicated} in the log twice`,
+    wrapText(
+      `read back: ${report.exactlyOnce.entries} entries; ${report.exactlyOnce.acknowledged} acknowledged appends,` +
+        ` ${report.exactlyOnce.lost} not at their index, ${report.exactlyOnce.duplicated} in the log twice`,
+    ),
+    detailsNote('the kill and campaign phases, the commit timeline, RSS'),
     '',
     renderTargets([report.targets.pauseP50, report.targets.pauseMax, report.targets.exactlyOnce]),
   ].join('\n');

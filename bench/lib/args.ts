@@ -1,11 +1,12 @@
-import { parseArgs } from 'node:util';
+import { OPTION_NAMES, OPTION_SPECS, SHORT_OPTIONS, isOptionName, type OptionName } from './option-specs.js';
+import { closestMatch } from './suggest.js';
 
-/** A mistake on the command line: the CLI prints it with the usage text and exits with code 2. */
+/** A mistake on the command line: the CLI prints its message (no stack) and exits with code 2, before anything runs. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Options every suite understands. Times are kept in milliseconds inside, seconds on the command line. */
+/** The options a suite runs with, defaults filled in. Times are kept in milliseconds inside, seconds on the command line. */
 export interface BenchOptions {
   readonly durationMs: number;
   readonly warmupMs: number;
@@ -34,79 +35,35 @@ export interface BenchCommand {
   readonly suite: string | undefined;
   readonly help: boolean;
   readonly options: BenchOptions;
+  /** The options written on the command line (not defaulted): what the per-suite check looks at. */
+  readonly given: ReadonlySet<OptionName>;
 }
 
 export const DEFAULT_DURATION_SECONDS = 2;
 export const DEFAULT_WARMUP_SECONDS = 0.5;
 export const DEFAULT_RUNS = 3;
 
-export function usage(suiteNames: readonly string[]): string {
-  return [
-    'usage: synod bench <suite> [options]      (or: npm run bench -- <suite> [options])',
-    '',
-    `suites: ${suiteNames.join(', ')}`,
-    '',
-    'options:',
-    `  --duration <s>   measured seconds per measurement (default ${DEFAULT_DURATION_SECONDS})`,
-    `  --warmup <s>     warm-up seconds before each measurement (default ${DEFAULT_WARMUP_SECONDS})`,
-    `  --runs <n>       repetitions of every measurement; the median is reported (default ${DEFAULT_RUNS})`,
-    '  --json           print the figures as one JSON object on stdout (progress goes to stderr)',
-    '  --report <file>  also write a self-contained HTML report with charts (no network needed to view it)',
-    '',
-    'grid (log, sequencer, failover, compare; default: the full grid of each suite):',
-    '  --concurrency <list>   appends in flight over all load threads, e.g. 1,16,256',
-    '  --entry-bytes <list>   entry sizes in bytes, e.g. 16,1024 (log)',
-    '  --acceptors <list>     acceptor counts, odd, e.g. 3,5 (log)',
-    '  --storage <list>       memory and/or file (log; file: a temp dir, fsync batch)',
-    '  --kills <n>            leader kills (failover)',
-    '  -h, --help       this text',
-    '',
-    'micro (tinybench, one thread): each benchmark runs 0.4 x --duration after 0.4 x --warmup; --runs is not used',
-  ].join('\n');
-}
-
 /**
  * Parses the arguments after `node cli.js`. A leading `bench` word is accepted and dropped, so
  * `npx synod bench mailbox` (the bin) and `npm run bench -- mailbox` (the script) mean the same.
+ * Every mistake is a UsageError whose message names the option, the value and what was expected.
  */
 export function parseCommand(argv: readonly string[]): BenchCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        runs: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        report: { type: 'string' },
-        concurrency: { type: 'string' },
-        'entry-bytes': { type: 'string' },
-        acceptors: { type: 'string' },
-        storage: { type: 'string' },
-        kills: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    // node:util reports unknown options and missing values as TypeErrors with a usable message.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
-  const positionals = parsed.positionals[0] === 'bench' ? parsed.positionals.slice(1) : parsed.positionals;
+  const { values, positionals: words, given } = tokenize(argv);
+  const positionals = words[0] === 'bench' ? words.slice(1) : words;
+  const help = values.help !== undefined;
   if (positionals.length > 1) throw new UsageError(`expected one suite, got: ${positionals.join(' ')}`);
   const suite = positionals[0];
-  if (suite === undefined && !values.help) throw new UsageError('no suite given');
+  if (suite === undefined && !help) throw new UsageError('no suite given');
   return {
     suite,
-    help: values.help,
+    help,
+    given,
     options: {
       durationMs: secondsOption('--duration', values.duration, DEFAULT_DURATION_SECONDS, false) * 1000,
       warmupMs: secondsOption('--warmup', values.warmup, DEFAULT_WARMUP_SECONDS, true) * 1000,
       runs: countOption('--runs', values.runs, DEFAULT_RUNS),
-      json: values.json,
+      json: values.json !== undefined,
       report: reportOption(values.report),
       grid: {
         concurrency: listOption('--concurrency', values.concurrency, 1, 65_536),
@@ -117,6 +74,66 @@ export function parseCommand(argv: readonly string[]): BenchCommand {
       },
     },
   };
+}
+
+interface Tokens {
+  /** The text after each option given ('' for a flag); the last one wins when an option is repeated. */
+  readonly values: Partial<Record<OptionName, string>>;
+  readonly positionals: string[];
+  readonly given: Set<OptionName>;
+}
+
+/**
+ * Splits argv into options and words by the table in option-specs.ts. Hand-written rather than
+ * node:util parseArgs, whose errors ("Unknown option '--durration'. To specify a positional
+ * argument starting with a '-', place it at the end of the command after '--'") speak parser.
+ */
+function tokenize(argv: readonly string[]): Tokens {
+  const values: Partial<Record<OptionName, string>> = {};
+  const positionals: string[] = [];
+  const given = new Set<OptionName>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const written = equals < 0 ? arg : arg.slice(0, equals);
+    const name = optionNamed(written);
+    const spec = OPTION_SPECS[name];
+    let value: string;
+    if (!spec.takesValue) {
+      if (equals >= 0) throw new UsageError(`--${name} takes no value, got '${arg}'`);
+      value = '';
+    } else if (equals >= 0) {
+      value = arg.slice(equals + 1);
+    } else {
+      const next = argv[i + 1];
+      // A word starting with "--" is the next option ("--report --json"), not a value; "-1" is a value, refused by the option's check.
+      if (next === undefined || next.startsWith('--') || next === '-h') {
+        throw new UsageError(`--${name} needs a value: ${spec.value} (${spec.help})`);
+      }
+      value = next;
+      i++;
+    }
+    values[name] = value;
+    given.add(name);
+  }
+  return { values, positionals, given };
+}
+
+/** The option a written flag names, or a UsageError suggesting the closest known one. */
+function optionNamed(written: string): OptionName {
+  if (written.startsWith('--')) {
+    const name = written.slice(2);
+    if (isOptionName(name)) return name;
+  } else {
+    const short = SHORT_OPTIONS[written.slice(1)];
+    if (short !== undefined) return short;
+  }
+  const guess = closestMatch(written.replace(/^-+/, ''), OPTION_NAMES);
+  throw new UsageError(`unknown option '${written}'${guess === undefined ? '' : ` (did you mean '--${guess}'?)`}`);
 }
 
 function reportOption(text: string | undefined): string | undefined {

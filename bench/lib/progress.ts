@@ -1,17 +1,19 @@
+import { formatDuration } from './estimate.js';
 import type { ProgressSink } from './suite.js';
 
 /**
  * Progress for people: lines on stderr, or a cli-progress bar on a terminal. The bar appears
  * only once a suite has run for BAR_DELAY_MS (short runs stay quiet), only when both stdout and
- * stderr are terminals, and never with --json. The sink stays a plain ProgressSink (the mailbox
- * suite only writes lines); suites that know how many steps they have use `stepsOf(sink)`.
+ * stderr are terminals, and never with --json. Every step says what runs and about how long is
+ * left. The sink stays a plain ProgressSink (plain lines are notes); suites announce their
+ * measurements through `stepsOf(sink)`.
  */
 export const BAR_DELAY_MS = 3000;
 
 export interface Steps {
-  /** A new phase of `total` steps (resets the bar). */
+  /** A new phase of `total` steps; under the CLI, whose plan comes from the estimate, only its title is kept. */
   plan(total: number, title: string): void;
-  /** One step done; `label` says what runs next. */
+  /** A step starts; `label` says what it measures. */
   step(label: string): void;
 }
 
@@ -25,6 +27,16 @@ interface BarLike {
 export interface Progress {
   readonly sink: ProgressSink;
   stop(): void;
+}
+
+export interface ProgressOptions {
+  readonly bar: boolean;
+  readonly write: (line: string) => void;
+  /** The suite run by the CLI; a phase titled the same is not named again on every line. */
+  readonly name: string;
+  /** From the suite's estimate: the steps of the whole run and about how long it takes. */
+  readonly plannedSteps: number;
+  readonly estimatedSeconds: number;
 }
 
 const STEPS = Symbol('steps');
@@ -43,53 +55,85 @@ export function stepsOf(sink: ProgressSink): Steps {
       done = 0;
     },
     step(label) {
-      sink(`${title} [${Math.min(done, total)}/${total}] ${label}`);
+      sink(`${title} [${Math.min(done + 1, total)}/${total}] ${label}`);
       done++;
     },
   };
 }
 
-export async function createProgress(options: { readonly bar: boolean; readonly write: (line: string) => void }): Promise<Progress> {
+/** A sink for one suite inside `all`: its lines and step labels prefixed with its name, its steps counted in the whole run's. */
+export function prefixedSink(sink: ProgressSink, prefix: string): ProgressSink {
+  const parent = stepsOf(sink);
+  const child = ((line: string) => sink(`${prefix}: ${line}`)) as SinkWithSteps;
+  child[STEPS] = {
+    plan: (total, title) => parent.plan(total, title),
+    step: (label) => parent.step(label),
+  };
+  return child;
+}
+
+/**
+ * Time left: a blend of the estimate minus the time spent, trusted at the start, and the time per
+ * step so far times the steps left, trusted more as steps end. The rate alone misleads early on
+ * (the log suite's first step, a bare round trip, is far shorter than its others); the estimate
+ * alone ignores a machine faster or slower than the one it was made on.
+ */
+export function secondsLeft(elapsedSeconds: number, done: number, total: number, estimatedSeconds: number): number {
+  const fromEstimate = Math.max(0, estimatedSeconds - elapsedSeconds);
+  if (done <= 0) return fromEstimate;
+  const fromRate = (elapsedSeconds / done) * Math.max(0, total - done);
+  const trustInEstimate = Math.max(0, total - done) / total;
+  return trustInEstimate * fromEstimate + (1 - trustInEstimate) * fromRate;
+}
+
+export async function createProgress(options: ProgressOptions): Promise<Progress> {
   const Bar = options.bar ? await loadBar() : undefined;
+  const total = Math.max(1, options.plannedSteps);
   let bar: BarLike | undefined;
-  let total = 1;
-  let done = 0;
+  /** Steps announced so far; all but the last have ended. */
+  let started = 0;
   let title = '';
   let label = '';
   let stopped = false;
   const startedMs = performance.now();
-  const payload = (): Record<string, unknown> => ({ title, label });
+  const ended = (): number => Math.min(total, Math.max(0, started - 1));
+  const left = (stepsEnded: number): string => {
+    if (stepsEnded >= total) return 'finishing';
+    const seconds = secondsLeft((performance.now() - startedMs) / 1000, stepsEnded, total, options.estimatedSeconds);
+    return seconds < 1 ? 'under 1 s left' : `about ${formatDuration(seconds)} left`;
+  };
+  const titled = (text: string): string => (title === '' || title === options.name ? text : `${title}: ${text}`);
+  const payload = (stepsEnded: number): Record<string, unknown> => ({ left: left(stepsEnded), label: titled(label).slice(0, 60) });
   const maybeShowBar = (): void => {
     if (Bar === undefined || bar !== undefined || stopped) return;
     if (performance.now() - startedMs < BAR_DELAY_MS) return;
     bar = new Bar(
-      { format: '{title} [{bar}] {percentage}% | {value}/{total} | {label}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
+      { format: '[{bar}] {value}/{total} | {left} | {label}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
       undefined,
     ) as BarLike;
-    bar.start(total, done, payload());
+    bar.start(total, ended(), payload(ended()));
   };
-  const timer = Bar === undefined ? undefined : setInterval(maybeShowBar, 250);
+  // The bar's time left ticks down between steps too.
+  const timer = Bar === undefined ? undefined : setInterval(() => (bar === undefined ? maybeShowBar() : bar.update(ended(), payload(ended()))), 250);
   timer?.unref();
   const sink = ((line: string) => {
     if (bar === undefined) options.write(line);
     else {
-      label = line.slice(0, 70);
-      bar.update(done, payload());
+      label = line;
+      bar.update(ended(), payload(ended()));
     }
   }) as SinkWithSteps;
   sink[STEPS] = {
-    plan(newTotal, newTitle) {
-      total = Math.max(1, newTotal);
-      done = 0;
+    plan(_total, newTitle) {
       title = newTitle;
-      bar?.setTotal(total);
-      bar?.update(0, payload());
     },
     step(newLabel) {
+      // Every step announced before this one has ended.
+      const stepsEnded = Math.min(started, total);
       label = newLabel;
-      if (bar === undefined) options.write(`${title} [${Math.min(done, total)}/${total}] ${newLabel}`);
-      else bar.update(Math.min(done, total), payload());
-      done++;
+      if (bar === undefined) options.write(`${Math.min(started + 1, total)}/${total} ${titled(newLabel)} (${left(stepsEnded)})`);
+      else bar.update(stepsEnded, payload(stepsEnded));
+      started++;
     },
   };
   return {
@@ -98,7 +142,7 @@ export async function createProgress(options: { readonly bar: boolean; readonly 
       stopped = true;
       if (timer !== undefined) clearInterval(timer);
       if (bar !== undefined) {
-        bar.update(total, payload());
+        bar.update(total, payload(total));
         bar.stop();
       }
     },

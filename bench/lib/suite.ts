@@ -1,4 +1,5 @@
 import type { BenchOptions } from './args.js';
+import type { Estimate } from './estimate.js';
 
 /** What a suite hands back: the figures as one JSON-ready object, and the same figures as text for people. */
 export interface SuiteReport {
@@ -16,5 +17,7 @@ export type ProgressSink = (line: string) => void;
 export interface Suite {
   readonly name: string;
   readonly description: string;
+  /** How many measurements and about how long, from the options alone: printed before the run, and the base of its time left. */
+  estimate(options: BenchOptions): Estimate | Promise<Estimate>;
   run(options: BenchOptions, progress: ProgressSink): Promise<SuiteReport>;
 }

@@ -1,7 +1,10 @@
+import { wrapText } from './format.js';
+
 /**
  * A goal of issue 5, checked honestly: PASS or MISS from figures measured in this run, or
  * UNMEASURED when this run did not measure what the goal needs (a narrowed grid, a missing
- * etcd binary, a counter src does not expose yet). Never a guess.
+ * etcd binary, a counter src does not expose yet). Never a guess. The JSON keeps these
+ * statuses; the text says "meets goal", "short of goal", "not measured" (VERDICTS).
  */
 export type TargetStatus = 'PASS' | 'MISS' | 'UNMEASURED';
 
@@ -25,14 +28,50 @@ export function goal(description: string, measured: number | null | undefined, c
   return { description, measured, bound, comparison, ratio: bound === 0 ? null : measured / bound, status: pass ? 'PASS' : 'MISS', ...(note === undefined ? {} : { note }) };
 }
 
-/** One row per goal for renderTable: description, measured, bound, ratio, status, note. */
-export function goalRow(check: GoalCheck, format: (value: number) => string): string[] {
-  return [
-    check.description,
-    check.measured === null ? '-' : format(check.measured),
-    `${check.comparison} ${format(check.bound)}`,
-    check.ratio === null ? '-' : `${check.ratio >= 10 ? check.ratio.toFixed(1) : check.ratio.toFixed(3)}x of bound`,
-    check.status,
-    check.note ?? '',
-  ];
+/** What a goal check says, in words that do not read as an error: a goal is a target to compare with, not a test. */
+export type GoalVerdict = 'meets goal' | 'short of goal' | 'not measured' | 'suite failed';
+
+export const VERDICTS: Readonly<Record<TargetStatus | 'FAILED', GoalVerdict>> = {
+  PASS: 'meets goal',
+  MISS: 'short of goal',
+  UNMEASURED: 'not measured',
+  FAILED: 'suite failed',
+};
+
+/** One goal as text: the verdict, what is compared, the figure against the goal, and why when not measured. */
+export interface GoalLine {
+  readonly verdict: GoalVerdict;
+  readonly description: string;
+  /** "119 (goal: at most 2.00)" or the reason it was not measured. */
+  readonly comparison: string;
+}
+
+export function goalLine(check: GoalCheck, format: (value: number) => string): GoalLine {
+  const goalText = `goal: ${check.comparison} ${format(check.bound)}`;
+  const comparison =
+    check.measured === null
+      ? `${check.note ?? 'not measured in this run'} (${goalText})`
+      : `${format(check.measured)} (${goalText}${check.note === undefined ? '' : `; ${check.note}`})`;
+  return { verdict: VERDICTS[check.status], description: check.description, comparison };
+}
+
+const VERDICT_WIDTH = Math.max(...Object.values(VERDICTS).map((v) => v.length));
+export const GOALS_HEADING = "goals: this run's figures against the project's targets (a goal not met is not an error)";
+
+/** The goals section: one entry per goal, wrapped to 100 columns under its verdict. */
+export function renderGoals(lines: readonly GoalLine[], heading = GOALS_HEADING): string {
+  const indent = ' '.repeat(2 + VERDICT_WIDTH + 2);
+  const entries = lines.map((line) =>
+    wrapText(keepFiguresWhole(`${line.description}: ${line.comparison}`), 100, indent, `  ${line.verdict.padEnd(VERDICT_WIDTH)}  `),
+  );
+  return [heading, ...entries].join('\n').replaceAll(NO_BREAK, ' ');
+}
+
+const NO_BREAK = '\u00a0';
+
+/** "9.03 ms" and "at least 5.00 M" stay on one line when a goal is wrapped: no-break spaces, turned back after wrapping. */
+function keepFiguresWhole(text: string): string {
+  return text
+    .replace(/(\d) (?=(ms|s|M|k|B|KiB|MiB|MB\/s|x)\b)/g, `$1${NO_BREAK}`)
+    .replace(/(at least|at most|below) (?=\d)/g, (words) => words.replaceAll(' ', NO_BREAK));
 }

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplicatedLog, type LogOptions } from '../../src/index.js';
 import type { BenchOptions, StorageKind } from '../lib/args.js';
-import { formatCount, formatMicroseconds, renderTable } from '../lib/format.js';
+import { describeTiming, measurementSeconds, plural } from '../lib/estimate.js';
+import { formatEntryBytes, formatLatencyMs, formatMegabytesPerSecond, formatRate, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
-import { GC_NOTE, formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
+import { GC_NOTE, residentBytes, settleMemory } from '../lib/process-figures.js';
 import { stepsOf } from '../lib/progress.js';
 import { median } from '../lib/stats.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
-import { goal, goalRow, type GoalCheck } from '../lib/targets-check.js';
+import { goal, type GoalCheck } from '../lib/targets-check.js';
+import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { runWorkerGroup } from '../lib/worker-group.js';
 import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from './actor-gcs.js';
 import type { AtomicsResult } from './atomics-worker.js';
@@ -65,9 +67,23 @@ export interface LogReport {
 
 const ATOMICS_WORKER = new URL('./atomics-worker.js', import.meta.url);
 
+/** Seconds to open a log, start its load threads and close it again, per configuration (2-core VM: 2.4 s for 16 B, more for 64 KiB). */
+const LOG_SETUP_SECONDS = 3;
+
 export const logSuite: Suite = {
   name: 'log',
   description: 'replicated log: committed appends/s and append latency over appenders x entry size x acceptors x storage',
+  estimate(options) {
+    const grid = logGridOf(options);
+    const configurations = grid.storage.length * grid.acceptors.length * grid.entryBytes.length * grid.concurrency.length;
+    const baselineSeconds = (options.runs * (Math.min(options.warmupMs, 200) + Math.min(options.durationMs, 1000))) / 1000 + 0.3;
+    return {
+      measurements: configurations + 1,
+      steps: configurations + 1,
+      seconds: configurations * measurementSeconds(options, LOG_SETUP_SECONDS) + baselineSeconds,
+      basis: `${plural(configurations, 'configuration')} + 1 baseline, each ${describeTiming(options)}, plus about ${LOG_SETUP_SECONDS} s to start a log`,
+    };
+  },
   async run(options, progress) {
     const report = await measureLog(options, progress);
     return { json: report as unknown as Record<string, unknown>, text: renderLogReport(report) };
@@ -140,14 +156,14 @@ function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogRepo
       at1 ? at1.latency.p50Microseconds / atomicsP50 : undefined,
       'at most',
       2,
-      at1 ? `p50 ${formatMicroseconds(at1.latency.p50Microseconds)} us vs ${formatMicroseconds(atomicsP50)} us` : missing,
+      at1 ? `p50 ${formatLatencyMs(at1.latency.p50Microseconds)} vs ${formatLatencyMs(atomicsP50)}` : missing,
     ),
     singleAppenderP99VsAtomics: goal(
       '1 appender p99 / Atomics wait-notify round trip p50',
       at1 ? at1.latency.p99Microseconds / atomicsP50 : undefined,
       'at most',
       5,
-      at1 ? `p99 ${formatMicroseconds(at1.latency.p99Microseconds)} us vs ${formatMicroseconds(atomicsP50)} us` : missing,
+      at1 ? `p99 ${formatLatencyMs(at1.latency.p99Microseconds)} vs ${formatLatencyMs(atomicsP50)}` : missing,
     ),
     acceptorMinorGcsPerMillion: goal(
       'minor GCs per 1M commands, worst acceptor (256 appenders)',
@@ -176,7 +192,7 @@ function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogRepo
       file256 && at256 ? file256.perSecond / at256.perSecond : undefined,
       'at least',
       0.5,
-      file256 && at256 ? `${formatCount(file256.perSecond)} vs ${formatCount(at256.perSecond)} appends/s` : lacks('file and memory, 3 acceptors, 16 B, 256 in flight'),
+      file256 && at256 ? `${formatRate(file256.perSecond)} vs ${formatRate(at256.perSecond)}` : lacks('file and memory, 3 acceptors, 16 B, 256 in flight'),
     ),
   };
 }
@@ -230,55 +246,38 @@ export async function measureAtomicsRoundTrip(options: BenchOptions): Promise<nu
 
 export function renderLogReport(report: LogReport): string {
   const { settings } = report;
+  const failed = report.configurations.filter((f) => f.failed > 0);
   return [
     'synod bench log',
     '',
     renderMachine(report.machine),
-    `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
-      ` closed loop, the appends in flight split over up to ${settings.loadThreadsMax} load threads, started together; file storage: a temp dir, fsync batch`,
-    `baseline: bare SharedArrayBuffer wait/notify round trip p50 ${formatMicroseconds(report.baseline.atomicsRoundTripP50Microseconds)} us`,
+    wrapText(
+      `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
+        ` closed loop, the appends in flight split over up to ${settings.loadThreadsMax} load threads, started together; file storage: a temp dir, fsync batch`,
+    ),
+    `baseline: bare SharedArrayBuffer wait/notify round trip p50 ${formatLatencyMs(report.baseline.atomicsRoundTripP50Microseconds)}`,
     '',
     renderTable([
-      ['storage', 'acc', 'entry', 'in flight', 'threads', 'appends/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us', 'failed', 'GC/1M main', 'GC/1M load', 'GC/1M acceptor', 'GC/1M learner', 'payload MB/s', 'RSS start', 'RSS end'],
+      ['storage', 'acceptors', 'entry', 'in flight', 'appends/s', 'p50', 'p99', 'payload'],
       ...report.configurations.map((f) => [
         f.storage,
         String(f.acceptors),
-        `${f.entryBytes} B`,
+        formatEntryBytes(f.entryBytes),
         String(f.concurrency),
-        String(f.loadThreads),
-        formatCount(f.perSecond),
-        formatMicroseconds(f.latency.p50Microseconds),
-        formatMicroseconds(f.latency.p90Microseconds),
-        formatMicroseconds(f.latency.p99Microseconds),
-        formatMicroseconds(f.latency.p999Microseconds),
-        formatMicroseconds(f.latency.maxMicroseconds),
-        String(f.failed),
-        f.mainThreadMinorGcsPerMillion.toFixed(1),
-        f.loadThreadsMinorGcsPerMillion.toFixed(1),
-        f.actorGcs.available ? (f.actorGcs.roles.acceptor?.maxPerMillion.toFixed(1) ?? '-') : 'n/a',
-        f.actorGcs.available ? (f.actorGcs.roles.learner?.maxPerMillion.toFixed(1) ?? '-') : 'n/a',
-        ((f.perSecond * f.entryBytes) / 1e6).toFixed(1),
-        formatBytes(f.rssBytesAtStart),
-        formatBytes(f.rssBytesAtEnd),
+        formatRate(f.perSecond),
+        formatLatencyMs(f.latency.p50Microseconds),
+        formatLatencyMs(f.latency.p99Microseconds),
+        formatMegabytesPerSecond(f.perSecond * f.entryBytes),
       ]),
     ]),
+    ...(failed.length > 0 ? ['', wrapText(`rejected appends: ${failed.map((f) => `${f.failed} (${describeConfiguration(f)})`).join('; ')}`)] : []),
     '',
-    ...report.notes.map((note) => `note: ${note}`),
+    // The GC note explains columns that are only in the JSON now.
+    ...report.notes.filter((note) => note !== GC_NOTE).map((note) => wrapText(`note: ${note}`)),
+    detailsNote('p90, p99.9, max; GCs per 1M appends by thread; RSS'),
     '',
     renderTargets(Object.values(report.targets)),
   ].join('\n');
-}
-
-export function renderMachine(machine: MachineInfo): string {
-  return `machine: ${machine.cores} cores (os.availableParallelism), ${machine.cpuModel}, Node ${machine.nodeVersion}, ${machine.platform}`;
-}
-
-export function renderTargets(checks: readonly GoalCheck[]): string {
-  return ['targets', renderTable(checks.map((check) => goalRow(check, formatFigure)))].join('\n');
-}
-
-function formatFigure(value: number): string {
-  return Math.abs(value) >= 1000 ? formatCount(value) : value >= 100 ? value.toFixed(0) : value.toFixed(2);
 }
 
 export { threadsFor };

@@ -1,5 +1,7 @@
 import type { BenchOptions } from '../lib/args.js';
+import { describeTiming, measurementSeconds } from '../lib/estimate.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
+import { stepsOf } from '../lib/progress.js';
 import { median } from '../lib/stats.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { FILLER_BYTES, MESSAGE_BYTES, assertMessageBytes, createBenchMessage } from './message.js';
@@ -51,23 +53,37 @@ export interface MailboxReport {
 export const mailboxSuite: Suite = {
   name: 'mailbox',
   description: 'synod mailbox vs postMessage vs bare ring: one-way rate, round-trip latency, receiver GCs',
+  estimate(options) {
+    const measurements = ONE_WAY_TRANSPORTS.length + ROUND_TRIP_TRANSPORTS.length;
+    return {
+      measurements,
+      steps: measurements * options.runs,
+      seconds: measurements * measurementSeconds(options, options.runs * MAILBOX_SETUP_SECONDS),
+      basis: `${ONE_WAY_TRANSPORTS.length} one-way and ${ROUND_TRIP_TRANSPORTS.length} round-trip transports, each ${describeTiming(options)} (runs interleaved)`,
+    };
+  },
   async run(options, progress) {
     const report = await measureMailbox(options, progress);
     return { json: report as unknown as Record<string, unknown>, text: renderMailboxReport(report) };
   },
 };
 
+/** Seconds to start a sender and a receiver thread, per run of a transport (2-core VM). */
+const MAILBOX_SETUP_SECONDS = 0.3;
+
 async function measureMailbox(options: BenchOptions, progress: ProgressSink): Promise<MailboxReport> {
   assertMessageBytes(createBenchMessage());
+  const steps = stepsOf(progress);
+  steps.plan((ONE_WAY_TRANSPORTS.length + ROUND_TRIP_TRANSPORTS.length) * options.runs, 'mailbox');
   const oneWayRuns = emptyRuns<OneWayTransport, OneWayRun>(ONE_WAY_TRANSPORTS);
   const roundTripRuns = emptyRuns<RoundTripTransport, RoundTripRun>(ROUND_TRIP_TRANSPORTS);
   for (let run = 1; run <= options.runs; run++) {
     for (const transport of ONE_WAY_TRANSPORTS) {
-      progress(`run ${run}/${options.runs}: one way, ${TRANSPORT_LABELS[transport]}`);
+      steps.step(`run ${run}/${options.runs}: one way, ${TRANSPORT_LABELS[transport]}`);
       oneWayRuns[transport].push(await measureOneWay(transport, options));
     }
     for (const transport of ROUND_TRIP_TRANSPORTS) {
-      progress(`run ${run}/${options.runs}: round trip, ${TRANSPORT_LABELS[transport]}`);
+      steps.step(`run ${run}/${options.runs}: round trip, ${TRANSPORT_LABELS[transport]}`);
       roundTripRuns[transport].push(await measureRoundTrip(transport, options));
     }
   }

@@ -1,10 +1,11 @@
-import { formatCount, renderTable } from '../lib/format.js';
+import { formatRate, renderTable, wrapText } from '../lib/format.js';
+import { detailsNote } from '../lib/text-report.js';
 import type { MicroReport } from './suite.js';
 
 /** The micro report as text for people; the same figures as the JSON, rounded. */
 export function renderMicroReport(report: MicroReport): string {
   const { machine, settings } = report;
-  const rows: string[][] = [['benchmark', 'ns/op mean', 'p50', 'p99', 'ops/s', 'bytes alloc/op', 'batch']];
+  const rows: string[][] = [['benchmark', 'ns/op', 'p99 ns/op', 'ops/s', 'bytes alloc/op']];
   let group: string | undefined;
   for (const b of report.benchmarks) {
     if (b.group !== group) {
@@ -14,11 +15,9 @@ export function renderMicroReport(report: MicroReport): string {
     rows.push([
       `  ${b.name}`,
       formatNanoseconds(b.nsPerOp.mean),
-      b.nsPerOp.p50 === null ? '-' : formatNanoseconds(b.nsPerOp.p50),
       b.nsPerOp.p99 === null ? '-' : formatNanoseconds(b.nsPerOp.p99),
-      formatCount(b.opsPerSecond),
+      formatRate(b.opsPerSecond),
       b.bytesAllocatedPerOp === null ? 'n/a' : formatBytes(b.bytesAllocatedPerOp),
-      String(b.batch),
     ]);
   }
   return [
@@ -26,16 +25,21 @@ export function renderMicroReport(report: MicroReport): string {
     '',
     `machine: ${machine.cores} cores (os.availableParallelism), ${machine.cpuModel}`,
     `         Node ${machine.nodeVersion}, ${machine.platform}`,
-    `tinybench ${machine.tinybench}: each benchmark ${settings.taskTimeMs / 1000} s measured after ${settings.taskWarmupMs / 1000} s warm-up, on this thread;` +
-      ` a sample runs \`batch\` ops, p50/p99 are of samples, per op`,
-    `allocation: ${machine.gc === null ? 'n/a (no way to force a GC here)' : `V8 heap + ArrayBuffer growth over N ops between full GCs (gc() via ${machine.gc})`}`,
+    wrapText(
+      `tinybench ${machine.tinybench}: each benchmark ${settings.taskTimeMs / 1000} s measured after ${settings.taskWarmupMs / 1000} s warm-up, on this thread;` +
+        ` ns/op is the mean; a sample runs \`batch\` ops, p99 is of samples, per op`,
+    ),
+    wrapText(`allocation: ${machine.gc === null ? 'n/a (no way to force a GC here)' : `V8 heap + ArrayBuffer growth over N ops between full GCs (gc() via ${machine.gc})`}`),
     `msgpackr native addon: ${machine.msgpackrNativeAddon ? 'loaded' : 'not loaded'}`,
-    `values: 256 x 16 B commands = ${settings.smallValueBytes} B, 1 x 1 KiB = ${settings.largeValueBytes} B;` +
-      ` Accept ${settings.acceptMessageBytes} B and small message ${settings.smallMessageBytes} B of msgpack; ring ${settings.ringCapacityBytes >> 10} KiB`,
+    wrapText(
+      `values: 256 x 16 B commands = ${settings.smallValueBytes} B, 1 x 1 KiB = ${settings.largeValueBytes} B;` +
+        ` Accept ${settings.acceptMessageBytes} B and small message ${settings.smallMessageBytes} B of msgpack; ring ${settings.ringCapacityBytes >> 10} KiB`,
+    ),
     '',
     renderTable(rows),
     '',
-    ...report.notes.map((note) => `note: ${note}`),
+    ...report.notes.map((note) => wrapText(`note: ${note}`)),
+    detailsNote('ns/op p50, samples, batch size, margin of error'),
   ].join('\n');
 }
 

@@ -5,6 +5,7 @@ import { Bench } from 'tinybench';
 import { nativeCodecLoaded } from '../../src/mailbox/index.js';
 import type { BenchOptions } from '../lib/args.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
+import { stepsOf } from '../lib/progress.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { createAllocationProbe } from './allocation.js';
 import { createMicroBenchmarks, type MicroBenchmark, type MicroFixtures } from './cases.js';
@@ -22,6 +23,8 @@ export const TASK_SHARE_OF_DURATION = 0.4;
  */
 export const TARGET_SAMPLE_NS = 10_000;
 const CALIBRATION_MS = 20;
+/** Seconds per benchmark beyond its tinybench time: calibration and the allocation windows (2-core VM). */
+const MICRO_OVERHEAD_SECONDS = 0.25;
 
 export interface MicroFigures {
   readonly name: string;
@@ -60,6 +63,16 @@ export interface MicroReport {
 export const microSuite: Suite = {
   name: 'micro',
   description: 'tinybench micro-benchmarks: value encode/decode, slot assembly, ring write+drain, msgpackr',
+  estimate(options) {
+    const count = createMicroBenchmarks().benchmarks.length;
+    const perBenchmarkSeconds = (TASK_SHARE_OF_DURATION * (options.durationMs + options.warmupMs)) / 1000 + MICRO_OVERHEAD_SECONDS;
+    return {
+      measurements: count,
+      steps: count,
+      seconds: count * perBenchmarkSeconds + 1,
+      basis: `${count} benchmarks, each ${(TASK_SHARE_OF_DURATION * options.warmupMs) / 1000} s warm-up + ${(TASK_SHARE_OF_DURATION * options.durationMs) / 1000} s measured (0.4 x the options), plus calibration and allocation windows`,
+    };
+  },
   async run(options, progress) {
     const report = await measureMicro(options, progress);
     return { json: report as unknown as Record<string, unknown>, text: renderMicroReport(report) };
@@ -72,9 +85,11 @@ async function measureMicro(options: BenchOptions, progress: ProgressSink): Prom
   const { benchmarks, fixtures } = createMicroBenchmarks();
   const probe = createAllocationProbe();
   const figures: MicroFigures[] = [];
+  const steps = stepsOf(progress);
+  steps.plan(benchmarks.length, 'micro');
   try {
-    for (const [i, benchmark] of benchmarks.entries()) {
-      progress(`${i + 1}/${benchmarks.length}: ${benchmark.name}`);
+    for (const benchmark of benchmarks) {
+      steps.step(benchmark.name);
       const timing = measureTime(benchmark, taskTimeMs, taskWarmupMs);
       const bytesAllocatedPerOp = await probe.measure(benchmark.run, timing.nsPerOp.mean);
       figures.push({ ...timing, bytesAllocatedPerOp });

@@ -1,20 +1,23 @@
 import { Sequencer } from '../../src/index.js';
-import { formatCount, formatMicroseconds, renderTable } from '../lib/format.js';
+import { describeTiming, measurementSeconds } from '../lib/estimate.js';
+import { formatLatencyMs, formatRate, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
-import { GC_NOTE, formatBytes, residentBytes, settleMemory } from '../lib/process-figures.js';
+import { GC_NOTE, residentBytes, settleMemory } from '../lib/process-figures.js';
 import { stepsOf } from '../lib/progress.js';
 import type { Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from '../log/actor-gcs.js';
 import { SEQUENCER_CLOCK_EVERY } from '../log/load-protocol.js';
 import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
-import { renderMachine, renderTargets } from '../log/suite.js';
+import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 
 /** Numbers in flight over all client threads: the same total with 1 and with 4 threads, so only the thread count changes. */
 export const SEQUENCER_IN_FLIGHT = 256;
 export const SEQUENCER_THREADS = [1, 4];
 /** Numbers per call of the bulk configuration: next(count) resolves to the first of count numbers. */
 export const SEQUENCER_BULK = 4096;
+/** Seconds to open a sequencer, start its client threads and close it, per configuration (2-core VM). */
+const SEQUENCER_SETUP_SECONDS = 2;
 
 export interface SequencerFigures extends ClosedLoopFigures {
   readonly threads: number;
@@ -38,6 +41,15 @@ export interface SequencerReport {
 export const sequencerSuite: Suite = {
   name: 'sequencer',
   description: 'Sequencer.next(): numbers/s and latency with 1 and 4 client threads (3 acceptors, in memory)',
+  estimate(options) {
+    const measurements = SEQUENCER_THREADS.length + 1;
+    return {
+      measurements,
+      steps: measurements,
+      seconds: measurements * measurementSeconds(options, SEQUENCER_SETUP_SECONDS),
+      basis: `${SEQUENCER_THREADS.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(', ')} and next(${SEQUENCER_BULK}), each ${describeTiming(options)}, plus about ${SEQUENCER_SETUP_SECONDS} s to start a sequencer`,
+    };
+  },
   async run(options, progress) {
     const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? SEQUENCER_IN_FLIGHT;
     const steps = stepsOf(progress);
@@ -110,27 +122,26 @@ export function renderSequencerReport(report: SequencerReport): string {
     'synod bench sequencer',
     '',
     renderMachine(report.machine),
-    `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
-      ` ${settings.inFlight} next() calls in flight over all client threads (closed loop), 3 acceptors in memory`,
+    wrapText(
+      `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
+        ` ${settings.inFlight} next() calls in flight over all client threads (closed loop), 3 acceptors in memory`,
+    ),
     '',
     renderTable([
-      ['client threads', 'numbers per call', 'calls/s', 'numbers/s', 'p50 us', 'p99 us', 'p99.9 us', 'max us', 'GC/1M main', 'GC/1M clients', 'RSS end'],
+      ['client threads', 'numbers per call', 'calls/s', 'numbers/s', 'p50', 'p99'],
       ...report.configurations.map((c) => [
         String(c.threads),
         String(c.bulk ?? 1),
-        formatCount(c.perSecond),
-        formatCount(c.numbersPerSecond ?? c.perSecond),
-        formatMicroseconds(c.latency.p50Microseconds),
-        formatMicroseconds(c.latency.p99Microseconds),
-        formatMicroseconds(c.latency.p999Microseconds),
-        formatMicroseconds(c.latency.maxMicroseconds),
-        c.mainThreadMinorGcsPerMillion.toFixed(1),
-        c.loadThreadsMinorGcsPerMillion.toFixed(1),
-        formatBytes(c.rssBytesAtEnd),
+        formatRate(c.perSecond),
+        formatRate(c.numbersPerSecond ?? c.perSecond),
+        formatLatencyMs(c.latency.p50Microseconds),
+        formatLatencyMs(c.latency.p99Microseconds),
       ]),
     ]),
     '',
-    ...report.notes.map((note) => `note: ${note}`),
+    // The GC note explains columns that are only in the JSON now.
+    ...report.notes.filter((note) => note !== GC_NOTE).map((note) => wrapText(`note: ${note}`)),
+    detailsNote('p90, p99.9, max; GCs per 1M calls by thread; RSS'),
     '',
     renderTargets(Object.values(report.targets)),
   ].join('\n');

@@ -40,6 +40,18 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(report.targets.singleAppenderP50VsAtomics.status).not.toBe('UNMEASURED');
   }, 60_000);
 
+  it('log as text: a table within 100 columns in ms, /s and MB/s, goals as verdicts, exit code 0 with goals not met', async () => {
+    const run = await runCli(['log', '--acceptors', '3', '--entry-bytes', '16', '--concurrency', '1', '--storage', 'memory', '--duration', '0.2', '--warmup', '0.05', '--runs', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^synod bench log: 2 measurements, about .+ \(estimate\)\n {2}1 configuration \+ 1 baseline/);
+    for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(run.stdout).toMatch(/storage +acceptors +entry +in flight +appends\/s +p50 +p99 +payload\n/);
+    expect(run.stdout).toMatch(/\n {2}memory +3 +16 B +1 +\d+(\.\d+)? (k|M)?\/s +\d+\.\d+ ms +\d+(\.\d+)? ms +\d+\.\d+ (k|M)B\/s\n/);
+    // A goal this grid cannot measure says so; none reads as a failure.
+    expect(run.stdout).toMatch(/\n {2}not measured {3}appends\/s, 256 appenders/);
+    expect(run.stdout).not.toMatch(/\b(PASS|MISS)\b/);
+  }, 60_000);
+
   it('sequencer: 1 and 4 client threads, and bulk calls, numbers increasing per lane', async () => {
     const report = await runJson(['sequencer', '--concurrency', '16']);
     expect(report.suite).toBe('sequencer');
