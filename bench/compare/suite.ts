@@ -13,7 +13,8 @@ import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from 
  * synod against etcd, same run, same machine, same closed-loop workload: 16-byte values, 1 and
  * 256 operations in flight from the same number of load threads. synod: a log with 3 acceptors
  * in memory. etcd: three members on loopback with their data in /dev/shm, driven with puts
- * through the etcd3 client (gRPC). Skipped, with the reason, when etcd or etcd3 is missing.
+ * through the etcd3 client (gRPC). Skipped, with the reason and how to enable it, when the etcd
+ * binary or the etcd3 package (an optional dependency) is missing.
  */
 export const COMPARE_CONCURRENCY = [1, 256];
 export const COMPARE_VALUE_BYTES = 16;
@@ -30,7 +31,14 @@ export interface CompareReport {
   readonly suite: 'compare';
   readonly machine: MachineInfo;
   readonly settings: { durationMs: number; warmupMs: number; runs: number; valueBytes: number; concurrency: number[] };
-  readonly etcd: { readonly ran: boolean; readonly version: string | null; readonly skipReason: string | null; readonly dataDir: string | null };
+  readonly etcd: {
+    readonly ran: boolean;
+    readonly version: string | null;
+    readonly skipReason: string | null;
+    /** When skipped: what to install so that the next run compares. */
+    readonly howToEnable: string | null;
+    readonly dataDir: string | null;
+  };
   readonly rows: readonly CompareRow[];
   readonly targets: { readonly ratioAt256: GoalCheck };
 }
@@ -44,14 +52,21 @@ export const compareSuite: Suite = {
   },
 };
 
-async function etcdAvailability(): Promise<{ binary: string; version: string } | { skipReason: string }> {
+/** etcd is compared when both halves are installed; otherwise why not, and what would enable it. */
+type EtcdAvailability = { binary: string; version: string } | { skipReason: string; howToEnable: string };
+
+async function etcdAvailability(): Promise<EtcdAvailability> {
   const found = findEtcd();
-  if (found === undefined) return { skipReason: `etcd binary not found: ${ETCD_INSTALL_HINT}` };
+  if (found === undefined) return { skipReason: 'no etcd binary found', howToEnable: ETCD_INSTALL_HINT };
   try {
+    // Loaded by name: the build needs no types from it, and a missing package is a skip, not a crash.
     const moduleName = 'etcd3';
     await import(moduleName);
   } catch {
-    return { skipReason: 'the etcd3 npm package is not installed (npm install etcd3)' };
+    return {
+      skipReason: 'the etcd3 npm package (the gRPC client; an optional dependency of synod) is not installed',
+      howToEnable: 'npm install etcd3 (in the project that installed synod; installs with --omit=optional leave it out)',
+    };
   }
   return found;
 }
@@ -62,7 +77,7 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
   const availability = await etcdAvailability();
   const etcdRuns = !('skipReason' in availability);
   steps.plan(concurrencies.length * (etcdRuns ? 2 : 1) + (etcdRuns ? 1 : 0), 'compare');
-  if (!etcdRuns) progress(`etcd part SKIPPED: ${availability.skipReason}`);
+  if (!etcdRuns) progress(`etcd part SKIPPED: ${availability.skipReason}: ${availability.howToEnable}`);
   let cluster: EtcdCluster | undefined;
   const rows: CompareRow[] = [];
   try {
@@ -92,6 +107,7 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
       ran: etcdRuns,
       version: etcdRuns ? availability.version : null,
       skipReason: etcdRuns ? null : availability.skipReason,
+      howToEnable: etcdRuns ? null : availability.howToEnable,
       dataDir: cluster?.dataDir ?? null,
     },
     rows,
@@ -158,7 +174,7 @@ export function renderCompareReport(report: CompareReport): string {
     'synod: ReplicatedLog, 3 acceptors in memory, append()',
     report.etcd.ran
       ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
-      : `etcd: SKIPPED (${report.etcd.skipReason})`,
+      : `etcd: SKIPPED (${report.etcd.skipReason}; to compare: ${report.etcd.howToEnable})`,
     '',
     renderTable([
       ['system', 'in flight', 'writes/s', 'p50 us', 'p99 us', 'max us', 'failed'],
