@@ -42,8 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   process.stdout.write(command.options.json ? `${JSON.stringify(report.json)}\n` : `${report.text}\n`);
   if (command.options.report !== undefined) {
-    const { renderHtmlReport } = await import('./report/html.js');
-    writeFileSync(command.options.report, renderHtmlReport(report.json));
+    const [{ renderHtmlReport }, { collectRunInfo }] = await Promise.all([import('./report/html.js'), import('./lib/run-info.js')]);
+    writeFileSync(command.options.report, renderHtmlReport(report.json, collectRunInfo()));
     process.stderr.write(`synod bench: report written to ${command.options.report}\n`);
   }
   // `all` reports a failed suite in place of its figures and carries on; the run as a whole failed.

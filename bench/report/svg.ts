@@ -1,10 +1,12 @@
+import { styleAt, type SeriesStyle } from './palette.js';
+import { linearScale, logScale, type Format, type Scale } from './scales.js';
+
 /**
  * Just enough SVG charting for the HTML report, drawn here and inlined: no script, no network.
- * Every chart is an <svg class="chart" data-chart="NAME"> with real geometry, so a browser test
- * can check that it rendered with a non-zero size.
+ * Every chart is an <svg class="chart" data-chart="NAME"> with real geometry, and every series
+ * is drawn by elements carrying data-series="its name" and its colour, so a browser test can
+ * check that each chart rendered and that its series look different.
  */
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
-
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -12,49 +14,27 @@ export function escapeXml(text: string): string {
 export interface Series {
   readonly name: string;
   readonly points: ReadonlyArray<readonly [number, number]>;
+  /** Default: the palette's style at the series' index. */
+  readonly style?: SeriesStyle;
+  /** A short label drawn by each point (such as the concurrency it was measured at). */
+  readonly pointLabels?: readonly string[];
 }
 
-export interface Scale {
-  (value: number): number;
-  readonly ticks: ReadonlyArray<{ value: number; label: string }>;
+interface Box {
+  readonly width: number;
+  readonly height: number;
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
 }
 
-const WIDTH = 760;
-const HEIGHT = 360;
-const MARGIN = { left: 80, right: 200, top: 30, bottom: 50 };
+const LEGEND_WIDTH = 190;
 
-export function logScale(min: number, max: number, from: number, to: number, format: (v: number) => string): Scale {
-  const lo = Math.floor(Math.log10(Math.max(min, 1e-9)));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(max, min * 1.0001, 1e-9))));
-  const scale = ((value: number) => from + ((Math.log10(Math.max(value, 10 ** lo)) - lo) / (hi - lo)) * (to - from)) as Scale;
-  const ticks = [];
-  for (let e = lo; e <= hi; e++) ticks.push({ value: 10 ** e, label: format(10 ** e) });
-  return Object.assign(scale, { ticks });
-}
-
-export function linearScale(min: number, max: number, from: number, to: number, format: (v: number) => string, tickCount = 5): Scale {
-  const span = max - min || 1;
-  const scale = ((value: number) => from + ((value - min) / span) * (to - from)) as Scale;
-  const step = niceStep(span / tickCount);
-  const ticks = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) ticks.push({ value: v, label: format(v) });
-  return Object.assign(scale, { ticks });
-}
-
-/** Evenly spaced categories (such as concurrency 1, 16, 256). */
-export function categoryScale(values: readonly number[], from: number, to: number, format: (v: number) => string): Scale {
-  const sorted = [...new Set(values)].sort((a, b) => a - b);
-  const at = (value: number) => {
-    const i = sorted.indexOf(value);
-    return sorted.length === 1 ? (from + to) / 2 : from + (i / (sorted.length - 1)) * (to - from);
-  };
-  return Object.assign(at as Scale, { ticks: sorted.map((value) => ({ value, label: format(value) })) });
-}
-
-function niceStep(raw: number): number {
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const fraction = raw / power;
-  return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+function boxOf(spec: { width?: number; height?: number; legend?: boolean }, left = 78): Box {
+  const width = spec.width ?? 780;
+  const height = spec.height ?? 360;
+  return { width, height, left, right: width - (spec.legend === false ? 20 : LEGEND_WIDTH), top: 34, bottom: height - 48 };
 }
 
 export interface LineChartSpec {
@@ -65,38 +45,50 @@ export interface LineChartSpec {
   readonly series: readonly Series[];
   readonly x: (from: number, to: number) => Scale;
   readonly y: (from: number, to: number) => Scale;
-  /** Vertical markers (such as leader kills). */
-  readonly markers?: ReadonlyArray<{ x: number; label: string; color: string }>;
+  /** Vertical markers (such as leader kills), each with a label and a style. */
+  readonly markers?: ReadonlyArray<{ x: number; label: string; style: SeriesStyle }>;
   readonly showPoints?: boolean;
+  /** false: the caller draws one legend for several charts (small multiples). */
+  readonly legend?: boolean;
+  readonly width?: number;
+  readonly height?: number;
 }
 
 export function lineChart(spec: LineChartSpec): string {
-  const x = spec.x(MARGIN.left, WIDTH - MARGIN.right);
-  const y = spec.y(HEIGHT - MARGIN.bottom, MARGIN.top);
-  const parts: string[] = [];
-  parts.push(`<text x="${WIDTH / 2 - MARGIN.right / 2}" y="18" text-anchor="middle" class="title">${escapeXml(spec.title)}</text>`);
-  parts.push(axes(x, y, spec.xLabel, spec.yLabel));
-  for (const marker of spec.markers ?? []) {
+  const box = boxOf(spec);
+  const x = spec.x(box.left, box.right);
+  const y = spec.y(box.bottom, box.top);
+  const parts: string[] = [title(box, spec.title), axes(box, x, y, spec.xLabel, spec.yLabel)];
+  (spec.markers ?? []).forEach((marker, i) => {
     const mx = x(marker.x).toFixed(1);
+    // Labels on alternating rows: kills a few hundred ms apart would print over each other.
+    const ly = box.top + 10 + (i % 3) * 12;
     parts.push(
-      `<line class="marker" x1="${mx}" x2="${mx}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="${marker.color}" stroke-dasharray="4 3"/>`,
-      `<text x="${mx}" y="${MARGIN.top - 4}" font-size="10" text-anchor="middle" fill="${marker.color}">${escapeXml(marker.label)}</text>`,
-    );
-  }
-  spec.series.forEach((series, i) => {
-    const color = PALETTE[i % PALETTE.length]!;
-    const points = series.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
-    if (series.points.length > 0) parts.push(`<polyline class="series" fill="none" stroke="${color}" stroke-width="2" points="${points}"/>`);
-    if (spec.showPoints !== false && series.points.length <= 40) {
-      for (const [px, py] of series.points) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3" fill="${color}"/>`);
-    }
-    const ly = MARGIN.top + 10 + i * 16;
-    parts.push(
-      `<rect x="${WIDTH - MARGIN.right + 12}" y="${ly - 8}" width="12" height="4" fill="${color}"/>`,
-      `<text x="${WIDTH - MARGIN.right + 30}" y="${ly - 3}" font-size="11">${escapeXml(series.name)}</text>`,
+      `<line class="marker" x1="${mx}" x2="${mx}" y1="${box.top}" y2="${box.bottom}" stroke="${marker.style.color}" stroke-width="1.5" stroke-dasharray="${marker.style.dash || '4 3'}"/>`,
+      marker.label ? `<text x="${(Number(mx) + 3).toFixed(1)}" y="${ly}" font-size="10" fill="${marker.style.color}">${escapeXml(marker.label)}</text>` : '',
     );
   });
-  return svg(spec.name, spec.title, parts);
+  spec.series.forEach((series, i) => {
+    const style = series.style ?? styleAt(i);
+    const name = escapeXml(series.name);
+    const points = series.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
+    if (series.points.length > 0) {
+      parts.push(
+        `<polyline class="series" data-series="${name}" fill="none" stroke="${style.color}" stroke-width="2"${dashAttribute(style)} points="${points}"/>`,
+      );
+    }
+    if (spec.showPoints !== false && series.points.length <= 60) {
+      series.points.forEach(([px, py], p) => {
+        const cx = x(px).toFixed(1);
+        const cy = y(py).toFixed(1);
+        parts.push(`<circle data-series="${name}" cx="${cx}" cy="${cy}" r="3" fill="${style.color}"><title>${name}: ${escapeXml(series.pointLabels?.[p] ?? '')}</title></circle>`);
+        const label = series.pointLabels?.[p];
+        if (label) parts.push(`<text x="${(Number(cx) + 5).toFixed(1)}" y="${(Number(cy) - 5).toFixed(1)}" font-size="9" fill="${style.color}">${escapeXml(label)}</text>`);
+      });
+    }
+  });
+  if (spec.legend !== false) parts.push(legend(box, spec.series.map((s, i) => ({ name: s.name, style: s.style ?? styleAt(i) })), 'line'));
+  return svg(spec.name, spec.title, box, parts);
 }
 
 export interface BarChartSpec {
@@ -104,75 +96,159 @@ export interface BarChartSpec {
   readonly title: string;
   readonly yLabel: string;
   readonly groups: ReadonlyArray<{ label: string; bars: ReadonlyArray<{ name: string; value: number }> }>;
+  /** A style per bar name; default: the palette in order of first appearance. */
+  readonly styles?: (name: string, index: number) => SeriesStyle;
   readonly logY?: boolean;
-  readonly format: (v: number) => string;
+  readonly format: Format;
+  readonly width?: number;
+  readonly height?: number;
 }
 
 export function barChart(spec: BarChartSpec): string {
+  const box = boxOf(spec);
   const values = spec.groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => v > 0);
   const max = Math.max(1, ...values);
   const min = Math.min(max, ...values);
-  const y = spec.logY ? logScale(min / 2, max, HEIGHT - MARGIN.bottom, MARGIN.top, spec.format) : linearScale(0, max * 1.1, HEIGHT - MARGIN.bottom, MARGIN.top, spec.format);
+  const y = spec.logY ? logScale(min / 2, max, box.bottom, box.top, spec.format) : linearScale(0, max * 1.15, box.bottom, box.top, spec.format);
   const names = [...new Set(spec.groups.flatMap((g) => g.bars.map((b) => b.name)))];
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
-  const groupWidth = plotWidth / Math.max(1, spec.groups.length);
+  const styleOf = (name: string) => (spec.styles ?? ((_: string, i: number) => styleAt(i)))(name, names.indexOf(name));
+  const groupWidth = (box.right - box.left) / Math.max(1, spec.groups.length);
   const barWidth = (groupWidth * 0.7) / Math.max(1, names.length);
-  const parts: string[] = [`<text x="${WIDTH / 2 - MARGIN.right / 2}" y="18" text-anchor="middle" class="title">${escapeXml(spec.title)}</text>`];
-  parts.push(yAxis(y, spec.yLabel));
-  parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`);
+  const parts: string[] = [title(box, spec.title), yAxis(box, y, spec.yLabel), xBaseline(box)];
   spec.groups.forEach((group, g) => {
-    const gx = MARGIN.left + g * groupWidth + groupWidth * 0.15;
+    const gx = box.left + g * groupWidth + groupWidth * 0.15;
     group.bars.forEach((bar) => {
       const i = names.indexOf(bar.name);
-      const top = bar.value > 0 ? y(bar.value) : HEIGHT - MARGIN.bottom;
-      const height = Math.max(1, HEIGHT - MARGIN.bottom - top);
+      const style = styleOf(bar.name);
+      const top = bar.value > 0 ? y(bar.value) : box.bottom;
+      const height = Math.max(1, box.bottom - top);
+      const bx = gx + i * barWidth;
       parts.push(
-        `<rect class="bar" x="${(gx + i * barWidth).toFixed(1)}" y="${(HEIGHT - MARGIN.bottom - height).toFixed(1)}" width="${(barWidth * 0.9).toFixed(1)}" height="${height.toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"><title>${escapeXml(`${bar.name}: ${spec.format(bar.value)}`)}</title></rect>`,
-        `<text x="${(gx + (i + 0.45) * barWidth).toFixed(1)}" y="${(HEIGHT - MARGIN.bottom - height - 3).toFixed(1)}" font-size="10" text-anchor="middle">${escapeXml(spec.format(bar.value))}</text>`,
+        `<rect class="bar" data-series="${escapeXml(bar.name)}" x="${bx.toFixed(1)}" y="${(box.bottom - height).toFixed(1)}" width="${(barWidth * 0.9).toFixed(1)}" height="${height.toFixed(1)}" fill="${style.color}"><title>${escapeXml(`${bar.name}: ${spec.format(bar.value)}`)}</title></rect>`,
+        `<text x="${(bx + barWidth * 0.45).toFixed(1)}" y="${(box.bottom - height - 4).toFixed(1)}" font-size="10" text-anchor="middle">${escapeXml(spec.format(bar.value))}</text>`,
       );
     });
-    parts.push(`<text x="${(gx + groupWidth * 0.35).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 18}" font-size="11" text-anchor="middle">${escapeXml(group.label)}</text>`);
+    parts.push(`<text x="${(gx + groupWidth * 0.35).toFixed(1)}" y="${box.bottom + 18}" font-size="11" text-anchor="middle">${escapeXml(group.label)}</text>`);
+  });
+  parts.push(legend(box, names.map((name) => ({ name, style: styleOf(name) })), 'box'));
+  return svg(spec.name, spec.title, box, parts);
+}
+
+export interface DotPlotSpec {
+  readonly name: string;
+  readonly title: string;
+  readonly xLabel: string;
+  /** One row per configuration; one dot per named value (p50, p99, ...), joined by a grey bar from the least to the most. */
+  readonly rows: ReadonlyArray<{ label: string; values: ReadonlyArray<{ name: string; value: number }> }>;
+  readonly x: (from: number, to: number) => Scale;
+  readonly width?: number;
+}
+
+const ROW_HEIGHT = 20;
+const SHAPES = ['circle', 'square', 'diamond', 'triangle', 'bar'] as const;
+
+/** Rows of dots on a shared x axis: percentiles per configuration, each percentile its own colour and shape. */
+export function dotPlot(spec: DotPlotSpec): string {
+  const height = 34 + spec.rows.length * ROW_HEIGHT + 48;
+  const box = boxOf({ width: spec.width ?? 980, height, legend: true }, 230);
+  const x = spec.x(box.left, box.right);
+  const names = [...new Set(spec.rows.flatMap((row) => row.values.map((v) => v.name)))];
+  const parts: string[] = [title(box, spec.title), xAxis(box, x, spec.xLabel, true)];
+  spec.rows.forEach((row, r) => {
+    const cy = box.top + (r + 0.5) * ROW_HEIGHT;
+    if (r % 2 === 0) parts.push(`<rect x="${box.left}" y="${(cy - ROW_HEIGHT / 2).toFixed(1)}" width="${box.right - box.left}" height="${ROW_HEIGHT}" fill="#f0f0f0"/>`);
+    parts.push(`<text x="${box.left - 8}" y="${cy.toFixed(1)}" font-size="11" text-anchor="end" dominant-baseline="middle">${escapeXml(row.label)}</text>`);
+    const xs = row.values.map((v) => x(v.value));
+    parts.push(`<line x1="${Math.min(...xs).toFixed(1)}" x2="${Math.max(...xs).toFixed(1)}" y1="${cy.toFixed(1)}" y2="${cy.toFixed(1)}" stroke="#999" stroke-width="2"/>`);
+    for (const value of row.values) {
+      const i = names.indexOf(value.name);
+      parts.push(shape(SHAPES[i % SHAPES.length]!, x(value.value), cy, styleAt(i).color, `${row.label}, ${value.name}`, value.name));
+    }
   });
   names.forEach((name, i) => {
-    const ly = MARGIN.top + 10 + i * 16;
+    const ly = box.top + 8 + i * 17;
     parts.push(
-      `<rect x="${WIDTH - MARGIN.right + 12}" y="${ly - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/>`,
-      `<text x="${WIDTH - MARGIN.right + 30}" y="${ly}" font-size="11">${escapeXml(name)}</text>`,
+      `<g class="legend-entry" data-series="${escapeXml(name)}">${shape(SHAPES[i % SHAPES.length]!, box.right + 26, ly - 4, styleAt(i).color, name, name)}<text x="${box.right + 40}" y="${ly}" font-size="11">${escapeXml(name)}</text></g>`,
     );
   });
-  return svg(spec.name, spec.title, parts);
+  return svg(spec.name, spec.title, box, parts);
 }
 
-function svg(name: string, title: string, parts: readonly string[]): string {
-  return `<svg class="chart" data-chart="${escapeXml(name)}" xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeXml(title)}">${parts.join('')}</svg>`;
+function shape(kind: (typeof SHAPES)[number], cx: number, cy: number, color: string, tooltip: string, series: string): string {
+  const at = (dx: number, dy: number) => `${(cx + dx).toFixed(1)},${(cy + dy).toFixed(1)}`;
+  const common = `data-series="${escapeXml(series)}" fill="${color}"`;
+  const tip = `<title>${escapeXml(tooltip)}</title>`;
+  switch (kind) {
+    case 'circle':
+      return `<circle ${common} cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4.5">${tip}</circle>`;
+    case 'square':
+      return `<rect ${common} x="${(cx - 4).toFixed(1)}" y="${(cy - 4).toFixed(1)}" width="8" height="8">${tip}</rect>`;
+    case 'diamond':
+      return `<polygon ${common} points="${at(0, -5.5)} ${at(5.5, 0)} ${at(0, 5.5)} ${at(-5.5, 0)}">${tip}</polygon>`;
+    case 'triangle':
+      return `<polygon ${common} points="${at(0, -5.5)} ${at(5, 4.5)} ${at(-5, 4.5)}">${tip}</polygon>`;
+    case 'bar':
+      return `<rect ${common} x="${(cx - 1.5).toFixed(1)}" y="${(cy - 7).toFixed(1)}" width="3" height="14">${tip}</rect>`;
+  }
 }
 
-function axes(x: Scale, y: Scale, xLabel: string, yLabel: string): string {
-  const parts = [yAxis(y, yLabel)];
-  const bottom = HEIGHT - MARGIN.bottom;
-  parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
+function dashAttribute(style: SeriesStyle): string {
+  return style.dash ? ` stroke-dasharray="${style.dash}"` : '';
+}
+
+function title(box: Box, text: string): string {
+  return `<text x="${box.left}" y="18" class="title">${escapeXml(text)}</text>`;
+}
+
+function svg(name: string, label: string, box: Box, parts: readonly string[]): string {
+  return `<svg class="chart" data-chart="${escapeXml(name)}" xmlns="http://www.w3.org/2000/svg" width="${box.width}" height="${box.height}" viewBox="0 0 ${box.width} ${box.height}" role="img" aria-label="${escapeXml(label)}">${parts.join('')}</svg>`;
+}
+
+/** A legend right of the plot: a line (with its dash) or a filled box per series. */
+function legend(box: Box, entries: ReadonlyArray<{ name: string; style: SeriesStyle }>, swatch: 'line' | 'box'): string {
+  return entries
+    .map(({ name, style }, i) => {
+      const ly = box.top + 8 + i * 17;
+      const mark =
+        swatch === 'line'
+          ? `<line x1="${box.right + 14}" x2="${box.right + 38}" y1="${ly - 4}" y2="${ly - 4}" stroke="${style.color}" stroke-width="3"${dashAttribute(style)}/>`
+          : `<rect x="${box.right + 20}" y="${ly - 10}" width="12" height="12" fill="${style.color}"/>`;
+      return `<g class="legend-entry" data-series="${escapeXml(name)}">${mark}<text x="${box.right + 44}" y="${ly}" font-size="11">${escapeXml(name)}</text></g>`;
+    })
+    .join('');
+}
+
+function axes(box: Box, x: Scale, y: Scale, xLabel: string, yLabel: string): string {
+  return yAxis(box, y, yLabel) + xAxis(box, x, xLabel, false);
+}
+
+function xBaseline(box: Box): string {
+  return `<line x1="${box.left}" x2="${box.right}" y1="${box.bottom}" y2="${box.bottom}" stroke="#333"/>`;
+}
+
+function xAxis(box: Box, x: Scale, label: string, grid: boolean): string {
+  const parts = [xBaseline(box)];
   for (const tick of x.ticks) {
     const tx = x(tick.value).toFixed(1);
+    if (grid) parts.push(`<line x1="${tx}" x2="${tx}" y1="${box.top}" y2="${box.bottom}" stroke="#ddd"/>`);
     parts.push(
-      `<line x1="${tx}" x2="${tx}" y1="${bottom}" y2="${bottom + 5}" stroke="#333"/>`,
-      `<text x="${tx}" y="${bottom + 18}" font-size="11" text-anchor="middle">${escapeXml(tick.label)}</text>`,
+      `<line x1="${tx}" x2="${tx}" y1="${box.bottom}" y2="${box.bottom + 5}" stroke="#333"/>`,
+      `<text x="${tx}" y="${box.bottom + 18}" font-size="11" text-anchor="middle">${escapeXml(tick.label)}</text>`,
     );
   }
-  parts.push(`<text x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 10}" font-size="12" text-anchor="middle">${escapeXml(xLabel)}</text>`);
+  parts.push(`<text x="${(box.left + box.right) / 2}" y="${box.height - 8}" font-size="12" text-anchor="middle">${escapeXml(label)}</text>`);
   return parts.join('');
 }
 
-function yAxis(y: Scale, label: string): string {
-  const parts = [`<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`];
+function yAxis(box: Box, y: Scale, label: string): string {
+  const parts = [`<line x1="${box.left}" x2="${box.left}" y1="${box.top}" y2="${box.bottom}" stroke="#333"/>`];
   for (const tick of y.ticks) {
     const ty = y(tick.value).toFixed(1);
     parts.push(
-      `<line x1="${MARGIN.left - 5}" x2="${WIDTH - MARGIN.right}" y1="${ty}" y2="${ty}" stroke="#ddd"/>`,
-      `<text x="${MARGIN.left - 8}" y="${ty}" font-size="11" text-anchor="end" dominant-baseline="middle">${escapeXml(tick.label)}</text>`,
+      `<line x1="${box.left - 5}" x2="${box.right}" y1="${ty}" y2="${ty}" stroke="#ddd"/>`,
+      `<text x="${box.left - 8}" y="${ty}" font-size="11" text-anchor="end" dominant-baseline="middle">${escapeXml(tick.label)}</text>`,
     );
   }
-  parts.push(
-    `<text transform="translate(16 ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${escapeXml(label)}</text>`,
-  );
+  parts.push(`<text transform="translate(16 ${(box.top + box.bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${escapeXml(label)}</text>`);
   return parts.join('');
 }

@@ -1,0 +1,38 @@
+import { formatCount } from '../lib/format.js';
+import { escapeXml } from './svg.js';
+import type { Section } from './html-parts.js';
+
+/**
+ * Every target the run's suites check, in one table. Two shapes arrive: GoalCheck (status,
+ * measured) and the mailbox suite's TargetCheck (pass, ratio).
+ */
+export function targetsSection(suites: Readonly<Record<string, Record<string, unknown>>>): Section | undefined {
+  const rows: string[] = [];
+  for (const [name, suite] of Object.entries(suites)) {
+    for (const check of Object.values((suite.targets ?? {}) as Record<string, Record<string, any>>)) {
+      const status = String(check.status ?? (check.pass ? 'PASS' : 'MISS'));
+      const measured = check.measured ?? check.ratio;
+      const cells = [
+        `<td>${escapeXml(name)}</td>`,
+        `<td class="text">${escapeXml(String(check.description))}</td>`,
+        `<td>${measured === null || measured === undefined ? '-' : escapeXml(formatFigure(measured))}</td>`,
+        `<td>${escapeXml(`${check.comparison} ${formatFigure(check.bound)}`)}</td>`,
+        `<td class="${escapeXml(status)}">${escapeXml(status)}</td>`,
+        `<td class="text">${escapeXml(String(check.note ?? ''))}</td>`,
+      ];
+      rows.push(`<tr>${cells.join('')}</tr>`);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return {
+    id: 'targets',
+    title: 'Targets',
+    body:
+      '<p class="note">The goals synod is built to, checked on this run&#39;s machine: absolute figures depend on the machine (see About this run), ratios within one run much less.</p>' +
+      `<table class="targets"><thead><tr><th>suite</th><th>target</th><th>measured</th><th>bound</th><th>status</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+  };
+}
+
+function formatFigure(value: number): string {
+  return Math.abs(value) >= 1000 ? formatCount(value) : value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
