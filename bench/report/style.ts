@@ -11,7 +11,7 @@ svg.chart{display:block;margin:6px 0;background:#fcfcfc;border:1px solid #e4e4e4
 svg .title{font-size:13px;font-weight:600}
 .legend{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:13px;margin:4px 0}.legend-entry{display:inline-flex;align-items:center;gap:6px}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size:14px;margin:8px 0}dl.facts dt{font-weight:600}dl.facts dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
-table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f2f2f2}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f2f2f2;white-space:nowrap}
 td:first-child,th:first-child,td.text,th.text,table.settings td:last-child,table.settings th:last-child{text-align:left}
 tbody tr:nth-child(even){background:#fafafa}
 .PASS{color:#17803d;font-weight:600}.MISS{color:#b3261e;font-weight:600}.UNMEASURED,.FAILED{color:#8a6d00;font-weight:600}

@@ -1,6 +1,6 @@
-import { formatCount } from '../lib/format.js';
 import { escapeXml } from './svg.js';
 import type { Section } from './html-parts.js';
+import { formatQuantity } from './units.js';
 
 /**
  * Every target the run's suites check, in one table. Two shapes arrive: GoalCheck (status,
@@ -15,8 +15,8 @@ export function targetsSection(suites: Readonly<Record<string, Record<string, un
       const cells = [
         `<td>${escapeXml(name)}</td>`,
         `<td class="text">${escapeXml(String(check.description))}</td>`,
-        `<td>${measured === null || measured === undefined ? '-' : escapeXml(formatFigure(measured))}</td>`,
-        `<td>${escapeXml(`${check.comparison} ${formatFigure(check.bound)}`)}</td>`,
+        `<td>${measured === null || measured === undefined ? '-' : escapeXml(formatQuantity(measured))}</td>`,
+        `<td>${escapeXml(`${check.comparison} ${formatQuantity(check.bound)}`)}</td>`,
         `<td class="${escapeXml(status)}">${escapeXml(status)}</td>`,
         `<td class="text">${escapeXml(String(check.note ?? ''))}</td>`,
       ];
@@ -29,10 +29,6 @@ export function targetsSection(suites: Readonly<Record<string, Record<string, un
     title: 'Targets',
     body:
       '<p class="note">The goals synod is built to, checked on this run&#39;s machine: absolute figures depend on the machine (see About this run), ratios within one run much less.</p>' +
-      `<table class="targets"><thead><tr><th>suite</th><th>target</th><th>measured</th><th>bound</th><th>status</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+      `<table class="targets"><thead><tr><th>suite</th><th class="text">target</th><th>measured</th><th>bound</th><th>status</th><th class="text">note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
   };
-}
-
-function formatFigure(value: number): string {
-  return Math.abs(value) >= 1000 ? formatCount(value) : value >= 100 ? value.toFixed(0) : value.toFixed(2);
 }

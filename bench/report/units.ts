@@ -13,11 +13,17 @@ export function formatLatency(microseconds: number): string {
 
 /** 12_345 -> "12.3 k/s", 100_000 -> "100 k/s" (tick labels stay short), 580 -> "580/s". */
 export function formatRate(perSecond: number): string {
-  if (!Number.isFinite(perSecond)) return String(perSecond);
-  if (perSecond >= 1e9) return `${trim(perSecond / 1e9)} G/s`;
-  if (perSecond >= 1e6) return `${trim(perSecond / 1e6)} M/s`;
-  if (perSecond >= 1e3) return `${trim(perSecond / 1e3)} k/s`;
-  return `${trim(perSecond)}/s`;
+  return `${formatQuantity(perSecond)}/s`;
+}
+
+/** 12_345 -> "12.3 k", 300_000 -> "300 k", 2.5 -> "2.5". */
+export function formatQuantity(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const size = Math.abs(value);
+  if (size >= 1e9) return `${trim(value / 1e9)} G`;
+  if (size >= 1e6) return `${trim(value / 1e6)} M`;
+  if (size >= 1e3) return `${trim(value / 1e3)} k`;
+  return trim(value);
 }
 
 /** Payload megabytes (10^6 bytes) per second, as disks and networks are rated. */
