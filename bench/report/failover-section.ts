@@ -3,7 +3,7 @@ import { formatCount } from '../lib/format.js';
 import { paragraph, question, sharedLegend, type Section } from './html-parts.js';
 import { styleAt } from './palette.js';
 import { linearScale } from './scales.js';
-import { lineChart } from './svg.js';
+import { lineChart } from './line-chart.js';
 import { formatRate } from './units.js';
 
 /** Kill and restart markers: vermillion dashes and blue dots, told apart by colour-blind readers too. */

@@ -1,5 +1,5 @@
 import type { SeriesStyle } from './palette.js';
-import { escapeXml } from './svg.js';
+import { escapeXml } from './chart-frame.js';
 
 /** Small HTML builders shared by the report's sections. Everything passed as text is escaped here. */
 

@@ -13,7 +13,7 @@ import { memorySection } from './memory-section.js';
 import { peerSection } from './peer-section.js';
 import { runSection } from './run-section.js';
 import { sequencerSection } from './sequencer-section.js';
-import { escapeXml } from './svg.js';
+import { escapeXml } from './chart-frame.js';
 import { targetsSection } from './targets-section.js';
 import { REPORT_CSS } from './style.js';
 

@@ -2,7 +2,9 @@ import type { LogFigures, LogReport } from '../log/suite.js';
 import { paragraph, panels, question, sharedLegend, table, type Section } from './html-parts.js';
 import { StyleBook } from './palette.js';
 import { categoryScale, logScale } from './scales.js';
-import { barChart, dotPlot, lineChart, type Series } from './svg.js';
+import { barChart } from './bar-chart.js';
+import { dotPlot } from './dot-plot.js';
+import { lineChart, type Series } from './line-chart.js';
 import { formatBytes, formatLatency, formatMegabytesPerSecond, formatRate, formatSeconds, megabytesPerSecond } from './units.js';
 
 /**

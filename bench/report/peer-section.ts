@@ -2,7 +2,8 @@ import type { CompareReport } from '../compare/suite.js';
 import { formatRatio } from '../lib/format.js';
 import { paragraph, question, table, type Section } from './html-parts.js';
 import { styleAt } from './palette.js';
-import { barChart, escapeXml } from './svg.js';
+import { barChart } from './bar-chart.js';
+import { escapeXml } from './chart-frame.js';
 import { formatBytes, formatLatency, formatRate, formatSeconds } from './units.js';
 
 /**

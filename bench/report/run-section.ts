@@ -1,5 +1,5 @@
 import type { RunInfo } from '../lib/run-info.js';
-import { escapeXml } from './svg.js';
+import { escapeXml } from './chart-frame.js';
 import { table, type Section } from './html-parts.js';
 import { formatSeconds } from './units.js';
 

@@ -1,6 +1,6 @@
 import type { SequencerReport } from '../sequencer/suite.js';
 import { question, table, type Section } from './html-parts.js';
-import { barChart } from './svg.js';
+import { barChart } from './bar-chart.js';
 import { formatLatency, formatRate } from './units.js';
 
 /** The sequencer suite: numbers handed out per second by client threads, and next(n) in bulk. */

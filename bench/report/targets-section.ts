@@ -1,4 +1,4 @@
-import { escapeXml } from './svg.js';
+import { escapeXml } from './chart-frame.js';
 import type { Section } from './html-parts.js';
 import { formatQuantity } from './units.js';
 
