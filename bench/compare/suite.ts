@@ -22,8 +22,11 @@ export const COMPARE_VALUE_BYTES = 16;
 export interface CompareRow {
   readonly concurrency: number;
   readonly synod: ClosedLoopFigures;
+  /** null when etcd was skipped, or when its measurement failed (etcdError says how). */
   readonly etcd: ClosedLoopFigures | null;
-  /** synod ops/s over etcd ops/s; null when etcd was skipped. */
+  /** Why etcd has no figures at this concurrency although it ran (say, no put completed: a stalled cluster); else null. */
+  readonly etcdError: string | null;
+  /** synod ops/s over etcd ops/s; null when etcd has no figures. */
   readonly ratio: number | null;
 }
 
@@ -89,11 +92,18 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
       steps.step(`synod, ${concurrency} in flight`);
       const synod = await measureSynod(concurrency, options);
       let etcd: ClosedLoopFigures | null = null;
+      let etcdError: string | null = null;
       if (cluster !== undefined) {
         steps.step(`etcd, ${concurrency} in flight`);
-        etcd = await measureEtcd(cluster, concurrency, options);
+        // A failed etcd measurement costs its row's ratio, not synod's figures and the other rows.
+        try {
+          etcd = await measureEtcd(cluster, concurrency, options);
+        } catch (error) {
+          etcdError = error instanceof Error ? error.message : String(error);
+          progress(`etcd, ${concurrency} in flight, FAILED: ${etcdError}`);
+        }
       }
-      rows.push({ concurrency, synod, etcd, ratio: etcd === null ? null : synod.perSecond / etcd.perSecond });
+      rows.push({ concurrency, synod, etcd, etcdError, ratio: etcd === null ? null : synod.perSecond / etcd.perSecond });
     }
   } finally {
     await cluster?.stop();
@@ -117,7 +127,13 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
         at256?.ratio,
         'at least',
         200,
-        !etcdRuns ? `etcd skipped: ${availability.skipReason}` : at256 === undefined ? 'this run did not measure 256 in flight' : undefined,
+        !etcdRuns
+          ? `etcd skipped: ${availability.skipReason}`
+          : at256 === undefined
+            ? 'this run did not measure 256 in flight'
+            : at256.etcdError !== null
+              ? `etcd failed at 256 in flight: ${at256.etcdError}`
+              : undefined,
       ),
     },
   };
@@ -153,9 +169,9 @@ async function measureEtcd(cluster: EtcdCluster, concurrency: number, options: B
 
 export function renderCompareReport(report: CompareReport): string {
   const { settings } = report;
-  const row = (name: string, f: ClosedLoopFigures | null, concurrency: number): string[] =>
+  const row = (name: string, f: ClosedLoopFigures | null, concurrency: number, error: string | null = null): string[] =>
     f === null
-      ? [name, String(concurrency), 'skipped', '-', '-', '-', '-']
+      ? [name, String(concurrency), error === null ? 'skipped' : 'FAILED', '-', '-', '-', '-']
       : [
           name,
           String(concurrency),
@@ -178,8 +194,9 @@ export function renderCompareReport(report: CompareReport): string {
     '',
     renderTable([
       ['system', 'in flight', 'writes/s', 'p50 us', 'p99 us', 'max us', 'failed'],
-      ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency)]),
+      ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency, r.etcdError)]),
     ]),
+    ...report.rows.filter((r) => r.etcdError !== null).map((r) => `etcd at ${r.concurrency} in flight FAILED: ${r.etcdError}`),
     '',
     'ratio synod / etcd: ' + report.rows.map((r) => `${r.concurrency} in flight ${r.ratio === null ? 'n/a' : formatRatio(r.ratio)}`).join(', '),
     '',

@@ -25,6 +25,17 @@ export function peerSection(compare: CompareReport): Section {
   const peer = `etcd ${etcd.version}`;
   const styles = { synod: styleAt(0), [peer]: styleAt(1) };
   const rows = compare.rows.filter((row) => row.etcd !== null);
+  // A row whose etcd measurement failed keeps synod's figures; the reader is told, not left guessing at a missing bar.
+  const failures = compare.rows
+    .filter((row) => row.etcd === null)
+    .map((row) => `<p class="peer-missing">etcd at ${row.concurrency} in flight FAILED: ${escapeXml(row.etcdError ?? 'no figures recorded')}</p>`)
+    .join('');
+  const intro = paragraph(
+    `The same closed loop of ${formatBytes(settings.valueBytes)} writes, from the same load threads, against each system in turn: ` +
+      `synod, a ReplicatedLog with 3 acceptors in memory (append); ${peer}, 3 members on 127.0.0.1 with their data in RAM (/dev/shm), ` +
+      `written with put() through the etcd3 gRPC client. Medians of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)}.`,
+  );
+  if (rows.length === 0) return { id: 'peer', title: 'Peer comparison: synod and etcd', body: intro + failures };
   const chart = barChart({
     name: 'peer',
     title: `writes/s, ${formatBytes(settings.valueBytes)} values (log scale); ratio synod / etcd under each group`,
@@ -57,15 +68,6 @@ export function peerSection(compare: CompareReport): Section {
   return {
     id: 'peer',
     title: 'Peer comparison: synod and etcd',
-    body: [
-      paragraph(
-        `The same closed loop of ${formatBytes(settings.valueBytes)} writes, from the same load threads, against each system in turn: ` +
-          `synod, a ReplicatedLog with 3 acceptors in memory (append); ${peer}, 3 members on 127.0.0.1 with their data in RAM (/dev/shm), ` +
-          `written with put() through the etcd3 gRPC client. Medians of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)}.`,
-      ),
-      `<figure data-question="peer">${question('How many more writes per second than etcd?')}${chart}</figure>`,
-      figures,
-    ].join('\n'),
+    body: [intro, failures, `<figure data-question="peer">${question('How many more writes per second than etcd?')}${chart}</figure>`, figures].join('\n'),
   };
 }
-

@@ -6,7 +6,7 @@ import { collectRunInfo } from '../../dist/bench/lib/run-info.js';
 import { renderHtmlReport } from '../../dist/bench/report/html.js';
 import { styleAt } from '../../dist/bench/report/palette.js';
 import { formatBytes, formatLatency, formatRate } from '../../dist/bench/report/units.js';
-import { allRun, allRunWithout, allRunWithoutEtcd, FIXED_RUN, logRun } from './report-fixtures.js';
+import { allRun, allRunWithEtcdFailedAt, allRunWithout, allRunWithoutEtcd, FIXED_RUN, logRun } from './report-fixtures.js';
 
 // What the HTML report says, read from the HTML itself (no browser needed): its metadata, one
 // chart per question, a section per suite that ran and none for the others, the peer comparison,
@@ -128,6 +128,10 @@ describe('the HTML report, from recorded figures', () => {
     expect(chartsOf(withoutEtcd).has('peer')).toBe(false);
     expect(withoutEtcd).toMatch(/class="peer-missing"><strong>etcd was not compared in this run:<\/strong> no etcd binary found/);
     expect(withoutEtcd).toContain('install etcd: apt-get install -y etcd-server');
+
+    const oneFailed = render(allRunWithEtcdFailedAt(16));
+    expect(chartsOf(oneFailed).get('peer')!.match(/class="bar"/g)).toHaveLength(4);
+    expect(oneFailed).toContain('etcd at 16 in flight FAILED: no operation completed in run 1');
 
     const withoutCompare = render(allRunWithout('compare'));
     expect(sectionsOf(withoutCompare)).not.toContain('peer');

@@ -36,6 +36,14 @@ export function allRunWithoutEtcd(): Json {
   return json;
 }
 
+/** `all` where etcd ran but its measurement at one concurrency failed (a stalled cluster on a loaded machine). */
+export function allRunWithEtcdFailedAt(concurrency: number): Json {
+  const json = allRun();
+  const row = json.suites.compare.rows.find((r: Json) => r.concurrency === concurrency);
+  Object.assign(row, { etcd: null, ratio: null, etcdError: 'no operation completed in run 1, not even after its measured window' });
+  return json;
+}
+
 export const FIXED_RUN: RunInfo = {
   startedAt: '2026-12-03T09:10:11.000Z',
   finishedAt: '2026-12-03T09:15:01.000Z',
