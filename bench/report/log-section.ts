@@ -36,7 +36,8 @@ export function logSection(log: LogReport): Section {
       paragraph(
         `Closed loop: the given number of appends kept in flight, spread over up to ${settings.loadThreadsMax} load threads; ` +
           `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up. ` +
-          `File storage fsyncs in batches. A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.`,
+          (settings.grid.storage.includes('file') ? `File storage: fsync '${settings.fileFsync}'${settings.fileFsync === 'batch' ? ' (group commit: one fsync per batch)' : ''}. ` : '') +
+          `A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.`,
       ),
       throughputByConcurrency(figures, styles),
       throughputByLatency(figures, styles),
@@ -55,8 +56,17 @@ function entrySizes(figures: readonly LogFigures[]): number[] {
   return [...new Set(figures.map((f) => f.entryBytes))].sort((a, b) => a - b);
 }
 
-/** Lines of one entry size: one per storage and acceptor count, points in order of concurrency. */
-function linesOf(figures: readonly LogFigures[], entryBytes: number, styles: StyleBook, point: (f: LogFigures) => readonly [number, number]): Series[] {
+/**
+ * Lines of one entry size: one per storage and acceptor count, points in order of concurrency,
+ * each labelled with its concurrency when the x axis does not already say it.
+ */
+function linesOf(
+  figures: readonly LogFigures[],
+  entryBytes: number,
+  styles: StyleBook,
+  point: (f: LogFigures) => readonly [number, number],
+  labelPoints: boolean,
+): Series[] {
   const lines = new Map<string, LogFigures[]>();
   for (const f of figures.filter((f) => f.entryBytes === entryBytes)) {
     if (!lines.has(lineName(f))) lines.set(lineName(f), []);
@@ -66,7 +76,7 @@ function linesOf(figures: readonly LogFigures[], entryBytes: number, styles: Sty
     name,
     style: styles.of(name),
     points: line.map(point),
-    pointLabels: line.map((f) => String(f.concurrency)),
+    ...(labelPoints ? { pointLabels: line.map((f) => String(f.concurrency)) } : {}),
   }));
 }
 
@@ -83,7 +93,7 @@ function throughputByConcurrency(figures: readonly LogFigures[], styles: StyleBo
       title: `${formatBytes(entryBytes)} entries`,
       xLabel: 'appends in flight',
       yLabel: 'committed appends/s',
-      series: linesOf(figures, entryBytes, styles, (f) => [f.concurrency, f.perSecond]).map((s) => ({ ...s, pointLabels: undefined })),
+      series: linesOf(figures, entryBytes, styles, (f) => [f.concurrency, f.perSecond], false),
       // One y range for every panel, so that panels compare at a glance.
       x: (from, to) => categoryScale(concurrencies, from, to, String),
       y: (from, to) => logScale(Math.min(...rates) / 1.5, Math.max(...rates) * 1.5, from, to, formatRate),
@@ -104,7 +114,7 @@ function throughputByLatency(figures: readonly LogFigures[], styles: StyleBook):
       title: `${formatBytes(entryBytes)} entries`,
       xLabel: 'append latency, p50',
       yLabel: 'committed appends/s',
-      series: linesOf(figures, entryBytes, styles, (f) => [f.latency.p50Microseconds, f.perSecond]),
+      series: linesOf(figures, entryBytes, styles, (f) => [f.latency.p50Microseconds, f.perSecond], true),
       x: (from, to) => logScale(Math.min(...latencies) / 1.5, Math.max(...latencies) * 1.5, from, to, formatLatency),
       y: (from, to) => logScale(Math.min(...rates) / 1.5, Math.max(...rates) * 1.5, from, to, formatRate),
       legend: false,
