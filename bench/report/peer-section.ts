@@ -68,6 +68,6 @@ export function peerSection(compare: CompareReport): Section {
   return {
     id: 'peer',
     title: 'Peer comparison: synod and etcd',
-    body: [intro, failures, `<figure data-question="peer">${question('How many more writes per second than etcd?')}${chart}</figure>`, figures].join('\n'),
+    body: [intro, failures, `<figure data-question="peer">${question('Writes per second, synod and etcd, by writes in flight')}${chart}</figure>`, figures].join('\n'),
   };
 }
