@@ -39,7 +39,7 @@ function settingsRow(name: string, suite: Record<string, unknown>): string[] {
   ];
 }
 
-/** { grid: { entryBytes: [16, 1024] }, inFlight: 256 } -> "entry bytes: 16, 1024; in flight: 256". Generic, so a suite's new setting shows up unasked. */
+/** { grid: { entryBytes: [16, 1024] }, inFlight: 256 } -> "entry (bytes): 16, 1024; in flight: 256". Generic, so that a new setting of a suite shows up unasked. */
 export function describeSettings(settings: Record<string, unknown>): string {
   return Object.entries(settings)
     .flatMap(([key, value]): string[] => {

@@ -104,12 +104,11 @@ async function probeCharts(html: string, name: string): Promise<Map<string, Prob
 }
 
 describeIfAvailable(chromium !== undefined, 'the report test renders in headless chromium: apt-get install -y chromium')('synod bench --report', () => {
-  const requireChromium = (): string => {
+  const requireChromium = (): void => {
     if (chromium === undefined) {
       throw new Error(`chromium is not installed (looked for ${CHROMIUM_CANDIDATES.join(', ')}): apt-get install -y chromium`);
     }
     expect(spawnSync(chromium, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/Chrom/);
-    return chromium;
   };
 
   it('is written by a run with its date, version and commit, and rendered with its charts', async () => {
