@@ -70,9 +70,9 @@ function checkCommand(command: BenchCommand): SuiteEntry {
 
 /** The HTML report, after the figures are on stdout: a failure to write it costs one line, not the run. */
 async function writeReport(path: string, json: Readonly<Record<string, unknown>>): Promise<boolean> {
-  const { renderHtmlReport } = await import('./report/html.js');
+  const [{ renderHtmlReport }, { collectRunInfo }] = await Promise.all([import('./report/html.js'), import('./lib/run-info.js')]);
   try {
-    writeFileSync(path, renderHtmlReport(json));
+    writeFileSync(path, renderHtmlReport(json, collectRunInfo()));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     process.stderr.write(`synod bench: could not write the report to ${path} (${reason}); the figures are on stdout above\n`);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
  * when this process exits or is interrupted, so no member outlives the benchmark.
  */
 export const ETCD_BINARY_CANDIDATES = ['etcd', '/usr/bin/etcd', '/usr/local/bin/etcd'];
-export const ETCD_INSTALL_HINT = "install Debian's etcd-server package: apt-get update && apt-get install -y etcd-server";
+export const ETCD_INSTALL_HINT =
+  "install etcd: on Debian or Ubuntu, apt-get update && apt-get install -y etcd-server; elsewhere, an etcd release binary on PATH, or SYNOD_ETCD_BINARY=/path/to/etcd";
 const MEMBERS = 3;
 const READY_TIMEOUT_MS = 30_000;
 

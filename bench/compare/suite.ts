@@ -14,7 +14,8 @@ import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from 
  * synod against etcd, same run, same machine, same closed-loop workload: 16-byte values, 1 and
  * 256 operations in flight from the same number of load threads. synod: a log with 3 acceptors
  * in memory. etcd: three members on loopback with their data in /dev/shm, driven with puts
- * through the etcd3 client (gRPC). Skipped, with the reason, when etcd or etcd3 is missing.
+ * through the etcd3 client (gRPC). Skipped, with the reason and how to enable it, when the etcd
+ * binary or the etcd3 package (an optional dependency) is missing.
  */
 export const COMPARE_CONCURRENCY = [1, 256];
 export const COMPARE_VALUE_BYTES = 16;
@@ -25,8 +26,11 @@ const ETCD_START_SECONDS = 5;
 export interface CompareRow {
   readonly concurrency: number;
   readonly synod: ClosedLoopFigures;
+  /** null when etcd was skipped, or when its measurement failed (etcdError says how). */
   readonly etcd: ClosedLoopFigures | null;
-  /** synod ops/s over etcd ops/s; null when etcd was skipped. */
+  /** Why etcd has no figures at this concurrency although it ran (say, no put completed: a stalled cluster); else null. */
+  readonly etcdError: string | null;
+  /** synod ops/s over etcd ops/s; null when etcd has no figures. */
   readonly ratio: number | null;
 }
 
@@ -34,7 +38,14 @@ export interface CompareReport {
   readonly suite: 'compare';
   readonly machine: MachineInfo;
   readonly settings: { durationMs: number; warmupMs: number; runs: number; valueBytes: number; concurrency: number[] };
-  readonly etcd: { readonly ran: boolean; readonly version: string | null; readonly skipReason: string | null; readonly dataDir: string | null };
+  readonly etcd: {
+    readonly ran: boolean;
+    readonly version: string | null;
+    readonly skipReason: string | null;
+    /** When skipped: what to install so that the next run compares. */
+    readonly howToEnable: string | null;
+    readonly dataDir: string | null;
+  };
   readonly rows: readonly CompareRow[];
   readonly targets: { readonly ratioAt256: GoalCheck };
 }
@@ -62,14 +73,21 @@ export const compareSuite: Suite = {
   },
 };
 
-async function etcdAvailability(): Promise<{ binary: string; version: string } | { skipReason: string }> {
+/** etcd is compared when both halves are installed; otherwise why not, and what would enable it. */
+type EtcdAvailability = { binary: string; version: string } | { skipReason: string; howToEnable: string };
+
+async function etcdAvailability(): Promise<EtcdAvailability> {
   const found = findEtcd();
-  if (found === undefined) return { skipReason: `etcd binary not found: ${ETCD_INSTALL_HINT}` };
+  if (found === undefined) return { skipReason: 'no etcd binary found', howToEnable: ETCD_INSTALL_HINT };
   try {
+    // Loaded by name: the build needs no types from it, and a missing package is a skip, not a crash.
     const moduleName = 'etcd3';
     await import(moduleName);
   } catch {
-    return { skipReason: 'the etcd3 npm package is not installed (npm install etcd3)' };
+    return {
+      skipReason: 'the etcd3 npm package (the gRPC client; an optional dependency of synod) is not installed',
+      howToEnable: 'npm install etcd3 (in the project that installed synod; installs with --omit=optional leave it out)',
+    };
   }
   return found;
 }
@@ -80,7 +98,7 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
   const availability = await etcdAvailability();
   const etcdRuns = !('skipReason' in availability);
   steps.plan(concurrencies.length * (etcdRuns ? 2 : 1) + (etcdRuns ? 1 : 0), 'compare');
-  if (!etcdRuns) progress(`etcd part SKIPPED: ${availability.skipReason}`);
+  if (!etcdRuns) progress(`etcd part SKIPPED: ${availability.skipReason}: ${availability.howToEnable}`);
   let cluster: EtcdCluster | undefined;
   const rows: CompareRow[] = [];
   try {
@@ -92,11 +110,18 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
       steps.step(`synod, ${concurrency} in flight`);
       const synod = await measureSynod(concurrency, options);
       let etcd: ClosedLoopFigures | null = null;
+      let etcdError: string | null = null;
       if (cluster !== undefined) {
         steps.step(`etcd, ${concurrency} in flight`);
-        etcd = await measureEtcd(cluster, concurrency, options);
+        // A failed etcd measurement costs its row's ratio, not synod's figures and the other rows.
+        try {
+          etcd = await measureEtcd(cluster, concurrency, options);
+        } catch (error) {
+          etcdError = error instanceof Error ? error.message : String(error);
+          progress(`etcd, ${concurrency} in flight, FAILED: ${etcdError}`);
+        }
       }
-      rows.push({ concurrency, synod, etcd, ratio: etcd === null ? null : synod.perSecond / etcd.perSecond });
+      rows.push({ concurrency, synod, etcd, etcdError, ratio: etcd === null ? null : synod.perSecond / etcd.perSecond });
     }
   } finally {
     await cluster?.stop();
@@ -110,6 +135,7 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
       ran: etcdRuns,
       version: etcdRuns ? availability.version : null,
       skipReason: etcdRuns ? null : availability.skipReason,
+      howToEnable: etcdRuns ? null : availability.howToEnable,
       dataDir: cluster?.dataDir ?? null,
     },
     rows,
@@ -119,7 +145,13 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
         at256?.ratio,
         'at least',
         200,
-        !etcdRuns ? `etcd skipped: ${availability.skipReason}` : at256 === undefined ? 'this run did not measure 256 in flight' : undefined,
+        !etcdRuns
+          ? `etcd skipped: ${availability.skipReason}`
+          : at256 === undefined
+            ? 'this run did not measure 256 in flight'
+            : at256.etcdError !== null
+              ? `etcd failed at 256 in flight: ${at256.etcdError}`
+              : undefined,
       ),
     },
   };
@@ -155,9 +187,9 @@ async function measureEtcd(cluster: EtcdCluster, concurrency: number, options: B
 
 export function renderCompareReport(report: CompareReport): string {
   const { settings } = report;
-  const row = (name: string, f: ClosedLoopFigures | null, concurrency: number): string[] =>
+  const row = (name: string, f: ClosedLoopFigures | null, concurrency: number, error: string | null = null): string[] =>
     f === null
-      ? [name, String(concurrency), 'skipped', '-', '-']
+      ? [name, String(concurrency), error === null ? 'skipped' : 'FAILED', '-', '-']
       : [name, String(concurrency), formatRate(f.perSecond), formatLatencyMs(f.latency.p50Microseconds), formatLatencyMs(f.latency.p99Microseconds)];
   const failed = report.rows.reduce((sum, r) => sum + r.synod.failed + (r.etcd?.failed ?? 0), 0);
   return [
@@ -172,14 +204,15 @@ export function renderCompareReport(report: CompareReport): string {
     wrapText(
       report.etcd.ran
         ? `etcd ${report.etcd.version}: 3 members on 127.0.0.1, data in RAM (/dev/shm), put() through the etcd3 client (gRPC)`
-        : `etcd: SKIPPED (${report.etcd.skipReason})`,
+        : `etcd: SKIPPED (${report.etcd.skipReason}; to compare: ${report.etcd.howToEnable})`,
     ),
     '',
     renderTable([
       ['system', 'in flight', 'writes/s', 'p50', 'p99'],
-      ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency)]),
+      ...report.rows.flatMap((r) => [row('synod', r.synod, r.concurrency), row('etcd', r.etcd, r.concurrency, r.etcdError)]),
     ]),
     ...(failed > 0 ? [`rejected writes: ${failed}`] : []),
+    ...report.rows.filter((r) => r.etcdError !== null).map((r) => wrapText(`etcd at ${r.concurrency} in flight FAILED: ${r.etcdError}`)),
     '',
     'ratio synod / etcd: ' + report.rows.map((r) => `${r.concurrency} in flight ${r.ratio === null ? 'n/a' : formatRatio(r.ratio)}`).join(', '),
     detailsNote('p90, p99.9, max; GCs per 1M writes by thread'),

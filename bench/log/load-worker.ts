@@ -75,7 +75,7 @@ async function connect(): Promise<Connection> {
     const bulk = driver.bulk ?? 1;
     return { lane: () => (bulk === 1 ? () => sequencer.next() : () => sequencer.next(bulk)), close: () => sequencer.close() };
   }
-  // Not a dependency of synod itself: loaded by name so the build does not need its types.
+  // An optional dependency (absent after `npm install --omit=optional`): loaded by name, so the build does not need its types.
   const moduleName = 'etcd3';
   const { Etcd3 } = (await import(moduleName)) as EtcdModule;
   const client = new Etcd3({ hosts: [...driver.endpoints] });
