@@ -121,15 +121,19 @@ describe('synod bench suites (tiny runs, --json)', () => {
   }, 60_000);
 
   it('compare leaves no etcd process and no data directory behind', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const { readdirSync } = await import('node:fs');
-    let processes = '';
-    try {
-      processes = execFileSync('pgrep', ['-a', '-f', 'synod-bench-etcd-'], { encoding: 'utf8' });
-    } catch {
-      processes = ''; // pgrep exits 1 when nothing matches
-    }
-    expect(processes.trim()).toBe('');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    // Every process's command line, from /proc (no pgrep: a machine with Node alone may lack procps).
+    const processes = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        } catch {
+          return ''; // exited meanwhile
+        }
+      })
+      .filter((commandLine) => commandLine.includes('synod-bench-etcd-'));
+    expect(processes).toEqual([]);
     expect(readdirSync('/dev/shm').filter((name) => name.startsWith('synod-bench-etcd-'))).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as synod from 'synod';
 import { AbortError, ReplicatedLog, Sequencer } from 'synod';
 import * as actors from 'synod/actors';
+import * as logModule from 'synod/log';
 import * as mailbox from 'synod/mailbox';
 import * as paxos from 'synod/paxos';
 import * as storage from 'synod/storage';
@@ -88,16 +89,18 @@ describe('read()', () => {
 });
 
 describe('errors', () => {
-  it("every error class of every subpath is exported from 'synod'", () => {
-    const errorClasses = new Set<unknown>();
-    for (const module of [actors, mailbox, paxos, storage, synod]) {
-      for (const value of Object.values(module)) {
-        if (typeof value === 'function' && value.prototype instanceof Error) errorClasses.add(value);
-      }
-    }
-    expect(errorClasses.size).toBeGreaterThan(10);
+  it("every error the log and the sequencer throw is exported from 'synod'; the building blocks' from their subpaths", () => {
+    const errorClassesOf = (module: object) => Object.values(module).filter((value) => typeof value === 'function' && value.prototype instanceof Error);
     const exported = new Set<unknown>(Object.values(synod));
-    for (const errorClass of errorClasses) expect(exported.has(errorClass), (errorClass as { name: string }).name).toBe(true);
+    // synod/log is the log's own module: every error it exports can reach an application.
+    const logErrors = errorClassesOf(logModule);
+    expect(logErrors.length).toBeGreaterThan(10);
+    for (const errorClass of logErrors) expect(exported.has(errorClass), (errorClass as { name: string }).name).toBe(true);
+    // The cluster's calls (kill, restart) throw the actor system's errors about an actor.
+    for (const errorClass of [actors.UnknownActorError, actors.ActorNotRunningError, actors.ActorSystemClosedError]) expect(exported.has(errorClass)).toBe(true);
+    // Every error class at the root is one of a subpath's, not a copy.
+    const bySubpath = new Set(errorClassesOf({ ...actors, ...mailbox, ...paxos, ...storage, ...logModule }));
+    for (const errorClass of errorClassesOf(synod)) expect(bySubpath.has(errorClass), (errorClass as { name: string }).name).toBe(true);
   });
 
   it('electionTimeoutMs below heartbeatIntervalMs is a RangeError like every other bad option', async () => {
