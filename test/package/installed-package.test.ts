@@ -4,7 +4,7 @@
 // shows runs there as written, in JavaScript and in TypeScript, as do `require('synod')` and the
 // `synod` command. The README's code blocks marked `<!-- example: FILE -->` must equal FILE.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ function run(command: string, args: readonly string[], env: Record<string, strin
 
 function runOk(command: string, args: readonly string[], env: Record<string, string> = {}): string {
   const result = run(command, args, env);
-  expect(result.status, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+  expect(result.status, `${command} ${args.join(' ')}\n${result.error ?? ''}\n${result.stdout}\n${result.stderr}`).toBe(0);
   return result.stdout;
 }
 
@@ -45,6 +45,7 @@ beforeAll(() => {
   symlinkSync(join(repo, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
   mkdirSync(join(project, 'node_modules', '.bin'));
   symlinkSync('../synod/dist/bin/synod.js', join(project, 'node_modules', '.bin', 'synod'));
+  chmodSync(join(installed, 'dist', 'bin', 'synod.js'), 0o755); // as npm makes a bin it links executable
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   for (const example of ['quick-start.mjs', 'quick-start.ts', 'threads.mjs', 'durable.mjs']) copyFileSync(join(repo, 'examples', example), join(project, example));
 }, 120_000);
