@@ -1,4 +1,7 @@
 import { pack, unpack } from 'msgpackr';
+import { AckBatcher } from '../../src/log/ack-batcher.js';
+import { forEachAck } from '../../src/log/ack-ranges.js';
+import type { ClientReplyBatchMessage } from '../../src/log/wire.js';
 import { Inbox, Outbox, createDoorbell, createRing } from '../../src/mailbox/index.js';
 import {
   commandClientId,
@@ -29,6 +32,8 @@ export const SMALL_DATA_BYTES = 16;
 export const LARGE_DATA_BYTES = 1024;
 export const SLOT_MAX_BYTES = 1024;
 export const RING_CAPACITY_BYTES = 1 << 20;
+/** A client id of endpoint 0 (the acknowledgement rows). */
+const ACK_CLIENT_ID = 7;
 
 /** Every benchmark of the suite, in report order (the test checks the JSON against this list). */
 export const BENCHMARK_NAMES = [
@@ -48,6 +53,8 @@ export const BENCHMARK_NAMES = [
   'ring Accept fan-out x4, encode once',
   'msgpackr pack Accept',
   'msgpackr unpack Accept',
+  'ack ranges: gather+drain 256 acks',
+  'ack ranges: read 256 acks',
 ] as const;
 
 /** Results land here so that no operation's work is dead code. */
@@ -162,6 +169,17 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   const packedAccept = pack(acceptMessage);
   const unpacked = unpack(packedAccept) as typeof acceptMessage;
   check(unpacked.ballot === 65537 && Buffer.compare(unpacked.value, value256) === 0, 'msgpackr round-trips the Accept');
+
+  // Acknowledgements of one slot of one client's commands, as a learner sends them (ack-ranges.ts).
+  const ackBatcher = new AckBatcher(1, 1024);
+  let ackMessage: ClientReplyBatchMessage | undefined;
+  const keepAckMessage = (_endpoint: number, message: ClientReplyBatchMessage): void => {
+    ackMessage = message;
+  };
+  for (let c = 0; c < BATCH_COMMANDS; c++) ackBatcher.add(ACK_CLIENT_ID, c, 1000 + c);
+  ackBatcher.drain(keepAckMessage);
+  const gatheredAcks = ackMessage!.ranges;
+  check(gatheredAcks.length === 4, 'one slot of one client is one range');
 
   const benchmarks: MicroBenchmark[] = [
     {
@@ -303,6 +321,28 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
       description: `msgpackr unpack() of the packed Accept (${packedAccept.byteLength} B)`,
       run: (n) => {
         for (let i = 0; i < n; i++) sink = unpack(packedAccept);
+      },
+    },
+    {
+      name: 'ack ranges: gather+drain 256 acks',
+      group: 'acknowledgements (learner -> client)',
+      description: `AckBatcher.add of one client's ${BATCH_COMMANDS} commands of a slot, then drain: one range of 4 numbers`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < BATCH_COMMANDS; c++) ackBatcher.add(ACK_CLIENT_ID, c, 1000 + c);
+          ackBatcher.drain(keepAckMessage);
+        }
+        sink = ackMessage;
+      },
+    },
+    {
+      name: 'ack ranges: read 256 acks',
+      group: 'acknowledgements (learner -> client)',
+      description: `forEachAck over that message: the ${BATCH_COMMANDS} (clientId, seq, index) the client settles`,
+      run: (n) => {
+        let total = 0;
+        for (let i = 0; i < n; i++) forEachAck(gatheredAcks, (_clientId, seq, logIndex) => (total += seq + logIndex));
+        sink = total;
       },
     },
   ];

@@ -21,6 +21,8 @@ const NAMES = [
   'ring Accept fan-out x4, encode once',
   'msgpackr pack Accept',
   'msgpackr unpack Accept',
+  'ack ranges: gather+drain 256 acks',
+  'ack ranges: read 256 acks',
 ];
 
 describe('synod bench micro', () => {
@@ -60,6 +62,6 @@ describe('synod bench micro', () => {
     expect(run.stdout).toMatch(/ns\/op\s+p99 ns\/op\s+ops\/s\s+bytes alloc\/op/);
     for (const name of NAMES) expect(run.stdout).toContain(name);
     for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
-    expect(run.stderr).toMatch(/^synod bench micro: 16 measurements, about/);
+    expect(run.stderr).toMatch(/^synod bench micro: 18 measurements, about/);
   }, 30_000);
 });
