@@ -15,7 +15,38 @@ import { runSeed } from './scheduler.js';
 import { runSeedsOnPool } from './seed-pool.js';
 import type { RunOptions, RunResult } from './scheduler.js';
 
+/** `items`, comma-separated, in lines of at most `width` columns, each starting with `indent`. */
+function wrapList(items: readonly string[], indent: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? ',' : ''}`;
+    if (line.length > indent.length && line.length + 1 + piece.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += line.length > indent.length ? ` ${piece}` : piece;
+  }
+  lines.push(line);
+  return lines;
+}
+
+const USAGE = [
+  'usage: synod sim [options]            (in a clone: npm run sim -- [options])',
+  '  --seed S        replay one seed on this thread (its summary; the whole trace with --trace)',
+  '  --seeds N       run N seeds (default 100) from a random start, over a pool of worker threads',
+  '  --start S       the first seed of --seeds',
+  '  --workers K     pool threads (default one per core; 0: this thread)',
+  '  --break BUG     plant a deliberate bug the checks must catch, one of:',
+  ...wrapList(DELIBERATE_BUGS, '                  ', 100),
+  '  --trace         print the whole trace of a --seed run',
+  '  --tail LINES    trace lines printed on a failure (default 200)',
+  '  -h, --help      this text',
+  'A violation prints its seed, rule and trace, and exits 1; --seed replays it exactly.',
+].join('\n');
+
 interface CliArgs {
+  help: boolean;
   seed: number | undefined;
   seeds: number | undefined;
   start: number | undefined;
@@ -26,7 +57,7 @@ interface CliArgs {
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { seed: undefined, seeds: undefined, start: undefined, bug: undefined, trace: false, tailLines: 200, workers: undefined };
+  const args: CliArgs = { help: false, seed: undefined, seeds: undefined, start: undefined, bug: undefined, trace: false, tailLines: 200, workers: undefined };
   const integer = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (text === undefined || !Number.isSafeInteger(value) || value < 0) {
@@ -55,6 +86,10 @@ function parseArgs(argv: readonly string[]): CliArgs {
       case '--trace':
         args.trace = true;
         break;
+      case '-h':
+      case '--help':
+        args.help = true;
+        break;
       case '--tail':
         args.tailLines = integer(flag, argv[++i]);
         break;
@@ -62,7 +97,7 @@ function parseArgs(argv: readonly string[]): CliArgs {
         args.workers = integer(flag, argv[++i]);
         break;
       default:
-        throw new RangeError(`unknown argument ${String(flag)}; use --seed S | --seeds N [--start S] [--workers K] [--break kind] [--trace]`);
+        throw new RangeError(`unknown argument ${String(flag)}\n${USAGE}`);
     }
   }
   if (args.seed === undefined && args.seeds === undefined) args.seeds = 100;
@@ -96,6 +131,10 @@ function reportFailure(result: RunResult, options: RunOptions, tailLines: number
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const options: RunOptions = { bug: args.bug };
   if (args.seed !== undefined) {
     const result = runSeed(args.seed, { ...options, trace: args.trace });

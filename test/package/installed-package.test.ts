@@ -134,5 +134,9 @@ describe('the package as installed', () => {
     const unknown = run(join(project, 'node_modules', '.bin', 'synod'), ['nope']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("synod: unknown command 'nope'");
+    // Each command answers --help, as the list says.
+    expect(runOk(join(project, 'node_modules', '.bin', 'synod'), ['sim', '--help'])).toMatch(/^usage: synod sim[\s\S]*--seeds N[\s\S]*--break BUG/);
+    expect(runOk(join(project, 'node_modules', '.bin', 'synod'), ['bench', '--help'])).toMatch(/^usage: synod bench/);
+    expect(run(join(project, 'node_modules', '.bin', 'synod'), ['sim', '--bogus']).status).toBe(2);
   });
 });
