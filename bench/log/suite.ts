@@ -198,7 +198,7 @@ function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogRepo
 }
 
 export function describeConfiguration(c: LogConfiguration): string {
-  return `${c.storage}, ${c.acceptors} acceptors, ${c.entryBytes} B, ${c.concurrency} in flight`;
+  return `${c.storage}, ${c.acceptors} acceptors, ${formatEntryBytes(c.entryBytes)}, ${c.concurrency} in flight`;
 }
 
 async function measureConfiguration(configuration: LogConfiguration, options: BenchOptions): Promise<LogFigures> {
