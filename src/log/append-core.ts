@@ -95,6 +95,11 @@ interface PendingAppend<T> {
   target: number;
   /** Its last send failed (the mailbox stayed full), or nobody led: the next sweep sends it again. */
   resendNow: boolean;
+  /** The client-wide number of its last send (sends are numbered in the order they go out). */
+  sendNumber: number;
+  /** Where its last send went, and the number of its first send there (since it last went elsewhere): see acknowledged(). */
+  sentTo: number;
+  firstSendNumberThere: number;
 }
 
 /** What submit() returns: the handle abort() takes. */
@@ -122,6 +127,13 @@ export class AppendCore<T> {
   /** When an append last resolved: commits are flowing, so the leader guessed is alive. */
   private lastAcknowledgedMs = Number.NEGATIVE_INFINITY;
   private readonly resendTimeout: ResendTimeout;
+  /** Numbers the sends (request()), so that an acknowledgement says which earlier sends it overtook. */
+  private sendsNumbered = 0;
+  /**
+   * Per proposer: every append sent there with a lower send number than this was decided (see
+   * acknowledged()); one still pending was lost on the way, and goes again at the next sweep.
+   */
+  private readonly decidedBelow = new Map<number, number>();
   private closed = false;
 
   constructor(
@@ -166,6 +178,9 @@ export class AppendCore<T> {
       sentMs: nowMs,
       target: -1,
       resendNow: false,
+      sendNumber: -1,
+      sentTo: -1,
+      firstSendNumberThere: -1,
     };
     if (this.closed) {
       append.state = SETTLED;
@@ -263,9 +278,14 @@ export class AppendCore<T> {
   }
 
   /**
-   * Resends appends nobody answered within the ResendTimeout (which follows how long appends
-   * take), and fails the hopeless. While commits flow a resend goes to the same leader (it is
-   * alive: the append was lost, or is queued behind others); in silence, to the next proposer.
+   * Resends the appends that were lost, and fails the hopeless. While commits flow (the leader
+   * guessed is alive), time says nothing: an append may wait behind many others (256 appends of
+   * 64 KiB take hundreds of ms to commit), and resending those on a timeout carried every such
+   * entry again, cutting throughput by half. Loss shows instead as an append overtaken by a later
+   * one (see acknowledged()), which is sent again to the leader at once; only an append sent
+   * elsewhere than the leader waits for the timeout. In silence, an append goes on to the next
+   * proposer once nobody answered it within the ResendTimeout (which follows how long appends
+   * take), as a lost tail does: no later append overtakes it.
    */
   sweep(nowMs: number): void {
     if (this.closed) return;
@@ -290,7 +310,9 @@ export class AppendCore<T> {
         this.sink.rejected(pending.token, new AppendTimeoutError(this.options.appendTimeoutMs));
         continue; // its command may still commit
       }
-      if (pending.resendNow || nowMs - pending.sentMs >= timeoutMs) {
+      const timedOut = nowMs - pending.sentMs >= timeoutMs;
+      const lost = leaderAlive ? this.overtaken(pending) || (timedOut && pending.target !== this.leaderGuess) : timedOut;
+      if (pending.resendNow || lost) {
         pending.resendNow = false;
         resentInSilence ||= !leaderAlive;
         if (leaderAlive) pending.target = this.leaderGuess;
@@ -373,6 +395,11 @@ export class AppendCore<T> {
    * a resend sends the bytes of the call, and an older slab can go once nothing points into it.
    */
   private request(proposer: number, pending: PendingAppend<T>): void {
+    pending.sendNumber = this.sendsNumbered++;
+    if (proposer !== pending.sentTo) {
+      pending.sentTo = proposer;
+      pending.firstSendNumberThere = pending.sendNumber;
+    }
     let writer = this.outgoing.get(proposer);
     if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));
     const data = pending.dataOffset === 0 && pending.dataBytes === pending.data.byteLength ? pending.data : pending.data.subarray(pending.dataOffset, pending.dataOffset + pending.dataBytes);
@@ -381,9 +408,18 @@ export class AppendCore<T> {
     this.outgoingCommands++;
   }
 
+  /**
+   * An append resolved. A proposer queues one client's commands in the order they arrive and
+   * learners deliver slots in order, so every append sent to the same proposer before this one
+   * was decided first: resolved already, or lost (dropped by a proposer that stopped leading or
+   * had no room, or its slot filled by a no-op). Which of this append's copies was delivered is
+   * not known, so only sends before its first one there count (as TCP's Karn rule trusts no
+   * retransmitted segment): a wrong guess costs a resend, never an entry.
+   */
   private acknowledged(clientId: number, seq: number, logIndex: number, nowMs: number): void {
     const pending = this.pending.get(clientId);
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
+    if (pending.firstSendNumberThere > (this.decidedBelow.get(pending.sentTo) ?? -1)) this.decidedBelow.set(pending.sentTo, pending.firstSendNumberThere);
     if (this.storageFailure !== undefined) this.storageFailureOver(); // commits go through again
     this.lastAcknowledgedMs = nowMs;
     this.resendTimeout.resolved(nowMs - pending.startedMs);
@@ -397,6 +433,11 @@ export class AppendCore<T> {
   private storageFailureOver(): void {
     this.storageFailure = undefined;
     this.sink.storageFailureChanged?.(undefined);
+  }
+
+  /** A later append sent to the same proposer was delivered first: this one was lost (see acknowledged()). */
+  private overtaken(pending: PendingAppend<T>): boolean {
+    return pending.sendNumber < (this.decidedBelow.get(pending.sentTo) ?? -1);
   }
 
   /** A send to `proposer` failed (its mailbox stayed full): what was sent there goes again at the next sweep. */

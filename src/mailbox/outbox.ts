@@ -32,6 +32,14 @@ export class Outbox {
   private lastMessage: unknown = undefined;
   private lastStart = 0;
   private lastEnd = 0;
+  /**
+   * sendAsync() messages not written yet, and the promise the next one waits behind. While any
+   * waits, trySend() says false: a link delivers in the order messages were sent, also across a
+   * full ring (a client's resend policy reads an acknowledgement as news about everything sent
+   * before it).
+   */
+  private asyncWaiting = 0;
+  private asyncTail: Promise<void> = Promise.resolve();
 
   constructor(
     ringSab: SharedArrayBuffer,
@@ -64,6 +72,7 @@ export class Outbox {
 
   /** Encodes and writes `message`; false if the ring has no room now. MessageTooLargeError if it never could. */
   trySend(message: unknown): boolean {
+    if (this.asyncWaiting > 0) return false;
     // Fast path: encode straight into the free space at the ring's tail, no scratch buffer and no copy.
     const producer = this.producer;
     const at = producer.reserve(DIRECT_ENCODE_MIN_ROOM_BYTES);
@@ -90,6 +99,7 @@ export class Outbox {
    * to trySend() if `previous` wrote something else since.
    */
   trySendAgain(message: unknown, previous: Outbox): boolean {
+    if (this.asyncWaiting > 0) return false;
     if (previous.lastMessage !== message || previous === this) return this.trySend(message);
     return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, previous.producer.bytes, previous.lastStart, previous.lastEnd, message);
   }
@@ -132,7 +142,10 @@ export class Outbox {
     }
   }
 
-  /** As send(), without blocking the event loop. */
+  /**
+   * As send(), without blocking the event loop. Messages go in the order of the calls: one waits
+   * behind those sent before it that are still waiting for room (its timeout counts from its call).
+   */
   async sendAsync(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.trySend(message)) return;
     this.releaseHeldWakeups();
@@ -142,6 +155,14 @@ export class Outbox {
     const copy = new Uint8Array(encoded.end - encoded.start);
     copy.set(encoded.buffer.subarray(encoded.start, encoded.end));
     const deadline = performance.now() + timeoutMs;
+    const before = this.asyncTail;
+    this.asyncWaiting++;
+    const written = before.then(() => this.writeWhenRoom(copy, deadline, timeoutMs, message)).finally(() => this.asyncWaiting--);
+    this.asyncTail = written.catch(() => undefined);
+    await written;
+  }
+
+  private async writeWhenRoom(copy: Uint8Array, deadline: number, timeoutMs: number, message: unknown): Promise<void> {
     const producer = this.producer;
     const wantedFreeBytes = producer.wantedFreeBytesAfterFull(copy.byteLength);
     for (;;) {

@@ -16,8 +16,12 @@ describe('Outbox.sendAsync', () => {
     expect(outbox.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
     const waited = { tag: 'waited', data: new Uint8Array(20_000).fill(7) };
     const sending = outbox.sendAsync(waited, 5_000);
-    // Ring still full: this encodes into the thread's scratch and is refused.
-    expect(outbox.trySend({ tag: 'other', data: new Uint8Array(20_000).fill(9) })).toBe(false);
+    // Another link of this thread, also full: this encodes into the thread's scratch and is refused.
+    const otherRing = createRing(64 * 1024);
+    const other = new Outbox(otherRing, createDoorbell());
+    expect(other.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
+    expect(other.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
+    expect(other.trySend({ tag: 'other', data: new Uint8Array(20_000).fill(9) })).toBe(false);
     const received: Array<{ tag?: string; data?: Uint8Array }> = [];
     inbox.drain((_from, message) => received.push(message as { tag?: string }));
     await sending;
@@ -25,5 +29,45 @@ describe('Outbox.sendAsync', () => {
     expect(received).toHaveLength(3);
     expect(received[2]!.tag).toBe('waited');
     expect(received[2]!.data).toEqual(new Uint8Array(20_000).fill(7));
+  });
+
+  it('keeps the order of sends across a full ring: nothing overtakes a message waiting for room', async () => {
+    const doorbell = createDoorbell();
+    const ring = createRing(64 * 1024);
+    const outbox = new Outbox(ring, doorbell);
+    const inbox = new Inbox(doorbell);
+    inbox.addLink(1, ring);
+    expect(outbox.trySend({ seq: 0, fill: new Uint8Array(25_000) })).toBe(true);
+    expect(outbox.trySend({ seq: 1, fill: new Uint8Array(25_000) })).toBe(true);
+    const waiting = outbox.sendAsync({ seq: 2, fill: new Uint8Array(20_000) }, 5_000);
+    const received: number[] = [];
+    const drain = (): void => void inbox.drain((_from, message) => received.push((message as { seq: number }).seq));
+    drain();
+    // Room now, but message 2 has not been written yet: a small message must queue behind it.
+    expect(outbox.trySend({ seq: 3 })).toBe(false);
+    const small = outbox.sendAsync({ seq: 4 }, 5_000);
+    await Promise.all([waiting, small]);
+    expect(outbox.trySend({ seq: 5 })).toBe(true);
+    drain();
+    expect(received).toEqual([0, 1, 2, 4, 5]);
+  });
+
+  it('lets later messages go when one times out waiting', async () => {
+    const doorbell = createDoorbell();
+    const ring = createRing(64 * 1024);
+    const outbox = new Outbox(ring, doorbell);
+    const inbox = new Inbox(doorbell);
+    inbox.addLink(1, ring);
+    expect(outbox.trySend({ seq: 0, fill: new Uint8Array(25_000) })).toBe(true);
+    expect(outbox.trySend({ seq: 1, fill: new Uint8Array(25_000) })).toBe(true);
+    const doomed = outbox.sendAsync({ seq: 2, fill: new Uint8Array(20_000) }, 20);
+    const patient = outbox.sendAsync({ seq: 3 }, 5_000);
+    await expect(doomed).rejects.toThrow(/full/i);
+    const received: number[] = [];
+    inbox.drain((_from, message) => received.push((message as { seq: number }).seq));
+    await patient;
+    inbox.drain((_from, message) => received.push((message as { seq: number }).seq));
+    expect(received).toEqual([0, 1, 3]);
+    expect(outbox.trySend({ seq: 4 })).toBe(true);
   });
 });
