@@ -77,10 +77,10 @@ export class SimRecordStore implements RecordStore {
     walkFrames(this.bytes, this.writtenBytes, visit);
   }
 
-  append(payload: Uint8Array): number {
+  append(payload: Uint8Array, tail?: Uint8Array): number {
     const at = this.writtenBytes;
-    this.room(at + FRAME_HEADER_BYTES + payload.byteLength);
-    this.writtenBytes = writeFrame(this.bytes, at, payload);
+    this.room(at + FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0));
+    this.writtenBytes = writeFrame(this.bytes, at, payload, tail);
     return at + FRAME_HEADER_BYTES;
   }
 

@@ -28,6 +28,7 @@ import type { AcceptedEntry } from '../paxos/messages.js';
 import type { AcceptorDurableState, AcceptorStorage } from '../paxos/storage.js';
 import { encodeValue } from '../paxos/value.js';
 import type { Command } from '../paxos/value.js';
+import { acceptedRecordHead } from './accepted-record-head.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, encodeRecordCopy, integerField } from './record-codec.js';
 import type { RecordStore } from './record-store.js';
@@ -178,9 +179,12 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     checkIndex('entry.ballot', entry.ballot);
     // Dropped slots were delivered by every learner; replay would ignore the record anyway.
     if (entry.slot < this.mirror.logStart) return;
-    const payload = encodeRecord(acceptedFields(entry));
-    this.store.append(payload);
-    this.mirror.accept(entry, FRAME_HEADER_BYTES + payload.byteLength);
+    const value = checkedValue(entry);
+    // The head, then the value straight from the message: one copy of the value into the store.
+    const head = acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
+    const recordBytes = FRAME_HEADER_BYTES + head.byteLength + value.byteLength;
+    this.store.append(head, value);
+    this.mirror.accept(entry, recordBytes);
   }
 
   truncateBelow(slot: number): void {
@@ -244,7 +248,11 @@ export class DurableAcceptorStorage implements AcceptorStorage {
 }
 
 function acceptedFields(entry: AcceptedEntry): unknown[] {
+  return [ACCEPTED, entry.slot, entry.ballot, checkedValue(entry)];
+}
+
+function checkedValue(entry: AcceptedEntry): Uint8Array {
   // Checked on the way in: a record that cannot be replayed would keep the acceptor from restarting.
   if (!(entry.value instanceof Uint8Array)) throw new TypeError(`entry.value must be a Uint8Array (a slot value), got ${String(entry.value)}`);
-  return [ACCEPTED, entry.slot, entry.ballot, entry.value];
+  return entry.value;
 }

@@ -77,16 +77,16 @@ export class FileRecordStore implements RecordStore {
     walkFrames(this.pending, this.pendingBytes, visit, this.fileBytes);
   }
 
-  append(payload: Uint8Array): number {
+  append(payload: Uint8Array, tail?: Uint8Array): number {
     this.assertOpen();
-    const frameBytes = FRAME_HEADER_BYTES + payload.byteLength;
+    const frameBytes = FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0);
     if (this.pendingBytes + frameBytes > this.pending.byteLength) {
       const grown = Buffer.allocUnsafe(Math.max(this.pending.byteLength * 2, this.pendingBytes + frameBytes));
       this.pending.copy(grown, 0, 0, this.pendingBytes);
       this.pending = grown;
     }
     const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
-    this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload);
+    this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload, tail);
     if (this.fsync === 'always') {
       // A disk error leaves the record pending, and sync() (the caller's commit point, which it
       // calls before replying) reports it: append never fails half-way through a caller's batch.

@@ -19,16 +19,25 @@ export function frameChecksum(bytes: Uint8Array, payloadStart: number, payloadEn
   return crc32(bytes.subarray(payloadStart, payloadEnd), crc32(lengthBytes));
 }
 
-/** Writes a frame for `payload` into `target` at `offset`; returns the offset after it. */
-export function writeFrame(target: Uint8Array, offset: number, payload: Uint8Array): number {
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Writes a frame whose payload is `payload` followed by `tail` (a record in two parts: a caller
+ * puts its own header before bytes it does not own, such as a slot's value, without first copying
+ * them together) into `target` at `offset`; returns the offset after it.
+ */
+export function writeFrame(target: Uint8Array, offset: number, payload: Uint8Array, tail: Uint8Array = NO_BYTES): number {
+  const payloadBytes = payload.byteLength + tail.byteLength;
   // A longer record would read back as corruption at the next open: refuse it before writing.
-  if (payload.byteLength > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`record of ${payload.byteLength} bytes is over the ${FRAME_PAYLOAD_BYTES_MAX}-byte limit`);
+  if (payloadBytes > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`record of ${payloadBytes} bytes is over the ${FRAME_PAYLOAD_BYTES_MAX}-byte limit`);
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-  view.setUint32(offset, payload.byteLength, true);
-  target.set(payload, offset + FRAME_HEADER_BYTES);
-  const checksum = frameChecksum(target, offset + FRAME_HEADER_BYTES, offset + FRAME_HEADER_BYTES + payload.byteLength);
+  view.setUint32(offset, payloadBytes, true);
+  const payloadStart = offset + FRAME_HEADER_BYTES;
+  target.set(payload, payloadStart);
+  if (tail.byteLength > 0) target.set(tail, payloadStart + payload.byteLength);
+  const checksum = frameChecksum(target, payloadStart, payloadStart + payloadBytes);
   view.setUint32(offset + 4, checksum, true);
-  return offset + FRAME_HEADER_BYTES + payload.byteLength;
+  return payloadStart + payloadBytes;
 }
 
 /**

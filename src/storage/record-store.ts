@@ -24,8 +24,12 @@ export interface RecordStore {
    * The payload is a view valid only during the call; payloadOffset is its store offset (see read).
    */
   forEachRecord(visit: FrameVisitor): void;
-  /** Appends a copy of `payload` (buffered until sync()); returns the store offset of its first byte. */
-  append(payload: Uint8Array): number;
+  /**
+   * Appends a copy of `payload`, followed by `tail` if given, as one record (buffered until
+   * sync()); returns the store offset of its first byte. The two parts let a caller write a header
+   * of its own before bytes it does not own without copying them together first.
+   */
+  append(payload: Uint8Array, tail?: Uint8Array): number;
   /**
    * A copy of the `length` store bytes at `offset` (a payload offset from append, forEachRecord
    * or rewrite, plus a position inside that payload). Appended records are readable at once,

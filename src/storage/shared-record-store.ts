@@ -84,10 +84,10 @@ export class SharedRecordStore implements RecordStore {
     walkTrustedFrames(this.liveBytes(), this.writtenBytes, visit);
   }
 
-  append(payload: Uint8Array): number {
+  append(payload: Uint8Array, tail?: Uint8Array): number {
     const half = this.memory.halves[this.live];
     const at = this.writtenBytes;
-    this.writtenBytes = writeFrame(room(half, at, FRAME_HEADER_BYTES + payload.byteLength), at, payload);
+    this.writtenBytes = writeFrame(room(half, at, FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0)), at, payload, tail);
     return at + FRAME_HEADER_BYTES;
   }
 
