@@ -43,6 +43,14 @@ class HostedActor implements ActorContext {
   ) {}
 
   send(to: ActorId, message: unknown): boolean {
+    return this.write(to, message, false);
+  }
+
+  sendQuietly(to: ActorId, message: unknown): boolean {
+    return this.write(to, message, true);
+  }
+
+  private write(to: ActorId, message: unknown, quiet: boolean): boolean {
     const outbox = this.outboxes[to];
     if (outbox === undefined) {
       // A released endpoint is gone for good: what was still addressed to it is dropped, like a
@@ -54,7 +62,7 @@ class HostedActor implements ActorContext {
       throw new UnknownActorError(to);
     }
     const previous = this.lastOutbox;
-    if (previous === undefined ? outbox.trySend(message) : outbox.trySendAgain(message, previous)) {
+    if (previous === undefined ? outbox.trySend(message, quiet) : outbox.trySendAgain(message, previous, quiet)) {
       this.lastOutbox = outbox;
       this.counters.sent!++;
       return true;
@@ -188,11 +196,15 @@ export class ActorHost {
       } finally {
         wakeups.release();
       }
+      if (delivered > 0) this.threadStats.passes++;
       if ((inbox.doorbell.takeInterrupts() & INTERRUPT_CONTROL) !== 0 || nowMs >= turnEndMs) break;
       if (delivered === 0 && this.controlTasks > 0) break;
       if (delivered === 0) {
         const parkMs = Math.min(IDLE_PARK_MS, timers.nextDueMs - nowMs);
-        if (parkMs > 0) inbox.wait(parkMs);
+        if (parkMs > 0) {
+          this.threadStats.parks++;
+          inbox.wait(parkMs);
+        }
         nowMs = performance.now();
         if (nowMs >= turnEndMs) break;
       }

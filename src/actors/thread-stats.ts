@@ -10,6 +10,9 @@ export class ThreadStats {
   private gcMinor = 0;
   private gcMajor = 0;
   private gcPauseMs = 0;
+  /** Passes of the actor loop that handled at least one message, and parks on the doorbell: wake-ups are what a message costs beyond its work. */
+  passes = 0;
+  parks = 0;
 
   constructor() {
     const observer = new PerformanceObserver((list) => {
@@ -30,6 +33,8 @@ export class ThreadStats {
       threadGcMinor: this.gcMinor,
       threadGcMajor: this.gcMajor,
       threadGcPauseMs: Math.round(this.gcPauseMs * 1000) / 1000,
+      threadPasses: this.passes,
+      threadParks: this.parks,
       threadHeapUsedBytes: getHeapStatistics().used_heap_size,
       // This thread's ArrayBuffer memory (typed arrays, decoded messages), not counting SharedArrayBuffers of other owners.
       threadArrayBufferBytes: process.memoryUsage().arrayBuffers,

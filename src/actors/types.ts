@@ -46,6 +46,12 @@ export interface ActorContext {
    * once and its bytes copied, so a change made to it in between would not go out.
    */
   send(to: ActorId, message: unknown): boolean;
+  /**
+   * As send(), without waking the receiver: it finds the message at its next wake, which its own
+   * timers guarantee within their interval. For messages whose reader gains nothing from being
+   * woken for each (a leader's votes: it needs them for its window, not for any reply).
+   */
+  sendQuietly(to: ActorId, message: unknown): boolean;
   /** Ids this actor has links to (every other participant of the system). */
   peers(): readonly ActorId[];
   /** (Re)arms the timer `key` to fire once after `delayMs`. */

@@ -70,8 +70,12 @@ export class Outbox {
     return this.producer.maxPayloadBytes;
   }
 
-  /** Encodes and writes `message`; false if the ring has no room now. MessageTooLargeError if it never could. */
-  trySend(message: unknown): boolean {
+  /**
+   * Encodes and writes `message`; false if the ring has no room now. MessageTooLargeError if it
+   * never could. `quiet`: the receiver is not woken for it and finds it at its next wake, which
+   * must come anyway (a timer of its own), for messages whose reader can wait that long.
+   */
+  trySend(message: unknown, quiet = false): boolean {
     if (this.asyncWaiting > 0) return false;
     // Fast path: encode straight into the free space at the ring's tail, no scratch buffer and no copy.
     const producer = this.producer;
@@ -82,14 +86,14 @@ export class Outbox {
       if (encodedEnd >= 0) {
         producer.commitReserved(RECORD_TYPE_MESSAGE, encodedEnd - at);
         this.remember(message, at, encodedEnd);
-        this.wake();
+        if (!quiet) this.wake();
         return true;
       }
     }
     // Near the wrap, a nearly full ring, a message larger than the room, or a value only msgpackr
     // encodes: size it in the scratch buffer first, then claim (which pads at the wrap).
     const { buffer, start, end } = encodedEnd === FAST_ENCODE_UNSUPPORTED ? this.codec.encodeWithMsgpackr(message) : this.codec.encode(message);
-    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message);
+    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message, quiet);
   }
 
   /**
@@ -98,10 +102,10 @@ export class Outbox {
    * link. Messages are values: one changed after it was sent would go out as it was. Falls back
    * to trySend() if `previous` wrote something else since.
    */
-  trySendAgain(message: unknown, previous: Outbox): boolean {
+  trySendAgain(message: unknown, previous: Outbox, quiet = false): boolean {
     if (this.asyncWaiting > 0) return false;
-    if (previous.lastMessage !== message || previous === this) return this.trySend(message);
-    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, previous.producer.bytes, previous.lastStart, previous.lastEnd, message);
+    if (previous.lastMessage !== message || previous === this) return this.trySend(message, quiet);
+    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, previous.producer.bytes, previous.lastStart, previous.lastEnd, message, quiet);
   }
 
   private remember(message: unknown, start: number, end: number): void {
@@ -181,7 +185,7 @@ export class Outbox {
     }
   }
 
-  private tryWriteEncoded(type: number, source: Uint8Array, start: number, end: number, message: unknown): boolean {
+  private tryWriteEncoded(type: number, source: Uint8Array, start: number, end: number, message: unknown, quiet = false): boolean {
     const payloadBytes = end - start;
     if (payloadBytes > this.producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, this.producer.maxPayloadBytes);
     const at = this.producer.claim(type, payloadBytes);
@@ -189,7 +193,7 @@ export class Outbox {
     copyRange(source, start, end, this.producer.bytes, at);
     this.producer.commit();
     this.remember(message, at, at + payloadBytes);
-    this.wake();
+    if (!quiet) this.wake();
     return true;
   }
 }

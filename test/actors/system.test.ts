@@ -73,6 +73,10 @@ describe('actors on worker threads', () => {
     const counters = await actors.counters(echo);
     expect(counters.received).toBe(10_000);
     expect(counters.sent).toBe(10_000);
+    // The thread's wake-ups: passes that handled messages (at most one per message) and parks between them.
+    expect(counters.threadPasses).toBeGreaterThanOrEqual(20);
+    expect(counters.threadPasses).toBeLessThanOrEqual(10_000);
+    expect(counters.threadParks).toBeGreaterThanOrEqual(20);
   });
 
   it('fans four producers on four threads into one sink: no loss, no duplicate, in order per sender', async () => {

@@ -19,7 +19,11 @@ export class Courier {
   private retryArmed = false;
   dropped = 0;
 
-  constructor(private readonly context: ActorContext) {}
+  constructor(
+    private readonly context: ActorContext,
+    /** Which messages go without waking their receiver (ActorContext.sendQuietly); none by default. */
+    private readonly quiet?: (to: ActorId, message: unknown) => boolean,
+  ) {}
 
   send(to: ActorId, message: unknown): void {
     const queue = this.queues.get(to);
@@ -79,7 +83,7 @@ export class Courier {
 
   private trySend(to: ActorId, message: unknown): boolean {
     try {
-      return this.context.send(to, message);
+      return this.quiet?.(to, message) === true ? this.context.sendQuietly(to, message) : this.context.send(to, message);
     } catch (error) {
       // A message too large for a mailbox is a bug (src/log/limits.ts sizes every message to fit):
       // it is thrown, never dropped, so it cannot turn into a silent hang.
