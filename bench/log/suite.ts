@@ -67,7 +67,7 @@ export interface LogReport {
     readonly acceptorMinorGcsPerMillion: GoalCheck;
     readonly learnerMinorGcsPerMillion: GoalCheck;
     readonly appendsPerSecond256KiB: GoalCheck;
-    readonly payloadMegabytesPerSecond64KiB: GoalCheck;
+    readonly payloadGigabytesPerSecond64KiB: GoalCheck;
     readonly largeEntries256Vs16: GoalCheck;
     readonly fileVsMemory256: GoalCheck;
   };
@@ -211,11 +211,11 @@ function logTargets(figures: readonly LogFigures[], atomicsP50: number): LogRepo
       300_000,
       kib256 ? undefined : lacks('memory, 3 acceptors, 1 KiB, 256 in flight'),
     ),
-    payloadMegabytesPerSecond64KiB: goal(
-      'payload MB/s, 16 appenders (memory, 3 acceptors, 64 KiB)',
-      big16 ? (big16.perSecond * big16.entryBytes) / 1e6 : undefined,
+    payloadGigabytesPerSecond64KiB: goal(
+      'payload GB/s, 16 appenders (memory, 3 acceptors, 64 KiB)',
+      big16 ? (big16.perSecond * big16.entryBytes) / 1e9 : undefined,
       'at least',
-      1000,
+      1,
       big16 ? undefined : lacks('memory, 3 acceptors, 64 KiB, 16 in flight'),
     ),
     // No collapse: 256 large entries in flight commit at least at most of the rate 16 do.

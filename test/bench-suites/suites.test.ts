@@ -32,7 +32,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
       'fileVsMemory256',
       'largeEntries256Vs16',
       'learnerMinorGcsPerMillion',
-      'payloadMegabytesPerSecond64KiB',
+      'payloadGigabytesPerSecond64KiB',
       'singleAppenderP50VsAtomics',
       'singleAppenderP99VsAtomics',
     ]);
