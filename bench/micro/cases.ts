@@ -39,7 +39,7 @@ export const RING_CAPACITY_BYTES = 1 << 20;
 const RECORD_VALUE_BYTES = 64 * 1024;
 const ACCEPTED_RECORD_TAG = 1;
 /** A client id of endpoint 0 (the acknowledgement rows). */
-const ACK_CLIENT_ID = 7;
+const ACK_CLIENT_ID = 7; // the first session's client id
 
 /** Every benchmark of the suite, in report order (the test checks the JSON against this list). */
 export const BENCHMARK_NAMES = [
@@ -178,16 +178,16 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   const unpacked = unpack(packedAccept) as typeof acceptMessage;
   check(unpacked.ballot === 65537 && Buffer.compare(unpacked.value, value256) === 0, 'msgpackr round-trips the Accept');
 
-  // Acknowledgements of one slot of one client's commands, as a learner sends them (ack-ranges.ts).
+  // Acknowledgements of one slot of one endpoint's sessions in step, as a learner sends them (ack-ranges.ts).
   const ackBatcher = new AckBatcher(1, 1024);
   let ackMessage: ClientReplyBatchMessage | undefined;
   const keepAckMessage = (_endpoint: number, message: ClientReplyBatchMessage): void => {
     ackMessage = message;
   };
-  for (let c = 0; c < BATCH_COMMANDS; c++) ackBatcher.add(ACK_CLIENT_ID, c, 1000 + c);
+  for (let c = 0; c < BATCH_COMMANDS; c++) ackBatcher.add(ACK_CLIENT_ID + c, 1, 1000 + c);
   ackBatcher.drain(keepAckMessage);
   const gatheredAcks = ackMessage!.ranges;
-  check(gatheredAcks.length === 4, 'one slot of one client is one range');
+  check(gatheredAcks.length === 4, 'one slot of sessions in step is one range');
 
   // One acceptance of a 64 KiB entry as an acceptor stores it, into a frame buffer reused as a store's pending buffer is.
   const acceptedSlot = 70_000;
@@ -344,10 +344,10 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
     {
       name: 'ack ranges: gather+drain 256 acks',
       group: 'acknowledgements (learner -> client)',
-      description: `AckBatcher.add of one client's ${BATCH_COMMANDS} commands of a slot, then drain: one range of 4 numbers`,
+      description: `AckBatcher.add of ${BATCH_COMMANDS} sessions' commands of a slot (consecutive ids, one seq), then drain: one range of 4 numbers`,
       run: (n) => {
         for (let i = 0; i < n; i++) {
-          for (let c = 0; c < BATCH_COMMANDS; c++) ackBatcher.add(ACK_CLIENT_ID, c, 1000 + c);
+          for (let c = 0; c < BATCH_COMMANDS; c++) ackBatcher.add(ACK_CLIENT_ID + c, 1, 1000 + c);
           ackBatcher.drain(keepAckMessage);
         }
         sink = ackMessage;

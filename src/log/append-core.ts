@@ -114,7 +114,15 @@ export class AppendCore<T> {
   /** Sent appends by client id (one per session). */
   private readonly pending = new Map<number, PendingAppend<T>>();
   private readonly waiting: PendingAppend<T>[] = [];
-  private readonly freeSessions: number[] = [];
+  /**
+   * Sessions free to take, oldest freed first (from freeSessionsHead): reused in the order their
+   * appends resolved, the sessions of a closed loop stay in step and in order, so a slot holds
+   * them as consecutive client ids at one seq, and the learner acknowledges them as one range
+   * (ack-ranges.ts). Taken newest first, each round reversed their order, and no two were ever
+   * acknowledged together.
+   */
+  private freeSessions: number[] = [];
+  private freeSessionsHead = 0;
   private readonly sessionSeq: number[] = [];
   /** Protected, like takeSession and clientIdFor, for one reader: the simulator's deliberately broken client. */
   protected nextSessionNumber = 0;
@@ -219,11 +227,11 @@ export class AppendCore<T> {
         // The ranges of ack-ranges.ts, walked here without a callback: this is every append's acknowledgement.
         const { ranges } = message as ClientReplyBatchMessage;
         for (let at = 0; at + ACK_RANGE_NUMBERS <= ranges.length; at += ACK_RANGE_NUMBERS) {
-          const clientId = ranges[at]!;
-          const firstSeq = ranges[at + 1]!;
-          const lastSeq = ranges[at + 2]!;
+          const firstClientId = ranges[at]!;
+          const seq = ranges[at + 1]!;
+          const count = ranges[at + 2]!;
           const firstIndex = ranges[at + 3]!;
-          for (let seq = firstSeq; seq <= lastSeq; seq++) this.acknowledged(clientId, seq, firstIndex + (seq - firstSeq), nowMs);
+          for (let j = 0; j < count; j++) this.acknowledged(firstClientId + j, seq, firstIndex + j, nowMs);
         }
         return true;
       }
@@ -370,8 +378,15 @@ export class AppendCore<T> {
   }
 
   protected takeSession(): number {
-    const free = this.freeSessions.pop();
-    if (free !== undefined) return free;
+    if (this.freeSessionsHead < this.freeSessions.length) {
+      const free = this.freeSessions[this.freeSessionsHead++]!;
+      // Drop the taken prefix once it is half the array: amortised O(1) per take.
+      if (this.freeSessionsHead * 2 >= this.freeSessions.length) {
+        this.freeSessions = this.freeSessions.slice(this.freeSessionsHead);
+        this.freeSessionsHead = 0;
+      }
+      return free;
+    }
     if (this.pending.size + this.waiting.length >= this.options.inflightAppendsMax) return -1;
     return this.nextSessionNumber++;
   }

@@ -78,10 +78,10 @@ export interface ClientReplyBatchMessage {
   readonly type: typeof LogMessageType.ClientReplyBatch;
   readonly from: number;
   /**
-   * Acknowledgements as ranges, four numbers each: clientId, firstSeq, lastSeq, firstIndex. The
-   * commands firstSeq..lastSeq of that client are at firstIndex, firstIndex + 1, ... (one range
-   * per run of consecutive commands, so a slot of one client's appends is acknowledged in four
-   * numbers, not three per command). See ack-ranges.ts.
+   * Acknowledgements as ranges, four numbers each: firstClientId, seq, count, firstIndex. The
+   * commands (firstClientId + j, seq) are at firstIndex + j for j < count (one range per run of
+   * consecutive sessions at one seq, so a slot of one endpoint's appends in a steady load is
+   * acknowledged in four numbers, not three per command). See ack-ranges.ts.
    */
   readonly ranges: readonly number[];
 }
