@@ -18,6 +18,7 @@ import {
 import { acceptedRecordHead } from '../../src/storage/accepted-record-head.js';
 import { FRAME_HEADER_BYTES, writeFrame } from '../../src/storage/frame.js';
 import { encodeRecord } from '../../src/storage/record-codec.js';
+import { learnerSlotRunner } from './learner-slot.js';
 import { concatRuns, splitIntoSlots } from './slots.js';
 
 /** One micro-benchmark: `run(n)` performs the operation n times (a loop written out per case, so no call in it is shared between cases). */
@@ -63,6 +64,7 @@ export const BENCHMARK_NAMES = [
   'ack ranges: read 256 acks',
   'acceptor record 64KiB, packed',
   'acceptor record 64KiB, in place',
+  'learner: a slot of 256x16B',
 ] as const;
 
 /** Results land here so that no operation's work is dead code. */
@@ -198,6 +200,10 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   const packedRecord = frameBuffer.slice(0, packedRecordEnd);
   const headRecordEnd = writeFrame(frameBuffer, 0, acceptedRecordHead(ACCEPTED_RECORD_TAG, acceptedSlot, acceptedBallot, RECORD_VALUE_BYTES), acceptedValue);
   check(headRecordEnd === packedRecordEnd && Buffer.compare(frameBuffer.subarray(0, headRecordEnd), packedRecord) === 0, 'both ways write the same record');
+
+  const learnerSlot = learnerSlotRunner(BATCH_COMMANDS, SMALL_DATA_BYTES);
+  learnerSlot.run(2);
+  check(learnerSlot.delivered() === 2 * BATCH_COMMANDS && learnerSlot.ackNumbers() === 2 * 4, 'the learner delivers each slot and acknowledges it in one range');
 
   const benchmarks: MicroBenchmark[] = [
     {
@@ -378,6 +384,12 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
       run: (n) => {
         for (let i = 0; i < n; i++) sink = writeFrame(frameBuffer, 0, acceptedRecordHead(ACCEPTED_RECORD_TAG, acceptedSlot, acceptedBallot, RECORD_VALUE_BYTES), acceptedValue);
       },
+    },
+    {
+      name: 'learner: a slot of 256x16B',
+      group: 'learner (a slot in, acknowledged)',
+      description: `LearnerDriver: an Accept of ${BATCH_COMMANDS} commands of ${SMALL_DATA_BYTES} B and two votes, recorded in a retaining LearnerLog (store discarded), acknowledged as ranges`,
+      run: (n) => learnerSlot.run(n),
     },
   ];
   check(benchmarks.map((b) => b.name).join('|') === BENCHMARK_NAMES.join('|'), 'BENCHMARK_NAMES lists every benchmark in order');

@@ -257,7 +257,7 @@ export class Learner {
           session.seq = seq;
           session.logIndex = logIndex;
         }
-        ready.delivered.push({ slot, indexInBatch, logIndex, command: { clientId, seq, count, data: value.subarray(dataStart, dataEnd) } });
+        ready.deliver(slot, indexInBatch, logIndex, clientId, seq, count, value, dataStart, dataEnd - dataStart);
       }
       this.tallies.delete(slot);
       this.nextSlotValue = slot + 1;

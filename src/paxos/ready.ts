@@ -21,7 +21,11 @@ export interface Envelope {
   readonly msg: Message;
 }
 
-/** One command handed to the application, exactly once, in log order. */
+/**
+ * One command handed to the application, exactly once, in log order. A Ready reuses its delivery
+ * objects once cleared (a learner makes one per command, and at 256 commands a slot they were
+ * most of what it allocated): read it before ready.clear(), and copy what you keep.
+ */
 export interface Delivery {
   readonly slot: number;
   /** Position of the command inside its slot's batch. */
@@ -50,6 +54,30 @@ export class Ready {
   truncateBelow = 0;
   readonly delivered: Delivery[] = [];
   readonly duplicates: DuplicateDelivery[] = [];
+  /** Delivery objects for reuse: delivered[i] is deliveryPool[i] when deliver() made it. */
+  private readonly deliveryPool: PooledDelivery[] = [];
+
+  /** Adds a delivery, reusing an object of an earlier (cleared) round: valid until clear(). */
+  deliver(slot: number, indexInBatch: number, logIndex: number, clientId: number, seq: number, count: number, value: Uint8Array, dataAt: number, dataBytes: number): void {
+    const at = this.delivered.length;
+    let delivery = this.deliveryPool[at];
+    if (delivery === undefined) {
+      delivery = new PooledDelivery();
+      this.deliveryPool[at] = delivery;
+    }
+    delivery.slot = slot;
+    delivery.indexInBatch = indexInBatch;
+    delivery.logIndex = logIndex;
+    const command = delivery.command;
+    command.clientId = clientId;
+    command.seq = seq;
+    command.count = count;
+    command.source = value;
+    command.dataAt = dataAt;
+    command.dataBytes = dataBytes;
+    command.dataView = undefined;
+    this.delivered.push(delivery);
+  }
 
   hasPersist(): boolean {
     return this.promised !== NO_BALLOT || this.accepted.length > 0 || this.truncateBelow > 0;
@@ -60,7 +88,43 @@ export class Ready {
     this.promised = NO_BALLOT;
     this.accepted.length = 0;
     this.truncateBelow = 0;
+    // Pooled deliveries keep their objects; their values go, so a cleared Ready pins none.
+    for (let i = 0; i < this.delivered.length; i++) {
+      if (this.deliveryPool[i] !== this.delivered[i]) continue;
+      const command = this.deliveryPool[i]!.command;
+      command.source = NO_DATA;
+      command.dataView = undefined;
+    }
     this.delivered.length = 0;
     this.duplicates.length = 0;
   }
+}
+
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * A delivered command, pointing into its slot's value: `data` is made (a view) only when read, so
+ * a consumer that copies the bytes from source[dataAt, dataAt + dataBytes) itself allocates
+ * nothing per command (LearnerLog does).
+ */
+export class DeliveredCommand implements Command {
+  clientId = 0;
+  seq = 0;
+  count = 1;
+  source: Uint8Array = NO_DATA;
+  dataAt = 0;
+  dataBytes = 0;
+  /** The view `data` made, if it was read. */
+  dataView: Uint8Array | undefined = undefined;
+
+  get data(): Uint8Array {
+    return (this.dataView ??= this.source.subarray(this.dataAt, this.dataAt + this.dataBytes));
+  }
+}
+
+class PooledDelivery implements Delivery {
+  slot = 0;
+  indexInBatch = 0;
+  logIndex = 0;
+  readonly command = new DeliveredCommand();
 }

@@ -23,7 +23,8 @@
 import { SynodErrorCode, withCode } from '../error-codes.js';
 import { checkIndex } from '../paxos/ids.js';
 import type { LearnerDurableState } from '../paxos/learner.js';
-import type { Delivery } from '../paxos/ready.js';
+import { DeliveredCommand, type Delivery } from '../paxos/ready.js';
+import type { Command } from '../paxos/value.js';
 import { ENTRY_INDEX_POSITIONS_MAX, EntryIndex } from './entry-index.js';
 import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
 import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
@@ -64,6 +65,9 @@ export class LogTrimmedError extends RangeError {
 interface Session {
   seq: number;
   logIndex: number;
+  /** The batch check that last saw this client (checkDeliveries), and the seq it saw there. */
+  checkedInBatch: number;
+  checkedSeq: number;
 }
 
 export class LearnerLog {
@@ -71,8 +75,13 @@ export class LearnerLog {
   private index: EntryIndex | undefined;
   /** Protected for one reader only: the simulator's deliberately broken log, which forgets them. */
   protected readonly sessions = new Map<number, Session>();
-  /** Highest seq per client within the batch being checked (reused: record() runs per batch). */
-  private readonly batchSeqs = new Map<number, number>();
+  /**
+   * Highest seq per client within the batch being checked, for clients without a session yet
+   * (the others keep it in their session: checkedInBatch), and the number of the batch checked.
+   * A map filled and cleared per batch allocated for every client of every batch.
+   */
+  private readonly newClientSeqs = new Map<number, number>();
+  private batchesChecked = 0;
   private nextSlotValue = 0;
   private lengthValue = 0;
   private firstIndexValue = 0;
@@ -187,7 +196,7 @@ export class LearnerLog {
       let to = from;
       let dataBytes = 0;
       while (to < deliveries.length) {
-        const more = retained ? deliveries[to]!.command.data.byteLength : 0;
+        const more = retained ? dataBytesOf(deliveries[to]!.command) : 0;
         if (to > from && batchBytesMax(to + 1 - from, dataBytes + more) > this.recordBytesMax) break;
         dataBytes += more;
         to++;
@@ -207,8 +216,11 @@ export class LearnerLog {
     for (let at = from; at < to; at++) {
       const { command } = deliveries[at]!;
       const count = command.count ?? 1;
-      if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA);
-      else indexEntry(index, writer.command(command.clientId, command.seq, count, command.data), command.data.byteLength, count);
+      if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA, 0, 0);
+      else if (command instanceof DeliveredCommand) {
+        // Straight from the slot's value: no view made per command.
+        indexEntry(index, writer.command(command.clientId, command.seq, count, command.source, command.dataAt, command.dataBytes), command.dataBytes, count);
+      } else indexEntry(index, writer.command(command.clientId, command.seq, count, command.data, 0, command.data.byteLength), command.data.byteLength, count);
     }
     let payloadOffset: number;
     try {
@@ -362,8 +374,9 @@ export class LearnerLog {
   /** Checks a batch for record(); returns the bound of its bytes as one record. */
   private checkDeliveries(deliveries: readonly Delivery[], nextSlot: number): number {
     // A plain loop and names built only for an error: this runs for every delivery on the hot path.
-    const seqs = this.batchSeqs;
-    seqs.clear();
+    const newClients = this.newClientSeqs;
+    if (newClients.size > 0) newClients.clear();
+    const batch = ++this.batchesChecked;
     let expectedLogIndex = this.lengthValue;
     let dataBytes = 0;
     let largestData: number | undefined;
@@ -381,17 +394,24 @@ export class LearnerLog {
       if (delivery.slot >= nextSlot) throw new RangeError(`${deliveryName(index)}.slot ${delivery.slot} must be below nextSlot ${nextSlot}`);
       if (!isIndex(command.clientId)) checkIndex(`${deliveryName(index)}.command.clientId`, command.clientId);
       if (!isIndex(command.seq)) checkIndex(`${deliveryName(index)}.command.seq`, command.seq);
-      if (!(command.data instanceof Uint8Array)) throw new TypeError(`${deliveryName(index)}.command.data must be a Uint8Array`);
+      // A DeliveredCommand (what a Learner hands out) is a view of its value by construction.
+      if (!(command instanceof DeliveredCommand) && !(command.data instanceof Uint8Array)) throw new TypeError(`${deliveryName(index)}.command.data must be a Uint8Array`);
       // The learner delivers each client's commands with rising seqs; anything else is a caller bug
       // that would leave the session table (and so deduplication after a restart) wrong.
-      const highestSeq = seqs.get(command.clientId) ?? this.sessions.get(command.clientId)?.seq ?? 0;
+      const session = this.sessions.get(command.clientId);
+      const highestSeq = session === undefined ? (newClients.get(command.clientId) ?? 0) : session.checkedInBatch === batch ? session.checkedSeq : session.seq;
       if (command.seq <= highestSeq) {
         throw new RangeError(`${deliveryName(index)}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
       }
-      seqs.set(command.clientId, command.seq);
+      if (session === undefined) newClients.set(command.clientId, command.seq);
+      else {
+        session.checkedInBatch = batch;
+        session.checkedSeq = command.seq;
+      }
       if (this.index !== undefined) {
-        dataBytes += command.data.byteLength;
-        if (largestData === undefined || command.data.byteLength > largestData) largestData = command.data.byteLength;
+        const bytes = dataBytesOf(command);
+        dataBytes += bytes;
+        if (largestData === undefined || bytes > largestData) largestData = bytes;
       }
     }
     if (!Number.isSafeInteger(expectedLogIndex)) throw new RangeError(`the batch would take the log past logIndex ${Number.MAX_SAFE_INTEGER}`);
@@ -449,7 +469,7 @@ export class LearnerLog {
 
   private setSession(clientId: number, seq: number, logIndex: number): void {
     const session = this.sessions.get(clientId);
-    if (session === undefined) this.sessions.set(clientId, { seq, logIndex });
+    if (session === undefined) this.sessions.set(clientId, { seq, logIndex, checkedInBatch: 0, checkedSeq: 0 });
     else {
       session.seq = seq;
       session.logIndex = logIndex;
@@ -458,6 +478,11 @@ export class LearnerLog {
 }
 
 const NO_DATA = new Uint8Array(0);
+
+/** A command's data length, without making a view of a delivered command's data. */
+function dataBytesOf(command: Command): number {
+  return command instanceof DeliveredCommand ? command.dataBytes : command.data.byteLength;
+}
 
 function deliveryName(index: number): string {
   return `deliveries[${index}]`;

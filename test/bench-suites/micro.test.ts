@@ -25,6 +25,7 @@ const NAMES = [
   'ack ranges: read 256 acks',
   'acceptor record 64KiB, packed',
   'acceptor record 64KiB, in place',
+  'learner: a slot of 256x16B',
 ];
 
 describe('synod bench micro', () => {

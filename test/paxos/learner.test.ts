@@ -158,4 +158,31 @@ describe('learner', () => {
     expect(() => make({ catchUpIntervalMs: 0 })).toThrow(/catchUpIntervalMs must be in \[1, .*got 0/);
     expect(() => make({ id: 70000 })).toThrow(/65535.*70000/);
   });
+
+  it('reuses its delivery objects once the Ready is cleared, and a cleared Ready keeps no value alive', () => {
+    const learner = make();
+    const ready = new Ready();
+    const deliverSlot = (slot: number): void => {
+      learner.step(accept(slot, B1, [cmd(1, slot + 1), cmd(2, slot + 1)]), 0, ready);
+      learner.step(accepted(10, slot, B1), 0, ready);
+      learner.step(accepted(11, slot, B1), 0, ready);
+    };
+    deliverSlot(0);
+    const first = [...ready.delivered];
+    expect(first.map((d) => [d.logIndex, d.command.clientId, d.command.seq, [...d.command.data]])).toEqual([
+      [0, 1, 1, [1]],
+      [1, 2, 1, [1]],
+    ]);
+    ready.clear();
+    expect(first.map((d) => d.command.data.byteLength)).toEqual([0, 0]);
+    deliverSlot(1);
+    // The same objects, with the new slot's commands: no object per command once warm.
+    expect(ready.delivered[0]).toBe(first[0]);
+    expect(ready.delivered[1]).toBe(first[1]);
+    expect(summary(ready.delivered)).toEqual([
+      [1, 0, 2, 'c1#2'],
+      [1, 1, 3, 'c2#2'],
+    ]);
+    expect([...ready.delivered[1]!.command.data]).toEqual([2]);
+  });
 });
