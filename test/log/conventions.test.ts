@@ -28,6 +28,16 @@ describe('AbortSignal', () => {
     expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', mayHaveCommitted: true, cause: new Error('user gave up') });
   });
 
+  it('a signal aborted after its append resolved changes nothing (the append let go of it)', async () => {
+    const log = await openLog();
+    const controller = new AbortController();
+    expect(await log.append(new Uint8Array([1]), { signal: controller.signal })).toBe(0);
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(log.metrics()).toMatchObject({ appendsAcknowledgedTotal: 1, appendsFailedAbortedTotal: 0 });
+    expect(await log.append(new Uint8Array([2]), { signal: controller.signal }).catch((caught: unknown) => caught)).toMatchObject({ name: 'AbortError', mayHaveCommitted: false });
+  });
+
   it('an append with an aborted signal is not sent, and says so', async () => {
     const log = await openLog();
     const error = await log.append(new Uint8Array([1]), { signal: AbortSignal.abort() }).catch((caught: unknown) => caught);
