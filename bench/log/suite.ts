@@ -116,11 +116,11 @@ export function logConfigurationsOf(options: BenchOptions): LogConfiguration[] {
   for (const storage of grid.storage)
     for (const acceptors of grid.acceptors)
       for (const entryBytes of grid.entryBytes) for (const concurrency of grid.concurrency) configurations.push({ storage, acceptors, entryBytes, concurrency });
+  // The default concurrencies stop below the saturation point: it goes right after its row group.
   const saturation: LogConfiguration = { storage: 'memory', acceptors: 3, entryBytes: 16, concurrency: SATURATION_CONCURRENCY };
-  const gridHasIt = configurations.some((c) => describeConfiguration(c) === describeConfiguration(saturation));
-  if (options.grid?.concurrency === undefined && grid.storage.includes('memory') && grid.acceptors.includes(3) && grid.entryBytes.includes(16) && !gridHasIt) {
-    configurations.splice(configurations.findIndex((c) => c.storage === 'memory' && c.acceptors === 3 && c.entryBytes === 16) + grid.concurrency.length, 0, saturation);
-  }
+  const group = (c: LogConfiguration): boolean => c.storage === saturation.storage && c.acceptors === saturation.acceptors && c.entryBytes === saturation.entryBytes;
+  const lastOfGroup = configurations.findLastIndex(group);
+  if (options.grid?.concurrency === undefined && lastOfGroup >= 0) configurations.splice(lastOfGroup + 1, 0, saturation);
   return configurations;
 }
 

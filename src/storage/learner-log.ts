@@ -297,7 +297,7 @@ export class LearnerLog {
       // Nothing to keep but the numbering: one run of empty entries.
       if (this.lengthValue > beforeIndex) {
         writer.entries(beforeIndex, entriesBytesMax(1, 0));
-        writer.entry(this.lengthValue - beforeIndex, NO_DATA);
+        writer.entry(this.lengthValue - beforeIndex, NO_DATA, 0, 0);
         yield writer.payload();
       }
       return;
@@ -322,7 +322,7 @@ export class LearnerLog {
         while (position + count < end && index.length(position + count) === 0) count++;
         const from = index.start(position) - rangeStart;
         const length = index.length(position);
-        indexEntry(kept, writer.entry(count, source.subarray(from, from + length)), length, count);
+        indexEntry(kept, writer.entry(count, source, from, length), length, count);
         position += count;
       }
       yield writer.payload();

@@ -24,6 +24,7 @@
 // msgpack arrays start with a byte in 0x90-0x9f (fixarray), 0xdc or 0xdd (array 16/32), which
 // no kind above uses, so one store may hold both (an old log that went on under new code).
 
+import { copyRange } from '../mailbox/copy-range.js';
 import { decodeRecord, integerField } from './record-codec.js';
 import { VARINT_BYTES_MAX, VarintReader, writeVarint } from './varint.js';
 
@@ -62,9 +63,6 @@ export function sessionsBytesMax(sessions: number): number {
  * by the bounds above, add its items, then take payload(). Positions returned are offsets of
  * the data inside the payload.
  */
-/** Data up to this many bytes is copied by a loop rather than set() of a view (as writeCommand does). */
-const SMALL_DATA_BYTES = 64;
-
 export class LearnerRecordWriter {
   private bytes = new Uint8Array(WRITER_BYTES_INITIAL);
   private at = 0;
@@ -84,14 +82,7 @@ export class LearnerRecordWriter {
   command(clientId: number, seq: number, count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
     this.at = writeVarint(this.bytes, this.at, clientId);
     this.at = writeVarint(this.bytes, this.at, seq);
-    this.at = writeVarint(this.bytes, this.at, count);
-    this.at = writeVarint(this.bytes, this.at, dataBytes);
-    const payloadAt = this.at;
-    // Small data by a loop: set() of a fresh view costs more than a few dozen byte copies.
-    if (dataBytes <= SMALL_DATA_BYTES) for (let i = 0; i < dataBytes; i++) this.bytes[payloadAt + i] = source[dataAt + i]!;
-    else this.bytes.set(source.subarray(dataAt, dataAt + dataBytes), payloadAt);
-    this.at = payloadAt + dataBytes;
-    return payloadAt;
+    return this.entry(count, source, dataAt, dataBytes);
   }
 
   start(firstIndex: number, nextSlot: number): void {
@@ -115,14 +106,15 @@ export class LearnerRecordWriter {
     this.at = writeVarint(this.bytes, this.at, firstLogIndex);
   }
 
-  /** An entry of an ENTRIES record; returns where its data lands in the payload. */
-  entry(count: number, data: Uint8Array): number {
+  /** An entry of an ENTRIES record, its data source[dataAt, dataAt + dataBytes); returns where its data lands in the payload. */
+  entry(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
     this.at = writeVarint(this.bytes, this.at, count);
-    this.at = writeVarint(this.bytes, this.at, data.byteLength);
-    const dataAt = this.at;
-    this.bytes.set(data, dataAt);
-    this.at = dataAt + data.byteLength;
-    return dataAt;
+    this.at = writeVarint(this.bytes, this.at, dataBytes);
+    const payloadAt = this.at;
+    // A range of a slot's value or of a store read: copied without making a view of it.
+    copyRange(source, dataAt, dataAt + dataBytes, this.bytes, payloadAt);
+    this.at = payloadAt + dataBytes;
+    return payloadAt;
   }
 
   /** The record built so far: a view of the buffer, valid until the next record begins. */

@@ -4,23 +4,25 @@
 import { describe, expect, it } from 'vitest';
 import { Inbox, Outbox, createDoorbell, createRing } from 'synod/mailbox';
 
+/** A link whose ring holds two records of 25 KB: less room than the 20 KB the next message needs. */
+function almostFullLink(): { outbox: Outbox; inbox: Inbox } {
+  const doorbell = createDoorbell();
+  const ring = createRing(64 * 1024);
+  const outbox = new Outbox(ring, doorbell);
+  const inbox = new Inbox(doorbell);
+  inbox.addLink(1, ring);
+  expect(outbox.trySend({ seq: 0, fill: new Uint8Array(25_000) })).toBe(true);
+  expect(outbox.trySend({ seq: 1, fill: new Uint8Array(25_000) })).toBe(true);
+  return { outbox, inbox };
+}
+
 describe('Outbox.sendAsync', () => {
   it('writes the message it was given, even if the thread encodes others while it waits', async () => {
-    const doorbell = createDoorbell();
-    const ring = createRing(64 * 1024);
-    const outbox = new Outbox(ring, doorbell);
-    const inbox = new Inbox(doorbell);
-    inbox.addLink(1, ring);
-    // Two records of 25 KB leave less than the 20 KB the next message needs.
-    expect(outbox.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
-    expect(outbox.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
+    const { outbox, inbox } = almostFullLink();
     const waited = { tag: 'waited', data: new Uint8Array(20_000).fill(7) };
     const sending = outbox.sendAsync(waited, 5_000);
     // Another link of this thread, also full: this encodes into the thread's scratch and is refused.
-    const otherRing = createRing(64 * 1024);
-    const other = new Outbox(otherRing, createDoorbell());
-    expect(other.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
-    expect(other.trySend({ fill: new Uint8Array(25_000) })).toBe(true);
+    const other = almostFullLink().outbox;
     expect(other.trySend({ tag: 'other', data: new Uint8Array(20_000).fill(9) })).toBe(false);
     const received: Array<{ tag?: string; data?: Uint8Array }> = [];
     inbox.drain((_from, message) => received.push(message as { tag?: string }));
@@ -32,13 +34,7 @@ describe('Outbox.sendAsync', () => {
   });
 
   it('keeps the order of sends across a full ring: nothing overtakes a message waiting for room', async () => {
-    const doorbell = createDoorbell();
-    const ring = createRing(64 * 1024);
-    const outbox = new Outbox(ring, doorbell);
-    const inbox = new Inbox(doorbell);
-    inbox.addLink(1, ring);
-    expect(outbox.trySend({ seq: 0, fill: new Uint8Array(25_000) })).toBe(true);
-    expect(outbox.trySend({ seq: 1, fill: new Uint8Array(25_000) })).toBe(true);
+    const { outbox, inbox } = almostFullLink();
     const waiting = outbox.sendAsync({ seq: 2, fill: new Uint8Array(20_000) }, 5_000);
     const received: number[] = [];
     const drain = (): void => void inbox.drain((_from, message) => received.push((message as { seq: number }).seq));
@@ -53,13 +49,7 @@ describe('Outbox.sendAsync', () => {
   });
 
   it('lets later messages go when one times out waiting', async () => {
-    const doorbell = createDoorbell();
-    const ring = createRing(64 * 1024);
-    const outbox = new Outbox(ring, doorbell);
-    const inbox = new Inbox(doorbell);
-    inbox.addLink(1, ring);
-    expect(outbox.trySend({ seq: 0, fill: new Uint8Array(25_000) })).toBe(true);
-    expect(outbox.trySend({ seq: 1, fill: new Uint8Array(25_000) })).toBe(true);
+    const { outbox, inbox } = almostFullLink();
     const doomed = outbox.sendAsync({ seq: 2, fill: new Uint8Array(20_000) }, 20);
     const patient = outbox.sendAsync({ seq: 3 }, 5_000);
     await expect(doomed).rejects.toThrow(/full/i);
