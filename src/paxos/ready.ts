@@ -97,8 +97,13 @@ export class Ready {
     }
     this.delivered.length = 0;
     this.duplicates.length = 0;
+    // A catch-up may deliver many slots in one step: what it pooled beyond a steady load's need goes.
+    if (this.deliveryPool.length > DELIVERY_POOL_MAX) this.deliveryPool.length = DELIVERY_POOL_MAX;
   }
 }
+
+/** Delivery objects a Ready keeps for reuse, at most: 16 slots of 256 commands. */
+const DELIVERY_POOL_MAX = 4096;
 
 const NO_DATA = new Uint8Array(0);
 

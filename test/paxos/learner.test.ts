@@ -185,4 +185,17 @@ describe('learner', () => {
     ]);
     expect([...ready.delivered[1]!.command.data]).toEqual([2]);
   });
+
+  it('keeps at most 4096 delivery objects for reuse after a large catch-up', () => {
+    const ready = new Ready();
+    for (let i = 0; i < 5000; i++) ready.deliver(0, i, i, 1, i + 1, 1, new Uint8Array(1), 0, 1);
+    const kept = ready.delivered[4095];
+    const dropped = ready.delivered[4096];
+    ready.clear();
+    for (let i = 0; i < 5000; i++) ready.deliver(1, i, 5000 + i, 1, 5001 + i, 1, new Uint8Array(1), 0, 1);
+    expect(ready.delivered[4095]).toBe(kept);
+    expect(ready.delivered[4096]).not.toBe(dropped);
+    expect(ready.delivered[4999]!.logIndex).toBe(9999);
+  });
 });
+
