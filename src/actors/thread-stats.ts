@@ -29,7 +29,9 @@ export class ThreadStats {
   }
 
   read(): Record<string, number> {
+    const audit = copyAudit();
     return {
+      ...(audit === undefined ? {} : { threadCopiedBytes: audit.bytes, threadCopies: audit.copies }),
       threadGcMinor: this.gcMinor,
       threadGcMajor: this.gcMajor,
       threadGcPauseMs: Math.round(this.gcPauseMs * 1000) / 1000,
@@ -40,4 +42,9 @@ export class ThreadStats {
       threadArrayBufferBytes: process.memoryUsage().arrayBuffers,
     };
   }
+}
+
+/** The copy audit's totals for this thread, where bench/copies/audit.cjs was preloaded (`node --require`); see there. */
+function copyAudit(): { readonly bytes: number; readonly copies: number } | undefined {
+  return (globalThis as Record<symbol, { bytes: number; copies: number } | undefined>)[Symbol.for('synod.copyAudit')];
 }

@@ -12,23 +12,25 @@ const SLAB_BYTES = 64 * 1024;
  * Commands are written into slabs that are never written twice: a byte range written stays as it
  * is for as long as anyone holds the slab. So the copy made here is also the append's own copy of
  * its entry, which a resend sends again (AppendCore keeps `slab` and the offset add() returns),
- * whatever the caller did with its buffer since. A full slab is left to the garbage collector
- * once no unsettled append points into it.
+ * whatever the caller did with its buffer since. A full slab ends the message being written (its
+ * bytes are never moved: moving them was one more copy of every large entry), and is left to the
+ * garbage collector once no unsettled append points into it.
  */
 export class CommandBatchWriter {
   private buffer = new Uint8Array(SLAB_BYTES);
   private view = viewOf(this.buffer);
-  /** Where this turn's commands start: the bytes before it were sent and are never written again. */
-  private turnStart = 0;
-  private bytes = 0;
+  /** Where the message being written starts in `buffer`: the bytes before it were sent or cut. */
   private messageStart = 0;
-  /** Offsets where a message ends before `bytes`. */
-  private readonly cuts: number[] = [];
+  private bytes = 0;
+  /** Messages of this turn already cut, each a range of its slab. */
+  private readonly cut: Uint8Array[] = [];
+  /** Bytes written this turn: a fresh slab is sized by it. */
+  private turnBytes = 0;
 
   constructor(private readonly messageBytesMax: number) {}
 
   get isEmpty(): boolean {
-    return this.bytes === this.turnStart;
+    return this.turnBytes === 0;
   }
 
   /** The slab the last add() wrote into (its returned offset is in this one). */
@@ -42,47 +44,43 @@ export class CommandBatchWriter {
    */
   add(clientId: number, seq: number, count: number, data: Uint8Array): number {
     const size = COMMAND_HEADER_BYTES + data.byteLength;
-    if (this.bytes > this.messageStart && this.bytes - this.messageStart + size > this.messageBytesMax) {
-      this.cuts.push(this.bytes);
-      this.messageStart = this.bytes;
-    }
-    if (this.bytes + size > this.buffer.byteLength) this.nextSlab(this.bytes - this.turnStart + size);
+    if (this.bytes > this.messageStart && this.bytes - this.messageStart + size > this.messageBytesMax) this.cutMessage();
+    if (this.bytes + size > this.buffer.byteLength) this.nextSlab(size);
     this.bytes = writeCommand(this.buffer, this.view, this.bytes, clientId, seq, count, data);
+    this.turnBytes += size;
     return this.bytes - data.byteLength;
   }
 
   /** Hands each message's commands to `send` (a view, valid only during the call), then empties. */
   drain(send: (commands: Uint8Array) => void): void {
-    let start = this.turnStart;
-    for (const cut of this.cuts) {
-      send(this.buffer.subarray(start, cut));
-      start = cut;
-    }
-    if (this.bytes > start) send(this.buffer.subarray(start, this.bytes));
-    this.cuts.length = 0;
-    this.turnStart = this.messageStart = this.bytes;
-    // After a burst that needed a huge slab, start small again: the big one stays only as long as
-    // the appends written into it are unsettled.
-    if (this.buffer.byteLength > 4 * Math.max(SLAB_BYTES, this.messageBytesMax)) {
-      this.buffer = new Uint8Array(SLAB_BYTES);
-      this.view = viewOf(this.buffer);
-      this.turnStart = this.messageStart = this.bytes = 0;
-    }
+    for (let i = 0; i < this.cut.length; i++) send(this.cut[i]!);
+    this.cut.length = 0;
+    if (this.bytes > this.messageStart) send(this.buffer.subarray(this.messageStart, this.bytes));
+    this.messageStart = this.bytes;
+    // After a burst that grew the slab, a quiet turn starts a small one again: the big one stays
+    // only as long as the appends written into it are unsettled.
+    if (this.buffer.byteLength > SLAB_BYTES && this.turnBytes < SLAB_BYTES / 2) this.useSlab(SLAB_BYTES);
+    this.turnBytes = 0;
+  }
+
+  private cutMessage(): void {
+    this.cut.push(this.buffer.subarray(this.messageStart, this.bytes));
+    this.messageStart = this.bytes;
   }
 
   /**
-   * Moves this turn's commands to a fresh slab with room for `bytesNeeded`. The old slab keeps
-   * its bytes: appends of this turn that point into it still read what they wrote.
+   * A fresh slab for a command of `commandBytes` that does not fit this one: the message being
+   * written ends here. Sized for this turn so far, twice over (a busy turn of large entries
+   * changes slabs a few times, not once per entry), within a message's size.
    */
-  private nextSlab(bytesNeeded: number): void {
-    const slab = new Uint8Array(Math.max(SLAB_BYTES, 2 * bytesNeeded));
-    slab.set(this.buffer.subarray(this.turnStart, this.bytes));
-    const shift = this.turnStart;
-    for (let i = 0; i < this.cuts.length; i++) this.cuts[i]! -= shift;
-    this.messageStart -= shift;
-    this.bytes -= shift;
-    this.turnStart = 0;
-    this.buffer = slab;
-    this.view = viewOf(slab);
+  private nextSlab(commandBytes: number): void {
+    if (this.bytes > this.messageStart) this.cutMessage();
+    this.useSlab(Math.max(SLAB_BYTES, commandBytes, Math.min(this.messageBytesMax, 2 * (this.turnBytes + commandBytes))));
+  }
+
+  private useSlab(bytes: number): void {
+    this.buffer = new Uint8Array(bytes);
+    this.view = viewOf(this.buffer);
+    this.messageStart = this.bytes = 0;
   }
 }

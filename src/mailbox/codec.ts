@@ -40,7 +40,8 @@ const ENCODE_SCRATCH_BYTES_MAX = 1 << 20;
  * was most of the per-message cost of a small message (see fast-encoder.ts).
  *
  * Outbox.trySend() goes one step further and has FastEncoder write straight into the ring slot
- * (encodeInto()); encode() and its scratch buffer serve the fallbacks (near the wrap, a full ring).
+ * (encodeInto(), after measure() where the free space at the tail is short); encode() and its
+ * scratch buffer serve the senders that wait for room (send(), sendAsync()).
  * Non-Uint8Array typed arrays are left to msgpackr, which (2.1.3, these settings) writes them as a
  * bin of byteLength bytes filled by element conversion: lossy, with stale bytes at the end.
  *
@@ -93,6 +94,11 @@ export class MessageCodec {
    */
   encodeInto(message: unknown, target: Uint8Array, start: number, limit: number): number {
     return this.fastEncoder.encode(message, target, start, limit);
+  }
+
+  /** The exact bytes encodeInto() writes for `message`, or FAST_ENCODE_UNSUPPORTED (only msgpackr encodes it). */
+  measure(message: unknown): number {
+    return this.fastEncoder.measure(message);
   }
 
   /** msgpackr alone, for every value (the fallback of encode(); public for tests and comparisons). */

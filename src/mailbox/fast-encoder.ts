@@ -51,6 +51,57 @@ export class FastEncoder {
     return this.write(value, start, 0);
   }
 
+  /**
+   * The exact number of bytes encode() writes for `value`, or FAST_ENCODE_UNSUPPORTED, without
+   * writing anything: a sender that knows the size claims exactly that much of a ring and encodes
+   * in place (see Outbox.trySend), where it would otherwise encode into a scratch buffer and copy.
+   * encode() into exactly this many bytes always succeeds (its room checks are exact at the limit).
+   */
+  measure(value: unknown): number {
+    return this.measureValue(value, 0);
+  }
+
+  private measureValue(value: unknown, depth: number): number {
+    if (typeof value === 'number') return numberBytes(value);
+    if (typeof value === 'object') {
+      if (value === null) return 1;
+      if (depth >= MAX_DEPTH) return FAST_ENCODE_UNSUPPORTED;
+      if (Array.isArray(value)) {
+        if (value.constructor !== Array) return FAST_ENCODE_UNSUPPORTED;
+        let bytes = lengthHeaderBytes(value.length, 0x10);
+        for (let i = 0; i < value.length; i++) {
+          const item = this.measureValue(value[i], depth + 1);
+          if (item < 0) return item;
+          bytes += item;
+        }
+        return bytes;
+      }
+      const constructor = (value as object).constructor;
+      if (constructor === Object) return this.measureObject(value as Record<string, unknown>, depth + 1);
+      if (constructor === Uint8Array || constructor === Buffer) return binaryHeaderBytes((value as Uint8Array).length) + (value as Uint8Array).length;
+      return FAST_ENCODE_UNSUPPORTED;
+    }
+    if (typeof value === 'string') return stringBytes(value);
+    if (typeof value === 'boolean') return 1;
+    if (value === undefined) return 3;
+    return FAST_ENCODE_UNSUPPORTED;
+  }
+
+  private measureObject(value: Record<string, unknown>, depth: number): number {
+    let bytes = 3;
+    let count = 0;
+    // The same key filter as writeObject().
+    for (const key in value) {
+      if (typeof value.hasOwnProperty !== 'function' || value.hasOwnProperty(key)) {
+        const item = this.measureValue(value[key], depth);
+        if (item < 0) return item;
+        bytes += stringBytes(key) + item;
+        count++;
+      }
+    }
+    return count > 0xffff ? FAST_ENCODE_UNSUPPORTED : bytes;
+  }
+
   private write(value: unknown, p: number, depth: number): number {
     if (typeof value === 'number') return this.writeNumber(value, p);
     if (typeof value === 'object') {
@@ -83,7 +134,7 @@ export class FastEncoder {
   }
 
   private writeNumber(value: number, p: number): number {
-    if (p + 9 > this.limit) return FAST_ENCODE_NO_ROOM;
+    if (p + 9 > this.limit && p + numberBytes(value) > this.limit) return FAST_ENCODE_NO_ROOM;
     const target = this.target;
     if (value >>> 0 === value) {
       if (value < 0x80) {
@@ -132,8 +183,9 @@ export class FastEncoder {
     const units = value.length;
     // Same header guess as msgpackr, from the unit count; widened below if the bytes need it.
     const headerBytes = units < 0x20 ? 1 : units < 0x100 ? 2 : units < 0x10000 ? 3 : 5;
-    // The widest header (5) plus the most bytes a unit can take (3): room for any widening below.
-    if (start + 5 + units * 3 > this.limit) return FAST_ENCODE_NO_ROOM;
+    // The widest header (5) plus the most bytes a unit can take (3): room for any widening below;
+    // with less, the exact size decides (so an encode into exactly measure() bytes succeeds).
+    if (start + 5 + units * 3 > this.limit && start + stringBytes(value) > this.limit) return FAST_ENCODE_NO_ROOM;
     const target = this.target;
     let p = start + headerBytes;
     if (units < LONG_STRING_UNITS) {
@@ -193,7 +245,7 @@ export class FastEncoder {
 
   private writeBinary(value: Uint8Array, p: number): number {
     const length = value.length; // not byteLength: measured slower on Node 20, and equal for bytes
-    if (p + 5 + length > this.limit) return FAST_ENCODE_NO_ROOM;
+    if (p + binaryHeaderBytes(length) + length > this.limit) return FAST_ENCODE_NO_ROOM;
     const target = this.target;
     if (length < 0x100) {
       target[p++] = 0xc4;
@@ -227,7 +279,7 @@ export class FastEncoder {
 
   private writeArray(value: unknown[], p: number, depth: number): number {
     const length = value.length;
-    if (p + 5 > this.limit) return FAST_ENCODE_NO_ROOM;
+    if (p + lengthHeaderBytes(length, 0x10) > this.limit) return FAST_ENCODE_NO_ROOM;
     const target = this.target;
     if (length < 0x10) {
       target[p++] = 0x90 | length;
@@ -269,6 +321,48 @@ export class FastEncoder {
     this.target[countAt + 1] = count;
     return p;
   }
+}
+
+/** Bytes writeNumber() writes for `value`. */
+function numberBytes(value: number): number {
+  if (value >>> 0 === value) return value < 0x80 ? 1 : value < 0x100 ? 2 : value < 0x10000 ? 3 : 5;
+  if (value >> 0 === value) return value >= -0x20 ? 1 : value >= -0x80 ? 2 : value >= -0x8000 ? 3 : 5;
+  return 9;
+}
+
+/** Bytes of an array's header (fixarray below `fixLimit`, then array16, array32). */
+function lengthHeaderBytes(length: number, fixLimit: number): number {
+  return length < fixLimit ? 1 : length < 0x10000 ? 3 : 5;
+}
+
+/** Bytes of a bin header (bin8, bin16, bin32). */
+function binaryHeaderBytes(length: number): number {
+  return length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+/**
+ * Bytes writeString() writes for `value`: its UTF-8 length (a lone surrogate takes three bytes on
+ * both of writeString's paths: the byte loop's three-byte form, TextEncoder's U+FFFD) and the
+ * header that length needs.
+ */
+function stringBytes(value: string): number {
+  const units = value.length;
+  let length: number;
+  if (units < LONG_STRING_UNITS) {
+    length = 0;
+    for (let i = 0; i < units; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x80) length += 1;
+      else if (c < 0x800) length += 2;
+      else if ((c & 0xfc00) === 0xd800 && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        length += 4;
+        i++;
+      } else length += 3;
+    }
+  } else {
+    length = Buffer.byteLength(value, 'utf8');
+  }
+  return (length < 0x20 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5) + length;
 }
 
 // float64 -> big-endian bytes through one shared 8-byte scratch, without a DataView per number.

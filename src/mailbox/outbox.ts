@@ -90,10 +90,26 @@ export class Outbox {
         return true;
       }
     }
-    // Near the wrap, a nearly full ring, a message larger than the room, or a value only msgpackr
-    // encodes: size it in the scratch buffer first, then claim (which pads at the wrap).
-    const { buffer, start, end } = encodedEnd === FAST_ENCODE_UNSUPPORTED ? this.codec.encodeWithMsgpackr(message) : this.codec.encode(message);
-    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message, quiet);
+    // Near the wrap, a nearly full ring, or a message larger than the room at the tail: measure it,
+    // claim exactly that (claim pads at the wrap), and encode in place. Through a scratch buffer
+    // instead, a large message's bytes were copied twice more (measured with the copy audit).
+    // (A value only msgpackr encodes may show itself only to measure(): the first try can run out
+    // of room before it reaches the part it does not handle.)
+    const payloadBytes = encodedEnd === FAST_ENCODE_UNSUPPORTED ? FAST_ENCODE_UNSUPPORTED : this.codec.measure(message);
+    if (payloadBytes === FAST_ENCODE_UNSUPPORTED) {
+      const { buffer, start, end } = this.codec.encodeWithMsgpackr(message);
+      return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message, quiet);
+    }
+    if (payloadBytes > producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, producer.maxPayloadBytes);
+    const claimed = producer.claim(RECORD_TYPE_MESSAGE, payloadBytes);
+    if (claimed < 0) return false;
+    const end = this.codec.encodeInto(message, producer.bytes, claimed, claimed + payloadBytes);
+    // Unpublished, a claim is simply claimed again by the next write: a failure here leaves the ring as it was.
+    if (end !== claimed + payloadBytes) throw new Error(`the encoder wrote ${end - claimed} bytes of a message it measured at ${payloadBytes}`);
+    producer.commit();
+    this.remember(message, claimed, end);
+    if (!quiet) this.wake();
+    return true;
   }
 
   /**
@@ -153,17 +169,30 @@ export class Outbox {
   async sendAsync(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.trySend(message)) return;
     this.releaseHeldWakeups();
-    const encoded = this.codec.encode(message);
-    // The codec's scratch buffer is reused by the next encode on this thread, which may run while we
-    // wait, so take a copy of our own. (The scratch may be a Buffer, whose slice() is a view, not a copy.)
-    const copy = new Uint8Array(encoded.end - encoded.start);
-    copy.set(encoded.buffer.subarray(encoded.start, encoded.end));
+    const copy = this.encodeOwnCopy(message);
     const deadline = performance.now() + timeoutMs;
     const before = this.asyncTail;
     this.asyncWaiting++;
     const written = before.then(() => this.writeWhenRoom(copy, deadline, timeoutMs, message)).finally(() => this.asyncWaiting--);
     this.asyncTail = written.catch(() => undefined);
     await written;
+  }
+
+  /**
+   * `message` encoded into bytes of its own, for a send that waits: the codec's scratch buffer is
+   * reused by the next encode on this thread, which may run meanwhile, and the message's binary
+   * fields may be views of buffers their owner reuses once the send returns. Measured first and
+   * encoded straight into them: one copy of a large value, not two through the scratch.
+   */
+  private encodeOwnCopy(message: unknown): Uint8Array {
+    const payloadBytes = this.codec.measure(message);
+    if (payloadBytes !== FAST_ENCODE_UNSUPPORTED) {
+      const copy = new Uint8Array(payloadBytes);
+      if (this.codec.encodeInto(message, copy, 0, payloadBytes) === payloadBytes) return copy;
+    }
+    const encoded = this.codec.encodeWithMsgpackr(message);
+    // Not encoded.buffer.slice(): the scratch is a Buffer, whose slice() is a view, not a copy.
+    return Uint8Array.prototype.slice.call(encoded.buffer, encoded.start, encoded.end);
   }
 
   private async writeWhenRoom(copy: Uint8Array, deadline: number, timeoutMs: number, message: unknown): Promise<void> {

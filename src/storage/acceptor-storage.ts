@@ -30,7 +30,7 @@ import { encodeValue } from '../paxos/value.js';
 import type { Command } from '../paxos/value.js';
 import { acceptedRecordHead } from './accepted-record-head.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
-import { bytesField, decodeRecord, encodeRecord, encodeRecordCopy, integerField } from './record-codec.js';
+import { bytesField, decodeRecord, encodeRecord, integerField } from './record-codec.js';
 import type { RecordStore } from './record-store.js';
 import { isStorageError } from './storage-error.js';
 
@@ -219,12 +219,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
    * commits any unsynced writes: they are in the live state). sync() calls it when worth it.
    */
   compact(): void {
-    const { promised, logStart, entries } = this.mirror;
-    const payloads: Uint8Array[] = [];
-    if (promised !== NO_BALLOT) payloads.push(encodeRecordCopy([PROMISE, promised]));
-    if (logStart > 0) payloads.push(encodeRecordCopy([TRUNCATE, logStart]));
-    for (const live of entries.values()) payloads.push(encodeRecordCopy(acceptedFields(live.entry)));
-    this.store.rewrite(payloads);
+    this.store.rewrite(liveRecords(this.mirror));
     this.compactionCount++;
   }
 
@@ -245,6 +240,17 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   close(): void {
     this.store.close();
   }
+}
+
+/**
+ * The records of the live state, one at a time in the codec's scratch buffer: rewrite() consumes
+ * each before it pulls the next, so no record is copied out first (a compaction used to copy
+ * the whole live state at once before writing it).
+ */
+function* liveRecords(mirror: AcceptorMirror): Generator<Uint8Array> {
+  if (mirror.promised !== NO_BALLOT) yield encodeRecord([PROMISE, mirror.promised]);
+  if (mirror.logStart > 0) yield encodeRecord([TRUNCATE, mirror.logStart]);
+  for (const live of mirror.entries.values()) yield encodeRecord(acceptedFields(live.entry));
 }
 
 function acceptedFields(entry: AcceptedEntry): unknown[] {

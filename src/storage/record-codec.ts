@@ -24,11 +24,6 @@ export function encodeRecord(fields: readonly unknown[]): Uint8Array {
   return buffer.subarray(buffer.start, buffer.end);
 }
 
-/** Encodes `fields` into bytes of their own (for RecordStore.rewrite, which takes many at once). */
-export function encodeRecordCopy(fields: readonly unknown[]): Uint8Array {
-  return new Uint8Array(encodeRecord(fields));
-}
-
 /** Decodes one record into its field array; `what` names the record in errors. */
 export function decodeRecord(payload: Uint8Array, what: string): unknown[] {
   let fields: unknown;

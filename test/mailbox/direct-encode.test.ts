@@ -87,6 +87,35 @@ describe('outbox to inbox, fast path and fallback', () => {
     expect(received).toStrictEqual([...values, values[0], values[1]].map(viaMsgpackr));
   });
 
+  it('sizes a message too large for the room at the tail and encodes it in place, or through msgpackr if only measuring finds what it cannot encode', () => {
+    const { outbox, received, drain } = link(4096);
+    const expected: unknown[] = [];
+    for (let i = 0; i < 40; i++) {
+      // 1000 bytes of data first: the direct try runs out of room before it meets the Map.
+      const message = i % 2 === 0 ? { d: new Uint8Array(1000).fill(i), n: i } : { d: new Uint8Array(1000).fill(i), m: new Map([[i, 'x']]) };
+      if (!outbox.trySend(message)) {
+        drain();
+        expect(outbox.trySend(message)).toBe(true);
+      }
+      expected.push(viaMsgpackr(message));
+    }
+    drain();
+    expect(received).toStrictEqual(expected);
+  });
+
+  it('sends a waiting message as it was when sent, whatever its buffers hold by the time there is room', async () => {
+    const { outbox, received, drain } = link(1024);
+    const filler = { d: new Uint8Array(400) };
+    while (outbox.trySend(filler));
+    const data = new Uint8Array(300).fill(7);
+    const sent = outbox.sendAsync({ d: data }, 5000);
+    data.fill(9); // the owner reuses its buffer once the send returned
+    drain();
+    await sent;
+    drain();
+    expect(received.at(-1)).toStrictEqual({ d: new Uint8Array(300).fill(7) });
+  });
+
   it('still refuses a message that can never fit, whichever encoder sized it', () => {
     const { outbox } = link(1024);
     expect(() => outbox.trySend({ d: new Uint8Array(600) })).toThrow(MessageTooLargeError);

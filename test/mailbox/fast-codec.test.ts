@@ -195,6 +195,38 @@ describe('fast msgpack codec: limits and refusals', () => {
     );
   });
 
+  it('measures exactly what it writes, and writes it into exactly that many bytes', () => {
+    fc.assert(
+      fc.property(value, fc.nat(64), (v, at) => {
+        const encoder = new FastEncoder();
+        const bytes = encoder.measure(v);
+        expect(bytes).toBe(fastBytes(v).length);
+        // The limit at the very end of the value: every room check must be exact there.
+        const target = new Uint8Array(at + bytes + 16).fill(0xee);
+        expect(encoder.encode(v, target, at, at + bytes)).toBe(at + bytes);
+        expectSameBytes(target.subarray(at, at + bytes), msgpackrBytes(v));
+        expect(target.subarray(at + bytes).every((byte) => byte === 0xee)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('measures at the size classes: lone surrogates, long strings, every header width', () => {
+    const encoder = new FastEncoder();
+    const cases: unknown[] = [
+      '\ud800', 'a\udc00b', '\ud83d\ude00', 'x'.repeat(31), 'x'.repeat(32), 'é'.repeat(16), 'é'.repeat(200) + '\ud800',
+      'y'.repeat(255), 'y'.repeat(256), 'z'.repeat(65_535), 'z'.repeat(65_536), new Uint8Array(255), new Uint8Array(256),
+      new Uint8Array(65_535), new Uint8Array(65_536), Array.from({ length: 15 }, () => 1), Array.from({ length: 16 }, () => 1),
+      Array.from({ length: 65_536 }, () => 0), -33, -129, -32_769, 2 ** 32, 0.5, undefined, null, true,
+    ];
+    for (const v of cases) expect(encoder.measure(v)).toBe(msgpackrBytes(v).length);
+  });
+
+  it('refuses to measure what only msgpackr encodes', () => {
+    const encoder = new FastEncoder();
+    for (const v of [new Map(), new Date(0), 10n, { ok: 1, bad: new Set() }, [1, new Int16Array(2)]]) expect(encoder.measure(v)).toBe(FAST_ENCODE_UNSUPPORTED);
+  });
+
   it('refuses what only msgpackr encodes', () => {
     class Point {
       constructor(readonly x: number) {}
