@@ -11,12 +11,12 @@ export type { Cluster } from './log/replicated-log.js';
 export type { AppendOptions, ReadOptions, LogHandle, ClusterActor, LogRole } from './log/replicated-log.js';
 export { Sequencer } from './log/sequencer.js';
 export type { SequencerHandle } from './log/sequencer.js';
-export type { LogEntry } from './log/read-core.js';
+export type { LogEntry } from './protocol/read-core.js';
 export type { LogOptions, StorageOptions } from './log/options.js';
 export type { FsyncMode } from './storage/index.js';
 export type { SupervisionOptions, KillOptions } from './actors/supervisor.js';
 export type { ActorId } from './actors/types.js';
-export { logLimits, ENTRY_BYTES_DEFAULT, type LogLimits } from './log/limits.js';
+export { logLimits, ENTRY_BYTES_DEFAULT, type LogLimits } from './protocol/limits.js';
 
 export type { LogBounds, LogStatus, LearnerStatus, ActorStatus, QuorumStatus, StorageStatus, StorageState, StorageFailureStatus } from './log/log-status.js';
 export type { LogMetrics } from './log/log-metrics.js';
@@ -43,7 +43,7 @@ export {
   EntryTooLargeError,
   LogClosedError,
   TrimTimeoutError,
-} from './log/errors.js';
+} from './protocol/errors.js';
 export { ConnectionLimitError } from './log/connection-generations.js';
 export { LayoutMismatchError } from './log/dir-layout.js';
 export { StorageDirInUseError } from './log/dir-lock.js';

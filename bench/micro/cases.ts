@@ -1,7 +1,7 @@
 import { pack, unpack } from 'msgpackr';
-import { AckBatcher } from '../../src/log/ack-batcher.js';
-import { forEachAck } from '../../src/log/ack-ranges.js';
-import type { ClientReplyBatchMessage } from '../../src/log/wire.js';
+import { AckBatcher } from '../../src/protocol/ack-batcher.js';
+import { forEachAck } from '../../src/protocol/ack-ranges.js';
+import type { ClientReplyBatchMessage } from '../../src/protocol/wire.js';
 import { Inbox, Outbox, createDoorbell, createRing } from '../../src/mailbox/index.js';
 import {
   commandClientId,

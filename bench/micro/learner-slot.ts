@@ -4,8 +4,8 @@
 // and the slot's value is rewritten in place with the next seqs each time, so the bytes allocated
 // per op are the learner's own: what the learner's minor GCs per 1M commands come from.
 import { LearnerDriver } from '../../src/driver/learner-driver.js';
-import { AckBatcher } from '../../src/log/ack-batcher.js';
-import { clientIdOf, type ClientReplyBatchMessage } from '../../src/log/wire.js';
+import { AckBatcher } from '../../src/protocol/ack-batcher.js';
+import { clientIdOf, type ClientReplyBatchMessage } from '../../src/protocol/wire.js';
 import { COMMAND_SEQ_OFFSET, MessageType, encodeValue, makeBallot, nextCommandAt, viewOf, type Message } from '../../src/paxos/index.js';
 import { LearnerLog } from '../../src/storage/learner-log.js';
 import type { RecordStore } from '../../src/storage/record-store.js';

@@ -1,6 +1,6 @@
 // Actor ids (endpoints' included) are 16 bits: a link between two participants is keyed by the
 // pair packed into one number (linkKey), and a log client packs its endpoint's id into 16 bits of
-// its client id (src/log/wire.ts). A released endpoint's id is handed out again (IdPool, lowest
+// its client id (src/protocol/wire.ts). A released endpoint's id is handed out again (IdPool, lowest
 // first), so at most 65,536 participants exist at once: the system then refuses another, where an
 // id past 16 bits would make two links share a key and one participant's messages go down
 // another's ring.

@@ -14,7 +14,7 @@
 //   - refused at sync: everything stays held, and the next release tries again.
 import { Learner, Ready } from '../paxos/index.js';
 import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message } from '../paxos/index.js';
-import type { ClientReplyBatchMessage } from '../log/wire.js';
+import type { ClientReplyBatchMessage } from '../protocol/wire.js';
 import type { LearnerLog } from '../storage/index.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 

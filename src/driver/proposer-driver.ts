@@ -5,7 +5,7 @@
 // resend timeout. A proposer keeps nothing durable (safety rests on the acceptors), so a
 // restart starts from scratch. The worker actor and the simulator both run this class.
 import { Proposer, ProposerRole, Ready, type Command, type Message, type NodeId, type ProposerConfig } from '../paxos/index.js';
-import { LogMessageType, type ClientRequestBatchMessage, type NewLeaderMessage } from '../log/wire.js';
+import { LogMessageType, type ClientRequestBatchMessage, type NewLeaderMessage } from '../protocol/wire.js';
 import type { Transport } from './transport.js';
 
 export interface ProposerDriverOptions {

@@ -1,14 +1,14 @@
 import type { Endpoint } from '../actors/index.js';
-import { AbortError, ConnectionReclaimedError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from './errors.js';
+import { AbortError, ConnectionReclaimedError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from '../protocol/errors.js';
 import { EndpointRevokedError, type LeaseHolder } from './connection-lease.js';
-import type { ClusterLayout } from './actors/layout.js';
-import { AppendCore, type AppendTicket } from './append-core.js';
+import type { ClusterLayout } from '../protocol/cluster-layout.js';
+import { AppendCore, type AppendTicket } from '../protocol/append-core.js';
 import { AppendCounters } from './log-metrics.js';
-import { FollowRead, PagedRead, type LogEntry } from './read-core.js';
+import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
 import { LEASE_NUMBERS_MAX } from './number-lease.js';
-import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from './wire.js';
+import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from '../protocol/wire.js';
 
-export type { LogEntry } from './read-core.js';
+export type { LogEntry } from '../protocol/read-core.js';
 
 export interface ClientOptions {
   /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurably } from './dir-lock.js';
 import { SynodErrorCode, withCode } from '../error-codes.js';
-import { GENERATIONS_MAX } from './wire.js';
+import { GENERATIONS_MAX } from '../protocol/wire.js';
 
 /** Every connection's client ids carry a fresh generation: once all are spent, a log takes no more connections. */
 export class ConnectionLimitError extends RangeError {

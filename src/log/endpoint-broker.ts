@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { EndpointHandle } from '../actors/index.js';
-import { ConnectRefusedError, LogClosedError } from './errors.js';
+import { ConnectRefusedError, LogClosedError } from '../protocol/errors.js';
 
 /**
  * How a handle serves any number of threads. A mailbox link has one producer and one consumer,

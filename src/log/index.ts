@@ -1,12 +1,12 @@
-export * from './errors.js';
+export * from '../protocol/errors.js';
 export * from './options.js';
-export * from './limits.js';
+export * from '../protocol/limits.js';
 export * from './client.js';
 export * from './replicated-log.js';
 export * from './sequencer.js';
 export * from './dir-lock.js';
 export { LayoutMismatchError, describeLayout, type DirLayout } from './dir-layout.js';
-export type { ClusterLayout } from './actors/layout.js';
+export type { ClusterLayout } from '../protocol/cluster-layout.js';
 export { LOG_EVENT_CHANNELS, type LogEventMap, type LogEventName, type LeaderChangeEvent, type LogActorExitEvent, type LogActorRestartEvent, type LogActorGaveUpEvent, type QuorumEvent, type StorageFailureEvent, type StorageRecoveredEvent } from './log-events.js';
 export type { LogBounds, LogStatus, LearnerStatus, ActorStatus, QuorumStatus, StorageStatus, StorageState, StorageFailureStatus } from './log-status.js';
 export type { LogMetrics } from './log-metrics.js';

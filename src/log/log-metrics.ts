@@ -3,7 +3,7 @@
 // object was opened or connected, on this thread); the others are gauges. Units are in the names
 // (Bytes, Ms). Each append costs an increment or two; nothing is measured per call of metrics()
 // beyond reading shared memory.
-import { AbortError, AppendTimeoutError, LogClosedError, StorageError, StorageFullError } from './errors.js';
+import { AbortError, AppendTimeoutError, LogClosedError, StorageError, StorageFullError } from '../protocol/errors.js';
 
 /** What this thread's client counts, as appends settle. */
 export class AppendCounters {

@@ -4,9 +4,9 @@
 // keeps their counts for metrics(). Nothing here polls or sends a message.
 import type { ActorExitEvent, ActorGaveUpEvent, ActorId, ActorRestartEvent, ActorSystem } from '../actors/index.js';
 import { isStorageFullCode } from '../storage/index.js';
-import type { ClusterLayout } from './actors/layout.js';
+import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import type { LogEventSink, LogRole } from './log-events.js';
-import type { StorageFailureMessage } from './wire.js';
+import type { StorageFailureMessage } from '../protocol/wire.js';
 
 /** The storage failure roles are reporting now. */
 export interface StorageFailureState {

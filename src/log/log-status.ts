@@ -4,11 +4,11 @@
 // proposers (their counters, one control call each).
 import type { ActorId, ActorInfo } from '../actors/index.js';
 import { isStorageFullCode, type FsyncMode } from '../storage/index.js';
-import type { ClusterLayout } from './actors/layout.js';
-import { readFirstIndexes } from './first-indexes.js';
+import type { ClusterLayout } from '../protocol/cluster-layout.js';
+import { readFirstIndexes } from '../protocol/first-indexes.js';
 import type { LogRole } from './log-events.js';
 import type { LogMonitor } from './log-monitor.js';
-import { readDeliveredCounts } from './read-barrier.js';
+import { readDeliveredCounts } from '../protocol/read-barrier.js';
 
 /** `log.bounds()`, readable on any thread: the entries a read can return are [firstIndex, nextIndex). */
 export interface LogBounds {

@@ -1,7 +1,7 @@
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from '../actors/supervisor.js';
 import { RING_CAPACITY_BYTES_DEFAULT } from '../mailbox/index.js';
 import { FSYNC_MODES, SHARED_STORE_BYTES_MAX, type FsyncMode } from '../storage/index.js';
-import { ENTRY_BYTES_DEFAULT, logLimits } from './limits.js';
+import { ENTRY_BYTES_DEFAULT, logLimits } from '../protocol/limits.js';
 
 export interface StorageOptions {
   /** Directory for the acceptors' and learners' files; created if missing. */

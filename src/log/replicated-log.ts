@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { ActorSystem, Endpoint, killHoldsDown, type ActorId, type KillOptions } from '../actors/index.js';
 import { createSharedStoreMemory } from '../storage/index.js';
-import type { AcceptorActorConfig, ClusterLayout, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
+import type { AcceptorActorConfig, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
+import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';
 import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint, type EndpointGrant } from './endpoint-broker.js';
@@ -10,16 +11,16 @@ import { EndpointReaper, PROBE_INTERVAL_MS } from './endpoint-reaper.js';
 import { ConnectionGenerations } from './connection-generations.js';
 import { EndpointRevokedError, LeaseHolder, createLease } from './connection-lease.js';
 import { lockStorageDir } from './dir-lock.js';
-import { LogClosedError } from './errors.js';
-import { logLimits, type LogLimits } from './limits.js';
-import { createFirstIndexes } from './first-indexes.js';
+import { LogClosedError } from '../protocol/errors.js';
+import { logLimits, type LogLimits } from '../protocol/limits.js';
+import { createFirstIndexes } from '../protocol/first-indexes.js';
 import { emitLogEvent, type LogEventMap, type LogEventSink, type LogRole } from './log-events.js';
 import { AppendCounters, type LogMetrics } from './log-metrics.js';
 import { LogMonitor } from './log-monitor.js';
 import { buildStatus, readBounds, type LogBounds, type LogStatus, type SharedBounds, type StorageConfigStatus } from './log-status.js';
-import { createDeliveredCounts } from './read-barrier.js';
+import { createDeliveredCounts } from '../protocol/read-barrier.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './options.js';
-import { LogMessageType, type CampaignMessage } from './wire.js';
+import { LogMessageType, type CampaignMessage } from '../protocol/wire.js';
 
 const ACTOR_MODULES = {
   proposer: new URL('./actors/proposer-actor.js', import.meta.url),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptLogError } from './errors.js';
+import { CorruptLogError } from '../protocol/errors.js';
 import { writeFileDurably } from './dir-lock.js';
 
 /**

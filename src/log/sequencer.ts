@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { LogClosedError } from './errors.js';
+import { LogClosedError } from '../protocol/errors.js';
 import { LOG_EVENT_CHANNELS, type LogEventMap, type LogEventName } from './log-events.js';
 import type { LogMetrics } from './log-metrics.js';
 import type { LogBounds, LogStatus } from './log-status.js';

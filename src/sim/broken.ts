@@ -16,18 +16,18 @@
 //     run) while the others start at 0, as fresh clients do;
 //   - readFromLaggingLearner: a learner answers a read at once, with what it has, instead of
 //     holding it until it has delivered what another learner already acknowledged (the read
-//     barrier of src/log/read-barrier.ts), so a read can miss an append that resolved before it;
+//     barrier of src/protocol/read-barrier.ts), so a read can miss an append that resolved before it;
 //   - followSkipsGaps: a follow reader that, when a push starts past the entry it waits for (a
 //     push was lost), carries on from the push instead of subscribing again from where it was.
 // The simulator must find each within a bounded number of seeds (test/sim/broken.test.ts).
 
 import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT, decodeValue, encodeValue } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, Ballot } from '../paxos/index.js';
-import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
-import { ReadBarrier } from '../log/read-barrier.js';
-import { FollowRead, type LogEntry } from '../log/read-core.js';
-import type { EntriesPushMessage } from '../log/wire.js';
-import { SESSIONS_PER_ENDPOINT } from '../log/wire.js';
+import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../protocol/append-core.js';
+import { ReadBarrier } from '../protocol/read-barrier.js';
+import { FollowRead, type LogEntry } from '../protocol/read-core.js';
+import type { EntriesPushMessage } from '../protocol/wire.js';
+import { SESSIONS_PER_ENDPOINT } from '../protocol/wire.js';
 import { DurableAcceptorStorage, LearnerLog, type RecordStore } from '../storage/index.js';
 
 export const DELIBERATE_BUGS = [

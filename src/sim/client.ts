@@ -6,10 +6,10 @@
 // learner), which must see it: a read that starts after an append resolved sees it. Some clients
 // also follow the log from the start (the runtime's FollowRead, with little credit so the flow
 // control works hard), and every entry they are handed is checked against what was delivered.
-import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../log/append-core.js';
-import { FollowRead, PagedRead } from '../log/read-core.js';
-import { forEachAck } from '../log/ack-ranges.js';
-import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type EntriesPushMessage, type ReadReplyMessage } from '../log/wire.js';
+import { AppendCore, type AppendCoreOptions, type AppendCoreSink } from '../protocol/append-core.js';
+import { FollowRead, PagedRead } from '../protocol/read-core.js';
+import { forEachAck } from '../protocol/ack-ranges.js';
+import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type EntriesPushMessage, type ReadReplyMessage } from '../protocol/wire.js';
 import { MessageType } from '../paxos/index.js';
 import type { ClientReplyMessage, Command, Message, NodeId } from '../paxos/index.js';
 import type { Rng } from './rng.js';

@@ -9,10 +9,10 @@
 // nothing. Invariants are checked as events happen.
 
 import { AcceptorDriver, LearnerDriver, ProposerDriver } from '../driver/index.js';
-import { AckBatcher } from '../log/ack-batcher.js';
-import { LearnerReads } from '../log/actors/learner-reads.js';
-import { logLimits } from '../log/limits.js';
-import { createDeliveredCounts } from '../log/read-barrier.js';
+import { AckBatcher } from '../protocol/ack-batcher.js';
+import { LearnerReads } from '../protocol/learner-reads.js';
+import { logLimits } from '../protocol/limits.js';
+import { createDeliveredCounts } from '../protocol/read-barrier.js';
 import { Learner, Proposer, ProposerRole, formatBallot } from '../paxos/index.js';
 import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
 import { acceptorBuilder, acceptorStorage, appendCoreFactory, followReadFactory, learnerLog, readBarrier } from './broken.js';

@@ -2,8 +2,8 @@
 // event); lines are only built when tracing is on, because string building dominates the
 // cost of a run. A failing seed is re-run with tracing on to print what happened.
 
-import { forEachAck } from '../log/ack-ranges.js';
-import { LogMessageType, SESSIONS_PER_ENDPOINT, type ClientReplyBatchMessage, type ClientRequestBatchMessage } from '../log/wire.js';
+import { forEachAck } from '../protocol/ack-ranges.js';
+import { LogMessageType, SESSIONS_PER_ENDPOINT, type ClientReplyBatchMessage, type ClientRequestBatchMessage } from '../protocol/wire.js';
 import { MessageType, decodeValue, formatBallot, isNoop } from '../paxos/index.js';
 import type { Message, Value } from '../paxos/index.js';
 
@@ -81,7 +81,7 @@ export function formatMessage(msg: Message): string {
   return formatLogMessage(msg as unknown as { type: number });
 }
 
-/** The log's own messages (src/log/wire.ts) that the simulated clients, proposers and learners exchange. */
+/** The log's own messages (src/protocol/wire.ts) that the simulated clients, proposers and learners exchange. */
 function formatLogMessage(msg: { type: number }): string {
   switch (msg.type) {
     case LogMessageType.ClientRequestBatch: {

@@ -9,7 +9,7 @@ export const FRAME_HEADER_BYTES = 8;
  * A record larger than this is treated as corruption. The u32 length field holds up to 2^32 - 1;
  * the bound is lower so that a damaged length is caught, but never below the largest record a
  * log writes: one acceptance or one delivered entry of the largest message of the largest ring
- * (2^29 bytes; src/log/limits.ts asserts that it fits). It was 256 MiB, which refused the large
+ * (2^29 bytes; src/protocol/limits.ts asserts that it fits). It was 256 MiB, which refused the large
  * entries a 1 GiB ring allows.
  */
 export const FRAME_PAYLOAD_BYTES_MAX = 2 ** 30;

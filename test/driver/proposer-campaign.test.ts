@@ -3,7 +3,7 @@
 // election under way, which would throw away the Promises already on their way back.
 import { describe, expect, it } from 'vitest';
 import { ProposerDriver } from '../../src/driver/index.js';
-import { LogMessageType } from '../../src/log/wire.js';
+import { LogMessageType } from '../../src/protocol/wire.js';
 import { MessageType, ProposerRole, encodeValue, makeBallot, type Message, type NodeId, type PromiseMessage } from '../../src/paxos/index.js';
 
 function standby(clients: NodeId[] = []): { driver: ProposerDriver; sent: Array<{ to: NodeId; message: Message }> } {

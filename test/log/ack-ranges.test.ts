@@ -4,9 +4,9 @@
 // whatever order, the client reads back the same triples in the same order.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACK_RANGE_NUMBERS, appendAck, forEachAck } from '../../src/log/ack-ranges.js';
-import { AckBatcher } from '../../src/log/ack-batcher.js';
-import { clientIdOf } from '../../src/log/wire.js';
+import { ACK_RANGE_NUMBERS, appendAck, forEachAck } from '../../src/protocol/ack-ranges.js';
+import { AckBatcher } from '../../src/protocol/ack-batcher.js';
+import { clientIdOf } from '../../src/protocol/wire.js';
 
 type Ack = [clientId: number, seq: number, logIndex: number];
 

@@ -4,8 +4,8 @@
 // timeout, a redirect, a NewLeader) (user report, issue 18).
 import { describe, expect, it } from 'vitest';
 import type { ReplicatedLog } from 'synod';
-import { AppendCore } from '../../src/log/append-core.js';
-import { LogMessageType, type ClientRequestBatchMessage } from '../../src/log/wire.js';
+import { AppendCore } from '../../src/protocol/append-core.js';
+import { LogMessageType, type ClientRequestBatchMessage } from '../../src/protocol/wire.js';
 import { COMMAND_HEADER_BYTES, commandDataBytes, countCommands, viewOf } from '../../src/paxos/index.js';
 import { closedAfterEach } from './helpers.js';
 

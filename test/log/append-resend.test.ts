@@ -1,12 +1,12 @@
-// When AppendCore sends an unanswered append again (src/log/append-core.ts). Slowness is not
+// When AppendCore sends an unanswered append again (src/protocol/append-core.ts). Slowness is not
 // loss: while commits flow the leader is alive, so an append queued behind others is left alone
 // however long it waits (resending on a timeout carried 64 KiB entries again and halved
 // throughput); loss shows as an append overtaken by a later one, which goes again at once. In
 // silence the resend timeout (which follows how long appends take) moves appends on to the next
 // proposer, and a send that failed goes again at the next sweep.
 import { describe, expect, it } from 'vitest';
-import { AppendCore } from '../../src/log/append-core.js';
-import { LogMessageType, type ClientRequestBatchMessage } from '../../src/log/wire.js';
+import { AppendCore } from '../../src/protocol/append-core.js';
+import { LogMessageType, type ClientRequestBatchMessage } from '../../src/protocol/wire.js';
 import { COMMAND_HEADER_BYTES, commandClientId, commandDataBytes, commandSeq, countCommands, viewOf } from '../../src/paxos/index.js';
 
 const LEADER = 0;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActorSystem } from '../../src/actors/index.js';
 import { LogClient, createClosedFlag } from '../../src/log/client.js';
-import { LogMessageType, type ClientRequestBatchMessage } from '../../src/log/wire.js';
+import { LogMessageType, type ClientRequestBatchMessage } from '../../src/protocol/wire.js';
 import { commandClientId, commandSeq, viewOf } from '../../src/paxos/index.js';
 
 const OPTIONS = { generation: 0, entryBytesMax: 1024, inflightAppendsMax: 16, appendTimeoutMs: 5000, resendAfterMs: 1000, requestBatchBytesMax: 64 * 1024 };

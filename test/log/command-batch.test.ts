@@ -2,7 +2,7 @@
 // offset add() returns keeps reading the command's bytes after later turns and new slabs, which is
 // what lets a resend send an append's original bytes (AppendCore, issue 18).
 import { describe, expect, it } from 'vitest';
-import { CommandBatchWriter } from '../../src/log/command-batch.js';
+import { CommandBatchWriter } from '../../src/protocol/command-batch.js';
 import { COMMAND_HEADER_BYTES, commandDataBytes, commandSeq, viewOf } from '../../src/paxos/index.js';
 
 const MESSAGE_BYTES_MAX = 1 << 16;

@@ -11,7 +11,7 @@ import { IdPool } from '../../src/actors/id-pool.js';
 import { ConnectionGenerations, ConnectionLimitError } from '../../src/log/connection-generations.js';
 import { LIFE_WAITERS, LeaseHolder, createLease } from '../../src/log/connection-lease.js';
 import { EndpointReaper } from '../../src/log/endpoint-reaper.js';
-import { GENERATIONS_MAX, clientIdOf, endpointOfClient } from '../../src/log/wire.js';
+import { GENERATIONS_MAX, clientIdOf, endpointOfClient } from '../../src/protocol/wire.js';
 import { ReplicatedLog } from 'synod';
 
 const GRACE_MS = 5000;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionLimitError, ReplicatedLog } from 'synod';
 import { ConnectionGenerations } from '../../src/log/connection-generations.js';
-import { CLIENT_ID_MAX, ENDPOINTS_PER_GENERATION, GENERATIONS_MAX, SESSIONS_PER_ENDPOINT, clientIdOf } from '../../src/log/wire.js';
+import { CLIENT_ID_MAX, ENDPOINTS_PER_GENERATION, GENERATIONS_MAX, SESSIONS_PER_ENDPOINT, clientIdOf } from '../../src/protocol/wire.js';
 
 describe('client ids at their bounds', () => {
   it('pack the largest fields into the largest safe integer, exactly', () => {

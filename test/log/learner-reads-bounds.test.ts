@@ -4,10 +4,10 @@
 // trim goal past the end (which the client refuses, but a learner must not trust) never releases
 // entries that arrive later.
 import { describe, expect, it } from 'vitest';
-import { LearnerReads } from '../../src/log/actors/learner-reads.js';
-import { logLimits } from '../../src/log/limits.js';
-import { ReadBarrier, createDeliveredCounts } from '../../src/log/read-barrier.js';
-import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type TrimReplyMessage } from '../../src/log/wire.js';
+import { LearnerReads } from '../../src/protocol/learner-reads.js';
+import { logLimits } from '../../src/protocol/limits.js';
+import { ReadBarrier, createDeliveredCounts } from '../../src/protocol/read-barrier.js';
+import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type TrimReplyMessage } from '../../src/protocol/wire.js';
 import type { Delivery } from '../../src/paxos/index.js';
 import { LearnerLog, SharedRecordStore, createSharedStoreMemory } from '../../src/storage/index.js';
 

@@ -1,10 +1,10 @@
-// The byte budget of every message kind (src/log/limits.ts), checked by encoding the largest
+// The byte budget of every message kind (src/protocol/limits.ts), checked by encoding the largest
 // message of each kind the runtime can build, at the smallest and the default ring: a message
 // that would not fit a mailbox is a bug these assertions catch, never a silent drop at run time.
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { PAGE_ENTRY_OVERHEAD_BYTES, logLimits } from 'synod/log';
-import { ENTRIES_PER_PAGE_MAX, LogMessageType } from '../../src/log/wire.js';
+import { ENTRIES_PER_PAGE_MAX, LogMessageType } from '../../src/protocol/wire.js';
 import { ACCEPTED_ENTRY_OVERHEAD_BYTES, MessageType } from 'synod/paxos';
 
 const packr = new Packr({ useRecords: false });

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ActorSystem } from 'synod/actors';
 import { LogMonitor } from '../../src/log/log-monitor.js';
-import { LogMessageType, type StorageFailureMessage } from '../../src/log/wire.js';
+import { LogMessageType, type StorageFailureMessage } from '../../src/protocol/wire.js';
 
 const layout = { proposers: [0, 1], acceptors: [2, 3, 4], learners: [5] };
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LEASE_SHORT, NumberLease } from '../../src/log/number-lease.js';
-import { ReadBarrier, createDeliveredCounts } from '../../src/log/read-barrier.js';
+import { ReadBarrier, createDeliveredCounts } from '../../src/protocol/read-barrier.js';
 import { readSequencerOffset, writeSequencerOffset } from '../../src/log/sequencer-offset.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;

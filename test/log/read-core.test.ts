@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FollowRead, PagedRead } from '../../src/log/read-core.js';
-import { LogTrimmedError } from '../../src/log/errors.js';
-import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage } from '../../src/log/wire.js';
+import { FollowRead, PagedRead } from '../../src/protocol/read-core.js';
+import { LogTrimmedError } from '../../src/protocol/errors.js';
+import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage } from '../../src/protocol/wire.js';
 
 const bytes = (...values: number[]) => values.map((value) => new Uint8Array([value]));
 const reply = (fromIndex: number, entries: Uint8Array[], committed: number, firstIndex = 0): ReadReplyMessage => ({

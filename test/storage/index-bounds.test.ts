@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROUND_MAX, makeBallot } from 'synod/paxos';
 import { DurableAcceptorStorage, LearnerLog } from 'synod/storage';
-import { CLIENT_ID_MAX } from '../../src/log/wire.js';
+import { CLIENT_ID_MAX } from '../../src/protocol/wire.js';
 import { BACKENDS, type Backend } from './backends.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;

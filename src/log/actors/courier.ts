@@ -85,7 +85,7 @@ export class Courier {
     try {
       return this.quiet?.(to, message) === true ? this.context.sendQuietly(to, message) : this.context.send(to, message);
     } catch (error) {
-      // A message too large for a mailbox is a bug (src/log/limits.ts sizes every message to fit):
+      // A message too large for a mailbox is a bug (src/protocol/limits.ts sizes every message to fit):
       // it is thrown, never dropped, so it cannot turn into a silent hang.
       // While a cluster starts, its actors come up one by one: a peer not linked yet is a full mailbox for now.
       if (error instanceof UnknownActorError) return false;

@@ -1,12 +1,7 @@
 import type { FsyncMode, SharedStoreMemory } from '../../storage/index.js';
-import type { LogLimits } from '../limits.js';
+import type { ClusterLayout } from '../../protocol/cluster-layout.js';
+import type { LogLimits } from '../../protocol/limits.js';
 
-/** Actor ids of every role, as every actor and client of one log sees them. */
-export interface ClusterLayout {
-  readonly proposers: readonly number[];
-  readonly acceptors: readonly number[];
-  readonly learners: readonly number[];
-}
 
 /** Where a role keeps what it must not forget. */
 export type StoreConfig =

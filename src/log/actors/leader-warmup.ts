@@ -16,7 +16,7 @@
 import { Inbox, Outbox, createDoorbell, createRing, parkAtOnce } from '../../mailbox/index.js';
 import { ProposerDriver } from '../../driver/index.js';
 import { Acceptor, COMMAND_HEADER_BYTES, Ready, viewOf, writeCommand, type Message, type NodeId } from '../../paxos/index.js';
-import { LogMessageType, type ClientRequestBatchMessage } from '../wire.js';
+import { LogMessageType, type ClientRequestBatchMessage } from '../../protocol/wire.js';
 import { proposerTuningOf, type ProposerTuning } from './layout.js';
 
 /** Terms rehearsed: each odd term takes over from the even one before it and recovers its slots. */

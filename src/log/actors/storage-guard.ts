@@ -1,7 +1,7 @@
 import type { ActorContext, ActorId } from '../../actors/index.js';
 import { isStorageError } from '../../storage/index.js';
-import type { ClusterLayout } from './layout.js';
-import { LogMessageType, type StorageFailureMessage } from '../wire.js';
+import type { ClusterLayout } from '../../protocol/cluster-layout.js';
+import { LogMessageType, type StorageFailureMessage } from '../../protocol/wire.js';
 
 /** The timer key a guard arms; the actor hands it back through onTimer(). */
 export const STORAGE_RETRY_TIMER_KEY = 'storage-retry';

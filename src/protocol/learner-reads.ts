@@ -1,10 +1,9 @@
 // The read side of a learner: reads, follow subscriptions and trims, served from its LearnerLog.
 // The learner actor (and the simulator's learners) hand it the client messages the learner does
 // not handle itself, and call afterRelease() once a batch's deliveries are durable and acknowledged.
-import type { ActorId } from '../../actors/index.js';
-import { isStorageError, type LearnerLog } from '../../storage/index.js';
-import { PAGE_ENTRY_OVERHEAD_BYTES, type LogLimits } from '../limits.js';
-import type { ReadBarrier } from '../read-barrier.js';
+import { isStorageError, type LearnerLog } from '../storage/index.js';
+import { PAGE_ENTRY_OVERHEAD_BYTES, type LogLimits } from './limits.js';
+import type { ReadBarrier } from './read-barrier.js';
 import {
   ENTRIES_PER_PAGE_MAX,
   LogMessageType,
@@ -16,7 +15,10 @@ import {
   type TrimMessage,
   type TrimReplyMessage,
   type UnsubscribeMessage,
-} from '../wire.js';
+} from './wire.js';
+
+/** Actor ids, as the runtime and the simulator number their roles and clients. */
+type ActorId = number;
 
 /** Where replies go: `send` may refuse (a full mailbox: false); `courier` holds them until there is room. */
 export interface ReadsTransport {
