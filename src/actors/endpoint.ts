@@ -4,7 +4,7 @@ import { SynodErrorCode, withCode } from '../error-codes.js';
 import { UnknownActorError } from './errors.js';
 import type { ActorId } from './types.js';
 
-export interface Envelope {
+export interface ReceivedMessage {
   from: ActorId;
   message: unknown;
 }
@@ -52,7 +52,7 @@ export class HandleAlreadyConnectedError extends Error {
 }
 
 interface Waiter {
-  resolve(envelope: Envelope): void;
+  resolve(envelope: ReceivedMessage): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout | undefined;
 }
@@ -67,7 +67,7 @@ export class Endpoint {
   private readonly inbox: Inbox;
   private readonly outboxes: Array<Outbox | undefined> = [];
   private readonly senderOfLink: Array<ActorId | undefined> = [];
-  private readonly queue: Envelope[] = [];
+  private readonly queue: ReceivedMessage[] = [];
   private queueHead = 0;
   private readonly waiters: Waiter[] = [];
   private pumping = false;
@@ -125,10 +125,10 @@ export class Endpoint {
   }
 
   /** The next message to this endpoint, in arrival order. Rejects with ReceiveTimeoutError after `timeoutMs`. */
-  receive(timeoutMs = Number.POSITIVE_INFINITY): Promise<Envelope> {
+  receive(timeoutMs = Number.POSITIVE_INFINITY): Promise<ReceivedMessage> {
     if (this.closed) return Promise.reject(new EndpointClosedError(this.id));
     if (this.queueHead < this.queue.length) return Promise.resolve(this.dequeue());
-    return new Promise<Envelope>((resolve, reject) => {
+    return new Promise<ReceivedMessage>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: undefined };
       if (Number.isFinite(timeoutMs)) {
         waiter.timer = setTimeout(() => {
@@ -173,7 +173,7 @@ export class Endpoint {
     return outbox;
   }
 
-  private dequeue(): Envelope {
+  private dequeue(): ReceivedMessage {
     const envelope = this.queue[this.queueHead++]!;
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;

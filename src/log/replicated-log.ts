@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { ActorSystem, Endpoint, killHoldsDown, type ActorId, type KillOptions } from '../actors/index.js';
 import { createSharedStoreMemory } from '../storage/index.js';
-import type { AcceptorActorConfig, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/layout.js';
+import type { AcceptorActorConfig, LearnerActorConfig, ProposerActorConfig, StoreConfig } from './actors/role-configs.js';
 import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';

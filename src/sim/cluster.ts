@@ -29,10 +29,10 @@ import { Trace, commandLabel, formatMessage } from './trace.js';
 
 export type NodeKind = 'proposer' | 'acceptor' | 'learner' | 'client';
 
-export type ProposerTuning = Partial<Omit<ProposerConfig, 'id' | 'proposers' | 'acceptors' | 'learners' | 'random'>>;
-export type LearnerTuning = Partial<Omit<LearnerConfig, 'id' | 'acceptors' | 'proposers'>>;
+export type ProposerOverrides = Partial<Omit<ProposerConfig, 'id' | 'proposers' | 'acceptors' | 'learners' | 'random'>>;
+export type LearnerOverrides = Partial<Omit<LearnerConfig, 'id' | 'acceptors' | 'proposers'>>;
 
-export interface ClusterOptions {
+export interface SimClusterOptions {
   readonly seed: number;
   readonly proposers: number;
   readonly acceptors: number;
@@ -48,8 +48,8 @@ export interface ClusterOptions {
   /** Period of proposer/learner/client ticks. Default 5. */
   readonly tickMs?: number;
   readonly network?: NetworkFaults;
-  readonly proposer?: ProposerTuning;
-  readonly learner?: LearnerTuning;
+  readonly proposer?: ProposerOverrides;
+  readonly learner?: LearnerOverrides;
   /** Plant a deliberate bug (broken.ts), to prove the checker catches it. */
   readonly bug?: DeliberateBug;
   readonly trace?: boolean;
@@ -58,7 +58,7 @@ export interface ClusterOptions {
 }
 
 /** Timings that suit a simulated network with delays of a few to a few tens of ms. */
-export const SIM_PROPOSER_TUNING: ProposerTuning = Object.freeze({
+export const SIM_PROPOSER_OVERRIDES: ProposerOverrides = Object.freeze({
   heartbeatIntervalMs: 20,
   electionTimeoutMs: 100,
   backoffBaseMs: 20,
@@ -68,7 +68,7 @@ export const SIM_PROPOSER_TUNING: ProposerTuning = Object.freeze({
   batchCommandsMax: 3,
 });
 
-export const SIM_LEARNER_TUNING: LearnerTuning = Object.freeze({
+export const SIM_LEARNER_TUNING: LearnerOverrides = Object.freeze({
   catchUpIntervalMs: 40,
   progressIntervalMs: 40,
   catchUpSlotsMax: 16,
@@ -105,7 +105,7 @@ export interface HeldMessage {
   readonly msg: Message;
 }
 
-export interface ClusterStats {
+export interface SimClusterStats {
   events: number;
   messagesSent: number;
   messagesDropped: number;
@@ -149,8 +149,8 @@ interface SimEvent {
   readonly action: (() => void) | null;
 }
 
-export class Cluster {
-  readonly options: ClusterOptions;
+export class SimCluster {
+  readonly options: SimClusterOptions;
   readonly nodes: SimNode[] = [];
   readonly proposerIds: NodeId[] = [];
   readonly acceptorIds: NodeId[] = [];
@@ -160,7 +160,7 @@ export class Cluster {
   readonly trace: Trace;
   readonly network: Network;
   readonly held: HeldMessage[] = [];
-  readonly stats: ClusterStats = {
+  readonly stats: SimClusterStats = {
     events: 0,
     messagesSent: 0,
     messagesDropped: 0,
@@ -183,14 +183,14 @@ export class Cluster {
   private readonly deliveredCounts: SharedArrayBuffer;
   private readonly rng: Rng;
   private readonly tickMs: number;
-  private readonly proposerTuning: ProposerTuning;
-  private readonly learnerTuning: LearnerTuning;
+  private readonly proposerOverrides: ProposerOverrides;
+  private readonly learnerTuning: LearnerOverrides;
 
-  constructor(options: ClusterOptions) {
+  constructor(options: SimClusterOptions) {
     this.options = options;
     this.rng = new Rng(options.seed);
     this.tickMs = options.tickMs ?? 5;
-    this.proposerTuning = { ...SIM_PROPOSER_TUNING, ...options.proposer };
+    this.proposerOverrides = { ...SIM_PROPOSER_OVERRIDES, ...options.proposer };
     this.learnerTuning = { ...SIM_LEARNER_TUNING, ...options.learner };
     this.trace = new Trace(options.trace ?? false);
     this.network = new Network(options.network ?? CALM_NETWORK, this.rng.fork());
@@ -465,7 +465,7 @@ export class Cluster {
       case 'proposer':
         node.proposer = new ProposerDriver({
           config: {
-            ...this.proposerTuning,
+            ...this.proposerOverrides,
             id: node.id,
             proposers: this.proposerIds,
             acceptors: this.acceptorIds,

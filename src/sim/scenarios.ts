@@ -6,7 +6,7 @@ import { MessageType, decodeValue, formatBallot } from '../paxos/index.js';
 import type { ProposerRole } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptMessage, Ballot, Command, NackMessage, NodeId, Value } from '../paxos/index.js';
 import type { DeliberateBug } from './broken.js';
-import { Cluster } from './cluster.js';
+import { SimCluster } from './cluster.js';
 import type { HeldMessage } from './cluster.js';
 import { runSeed } from './scheduler.js';
 import type { RunResult } from './scheduler.js';
@@ -30,12 +30,12 @@ function matches(type: number, from?: NodeId, to?: NodeId): (held: HeldMessage) 
 }
 
 /** Deliver all held messages of these types (repeatedly, including those they cause). */
-function settle(cluster: Cluster, types: readonly number[]): void {
+function settle(cluster: SimCluster, types: readonly number[]): void {
   cluster.deliverAll((held) => types.includes(held.msg.type));
 }
 
 /** Campaign and run phase 1 to completion with every acceptor; heartbeats are discarded. */
-function elect(cluster: Cluster, proposer: NodeId): void {
+function elect(cluster: SimCluster, proposer: NodeId): void {
   cluster.campaign(proposer);
   settle(cluster, [MessageType.Prepare, MessageType.Promise]);
   cluster.drop(matches(MessageType.Heartbeat));
@@ -69,7 +69,7 @@ export interface TwoProposerOutcome {
  * acceptor 1's Promise, so it must propose v1, not its own v2.
  */
 export function twoProposerWalkthrough(): TwoProposerOutcome {
-  const cluster = new Cluster({ seed: 3, proposers: 2, acceptors: 3, learners: 3, manualNetwork: true, proposer: FROZEN_TIMERS });
+  const cluster = new SimCluster({ seed: 3, proposers: 2, acceptors: 3, learners: 3, manualNetwork: true, proposer: FROZEN_TIMERS });
   const [p1, p2] = cluster.proposerIds as [NodeId, NodeId];
   const [a1, a2, a3] = cluster.acceptorIds as [NodeId, NodeId, NodeId];
   const v1 = command(101, 1, 'v1');
@@ -127,7 +127,7 @@ export interface DuelOutcome {
  * randomized timeouts and backoff, one of them wins and commands flow.
  */
 export function duelingProposers(backoff: boolean, seed = 7, runMs = 2000, commandsPerClient = 5): DuelOutcome {
-  const cluster = new Cluster({
+  const cluster = new SimCluster({
     seed,
     proposers: 3,
     acceptors: 3,
@@ -170,7 +170,7 @@ export interface HolesOutcome {
  * with a no-op, and learners must then deliver every chosen command in slot order.
  */
 export function leaderFailsWithHoles(): HolesOutcome {
-  const cluster = new Cluster({
+  const cluster = new SimCluster({
     seed: 11,
     proposers: 2,
     acceptors: 3,
@@ -222,7 +222,7 @@ export interface MinorityOutcome {
  * decides a command of its own. After healing, the old leader steps down.
  */
 export function minorityPartition(seed = 21): MinorityOutcome {
-  const cluster = new Cluster({ seed, proposers: 2, acceptors: 5, learners: 2, network: { dropRate: 0, duplicateRate: 0, delayMinMs: 1, delayMaxMs: 5 } });
+  const cluster = new SimCluster({ seed, proposers: 2, acceptors: 5, learners: 2, network: { dropRate: 0, duplicateRate: 0, delayMinMs: 1, delayMaxMs: 5 } });
   cluster.runUntil(1000, () => cluster.leaders().length === 1);
   const old = cluster.leaders()[0];
   if (old === undefined) throw new Error('no leader emerged');
@@ -268,7 +268,7 @@ export interface StaleLeaderOutcome {
  * step down on the refusal.
  */
 export function staleLeader(): StaleLeaderOutcome {
-  const cluster = new Cluster({ seed: 5, proposers: 2, acceptors: 3, learners: 1, manualNetwork: true, proposer: FROZEN_TIMERS });
+  const cluster = new SimCluster({ seed: 5, proposers: 2, acceptors: 3, learners: 1, manualNetwork: true, proposer: FROZEN_TIMERS });
   const [p1, p2] = cluster.proposerIds as [NodeId, NodeId];
   elect(cluster, p1);
   elect(cluster, p2);
@@ -309,7 +309,7 @@ export interface AcceptorRestartOutcome {
  * it in its next Promise). With `bug`, the same script shows what a broken one does.
  */
 export function acceptorRestart(bug?: DeliberateBug): AcceptorRestartOutcome {
-  const cluster = new Cluster({
+  const cluster = new SimCluster({
     seed: 9,
     proposers: 3,
     acceptors: 3,
@@ -388,7 +388,7 @@ export interface LearnerCatchUpOutcome {
 
 /** L1 crashes mid-run, misses commands, restarts from its durable cursor and catches up. */
 export function learnerCatchUp(seed = 23): LearnerCatchUpOutcome {
-  const cluster = new Cluster({
+  const cluster = new SimCluster({
     seed,
     proposers: 2,
     acceptors: 3,
@@ -417,19 +417,19 @@ export function learnerCatchUp(seed = 23): LearnerCatchUpOutcome {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function chosenText(cluster: Cluster, slot: number): string {
+function chosenText(cluster: SimCluster, slot: number): string {
   const chosen = cluster.invariants.chosen.get(slot);
   return chosen === undefined ? '(not chosen)' : decodedValue(chosen.value);
 }
 
-function chosenContains(cluster: Cluster, wanted: Command): boolean {
+function chosenContains(cluster: SimCluster, wanted: Command): boolean {
   for (const chosen of cluster.invariants.chosen.values()) {
     if (decodeValue(chosen.value).some((c) => c.clientId === wanted.clientId && c.seq === wanted.seq)) return true;
   }
   return false;
 }
 
-function deliveredBy(cluster: Cluster, learner: NodeId): string[] {
+function deliveredBy(cluster: SimCluster, learner: NodeId): string[] {
   const count = cluster.invariants.delivered(learner);
   return cluster.invariants.canonical.slice(0, count).map((key) => `c${Math.floor(key / 1048576)}#${key % 1048576}`);
 }

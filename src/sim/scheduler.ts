@@ -9,8 +9,8 @@
 
 import type { NodeId } from '../paxos/index.js';
 import type { DeliberateBug } from './broken.js';
-import { Cluster, SIM_PROPOSER_TUNING } from './cluster.js';
-import type { ClusterStats, ProposerTuning } from './cluster.js';
+import { SimCluster, SIM_PROPOSER_OVERRIDES } from './cluster.js';
+import type { SimClusterStats, ProposerOverrides } from './cluster.js';
 import { formatFault, randomFaultPlan } from './faults.js';
 import type { FaultPlan } from './faults.js';
 import { SimViolation } from './invariants.js';
@@ -42,7 +42,7 @@ export interface RunOptions {
   readonly livenessBoundMs?: number;
   /** Scales how often drawn faults happen. Default: drawn per seed from 0.5, 1, 2, 3. */
   readonly faultIntensity?: number;
-  readonly proposer?: ProposerTuning;
+  readonly proposer?: ProposerOverrides;
 }
 
 export interface RunViolation {
@@ -57,7 +57,7 @@ export interface RunResult {
   readonly violation: RunViolation | null;
   /** Digest of every event in order: same seed, same hash. */
   readonly hash: string;
-  readonly stats: ClusterStats;
+  readonly stats: SimClusterStats;
   readonly simulatedMs: number;
   readonly commandsDelivered: number;
   readonly slotsChosen: number;
@@ -96,13 +96,13 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   };
   const chaosMs = options.chaosMs ?? 1200;
   const livenessBoundMs = options.livenessBoundMs ?? 5000;
-  const proposerTuning = { ...SIM_PROPOSER_TUNING, ...options.proposer };
+  const proposerTuning = { ...SIM_PROPOSER_OVERRIDES, ...options.proposer };
   const drawnIntensity = rng.pick([0.5, 1, 2, 3]);
   const clusterSeed = rng.nextUint32();
   const planRng = rng.fork();
   const crashRng = rng.fork();
 
-  const cluster = new Cluster({
+  const cluster = new SimCluster({
     seed: clusterSeed,
     ...shape,
     clientStartSpreadMs: Math.floor(chaosMs / 2),
@@ -196,7 +196,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   };
 }
 
-function livenessReport(cluster: Cluster, chaosMs: number, boundMs: number): string {
+function livenessReport(cluster: SimCluster, chaosMs: number, boundMs: number): string {
   const clients = cluster.clientIds
     .map((id) => {
       const client = cluster.client(id);

@@ -1,6 +1,6 @@
 // Scripted interaction tests, in the style of etcd raft's testdata/*.txt (datadriven): a script
 // is a list of steps, each a command line, a `----` line, and the output the step must produce,
-// ended by a blank line. runScript() runs the commands on a manual-network Cluster (every message
+// ended by a blank line. runScript() runs the commands on a manual-network SimCluster (every message
 // waits until a step delivers or drops it; no clock runs unless a step says so) and returns the
 // script with each step's output as it is now: a test compares that with the file, and
 // `UPDATE_SCRIPTS=1` writes it back (then read the diff: it is the behaviour change).
@@ -24,7 +24,7 @@
 import { SynodErrorCode, withCode } from '../error-codes.js';
 import { MessageType, formatBallot } from '../paxos/index.js';
 import type { NodeId } from '../paxos/index.js';
-import { Cluster, SIM_PROPOSER_TUNING, type HeldMessage } from './cluster.js';
+import { SimCluster, SIM_PROPOSER_OVERRIDES, type HeldMessage } from './cluster.js';
 import { DELIBERATE_BUGS, isDeliberateBug, type DeliberateBug } from './broken.js';
 import { SimViolation } from './invariants.js';
 import { FROZEN_TIMERS, command } from './scenarios.js';
@@ -74,20 +74,20 @@ function parse(text: string): { steps: Step[]; trailer: string[] } {
 export function runScript(text: string): string {
   const { steps, trailer } = parse(text);
   const out: string[] = [];
-  let cluster: Cluster | undefined;
+  let cluster: SimCluster | undefined;
   for (const step of steps) {
     out.push(...step.preamble, step.command, SEPARATOR);
     const [verb, ...args] = step.command.trim().split(/\s+/);
     if (verb === 'cluster') {
       const options = keyValues(args);
-      cluster = new Cluster({
+      cluster = new SimCluster({
         seed: Number(options.seed ?? 1),
         proposers: Number(options.proposers ?? 2),
         acceptors: Number(options.acceptors ?? 3),
         learners: Number(options.learners ?? 1),
         manualNetwork: true,
         trace: true,
-        proposer: options.timers === 'live' ? SIM_PROPOSER_TUNING : FROZEN_TIMERS,
+        proposer: options.timers === 'live' ? SIM_PROPOSER_OVERRIDES : FROZEN_TIMERS,
         ...(options.bug === undefined ? {} : { bug: deliberateBug(options.bug) }),
       });
       out.push(cluster.nodes.filter((node) => node !== undefined).map((node) => node.name).join(' '));
@@ -106,7 +106,7 @@ function deliberateBug(name: string): DeliberateBug {
   return name;
 }
 
-function runStep(cluster: Cluster, verb: string, args: string[]): string[] {
+function runStep(cluster: SimCluster, verb: string, args: string[]): string[] {
   const traceFrom = cluster.trace.lines.length;
   const printed: string[] = [];
   try {
@@ -154,7 +154,7 @@ function runStep(cluster: Cluster, verb: string, args: string[]): string[] {
   return [...traced, ...printed];
 }
 
-function stateOf(cluster: Cluster, name: string): string {
+function stateOf(cluster: SimCluster, name: string): string {
   const node = cluster.node(name);
   if (!node.up) return `${name} down`;
   switch (node.kind) {
@@ -190,7 +190,7 @@ function keyValues(args: readonly string[]): Record<string, string> {
   return options;
 }
 
-function matcher(cluster: Cluster, options: Record<string, string>): (held: HeldMessage) => boolean {
+function matcher(cluster: SimCluster, options: Record<string, string>): (held: HeldMessage) => boolean {
   const from: NodeId | undefined = options.from === undefined ? undefined : cluster.node(options.from).id;
   const to: NodeId | undefined = options.to === undefined ? undefined : cluster.node(options.to).id;
   const types = options.type?.split(',').map((name) => {

@@ -8,7 +8,7 @@ import { MessageType, type Message } from '../../paxos/index.js';
 import { COMPACT_FLOOR_BYTES_DEFAULT, DurableAcceptorStorage } from '../../storage/index.js';
 import { Courier } from './courier.js';
 import { StorageGuard } from './storage-guard.js';
-import type { AcceptorActorConfig } from './layout.js';
+import type { AcceptorActorConfig } from './role-configs.js';
 import { openStore } from './open-store.js';
 
 const RETRY_INTERVAL_MS = 5;

@@ -17,7 +17,7 @@ import { Inbox, Outbox, createDoorbell, createRing, parkAtOnce } from '../../mai
 import { ProposerDriver } from '../../driver/index.js';
 import { Acceptor, COMMAND_HEADER_BYTES, Ready, viewOf, writeCommand, type Message, type NodeId } from '../../paxos/index.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../../protocol/wire.js';
-import { proposerTuningOf, type ProposerTuning } from './layout.js';
+import { proposerTuningOf, type ProposerTuning } from './role-configs.js';
 
 /** Terms rehearsed: each odd term takes over from the even one before it and recovers its slots. */
 const WARMUP_TERMS = 4;

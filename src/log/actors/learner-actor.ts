@@ -14,7 +14,7 @@ import { ReadBarrier } from '../../protocol/read-barrier.js';
 import { Courier } from './courier.js';
 import { LearnerReads } from '../../protocol/learner-reads.js';
 import { StorageGuard } from './storage-guard.js';
-import { TICK_INTERVAL_MS, type LearnerActorConfig } from './layout.js';
+import { TICK_INTERVAL_MS, type LearnerActorConfig } from './role-configs.js';
 import { openStore } from './open-store.js';
 
 export default function learnerActor(rawConfig: unknown, context: ActorContext): Actor {

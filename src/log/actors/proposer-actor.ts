@@ -5,7 +5,7 @@ import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { ProposerDriver } from '../../driver/index.js';
 import { Courier } from './courier.js';
 import { warmUpLeaderPaths } from './leader-warmup.js';
-import { TICK_INTERVAL_MS, proposerTuningOf, type ProposerActorConfig } from './layout.js';
+import { TICK_INTERVAL_MS, proposerTuningOf, type ProposerActorConfig } from './role-configs.js';
 
 const WARM_UP_TIMER_KEY = 'warm-up';
 /**

@@ -1,3 +1,4 @@
+// What each role's worker actor is started with: the layout of the cluster, its limits, its store.
 import type { FsyncMode, SharedStoreMemory } from '../../storage/index.js';
 import type { ClusterLayout } from '../../protocol/cluster-layout.js';
 import type { LogLimits } from '../../protocol/limits.js';
