@@ -5,7 +5,11 @@
 // of three acceptors counts 3 there: the figure is the work the process does per entry.
 //
 //   node --require dist/bench/copies/audit.cjs dist/bench/copies/count.js [--entry-bytes N]
-//        [--in-flight N] [--entries N] [--storage memory|file] [--copy-before-append]
+//        [--in-flight N] [--entries N] [--warmup N] [--storage memory|file] [--copy-before-append]
+//
+// Acceptors compact their stores (copying what is live) once a store passes 4 MiB: a run whose
+// warm-up and entries stay below that (8 and 40 of 64 KiB) counts the path alone; a longer one
+// counts each acceptor's share of compaction too.
 //
 // --copy-before-append appends a copy of the entry instead of the entry: one copy more on the
 // client's thread, which the count must show (the audit's own check).
@@ -32,7 +36,6 @@ export interface CopyCount {
   readonly byThread: Readonly<Record<string, number>>;
 }
 
-const WARMUP_ENTRIES = 64;
 
 function mainThreadAudit(): AuditTotals {
   const totals = (globalThis as Record<symbol, AuditTotals | undefined>)[Symbol.for('synod.copyAudit')];
@@ -54,7 +57,14 @@ async function snapshot(log: ReplicatedLog): Promise<Map<string, number>> {
   return byThread;
 }
 
-export async function countCopies(options: { entryBytes: number; inFlight: number; entries: number; storage: 'memory' | 'file'; copyBeforeAppend: boolean }): Promise<CopyCount> {
+export async function countCopies(options: {
+  entryBytes: number;
+  inFlight: number;
+  entries: number;
+  warmupEntries: number;
+  storage: 'memory' | 'file';
+  copyBeforeAppend: boolean;
+}): Promise<CopyCount> {
   const dir = options.storage === 'file' ? mkdtempSync(join(tmpdir(), 'synod-copies-')) : undefined;
   const logOptions: LogOptions = { acceptors: 3, ...(dir === undefined ? {} : { storage: { dir } }) };
   const log = await ReplicatedLog.open(logOptions);
@@ -71,7 +81,7 @@ export async function countCopies(options: { entryBytes: number; inFlight: numbe
       };
       await Promise.all(Array.from({ length: Math.min(options.inFlight, total) }, loop));
     };
-    await run(WARMUP_ENTRIES);
+    await run(options.warmupEntries);
     const before = await snapshot(log);
     await run(options.entries);
     const after = await snapshot(log);
@@ -100,6 +110,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'entry-bytes': { type: 'string', default: String(64 * 1024) },
       'in-flight': { type: 'string', default: '16' },
       entries: { type: 'string', default: '512' },
+      warmup: { type: 'string', default: '64' },
       storage: { type: 'string', default: 'memory' },
       'copy-before-append': { type: 'boolean', default: false },
     },
@@ -110,6 +121,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     entryBytes: positive('--entry-bytes', values['entry-bytes']),
     inFlight: positive('--in-flight', values['in-flight']),
     entries: positive('--entries', values.entries),
+    warmupEntries: positive('--warmup', values.warmup),
     storage,
     copyBeforeAppend: values['copy-before-append'],
   });

@@ -13,6 +13,7 @@ import type { RecordStore } from '../../src/storage/record-store.js';
 /** A store that takes records and keeps none (only their offsets advance). */
 function discardingStore(): RecordStore {
   let sizeBytes = 0;
+  let scratch = new Uint8Array(64 * 1024);
   return {
     recovered: [],
     recoveredCount: 0,
@@ -23,6 +24,18 @@ function discardingStore(): RecordStore {
     append(payload: Uint8Array, tail?: Uint8Array): number {
       const at = sizeBytes + 8;
       sizeBytes = at + payload.byteLength + (tail?.byteLength ?? 0);
+      return at;
+    },
+    reserve(payloadBytesMax: number): number {
+      if (payloadBytesMax > scratch.byteLength) scratch = new Uint8Array(payloadBytesMax);
+      return 0;
+    },
+    get reservedTarget() {
+      return scratch;
+    },
+    appendReserved(payloadBytes: number): number {
+      const at = sizeBytes + 8;
+      sizeBytes = at + payloadBytes;
       return at;
     },
     read: () => {

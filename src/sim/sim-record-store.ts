@@ -4,8 +4,8 @@
 // bytes (none, some whole records, or a record cut short): the torn tail that reopening must cut
 // off. Roles restart by replaying this store through the runtime's own record codecs
 // (DurableAcceptorStorage, LearnerLog), so a field a codec forgets is lost in the simulation too.
-import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from '../storage/frame.js';
-import { checkReadRange, type RecordStore } from '../storage/record-store.js';
+import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from '../storage/frame.js';
+import { NOTHING_RESERVED, checkReadRange, checkReserved, type RecordStore } from '../storage/record-store.js';
 import type { Rng } from './rng.js';
 
 const INITIAL_BYTES = 4096;
@@ -21,6 +21,8 @@ export class SimRecordStore implements RecordStore {
   private bytes: Uint8Array;
   private writtenBytes: number;
   private syncedBytes: number;
+  /** Payload bytes reserve() made room for, or NOTHING_RESERVED. */
+  private reservedBytes = NOTHING_RESERVED;
   readonly recoveredCount: number;
   private recoveredRecords: Uint8Array[] | undefined;
   private recoveredEnd: number | undefined;
@@ -79,8 +81,28 @@ export class SimRecordStore implements RecordStore {
 
   append(payload: Uint8Array, tail?: Uint8Array): number {
     const at = this.writtenBytes;
+    this.reservedBytes = NOTHING_RESERVED;
     this.room(at + FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0));
     this.writtenBytes = writeFrame(this.bytes, at, payload, tail);
+    return at + FRAME_HEADER_BYTES;
+  }
+
+  reserve(payloadBytesMax: number): number {
+    this.reservedBytes = NOTHING_RESERVED;
+    this.room(this.writtenBytes + FRAME_HEADER_BYTES + payloadBytesMax);
+    this.reservedBytes = payloadBytesMax;
+    return this.writtenBytes + FRAME_HEADER_BYTES;
+  }
+
+  get reservedTarget(): Uint8Array {
+    return this.bytes;
+  }
+
+  appendReserved(payloadBytes: number): number {
+    checkReserved(payloadBytes, this.reservedBytes);
+    this.reservedBytes = NOTHING_RESERVED;
+    const at = this.writtenBytes;
+    this.writtenBytes = sealFrame(this.bytes, at, payloadBytes);
     return at + FRAME_HEADER_BYTES;
   }
 
@@ -95,6 +117,7 @@ export class SimRecordStore implements RecordStore {
 
   /** Atomic and durable, like the runtime's stores: the new content replaces the old at once. */
   rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
+    this.reservedBytes = NOTHING_RESERVED;
     this.onRewrite?.();
     const next = new SimRecordStore();
     for (const payload of payloads) {

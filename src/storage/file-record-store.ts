@@ -1,9 +1,9 @@
 import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
-import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { isStorageError } from './storage-error.js';
-import { CorruptLogError, FSYNC_MODES, checkReadRange, type FsyncMode, type RecordStore } from './record-store.js';
+import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, checkReadRange, checkReserved, type FsyncMode, type RecordStore } from './record-store.js';
 
 /**
  * A RecordStore in one append-only file. At open it checks every frame, reading through a small
@@ -30,6 +30,8 @@ export class FileRecordStore implements RecordStore {
   private pendingBytes = 0;
   /** Written to the file but not yet fdatasynced (a failed fdatasync leaves this set: the next sync retries it). */
   private dataUnsynced = false;
+  /** Payload bytes reserve() made room for at the end of `pending`, or NOTHING_RESERVED. */
+  private reservedBytes = NOTHING_RESERVED;
   private closed = false;
 
   constructor(
@@ -79,14 +81,47 @@ export class FileRecordStore implements RecordStore {
 
   append(payload: Uint8Array, tail?: Uint8Array): number {
     this.assertOpen();
-    const frameBytes = FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0);
+    this.reservedBytes = NOTHING_RESERVED;
+    this.roomInPending(FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0));
+    const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
+    this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload, tail);
+    this.appended();
+    return payloadOffset;
+  }
+
+  reserve(payloadBytesMax: number): number {
+    this.assertOpen();
+    this.reservedBytes = NOTHING_RESERVED;
+    this.roomInPending(FRAME_HEADER_BYTES + payloadBytesMax);
+    this.reservedBytes = payloadBytesMax;
+    return this.pendingBytes + FRAME_HEADER_BYTES;
+  }
+
+  get reservedTarget(): Uint8Array {
+    return this.pending;
+  }
+
+  appendReserved(payloadBytes: number): number {
+    this.assertOpen();
+    checkReserved(payloadBytes, this.reservedBytes);
+    this.reservedBytes = NOTHING_RESERVED;
+    const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
+    this.pendingBytes = sealFrame(this.pending, this.pendingBytes, payloadBytes);
+    this.appended();
+    return payloadOffset;
+  }
+
+  /** Grows the pending buffer (keeping what it holds) to take `frameBytes` more. */
+  private roomInPending(frameBytes: number): void {
     if (this.pendingBytes + frameBytes > this.pending.byteLength) {
       const grown = Buffer.allocUnsafe(Math.max(this.pending.byteLength * 2, this.pendingBytes + frameBytes));
       this.pending.copy(grown, 0, 0, this.pendingBytes);
       this.pending = grown;
     }
-    const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
-    this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload, tail);
+  }
+
+  /** After a record went into the pending buffer: with fsync 'always', written and synced at once. */
+  private appended(): void {
     if (this.fsync === 'always') {
       // A disk error leaves the record pending, and sync() (the caller's commit point, which it
       // calls before replying) reports it: append never fails half-way through a caller's batch.
@@ -96,7 +131,6 @@ export class FileRecordStore implements RecordStore {
         if (!isStorageError(error)) throw error;
       }
     }
-    return payloadOffset;
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -134,6 +168,7 @@ export class FileRecordStore implements RecordStore {
 
   rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
     this.assertOpen();
+    this.reservedBytes = NOTHING_RESERVED;
     this.sync();
     // Write the new content beside the old, make it durable, then swap names: a crash at any
     // point leaves one complete version under the real name. The old file stays open (and

@@ -28,16 +28,30 @@ const NO_BYTES = new Uint8Array(0);
  */
 export function writeFrame(target: Uint8Array, offset: number, payload: Uint8Array, tail: Uint8Array = NO_BYTES): number {
   const payloadBytes = payload.byteLength + tail.byteLength;
-  // A longer record would read back as corruption at the next open: refuse it before writing.
-  if (payloadBytes > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`record of ${payloadBytes} bytes is over the ${FRAME_PAYLOAD_BYTES_MAX}-byte limit`);
-  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-  view.setUint32(offset, payloadBytes, true);
+  checkFramePayloadBytes(payloadBytes);
   const payloadStart = offset + FRAME_HEADER_BYTES;
   target.set(payload, payloadStart);
   if (tail.byteLength > 0) target.set(tail, payloadStart + payload.byteLength);
-  const checksum = frameChecksum(target, payloadStart, payloadStart + payloadBytes);
-  view.setUint32(offset + 4, checksum, true);
+  return sealFrame(target, offset, payloadBytes);
+}
+
+/**
+ * Makes a frame of the `payloadBytes` bytes already written at `offset + FRAME_HEADER_BYTES` (a
+ * record written in place: RecordStore.reserve): writes its length and checksum, and returns the
+ * offset after it.
+ */
+export function sealFrame(target: Uint8Array, offset: number, payloadBytes: number): number {
+  checkFramePayloadBytes(payloadBytes);
+  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+  view.setUint32(offset, payloadBytes, true);
+  const payloadStart = offset + FRAME_HEADER_BYTES;
+  view.setUint32(offset + 4, frameChecksum(target, payloadStart, payloadStart + payloadBytes), true);
   return payloadStart + payloadBytes;
+}
+
+/** A longer record would read back as corruption at the next open: refused before it is written. */
+function checkFramePayloadBytes(payloadBytes: number): void {
+  if (payloadBytes > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`record of ${payloadBytes} bytes is over the ${FRAME_PAYLOAD_BYTES_MAX}-byte limit`);
 }
 
 /**

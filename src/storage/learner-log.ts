@@ -211,20 +211,23 @@ export class LearnerLog {
   private recordPart(deliveries: readonly Delivery[], from: number, to: number, nextSlot: number, bytesMax: number): void {
     const index = this.index;
     const writer = this.writer;
-    writer.batch(nextSlot, this.lengthValue, bytesMax);
+    const store = this.store;
     const firstPosition = index?.count ?? 0;
-    for (let at = from; at < to; at++) {
-      const { command } = deliveries[at]!;
-      const count = command.count ?? 1;
-      if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA, 0, 0);
-      else if (command instanceof DeliveredCommand) {
-        // Straight from the slot's value: no view made per command.
-        indexEntry(index, writer.command(command.clientId, command.seq, count, command.source, command.dataAt, command.dataBytes), command.dataBytes, count);
-      } else indexEntry(index, writer.command(command.clientId, command.seq, count, command.data, 0, command.data.byteLength), command.data.byteLength, count);
-    }
     let payloadOffset: number;
     try {
-      payloadOffset = this.store.append(writer.payload());
+      // Written in place in the store: each entry's bytes copied once, from the slot's value.
+      const payloadAt = store.reserve(bytesMax);
+      writer.batchInto(store.reservedTarget, payloadAt, nextSlot, this.lengthValue);
+      for (let at = from; at < to; at++) {
+        const { command } = deliveries[at]!;
+        const count = command.count ?? 1;
+        if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA, 0, 0);
+        else if (command instanceof DeliveredCommand) {
+          // Straight from the slot's value: no view made per command.
+          indexEntry(index, writer.command(command.clientId, command.seq, count, command.source, command.dataAt, command.dataBytes), command.dataBytes, count);
+        } else indexEntry(index, writer.command(command.clientId, command.seq, count, command.data, 0, command.data.byteLength), command.data.byteLength, count);
+      }
+      payloadOffset = store.appendReserved(writer.payloadBytes);
     } catch (error) {
       index?.truncate(firstPosition);
       throw error;

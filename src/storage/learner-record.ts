@@ -58,23 +58,35 @@ export function sessionsBytesMax(sessions: number): number {
 }
 
 /**
- * Builds one record at a time in a reusable buffer (a record is copied by RecordStore.append,
- * so the next one can overwrite it). Begin a record with batch/start/sessions/entries, sized
- * by the bounds above, add its items, then take payload(). Positions returned are offsets of
- * the data inside the payload.
+ * Builds one record at a time, in a reusable buffer of its own (a record is copied by
+ * RecordStore.append, so the next one can overwrite it) or, for a BATCH, in place in a store
+ * (batchInto: RecordStore.reserve, then appendReserved(payloadBytes)). Begin a record with
+ * batchInto/start/sessions/entries, sized by the bounds above, add its items, then take
+ * payload() or payloadBytes. Positions returned are offsets of the data inside the payload.
  */
 export class LearnerRecordWriter {
-  private bytes = new Uint8Array(WRITER_BYTES_INITIAL);
+  private own = new Uint8Array(WRITER_BYTES_INITIAL);
+  /** Where the record is written: `own`, or a store's reserved room. */
+  private bytes: Uint8Array = this.own;
+  /** Where the record's payload starts in `bytes`. */
+  private base = 0;
   private at = 0;
 
   /** Lets a buffer grown for a large record go (after a trim's 1 MiB records, say). */
   shrink(): void {
-    if (this.bytes.byteLength > WRITER_BYTES_INITIAL) this.bytes = new Uint8Array(WRITER_BYTES_INITIAL);
+    if (this.own.byteLength > WRITER_BYTES_INITIAL) this.bytes = this.own = new Uint8Array(WRITER_BYTES_INITIAL);
   }
 
-  batch(nextSlot: number, firstLogIndex: number, bytesMax: number): void {
-    this.begin(BATCH, bytesMax);
-    this.at = writeVarint(this.bytes, this.at, nextSlot);
+  /**
+   * A BATCH written straight into `target` from `payloadAt` (room a store reserved for at most
+   * batchBytesMax(...) bytes): a large entry's bytes are then copied once, from the slot's value
+   * into the store, not into this writer and again into the store.
+   */
+  batchInto(target: Uint8Array, payloadAt: number, nextSlot: number, firstLogIndex: number): void {
+    this.bytes = target;
+    this.base = payloadAt;
+    this.bytes[payloadAt] = BATCH;
+    this.at = writeVarint(this.bytes, payloadAt + 1, nextSlot);
     this.at = writeVarint(this.bytes, this.at, firstLogIndex);
   }
 
@@ -110,20 +122,27 @@ export class LearnerRecordWriter {
   entry(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
     this.at = writeVarint(this.bytes, this.at, count);
     this.at = writeVarint(this.bytes, this.at, dataBytes);
-    const payloadAt = this.at;
+    const dataStart = this.at;
     // A range of a slot's value or of a store read: copied without making a view of it.
-    copyRange(source, dataAt, dataAt + dataBytes, this.bytes, payloadAt);
-    this.at = payloadAt + dataBytes;
-    return payloadAt;
+    copyRange(source, dataAt, dataAt + dataBytes, this.bytes, dataStart);
+    this.at = dataStart + dataBytes;
+    return dataStart - this.base;
   }
 
   /** The record built so far: a view of the buffer, valid until the next record begins. */
   payload(): Uint8Array {
-    return this.bytes.subarray(0, this.at);
+    return this.bytes.subarray(this.base, this.at);
+  }
+
+  /** Bytes of the record built so far. */
+  get payloadBytes(): number {
+    return this.at - this.base;
   }
 
   private begin(kind: number, bytesMax: number): void {
-    if (bytesMax > this.bytes.byteLength) this.bytes = new Uint8Array(Math.max(bytesMax, 2 * this.bytes.byteLength));
+    if (bytesMax > this.own.byteLength) this.own = new Uint8Array(Math.max(bytesMax, 2 * this.own.byteLength));
+    this.bytes = this.own;
+    this.base = 0;
     this.bytes[0] = kind;
     this.at = 1;
   }

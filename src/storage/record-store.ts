@@ -31,6 +31,18 @@ export interface RecordStore {
    */
   append(payload: Uint8Array, tail?: Uint8Array): number;
   /**
+   * Room for one record of at most `payloadBytesMax` bytes, written in place: returns the offset
+   * in `reservedTarget` where its payload goes. Write the payload there, then appendReserved()
+   * makes it a record. A record written in place is not copied again (a learner's batch of large
+   * entries). Nothing else may be appended between the two; a reservation not appended is
+   * forgotten by the next append or reserve.
+   */
+  reserve(payloadBytesMax: number): number;
+  /** Where reserve()'s payload goes: valid until the next append, reserve or rewrite. */
+  readonly reservedTarget: Uint8Array;
+  /** Appends the record of `payloadBytes` (at most the reserved bytes) written in place; returns its store offset, as append() does. */
+  appendReserved(payloadBytes: number): number;
+  /**
    * A copy of the `length` store bytes at `offset` (a payload offset from append, forEachRecord
    * or rewrite, plus a position inside that payload). Appended records are readable at once,
    * before sync(). RangeError outside [0, sizeBytes].
@@ -48,6 +60,16 @@ export interface RecordStore {
   /** Bytes the store occupies now (for deciding when to compact). */
   readonly sizeBytes: number;
   close(): void;
+}
+
+/** A store's reservedBytes when no reserve() is open. */
+export const NOTHING_RESERVED = -1;
+
+/** The check every store makes in appendReserved(). */
+export function checkReserved(payloadBytes: number, reservedBytes: number): void {
+  if (!Number.isSafeInteger(payloadBytes) || payloadBytes < 0 || payloadBytes > reservedBytes) {
+    throw new RangeError(`a record written in place must take 0 to the ${reservedBytes} bytes reserved, got ${String(payloadBytes)}`);
+  }
 }
 
 export type FsyncMode = 'always' | 'batch' | 'never';

@@ -1,5 +1,5 @@
-import { FRAME_HEADER_BYTES, walkFrames, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
-import { checkReadRange, type RecordStore } from './record-store.js';
+import { FRAME_HEADER_BYTES, sealFrame, walkFrames, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { NOTHING_RESERVED, checkReadRange, checkReserved, type RecordStore } from './record-store.js';
 import { CONTROL_WORD_INDEX, SHARED_STORE_BYTES_MAX, packSharedStoreControl, unpackSharedStoreControl, type LiveHalf } from './shared-store-control.js';
 
 const HALF_BYTES_INITIAL = 64 * 1024;
@@ -49,6 +49,9 @@ export class SharedRecordStore implements RecordStore {
   private live: LiveHalf;
   private committedBytes: number;
   private writtenBytes: number;
+  /** Payload bytes reserve() made room for, or NOTHING_RESERVED; the record goes at writtenBytes. */
+  private reservedBytes = NOTHING_RESERVED;
+  private reservedTargetValue: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly memory: SharedStoreMemory) {
     this.control = new BigInt64Array(memory.control);
@@ -87,7 +90,27 @@ export class SharedRecordStore implements RecordStore {
   append(payload: Uint8Array, tail?: Uint8Array): number {
     const half = this.memory.halves[this.live];
     const at = this.writtenBytes;
+    this.reservedBytes = NOTHING_RESERVED;
     this.writtenBytes = writeFrame(room(half, at, FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0)), at, payload, tail);
+    return at + FRAME_HEADER_BYTES;
+  }
+
+  reserve(payloadBytesMax: number): number {
+    this.reservedBytes = NOTHING_RESERVED;
+    this.reservedTargetValue = room(this.memory.halves[this.live], this.writtenBytes, FRAME_HEADER_BYTES + payloadBytesMax);
+    this.reservedBytes = payloadBytesMax;
+    return this.writtenBytes + FRAME_HEADER_BYTES;
+  }
+
+  get reservedTarget(): Uint8Array {
+    return this.reservedTargetValue;
+  }
+
+  appendReserved(payloadBytes: number): number {
+    checkReserved(payloadBytes, this.reservedBytes);
+    this.reservedBytes = NOTHING_RESERVED;
+    const at = this.writtenBytes;
+    this.writtenBytes = sealFrame(this.reservedTargetValue, at, payloadBytes);
     return at + FRAME_HEADER_BYTES;
   }
 
@@ -105,6 +128,7 @@ export class SharedRecordStore implements RecordStore {
   }
 
   rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
+    this.reservedBytes = NOTHING_RESERVED;
     const next = (1 - this.live) as LiveHalf;
     const half = this.memory.halves[next];
     let offset = 0;
@@ -140,7 +164,9 @@ function room(half: SharedArrayBuffer, offset: number, bytes: number): Uint8Arra
       throw sharedMemoryFull(`growing to ${needed} bytes failed: ${(error as Error).message}`);
     }
   }
-  return new Uint8Array(half);
+  // A view of fixed length: one that tracks a growable buffer's length reads and writes elements
+  // about six times slower (measured on Node 20), which a record written in place pays per byte.
+  return new Uint8Array(half, 0, half.byteLength);
 }
 
 /**

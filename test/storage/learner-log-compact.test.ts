@@ -241,7 +241,7 @@ describe.each(BACKENDS)('compact LearnerLog over $name', ({ make }) => {
   });
 });
 
-/** Wraps a store so that its next append or rewrite throws (disk full, store full). */
+/** Wraps a store so that its next append (or reservation) or rewrite throws (disk full, store full). */
 function failingStore(store: RecordStore): RecordStore & { failNext: boolean } {
   const wrapper = {
     failNext: false,
@@ -262,6 +262,15 @@ function failingStore(store: RecordStore): RecordStore & { failNext: boolean } {
       if (wrapper.failNext) throw new RangeError('store is full');
       return store.append(payload);
     },
+    // A record written in place fails where a full store refuses it: at the reservation.
+    reserve(payloadBytesMax: number): number {
+      if (wrapper.failNext) throw new RangeError('store is full');
+      return store.reserve(payloadBytesMax);
+    },
+    get reservedTarget() {
+      return store.reservedTarget;
+    },
+    appendReserved: store.appendReserved.bind(store),
     rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
       if (!wrapper.failNext) return store.rewrite(payloads, placed);
       // consume part of it, as a store that fills up half way would

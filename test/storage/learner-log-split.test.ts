@@ -16,14 +16,14 @@ const batch = (): Delivery[] =>
 /** Two commands of 40 bytes fit a record of 200 bytes (17 + 2 x (32 + 40) = 161), three do not. */
 const RECORD_BYTES_MAX = 200;
 
-/** A store whose appends fail with ENOSPC (as a full disk's do) once `appendsLeft` reaches 0. */
+/** A store whose appends (copied or written in place) fail with ENOSPC (as a full disk's do) once `appendsLeft` reaches 0. */
 function failingAfter(store: RecordStore, appendsLeft: number): RecordStore {
   return new Proxy(store, {
     get(target, key, receiver) {
-      if (key !== 'append') return Reflect.get(target, key, receiver) as unknown;
-      return (payload: Uint8Array) => {
+      if (key !== 'append' && key !== 'appendReserved') return Reflect.get(target, key, receiver) as unknown;
+      return (payload: Uint8Array & number) => {
         if (appendsLeft-- <= 0) throw Object.assign(new Error('no space left'), { code: 'ENOSPC' });
-        return target.append(payload);
+        return key === 'append' ? target.append(payload) : target.appendReserved(payload);
       };
     },
   });
