@@ -1,3 +1,4 @@
+import { ACCEPTOR_COUNT_MAX, PROPOSER_DEFAULTS, checkAcceptorCount } from '../paxos/index.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from '../actors/supervisor.js';
 import { RING_CAPACITY_BYTES_DEFAULT } from '../mailbox/index.js';
 import { FSYNC_MODES, SHARED_STORE_BYTES_MAX, type FsyncMode } from '../storage/index.js';
@@ -87,10 +88,8 @@ function integer(name: string, value: unknown, fallback: number, min: number, ma
 export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
   for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown option ${key}`);
-  const acceptors = integer('acceptors', options.acceptors, 3, 1, 31);
-  if (acceptors % 2 === 0) {
-    throw new RangeError(`option acceptors must be odd (a majority of ${acceptors} tolerates no more crashes than of ${acceptors - 1}), got ${acceptors}`);
-  }
+  const acceptors = integer('acceptors', options.acceptors, 3, 1, ACCEPTOR_COUNT_MAX);
+  checkAcceptorCount('option acceptors', acceptors);
   let storage: ResolvedLogOptions['storage'];
   if (options.storage !== undefined) {
     const { dir, fsync = 'batch' } = options.storage as Partial<StorageOptions>;
@@ -108,8 +107,8 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
         `at most ${limits.entryBytesBound} bytes (raise ringBytes or lower entryBytesMax)`,
     );
   }
-  const electionTimeoutMs = integer('electionTimeoutMs', options.electionTimeoutMs, 100, 1, 600_000);
-  const heartbeatIntervalMs = integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 20, 1, 600_000);
+  const electionTimeoutMs = integer('electionTimeoutMs', options.electionTimeoutMs, PROPOSER_DEFAULTS.electionTimeoutMs, 1, 600_000);
+  const heartbeatIntervalMs = integer('heartbeatIntervalMs', options.heartbeatIntervalMs, PROPOSER_DEFAULTS.heartbeatIntervalMs, 1, 600_000);
   if (heartbeatIntervalMs >= electionTimeoutMs) {
     throw new RangeError(
       `option heartbeatIntervalMs ${heartbeatIntervalMs} must be below option electionTimeoutMs ${electionTimeoutMs} (a leader must beat the standbys' timeout)`,
@@ -131,8 +130,8 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
     learners: integer('learners', options.learners, 1, 1, 15),
     storage,
     entryBytesMax,
-    batchCommandsMax: integer('batchCommandsMax', options.batchCommandsMax, 256, 1, 65_536),
-    windowSlotsMax: integer('windowSlotsMax', options.windowSlotsMax, 64, 1, 65_536),
+    batchCommandsMax: integer('batchCommandsMax', options.batchCommandsMax, PROPOSER_DEFAULTS.batchCommandsMax, 1, 65_536),
+    windowSlotsMax: integer('windowSlotsMax', options.windowSlotsMax, PROPOSER_DEFAULTS.windowSlotsMax, 1, 65_536),
     inflightAppendsMax: integer('inflightAppendsMax', options.inflightAppendsMax, 4096, 1, 65_535),
     appendTimeoutMs: integer('appendTimeoutMs', options.appendTimeoutMs, 30_000, 1, 2 ** 31 - 1),
     electionTimeoutMs,

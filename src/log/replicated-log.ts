@@ -1,3 +1,4 @@
+import { PROPOSER_DEFAULTS } from '../paxos/index.js';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { ActorSystem, Endpoint, killHoldsDown, type ActorId, type KillOptions } from '../actors/index.js';
@@ -272,7 +273,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
         windowSlotsMax: resolved.windowSlotsMax,
         batchCommandsMax: resolved.batchCommandsMax,
         batchBytesMax: limits.slotValueBytesMax,
-        pendingCommandsMax: 65_536,
+        pendingCommandsMax: PROPOSER_DEFAULTS.pendingCommandsMax,
       };
       // Spawned together: each worker takes tens of milliseconds to start, and links between
       // actors that start at the same time are wired by whichever is placed second.

@@ -13,3 +13,4 @@ export * from './acceptor.js';
 export * from './election.js';
 export * from './proposer.js';
 export * from './learner.js';
+export * from './defaults.js';

@@ -23,6 +23,7 @@ import { NO_BALLOT, nextBallotAbove } from './ballot.js';
 import type { Ballot } from './ballot.js';
 import { checkElectionTiming, electionDelayMs } from './election.js';
 import type { ElectionTiming } from './election.js';
+import { PROPOSER_DEFAULTS } from './defaults.js';
 import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
 import type { NodeId } from './ids.js';
 import { MessageType } from './messages.js';
@@ -61,27 +62,25 @@ export interface ProposerConfig {
   readonly learners: readonly NodeId[];
   /** Uniform random numbers in [0, 1): the only source of randomness (pass a seeded RNG). */
   readonly random: () => number;
-  /** Default 50. */
+  // Defaults for every timing and size below: PROPOSER_DEFAULTS (defaults.ts), which the log's options share.
   readonly heartbeatIntervalMs?: number;
-  /** Default 250: standbys wait [t, 2t) without a heartbeat before campaigning. */
+  /** Standbys wait [t, 2t) without a heartbeat before campaigning. */
   readonly electionTimeoutMs?: number;
-  /** Default 50. */
   readonly backoffBaseMs?: number;
-  /** Default 2000. */
   readonly backoffMaxMs?: number;
-  /** Resend unanswered Prepare/Accept after this long. Default 100. */
+  /** Resend unanswered Prepare/Accept after this long. */
   readonly retransmitMs?: number;
-  /** Slots in flight at once. Default 64. */
+  /** Slots in flight at once. */
   readonly windowSlotsMax?: number;
-  /** Commands per slot. Default 64. */
+  /** Commands per slot. */
   readonly batchCommandsMax?: number;
   /**
    * Bytes of one slot's value, command headers included (a slot travels as one Accept, which must
-   * fit a mailbox). Default 256 KiB. A single command larger than this still gets a slot of its
-   * own: the caller bounds command sizes so that such a slot fits too.
+   * fit a mailbox). A single command larger than this still gets a slot of its own: the caller
+   * bounds command sizes so that such a slot fits too.
    */
   readonly batchBytesMax?: number;
-  /** Client commands queued while the window is full; beyond this they are dropped (clients retry). Default 4096. */
+  /** Client commands queued while the window is full; beyond this they are dropped (clients retry). */
   readonly pendingCommandsMax?: number;
   /** Default true. Only for demonstrating dueling proposers. */
   readonly randomizedTimeouts?: boolean;
@@ -172,19 +171,19 @@ export class Proposer {
     this.learners = [...config.learners];
     this.random = config.random;
     this.timing = {
-      electionTimeoutMs: config.electionTimeoutMs ?? 250,
-      backoffBaseMs: config.backoffBaseMs ?? 50,
-      backoffMaxMs: config.backoffMaxMs ?? 2000,
+      electionTimeoutMs: config.electionTimeoutMs ?? PROPOSER_DEFAULTS.electionTimeoutMs,
+      backoffBaseMs: config.backoffBaseMs ?? PROPOSER_DEFAULTS.backoffBaseMs,
+      backoffMaxMs: config.backoffMaxMs ?? PROPOSER_DEFAULTS.backoffMaxMs,
       randomizedTimeouts: config.randomizedTimeouts ?? true,
       backoff: config.backoff ?? true,
     };
     checkElectionTiming(this.timing);
-    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? 50;
-    this.retransmitMs = config.retransmitMs ?? 100;
-    this.windowSlotsMax = config.windowSlotsMax ?? 64;
-    this.batchCommandsMax = config.batchCommandsMax ?? 64;
-    this.batchBytesMax = config.batchBytesMax ?? 256 * 1024;
-    this.pendingCommandsMax = config.pendingCommandsMax ?? 4096;
+    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? PROPOSER_DEFAULTS.heartbeatIntervalMs;
+    this.retransmitMs = config.retransmitMs ?? PROPOSER_DEFAULTS.retransmitMs;
+    this.windowSlotsMax = config.windowSlotsMax ?? PROPOSER_DEFAULTS.windowSlotsMax;
+    this.batchCommandsMax = config.batchCommandsMax ?? PROPOSER_DEFAULTS.batchCommandsMax;
+    this.batchBytesMax = config.batchBytesMax ?? PROPOSER_DEFAULTS.batchBytesMax;
+    this.pendingCommandsMax = config.pendingCommandsMax ?? PROPOSER_DEFAULTS.pendingCommandsMax;
     checkPositiveInteger('heartbeatIntervalMs', this.heartbeatIntervalMs);
     checkPositiveInteger('retransmitMs', this.retransmitMs);
     checkPositiveInteger('windowSlotsMax', this.windowSlotsMax);

@@ -4,6 +4,19 @@
 import { ACCEPTOR_COUNT_MAX, checkNodeIds } from './ids.js';
 import type { NodeId } from './ids.js';
 
+/**
+ * The rule for how many acceptors a cluster has, for the core and the log's options alike: an odd
+ * count of at most ACCEPTOR_COUNT_MAX (a vote set is a bitmask). An even count buys no extra fault
+ * tolerance over the odd count below it and makes every quorum larger; refusing it catches a
+ * miscounted configuration early. `what` names the count in the RangeError.
+ */
+export function checkAcceptorCount(what: string, count: number): void {
+  if (count > ACCEPTOR_COUNT_MAX) throw new RangeError(`${what} must number at most ${ACCEPTOR_COUNT_MAX}, got ${count}`);
+  if (count % 2 === 0) {
+    throw new RangeError(`${what} must be an odd count (1, 3, 5, ...: a majority of ${count} tolerates no more crashes than of ${count - 1}), got ${count}`);
+  }
+}
+
 export class Quorum {
   readonly acceptors: readonly NodeId[];
   /** Votes needed: a strict majority, so any two quorums share an acceptor. */
@@ -12,14 +25,7 @@ export class Quorum {
 
   constructor(acceptors: readonly NodeId[]) {
     checkNodeIds('acceptors', acceptors);
-    if (acceptors.length > ACCEPTOR_COUNT_MAX) {
-      throw new RangeError(`acceptors must number at most ${ACCEPTOR_COUNT_MAX}, got ${acceptors.length}`);
-    }
-    // An even count buys no extra fault tolerance over the odd count below it and makes every
-    // quorum larger; refusing it catches a miscounted configuration early.
-    if (acceptors.length % 2 === 0) {
-      throw new RangeError(`acceptors must be an odd count (1, 3, 5, ...), got ${acceptors.length}`);
-    }
+    checkAcceptorCount('acceptors', acceptors.length);
     this.acceptors = [...acceptors];
     this.size = (acceptors.length >> 1) + 1;
     acceptors.forEach((id, position) => this.positionById.set(id, position));

@@ -66,6 +66,8 @@ export const SIM_PROPOSER_OVERRIDES: ProposerOverrides = Object.freeze({
   retransmitMs: 40,
   windowSlotsMax: 4,
   batchCommandsMax: 3,
+  // What the seeds were measured with (the core's default is the log's 65,536 now): a seed replays as it did.
+  pendingCommandsMax: 4096,
 });
 
 export const SIM_LEARNER_TUNING: LearnerOverrides = Object.freeze({

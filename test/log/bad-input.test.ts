@@ -44,7 +44,7 @@ describe('bad input gets a clear error and never disturbs the log', () => {
 describe('invalid options are errors at open', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['zero acceptors', { acceptors: 0 }, /acceptors must be from 1 to 31, got 0/],
-    ['even acceptors', { acceptors: 4 }, /acceptors must be odd/],
+    ['even acceptors', { acceptors: 4 }, /option acceptors must be an odd count/],
     ['negative proposers', { proposers: -1 }, /proposers must be from 1 to 15, got -1/],
     ['fractional learners', { learners: 1.5 }, /learners must be an integer/],
     ['unknown fsync mode', { storage: { dir: '/tmp/x', fsync: 'sometimes' } }, /fsync must be one of always, batch, never, got sometimes/],
