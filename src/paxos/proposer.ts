@@ -15,6 +15,9 @@
 //  - Memory: learners report how far they delivered; the minimum over all learners (gcBelow)
 //    goes out in heartbeats so acceptors can drop that prefix.
 //
+// Client commands wait for a slot in a CommandQueue (command-queue.ts), which also cuts each
+// slot's value; election timing is election.ts's.
+//
 // A proposer keeps no durable state: safety rests on acceptors refusing a Prepare whose ballot
 // is not strictly above their promise (see acceptor.ts), which stops a restarted proposer from
 // reusing a ballot it had already used.
@@ -37,6 +40,7 @@ import type {
   NackMessage,
   PromiseMessage,
 } from './messages.js';
+import { CommandQueue } from './command-queue.js';
 import { Quorum } from './quorum.js';
 import type { Ready } from './ready.js';
 import {
@@ -88,16 +92,6 @@ export interface ProposerConfig {
   readonly backoff?: boolean;
 }
 
-/** Commands queued at the leader: a run of encoded commands inside a buffer a client sent. */
-interface PendingRun {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  /** Offset of the first command not yet in a slot. */
-  at: number;
-  /** Commands from `at` to the end. */
-  commands: number;
-}
-
 interface InflightSlot {
   readonly msg: AcceptMessage;
   votes: number;
@@ -114,9 +108,6 @@ export class Proposer {
   private readonly heartbeatIntervalMs: number;
   private readonly retransmitMs: number;
   private readonly windowSlotsMax: number;
-  private readonly batchCommandsMax: number;
-  private readonly batchBytesMax: number;
-  private readonly pendingCommandsMax: number;
 
   private roleValue: ProposerRole = ProposerRole.Follower;
   /** Our ballot while candidate or leader (and the last one we used otherwise). */
@@ -145,11 +136,8 @@ export class Proposer {
   private chosenBelowValue = 0;
   private readonly inflight = new Map<number, InflightSlot>();
   private nextHeartbeatMs = 0;
-  private pending: PendingRun[] = [];
-  private pendingHead = 0;
-  private pendingCommands = 0;
-  /** Highest seq per client queued or in flight in this leadership: ignores retries of those. */
-  private readonly queuedSeq = new Map<number, number>();
+  /** Client commands waiting for a slot. */
+  private readonly queue: CommandQueue;
 
   // Truncation.
   private readonly learnerProgress = new Map<NodeId, number>();
@@ -181,15 +169,16 @@ export class Proposer {
     this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? PROPOSER_DEFAULTS.heartbeatIntervalMs;
     this.retransmitMs = config.retransmitMs ?? PROPOSER_DEFAULTS.retransmitMs;
     this.windowSlotsMax = config.windowSlotsMax ?? PROPOSER_DEFAULTS.windowSlotsMax;
-    this.batchCommandsMax = config.batchCommandsMax ?? PROPOSER_DEFAULTS.batchCommandsMax;
-    this.batchBytesMax = config.batchBytesMax ?? PROPOSER_DEFAULTS.batchBytesMax;
-    this.pendingCommandsMax = config.pendingCommandsMax ?? PROPOSER_DEFAULTS.pendingCommandsMax;
+    const batchCommandsMax = config.batchCommandsMax ?? PROPOSER_DEFAULTS.batchCommandsMax;
+    const batchBytesMax = config.batchBytesMax ?? PROPOSER_DEFAULTS.batchBytesMax;
+    const pendingCommandsMax = config.pendingCommandsMax ?? PROPOSER_DEFAULTS.pendingCommandsMax;
     checkPositiveInteger('heartbeatIntervalMs', this.heartbeatIntervalMs);
     checkPositiveInteger('retransmitMs', this.retransmitMs);
     checkPositiveInteger('windowSlotsMax', this.windowSlotsMax);
-    checkPositiveInteger('batchCommandsMax', this.batchCommandsMax);
-    checkPositiveInteger('batchBytesMax', this.batchBytesMax);
-    checkPositiveInteger('pendingCommandsMax', this.pendingCommandsMax);
+    checkPositiveInteger('batchCommandsMax', batchCommandsMax);
+    checkPositiveInteger('batchBytesMax', batchBytesMax);
+    checkPositiveInteger('pendingCommandsMax', pendingCommandsMax);
+    this.queue = new CommandQueue(pendingCommandsMax, batchCommandsMax, batchBytesMax);
     if (this.heartbeatIntervalMs >= this.timing.electionTimeoutMs) {
       throw new RangeError(
         `heartbeatIntervalMs must be below electionTimeoutMs (${this.timing.electionTimeoutMs}), got ${this.heartbeatIntervalMs}`,
@@ -224,7 +213,7 @@ export class Proposer {
     return this.inflight.size;
   }
   get pendingCount(): number {
-    return this.pendingCommands;
+    return this.queue.commands;
   }
   get failedCampaigns(): number {
     return this.failedCampaignsValue;
@@ -343,38 +332,7 @@ export class Proposer {
       }
       return 0;
     }
-    let queued = 0;
-    // Commands to keep form runs; a skipped command (a retry already queued, or no room) ends a run.
-    let runStart = 0;
-    let runCommands = 0;
-    for (let at = 0; at < commands.byteLength; ) {
-      const next = nextCommandAt(view, at);
-      const clientId = commandClientId(view, at);
-      const seq = commandSeq(view, at);
-      const known = this.queuedSeq.get(clientId);
-      if (known !== undefined && seq <= known) {
-        queued++;
-      } else if (this.pendingCommands + runCommands < this.pendingCommandsMax) {
-        this.queuedSeq.set(clientId, seq);
-        queued++;
-        runCommands++;
-        at = next;
-        continue;
-      }
-      this.pushRun(commands, view, runStart, at, runCommands);
-      runStart = next;
-      runCommands = 0;
-      at = next;
-    }
-    this.pushRun(commands, view, runStart, commands.byteLength, runCommands);
-    return queued;
-  }
-
-  private pushRun(bytes: Uint8Array, view: DataView, start: number, end: number, commands: number): void {
-    if (commands === 0) return;
-    const run = start === 0 && end === bytes.byteLength ? bytes : bytes.subarray(start, end);
-    this.pending.push({ bytes: run, view: run === bytes ? view : viewOf(run), at: 0, commands });
-    this.pendingCommands += commands;
+    return this.queue.enqueue(commands, view);
   }
 
   /** Opens slots for queued commands while the window has room. */
@@ -458,11 +416,7 @@ export class Proposer {
     if (everyoneBelow <= this.gcBelowValue) return;
     this.gcBelowValue = everyoneBelow;
     if (this.roleValue !== ProposerRole.Leader) return;
-    // Slots every learner delivered are chosen: stop chasing them.
-    for (const slot of this.inflight.values()) if (slot.msg.slot < everyoneBelow) this.retire(slot);
-    for (const slot of this.recovered.keys()) if (slot < everyoneBelow) this.recovered.delete(slot);
-    if (this.nextSlotValue < everyoneBelow) this.nextSlotValue = everyoneBelow;
-    if (this.chosenBelowValue < everyoneBelow) this.chosenBelowValue = everyoneBelow;
+    this.retireBelow(everyoneBelow);
     this.advanceChosen();
     this.fillWindow(nowMs, ready);
   }
@@ -479,21 +433,29 @@ export class Proposer {
    * seed 1384432889).
    */
   private retireDelivered(nowMs: number, ready: Ready): void {
-    const gcBelow = this.gcBelowValue;
+    if (this.retireBelow(this.gcBelowValue)) {
+      this.advanceChosen();
+      this.fillWindow(nowMs, ready);
+    }
+  }
+
+  /**
+   * The one place slots every learner delivered are retired: slots below `below` are chosen, so
+   * the leader stops chasing them (in flight or still to recover) and its window starts at
+   * `below` at the lowest. Returns whether a slot in flight was retired.
+   */
+  private retireBelow(below: number): boolean {
     let retired = false;
     for (const slot of this.inflight.values()) {
-      if (slot.msg.slot < gcBelow) {
+      if (slot.msg.slot < below) {
         this.retire(slot);
         retired = true;
       }
     }
-    for (const slot of this.recovered.keys()) if (slot < gcBelow) this.recovered.delete(slot);
-    if (this.nextSlotValue < gcBelow) this.nextSlotValue = gcBelow;
-    if (this.chosenBelowValue < gcBelow) this.chosenBelowValue = gcBelow;
-    if (retired) {
-      this.advanceChosen();
-      this.fillWindow(nowMs, ready);
-    }
+    for (const slot of this.recovered.keys()) if (slot < below) this.recovered.delete(slot);
+    if (this.nextSlotValue < below) this.nextSlotValue = below;
+    if (this.chosenBelowValue < below) this.chosenBelowValue = below;
+    return retired;
   }
 
   private sendPrepare(nowMs: number, ready: Ready, skipMask: number): void {
@@ -521,7 +483,7 @@ export class Proposer {
     this.nextSlotValue = start;
     this.chosenBelowValue = start;
     this.inflight.clear();
-    this.queuedSeq.clear();
+    this.queue.forgetQueuedSeqs();
     this.sendHeartbeat(nowMs, ready);
     this.fillWindow(nowMs, ready);
   }
@@ -536,7 +498,7 @@ export class Proposer {
   private clearLeadership(): void {
     this.inflight.clear();
     this.recovered.clear();
-    this.queuedSeq.clear();
+    this.queue.forgetQueuedSeqs();
     if (this.leaderHintValue === this.id) this.leaderHintValue = -1;
   }
 
@@ -559,14 +521,7 @@ export class Proposer {
   /** A slot is chosen: stop retransmitting it. */
   private retire(slot: InflightSlot): void {
     this.inflight.delete(slot.msg.slot);
-    // A later retry of these commands must be proposed again, so that the learner sees it as
-    // a duplicate and the client gets its (possibly lost) acknowledgement again.
-    const value = slot.msg.value;
-    const view = viewOf(value);
-    for (let at = 0; at < value.byteLength; at = nextCommandAt(view, at)) {
-      const clientId = commandClientId(view, at);
-      if (this.queuedSeq.get(clientId) === commandSeq(view, at)) this.queuedSeq.delete(clientId);
-    }
+    this.queue.chosen(slot.msg.value);
   }
 
   private advanceChosen(): void {
@@ -583,8 +538,8 @@ export class Proposer {
       if (slot < this.recoveryEnd) {
         value = this.recovered.get(slot)?.value ?? NOOP;
         this.recovered.delete(slot);
-      } else if (this.pendingCommands > 0) {
-        value = this.takeBatch();
+      } else if (this.queue.commands > 0) {
+        value = this.queue.takeBatch();
       } else {
         return;
       }
@@ -594,66 +549,5 @@ export class Proposer {
       for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
       for (const learner of this.learners) ready.send.push({ to: learner, msg });
     }
-  }
-
-  /**
-   * The next slot's value from the queue: commands in arrival order, up to batchCommandsMax
-   * commands and batchBytesMax bytes (one command always goes, so an entry up to the size limit
-   * is never stuck). A value within one run is a view of it; one spanning runs is one copy.
-   */
-  private takeBatch(): Value {
-    let commandsLeft = this.batchCommandsMax;
-    let bytesLeft = this.batchBytesMax;
-    let first: Uint8Array | undefined;
-    let pieces: Uint8Array[] | undefined;
-    while (this.pendingHead < this.pending.length && commandsLeft > 0) {
-      const run = this.pending[this.pendingHead]!;
-      const runBytes = run.bytes.byteLength - run.at;
-      let end: number;
-      let taken: number;
-      if (run.commands <= commandsLeft && runBytes <= bytesLeft) {
-        end = run.bytes.byteLength;
-        taken = run.commands;
-      } else {
-        // Split the run at a command boundary: walk the commands that fit.
-        end = run.at;
-        taken = 0;
-        while (taken < commandsLeft && end < run.bytes.byteLength) {
-          const next = nextCommandAt(run.view, end);
-          if (next - run.at > bytesLeft && !(first === undefined && taken === 0)) break;
-          end = next;
-          taken++;
-        }
-        if (taken === 0) break;
-      }
-      const piece = run.at === 0 && end === run.bytes.byteLength ? run.bytes : run.bytes.subarray(run.at, end);
-      if (first === undefined) first = piece;
-      else (pieces ??= [first]).push(piece);
-      commandsLeft -= taken;
-      bytesLeft -= end - run.at;
-      this.pendingCommands -= taken;
-      run.commands -= taken;
-      run.at = end;
-      if (run.commands > 0) break;
-      this.pending[this.pendingHead++] = undefined as unknown as PendingRun;
-    }
-    // Reclaim the consumed prefix so a queue that never fully drains stays bounded.
-    if (this.pendingHead === this.pending.length) {
-      this.pending = [];
-      this.pendingHead = 0;
-    } else if (this.pendingHead >= 1024 && this.pendingHead * 2 >= this.pending.length) {
-      this.pending = this.pending.slice(this.pendingHead);
-      this.pendingHead = 0;
-    }
-    if (pieces === undefined) return first ?? NOOP;
-    let bytes = 0;
-    for (const piece of pieces) bytes += piece.byteLength;
-    const value = new Uint8Array(bytes);
-    let offset = 0;
-    for (const piece of pieces) {
-      value.set(piece, offset);
-      offset += piece.byteLength;
-    }
-    return value;
   }
 }
