@@ -36,6 +36,9 @@ export const SynodErrorCode = Object.freeze({
   // Mailboxes (synod/mailbox)
   MessageTooLarge: 'ERR_SYNOD_MESSAGE_TOO_LARGE',
   MailboxFull: 'ERR_SYNOD_MAILBOX_FULL',
+  // The protocol core (synod/paxos)
+  /** A broken invariant of the core: a bug in synod, never bad input (the role crashes rather than go on). */
+  Invariant: 'ERR_SYNOD_INVARIANT',
   // The simulator (synod/sim)
   SimViolation: 'ERR_SYNOD_SIM_VIOLATION',
   SimScript: 'ERR_SYNOD_SIM_SCRIPT',

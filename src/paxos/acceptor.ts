@@ -17,6 +17,7 @@
 import { NO_BALLOT } from './ballot.js';
 import type { Ballot } from './ballot.js';
 import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
+import { invariantBroken } from './invariant.js';
 import type { NodeId } from './ids.js';
 import { ACCEPTED_ENTRY_OVERHEAD_BYTES, MessageType } from './messages.js';
 import type {
@@ -121,8 +122,7 @@ export class Acceptor {
       });
       return;
     }
-    this.promised = msg.ballot;
-    ready.promised = msg.ballot;
+    this.raisePromise(msg.ballot, ready);
     // Split by bytes into parts; every part is built before any is sent, so each knows the count.
     const parts: AcceptedEntry[][] = [[]];
     let partBytes = 0;
@@ -145,6 +145,13 @@ export class Acceptor {
     }
   }
 
+  /** The one place a promise changes: it only rises (an acceptor that forgets a promise lets two values be chosen). */
+  private raisePromise(ballot: Ballot, ready: Ready): void {
+    if (ballot < this.promised) invariantBroken(`acceptor ${this.id}: promise would fall from ${this.promised} to ${ballot}`);
+    this.promised = ballot;
+    ready.promised = ballot;
+  }
+
   onAccept(msg: AcceptMessage, ready: Ready): void {
     // Dropped slots were delivered everywhere; the sender learns that from the next gcBelow.
     if (msg.slot < this.logStart) return;
@@ -155,10 +162,7 @@ export class Acceptor {
       });
       return;
     }
-    if (msg.ballot > this.promised) {
-      this.promised = msg.ballot;
-      ready.promised = msg.ballot;
-    }
+    if (msg.ballot > this.promised) this.raisePromise(msg.ballot, ready);
     const previous = this.log.get(msg.slot);
     // A retransmitted Accept we already hold needs no second write, only a second answer.
     if (previous === undefined || previous.ballot !== msg.ballot) {

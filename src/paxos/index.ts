@@ -3,6 +3,7 @@
 // a Ready: persist, then send, then deliver.
 
 export * from './ids.js';
+export * from './invariant.js';
 export * from './ballot.js';
 export * from './value.js';
 export * from './messages.js';

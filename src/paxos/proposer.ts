@@ -28,6 +28,7 @@ import { checkElectionTiming, electionDelayMs } from './election.js';
 import type { ElectionTiming } from './election.js';
 import { PROPOSER_DEFAULTS } from './defaults.js';
 import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
+import { invariantBroken } from './invariant.js';
 import type { NodeId } from './ids.js';
 import { MessageType } from './messages.js';
 import type {
@@ -528,6 +529,8 @@ export class Proposer {
     while (this.chosenBelowValue < this.nextSlotValue && !this.inflight.has(this.chosenBelowValue)) {
       this.chosenBelowValue++;
     }
+    // What the heartbeats announce as chosen must be a prefix of what was issued.
+    if (this.chosenBelowValue > this.nextSlotValue) invariantBroken(`proposer ${this.id}: chosenBelow ${this.chosenBelowValue} above nextSlot ${this.nextSlotValue}`);
   }
 
   /** Issue slots while the window has room: recovery slots first, then batches of new commands. */
@@ -543,6 +546,8 @@ export class Proposer {
       } else {
         return;
       }
+      // Two Accepts for one slot in one ballot could get two values chosen there.
+      if (this.inflight.has(slot)) invariantBroken(`proposer ${this.id}: slot ${slot} issued twice in ballot ${this.ballotValue}`);
       this.nextSlotValue = slot + 1;
       const msg: AcceptMessage = { type: MessageType.Accept, from: this.id, ballot: this.ballotValue, slot, value };
       this.inflight.set(slot, { msg, votes: 0, sentAtMs: nowMs });

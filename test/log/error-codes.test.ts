@@ -30,6 +30,8 @@ import * as actors from 'synod/actors';
 import { EndpointClosedError, HandleAlreadyConnectedError, ReceiveTimeoutError } from 'synod/actors';
 import * as mailbox from 'synod/mailbox';
 import { MailboxFullError, MessageTooLargeError } from 'synod/mailbox';
+import * as paxos from 'synod/paxos';
+import { InvariantError } from 'synod/paxos';
 import * as sim from 'synod/sim';
 import { ScriptError, SimViolation } from 'synod/sim';
 import { fixture } from './helpers.js';
@@ -61,6 +63,7 @@ const EXAMPLES: Array<[Error, string]> = [
   [new HandleAlreadyConnectedError(7), 'ERR_SYNOD_HANDLE_ALREADY_CONNECTED'],
   [new MessageTooLargeError(2_000_000, 1_000_000), 'ERR_SYNOD_MESSAGE_TOO_LARGE'],
   [new MailboxFullError(1000), 'ERR_SYNOD_MAILBOX_FULL'],
+  [new InvariantError('acceptor 2: promise would fall from 65538 to 65537'), 'ERR_SYNOD_INVARIANT'],
   [new SimViolation('agreement', 'two values chosen for slot 3'), 'ERR_SYNOD_SIM_VIOLATION'],
   [new ScriptError(12, 'unknown command'), 'ERR_SYNOD_SIM_SCRIPT'],
 ];
@@ -72,9 +75,9 @@ function errorClassesOf(module: Record<string, unknown>): Array<new (...args: ne
 }
 
 describe('synod error codes', () => {
-  it('every error class exported from synod, synod/actors, synod/mailbox and synod/sim is covered here', () => {
+  it('every error class exported from synod, synod/actors, synod/mailbox, synod/paxos and synod/sim is covered here', () => {
     const covered = new Set(EXAMPLES.map(([error]) => error.constructor));
-    for (const errorClass of [...errorClassesOf(synod), ...errorClassesOf(actors), ...errorClassesOf(mailbox), ...errorClassesOf(sim)]) expect(covered.has(errorClass), errorClass.name).toBe(true);
+    for (const errorClass of [...errorClassesOf(synod), ...errorClassesOf(actors), ...errorClassesOf(mailbox), ...errorClassesOf(paxos), ...errorClassesOf(sim)]) expect(covered.has(errorClass), errorClass.name).toBe(true);
   });
 
   it.each(EXAMPLES.map(([error, code]) => [error.name, error, code] as const))('%s has its code, in `code` and at the end of its message', (_name, error, code) => {

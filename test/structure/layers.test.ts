@@ -25,7 +25,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'error-codes': [],
   mailbox: ['error-codes'],
-  paxos: [],
+  paxos: ['error-codes'],
   storage: ['error-codes', 'mailbox', 'paxos'],
   actors: ['error-codes', 'mailbox'],
   protocol: ['error-codes', 'mailbox', 'paxos', 'storage'],
