@@ -4,8 +4,8 @@
 // bytes (none, some whole records, or a record cut short): the torn tail that reopening must cut
 // off. Roles restart by replaying this store through the runtime's own record codecs
 // (DurableAcceptorStorage, LearnerLog), so a field a codec forgets is lost in the simulation too.
-import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from '../storage/frame.js';
-import { NOTHING_RESERVED, checkReadRange, checkReserved, type RecordStore } from '../storage/record-store.js';
+import { FRAME_HEADER_BYTES, sealFrame, walkFrames, type FrameVisitor } from '../storage/frame.js';
+import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, type RecordStore } from '../storage/record-store.js';
 import type { Rng } from './rng.js';
 
 const INITIAL_BYTES = 4096;
@@ -80,11 +80,7 @@ export class SimRecordStore implements RecordStore {
   }
 
   append(payload: Uint8Array, tail?: Uint8Array): number {
-    const at = this.writtenBytes;
-    this.reservedBytes = NOTHING_RESERVED;
-    this.room(at + FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0));
-    this.writtenBytes = writeFrame(this.bytes, at, payload, tail);
-    return at + FRAME_HEADER_BYTES;
+    return appendByReserving(this, payload, tail);
   }
 
   reserve(payloadBytesMax: number): number {

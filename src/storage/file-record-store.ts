@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { isStorageError } from './storage-error.js';
-import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, checkReadRange, checkReserved, type FsyncMode, type RecordStore } from './record-store.js';
+import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, type FsyncMode, type RecordStore } from './record-store.js';
 
 /**
  * A RecordStore in one append-only file. At open it checks every frame, reading through a small
@@ -80,19 +80,18 @@ export class FileRecordStore implements RecordStore {
   }
 
   append(payload: Uint8Array, tail?: Uint8Array): number {
-    this.assertOpen();
-    this.reservedBytes = NOTHING_RESERVED;
-    this.roomInPending(FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0));
-    const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
-    this.pendingBytes = writeFrame(this.pending, this.pendingBytes, payload, tail);
-    this.appended();
-    return payloadOffset;
+    return appendByReserving(this, payload, tail);
   }
 
   reserve(payloadBytesMax: number): number {
     this.assertOpen();
     this.reservedBytes = NOTHING_RESERVED;
-    this.roomInPending(FRAME_HEADER_BYTES + payloadBytesMax);
+    const frameBytes = FRAME_HEADER_BYTES + payloadBytesMax;
+    if (this.pendingBytes + frameBytes > this.pending.byteLength) {
+      const grown = Buffer.allocUnsafe(Math.max(this.pending.byteLength * 2, this.pendingBytes + frameBytes));
+      this.pending.copy(grown, 0, 0, this.pendingBytes);
+      this.pending = grown;
+    }
     this.reservedBytes = payloadBytesMax;
     return this.pendingBytes + FRAME_HEADER_BYTES;
   }
@@ -107,21 +106,6 @@ export class FileRecordStore implements RecordStore {
     this.reservedBytes = NOTHING_RESERVED;
     const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
     this.pendingBytes = sealFrame(this.pending, this.pendingBytes, payloadBytes);
-    this.appended();
-    return payloadOffset;
-  }
-
-  /** Grows the pending buffer (keeping what it holds) to take `frameBytes` more. */
-  private roomInPending(frameBytes: number): void {
-    if (this.pendingBytes + frameBytes > this.pending.byteLength) {
-      const grown = Buffer.allocUnsafe(Math.max(this.pending.byteLength * 2, this.pendingBytes + frameBytes));
-      this.pending.copy(grown, 0, 0, this.pendingBytes);
-      this.pending = grown;
-    }
-  }
-
-  /** After a record went into the pending buffer: with fsync 'always', written and synced at once. */
-  private appended(): void {
     if (this.fsync === 'always') {
       // A disk error leaves the record pending, and sync() (the caller's commit point, which it
       // calls before replying) reports it: append never fails half-way through a caller's batch.
@@ -131,6 +115,7 @@ export class FileRecordStore implements RecordStore {
         if (!isStorageError(error)) throw error;
       }
     }
+    return payloadOffset;
   }
 
   read(offset: number, length: number): Uint8Array {

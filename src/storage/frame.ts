@@ -50,7 +50,7 @@ export function sealFrame(target: Uint8Array, offset: number, payloadBytes: numb
 }
 
 /** A longer record would read back as corruption at the next open: refused before it is written. */
-function checkFramePayloadBytes(payloadBytes: number): void {
+export function checkFramePayloadBytes(payloadBytes: number): void {
   if (payloadBytes > FRAME_PAYLOAD_BYTES_MAX) throw new RangeError(`record of ${payloadBytes} bytes is over the ${FRAME_PAYLOAD_BYTES_MAX}-byte limit`);
 }
 

@@ -1,5 +1,5 @@
 import { SynodErrorCode, withCode } from '../error-codes.js';
-import type { FrameVisitor } from './frame.js';
+import { checkFramePayloadBytes, type FrameVisitor } from './frame.js';
 
 /**
  * An append-only store of opaque records that survives the failure it is built for: a file
@@ -64,6 +64,21 @@ export interface RecordStore {
 
 /** A store's reservedBytes when no reserve() is open. */
 export const NOTHING_RESERVED = -1;
+
+/**
+ * Every store's append(), in terms of its reserve(): room for the record, its bytes written in
+ * place, then its frame. One way to write a record, whether the caller had it whole or built it in
+ * place. A record over the frame limit is refused before any room is taken.
+ */
+export function appendByReserving(store: RecordStore, payload: Uint8Array, tail?: Uint8Array): number {
+  const payloadBytes = payload.byteLength + (tail?.byteLength ?? 0);
+  checkFramePayloadBytes(payloadBytes);
+  const at = store.reserve(payloadBytes);
+  const target = store.reservedTarget;
+  target.set(payload, at);
+  if (tail !== undefined && tail.byteLength > 0) target.set(tail, at + payload.byteLength);
+  return store.appendReserved(payloadBytes);
+}
 
 /** The check every store makes in appendReserved(). */
 export function checkReserved(payloadBytes: number, reservedBytes: number): void {

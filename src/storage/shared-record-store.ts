@@ -1,5 +1,5 @@
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
-import { NOTHING_RESERVED, checkReadRange, checkReserved, type RecordStore } from './record-store.js';
+import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, type RecordStore } from './record-store.js';
 import { CONTROL_WORD_INDEX, SHARED_STORE_BYTES_MAX, packSharedStoreControl, unpackSharedStoreControl, type LiveHalf } from './shared-store-control.js';
 
 const HALF_BYTES_INITIAL = 64 * 1024;
@@ -88,11 +88,7 @@ export class SharedRecordStore implements RecordStore {
   }
 
   append(payload: Uint8Array, tail?: Uint8Array): number {
-    const half = this.memory.halves[this.live];
-    const at = this.writtenBytes;
-    this.reservedBytes = NOTHING_RESERVED;
-    this.writtenBytes = writeFrame(room(half, at, FRAME_HEADER_BYTES + payload.byteLength + (tail?.byteLength ?? 0)), at, payload, tail);
-    return at + FRAME_HEADER_BYTES;
+    return appendByReserving(this, payload, tail);
   }
 
   reserve(payloadBytesMax: number): number {

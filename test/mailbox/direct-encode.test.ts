@@ -33,7 +33,17 @@ function link(ringBytes: number) {
   inbox.addLink(1, ring);
   const received: unknown[] = [];
   const drain = () => inbox.drain((_from, message) => received.push(message));
-  return { ring, outbox, inbox, received, drain };
+  /** Sends each message in order; a full ring is backpressure: drain, then the same message must go in. Drains at the end. */
+  const sendAll = (messages: readonly unknown[]): void => {
+    for (const message of messages) {
+      if (!outbox.trySend(message)) {
+        drain();
+        expect(outbox.trySend(message)).toBe(true);
+      }
+    }
+    drain();
+  };
+  return { ring, outbox, inbox, received, drain, sendAll };
 }
 
 // Messages of the fast subset and of the fallback, of sizes from a few bytes to a good part of a 4 KiB ring.
@@ -54,18 +64,9 @@ describe('outbox to inbox, fast path and fallback', () => {
   it('delivers every message as msgpackr would, across many wraps of a small ring', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fastMessage, fallbackMessage), { minLength: 1, maxLength: 60 }), (messages) => {
-        const { outbox, received, drain } = link(4096);
-        const expected: unknown[] = [];
-        for (const message of messages) {
-          // A full ring is backpressure: drain, then the same message must go in.
-          if (!outbox.trySend(message)) {
-            drain();
-            expect(outbox.trySend(message)).toBe(true);
-          }
-          expected.push(viaMsgpackr(message));
-        }
-        drain();
-        expect(received).toStrictEqual(expected);
+        const { received, sendAll } = link(4096);
+        sendAll(messages);
+        expect(received).toStrictEqual(messages.map(viaMsgpackr));
       }),
       { numRuns: 150 },
     );
@@ -88,19 +89,13 @@ describe('outbox to inbox, fast path and fallback', () => {
   });
 
   it('sizes a message too large for the room at the tail and encodes it in place, or through msgpackr if only measuring finds what it cannot encode', () => {
-    const { outbox, received, drain } = link(4096);
-    const expected: unknown[] = [];
-    for (let i = 0; i < 40; i++) {
-      // 1000 bytes of data first: the direct try runs out of room before it meets the Map.
-      const message = i % 2 === 0 ? { d: new Uint8Array(1000).fill(i), n: i } : { d: new Uint8Array(1000).fill(i), m: new Map([[i, 'x']]) };
-      if (!outbox.trySend(message)) {
-        drain();
-        expect(outbox.trySend(message)).toBe(true);
-      }
-      expected.push(viaMsgpackr(message));
-    }
-    drain();
-    expect(received).toStrictEqual(expected);
+    const { received, sendAll } = link(4096);
+    // 1000 bytes of data first: the direct try runs out of room before it meets the Map.
+    const messages = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0 ? { d: new Uint8Array(1000).fill(i), n: i } : { d: new Uint8Array(1000).fill(i), m: new Map([[i, 'x']]) },
+    );
+    sendAll(messages);
+    expect(received).toStrictEqual(messages.map(viaMsgpackr));
   });
 
   it('sends a waiting message as it was when sent, whatever its buffers hold by the time there is room', async () => {
