@@ -388,7 +388,7 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
     {
       name: 'learner: a slot of 256x16B',
       group: 'learner (a slot in, acknowledged)',
-      description: `LearnerDriver: an Accept of ${BATCH_COMMANDS} commands of ${SMALL_DATA_BYTES} B and two votes, recorded in a retaining LearnerLog (store discarded), acknowledged as ranges`,
+      description: `LearnerNode: an Accept of ${BATCH_COMMANDS} commands of ${SMALL_DATA_BYTES} B and two votes, recorded in a retaining LearnerLog (store discarded), acknowledged as ranges`,
       run: (n) => learnerSlot.run(n),
     },
   ];

@@ -1,9 +1,9 @@
-// One slot through a learner as the runtime runs it (LearnerDriver: the Learner, a LearnerLog that
+// One slot through a learner as the runtime runs it (LearnerNode: the Learner, a LearnerLog that
 // retains entries, the AckBatcher): the Accept and two votes in, the deliveries recorded, the
 // acknowledgements drained. The store keeps nothing (a micro-benchmark of the code, not of memory),
 // and the slot's value is rewritten in place with the next seqs each time, so the bytes allocated
 // per op are the learner's own: what the learner's minor GCs per 1M commands come from.
-import { LearnerDriver } from '../../src/driver/learner-driver.js';
+import { LearnerNode } from '../../src/roles/learner-node.js';
 import { AckBatcher } from '../../src/protocol/ack-batcher.js';
 import { clientIdOf, type ClientReplyBatchMessage } from '../../src/protocol/wire.js';
 import { COMMAND_SEQ_OFFSET, MessageType, encodeValue, makeBallot, nextCommandAt, viewOf, type Message } from '../../src/paxos/index.js';
@@ -51,7 +51,7 @@ function discardingStore(): RecordStore {
 export function learnerSlotRunner(commands: number, dataBytes: number): { run: (n: number) => void; ackNumbers: () => number; delivered: () => number } {
   const log = new LearnerLog(discardingStore(), { retainEntries: true });
   let ackNumbers = 0;
-  const driver = new LearnerDriver({
+  const node = new LearnerNode({
     config: { id: 20, acceptors: [10, 11, 12], proposers: [1] },
     log,
     transport: { send: () => undefined },
@@ -74,12 +74,12 @@ export function learnerSlotRunner(commands: number, dataBytes: number): { run: (
         slot++;
         for (let at = 0; at < value.byteLength; at = nextCommandAt(view, at)) view.setFloat64(at + COMMAND_SEQ_OFFSET, slot, true);
         accept.slot = slot - 1;
-        driver.step(accept, 0);
+        node.step(0, accept, 0);
         for (const vote of votes) {
           vote.slot = slot - 1;
-          driver.step(vote, 0);
+          node.step(0, vote, 0);
         }
-        driver.release();
+        node.endTurn();
       }
     },
     ackNumbers: () => ackNumbers,

@@ -1,5 +1,6 @@
 // A simulated client: the runtime's own AppendCore (sessions, exactly-once sequence numbers,
-// per-turn batching, leader routing, NewLeader, Redirects, resends), driven by simulated time
+// per-turn batching, leader routing, NewLeader, Redirects, resends), a node like the roles
+// (role-node.ts: its turn's requests go out at the end of the turn), driven by simulated time
 // with a workload of its own: `commandsTotal` appends, up to `inflightMax` at once, some of them
 // reservations of several indexes (as the sequencer's next(count) makes). After an append
 // resolves, the client often reads its index back (the runtime's PagedRead, starting at a random
@@ -12,6 +13,7 @@ import { forEachAck } from '../protocol/ack-ranges.js';
 import { LogMessageType, type ClientReplyBatchMessage, type ClientRequestBatchMessage, type EntriesPushMessage, type ReadReplyMessage } from '../protocol/wire.js';
 import { MessageType } from '../paxos/index.js';
 import type { ClientReplyMessage, Command, Message, NodeId } from '../paxos/index.js';
+import type { RoleNode } from '../roles/index.js';
 import type { Rng } from './rng.js';
 
 export interface ClientCallbacks {
@@ -44,6 +46,8 @@ export interface SimClientOptions {
   readonly core?: <T>(options: AppendCoreOptions, sink: AppendCoreSink<T>) => AppendCore<T>;
   /** Builds the follow reader (the same, for the broken follower). Default: FollowRead. */
   readonly followRead?: (fromIndex: number, from: number, subscriptionId: number, creditEntries: number) => FollowRead;
+  /** Where the client sends, and what it tells the checker. */
+  readonly callbacks: ClientCallbacks;
 }
 
 /** Simulated appends never time out: liveness is the scheduler's to judge. */
@@ -71,15 +75,16 @@ interface SimAppend {
   readonly count: number;
 }
 
-export class SimClient {
+export class SimClient implements RoleNode {
   readonly id: NodeId;
+  readonly ticks = true;
   private readonly options: SimClientOptions;
   private readonly core: AppendCore<SimAppend>;
   private issued = 0;
   private ackedCount = 0;
   private lastAckMs = 0;
   private nowMs = 0;
-  private callbacks: ClientCallbacks | undefined;
+  private readonly callbacks: ClientCallbacks;
   private readonly reads = new Map<number, PendingRead>();
   private nextReadId = 1;
   private readsAnsweredCount = 0;
@@ -91,6 +96,7 @@ export class SimClient {
   constructor(options: SimClientOptions) {
     this.id = options.id;
     this.options = options;
+    this.callbacks = options.callbacks;
     // Start at a random proposer, as threads of a real process would find different ones first.
     const first = options.rng.int(0, options.proposers.length - 1);
     const proposers = [...options.proposers.slice(first), ...options.proposers.slice(0, first)];
@@ -114,9 +120,9 @@ export class SimClient {
         send: (to, message) => {
           const batch = message as ClientRequestBatchMessage;
           const sent = batch.type === LogMessageType.ClientRequestBatch ? { ...batch, commands: batch.commands.slice() } : message;
-          this.callbacks!.send(to, sent as unknown as Message);
+          this.callbacks.send(to, sent as unknown as Message);
         },
-        started: (append, clientId, seq) => this.callbacks!.submitted({ clientId, seq, count: append.count, data: append.data }),
+        started: (append, clientId, seq) => this.callbacks.submitted({ clientId, seq, count: append.count, data: append.data }),
         resolved: (append, logIndex) => {
           this.ackedCount++;
           this.lastAckMs = this.nowMs;
@@ -156,9 +162,10 @@ export class SimClient {
     return this.followedCount;
   }
 
-  tick(nowMs: number, callbacks: ClientCallbacks): void {
+  tick(nowMs: number): void {
     if (nowMs < this.options.startMs) return;
-    this.enter(nowMs, callbacks);
+    this.nowMs = nowMs;
+    const callbacks = this.callbacks;
     this.core.sweep(nowMs);
     for (const [requestId, pending] of this.reads) {
       if (nowMs - pending.sentMs < READ_RETRY_MS) continue;
@@ -170,11 +177,12 @@ export class SimClient {
       callbacks.send(this.followLearner, this.follow.subscribe() as unknown as Message);
     }
     this.issue(nowMs);
-    this.core.flush();
   }
 
-  onMessage(msg: Message, nowMs: number, callbacks: ClientCallbacks): void {
-    this.enter(nowMs, callbacks);
+  step(_from: NodeId, message: { type: number }, nowMs: number): void {
+    this.nowMs = nowMs;
+    const msg = message as Message;
+    const callbacks = this.callbacks;
     // Every acknowledgement from every learner is checked, not only the one that settles an append.
     const type = (msg as { type: number }).type;
     if (type === LogMessageType.ClientReplyBatch) {
@@ -206,7 +214,12 @@ export class SimClient {
     }
     this.core.onMessage(msg as { type: number }, nowMs);
     if (nowMs >= this.options.startMs) this.issue(nowMs);
+  }
+
+  /** The end of the turn: the turn's appends and resends go out, batched per proposer. */
+  endTurn(): boolean {
     this.core.flush();
+    return true;
   }
 
   private readBack(index: number, data: Uint8Array): void {
@@ -221,12 +234,7 @@ export class SimClient {
 
   private sendRead(requestId: number, pending: PendingRead): void {
     pending.sentMs = this.nowMs;
-    this.callbacks!.send(pending.read.learner, pending.read.request(this.id, requestId) as unknown as Message);
-  }
-
-  private enter(nowMs: number, callbacks: ClientCallbacks): void {
-    this.nowMs = nowMs;
-    this.callbacks = callbacks;
+    this.callbacks.send(pending.read.learner, pending.read.request(this.id, requestId) as unknown as Message);
   }
 
   private issue(nowMs: number): void {

@@ -1,20 +1,23 @@
 // A whole Multi-Paxos cluster in one thread: proposers, acceptors, learners and clients,
 // driven by one event queue and one seeded RNG. Every message goes through the Network
 // (loss, duplication, delay, partitions) or, in manual mode, waits in `held` until a test
-// delivers it. Acceptors and learners run the runtime's own drivers (src/driver) over simulated
-// record stores: a message steps a role and persists at once, and the commit (sync, then the
-// replies) is an event of its own a moment later, as a worker's batch ends, so a crash can fall
-// between a write and its sync. Crashes drop a role's object and keep what the store may keep
+// delivers it. Every role is the runtime's own node (src/roles; the clients are SimClients over
+// the runtime's client cores), hosted here with the runtime's cadence (role-node.ts): a message
+// or a tick steps a node at once (an acceptor or learner persists at once), and the end of its
+// turn (sync, then the replies; a leader's slots for what the turn queued) is an event of its own
+// a moment later, as a worker's batch ends, so a crash can fall between a write and its sync. The
+// host never asks what kind a node is: it steps, ticks and ends turns, and hears of elections and
+// deliveries from the nodes' hooks. Crashes drop a role's object and keep what the store may keep
 // (SimRecordStore); acceptors and learners restart by replaying their records, proposers from
 // nothing. Invariants are checked as events happen.
 
-import { AcceptorDriver, LearnerDriver, ProposerDriver } from '../driver/index.js';
+import { AcceptorNode, LearnerNode, ProposerNode, type ProposerSoftState, type RoleNode } from '../roles/index.js';
 import { AckBatcher } from '../protocol/ack-batcher.js';
 import { LearnerReads } from '../protocol/learner-reads.js';
 import { logLimits } from '../protocol/limits.js';
 import { createDeliveredCounts } from '../protocol/read-barrier.js';
-import { Learner, Proposer, ProposerRole, formatBallot } from '../paxos/index.js';
-import type { Acceptor, Command, Delivery, LearnerConfig, Message, NodeId, ProposerConfig } from '../paxos/index.js';
+import { ProposerRole, formatBallot } from '../paxos/index.js';
+import type { Acceptor, Command, Delivery, Learner, LearnerConfig, Message, NodeId, Proposer, ProposerConfig } from '../paxos/index.js';
 import { acceptorBuilder, acceptorStorage, appendCoreFactory, followReadFactory, learnerLog, readBarrier } from './broken.js';
 import type { DeliberateBug } from './broken.js';
 import { SimClient } from './client.js';
@@ -86,17 +89,17 @@ export interface SimNode {
   readonly index: number;
   up: boolean;
   incarnation: number;
-  proposer: ProposerDriver | null;
-  acceptor: AcceptorDriver | null;
-  learner: LearnerDriver | null;
-  /** A learner's read side (the runtime's LearnerReads, behind the read barrier). */
-  reads: LearnerReads | null;
-  client: SimClient | null;
+  /** The running role; null while down. */
+  role: RoleNode | null;
+  /** Builds the role at start and at each restart (from what its store kept). */
+  readonly build: (restart: boolean) => RoleNode;
+  /** False for clients: the workload they carry is what the checker counts, so they never crash. */
+  readonly crashes: boolean;
   /** An acceptor's or learner's records: what outlives its crashes. */
   store: SimRecordStore | null;
-  /** A commit event is scheduled for this incarnation. */
-  commitPending: boolean;
-  /** Crash at the next commit that finds unsynced writes (see crashBeforeSync). */
+  /** An end-of-turn event is scheduled for this incarnation. */
+  turnEndPending: boolean;
+  /** Crash at the next end of turn that finds unsynced writes (see crashBeforeSync). */
   crashArmed: boolean;
   readonly rng: Rng;
 }
@@ -132,9 +135,9 @@ export interface SimClusterStats {
 const EVENT_DELIVER = 0;
 const EVENT_TICK = 1;
 const EVENT_ACTION = 2;
-const EVENT_COMMIT = 3;
-/** A role's commit comes this many ms after the message that made it due, at most (a worker's batch). */
-const COMMIT_DELAY_MS_MAX = 1;
+const EVENT_END_TURN = 3;
+/** A node's turn ends this many ms after the message or tick that began it, at most (a worker's batch). */
+const TURN_LENGTH_MS_MAX = 1;
 /** The runtime's byte limits at its default ring, for the learners' read pages. */
 const SIM_LOG_LIMITS = logLimits(1 << 20);
 /** Acknowledgement ranges per ClientReplyBatch (the runtime's bound is larger; smaller here splits batches in the simulation too). */
@@ -158,6 +161,7 @@ export class SimCluster {
   readonly acceptorIds: NodeId[] = [];
   readonly learnerIds: NodeId[] = [];
   readonly clientIds: NodeId[] = [];
+  private readonly clientIdSet = new Set<NodeId>();
   readonly invariants: Invariants;
   readonly trace: Trace;
   readonly network: Network;
@@ -200,33 +204,46 @@ export class SimCluster {
     this.deliveredCounts = createDeliveredCounts(Math.max(1, options.learners));
 
     let nextId = 1;
-    const add = (kind: NodeKind, count: number, prefix: string, ids: NodeId[]): void => {
+    interface Kind {
+      readonly kind: NodeKind;
+      readonly count: number;
+      readonly prefix: string;
+      readonly ids: NodeId[];
+      readonly durable: boolean;
+      readonly crashes: boolean;
+      readonly build: (node: SimNode, restart: boolean) => RoleNode;
+    }
+    const add = ({ kind, count, prefix, ids, durable, crashes, build }: Kind): void => {
       for (let index = 0; index < count; index++) {
         const id = nextId++;
         ids.push(id);
-        this.nodes[id] = {
+        const node: SimNode = {
           id,
           kind,
           name: `${prefix}${index + 1}`,
           index,
           up: true,
           incarnation: 0,
-          proposer: null,
-          acceptor: null,
-          learner: null,
-          reads: null,
-          client: null,
-          store: kind === 'acceptor' || kind === 'learner' ? new SimRecordStore(undefined, () => this.stats.storeRewrites++) : null,
-          commitPending: false,
+          role: null,
+          build: (restart) => build(node, restart),
+          crashes,
+          store: durable ? new SimRecordStore(undefined, () => this.stats.storeRewrites++) : null,
+          turnEndPending: false,
           crashArmed: false,
           rng: this.rng.fork(),
         };
+        this.nodes[id] = node;
       }
     };
-    add('proposer', options.proposers, 'P', this.proposerIds);
-    add('acceptor', options.acceptors, 'A', this.acceptorIds);
-    add('learner', options.learners, 'L', this.learnerIds);
-    add('client', options.clients ?? 0, 'C', this.clientIds);
+    const proposers = (node: SimNode): RoleNode => this.buildProposer(node);
+    const acceptors = (node: SimNode, restart: boolean): RoleNode => this.buildAcceptor(node, restart);
+    const learners = (node: SimNode, restart: boolean): RoleNode => this.buildLearner(node, restart);
+    const clients = (node: SimNode): RoleNode => this.buildClient(node);
+    add({ kind: 'proposer', count: options.proposers, prefix: 'P', ids: this.proposerIds, durable: false, crashes: true, build: proposers });
+    add({ kind: 'acceptor', count: options.acceptors, prefix: 'A', ids: this.acceptorIds, durable: true, crashes: true, build: acceptors });
+    add({ kind: 'learner', count: options.learners, prefix: 'L', ids: this.learnerIds, durable: true, crashes: true, build: learners });
+    add({ kind: 'client', count: options.clients ?? 0, prefix: 'C', ids: this.clientIds, durable: false, crashes: false, build: clients });
+    for (const id of this.clientIds) this.clientIdSet.add(id);
 
     for (const node of this.nodes) if (node !== undefined) this.start(node, false);
   }
@@ -243,27 +260,25 @@ export class SimCluster {
   }
 
   proposer(idOrName: NodeId | string): Proposer {
-    const node = this.node(idOrName);
-    if (node.proposer === null) throw new RangeError(`${node.name} is not a running proposer`);
-    return node.proposer.proposer;
+    return this.roleOf(idOrName, ProposerNode, 'a running proposer').proposer;
+  }
+
+  /** The proposer's core if it is up, else undefined. */
+  runningProposer(idOrName: NodeId | string): Proposer | undefined {
+    const role = this.node(idOrName).role;
+    return role instanceof ProposerNode ? role.proposer : undefined;
   }
 
   acceptor(idOrName: NodeId | string): Acceptor {
-    const node = this.node(idOrName);
-    if (node.acceptor === null) throw new RangeError(`${node.name} is not a running acceptor`);
-    return node.acceptor.acceptor;
+    return this.roleOf(idOrName, AcceptorNode, 'a running acceptor').acceptor;
   }
 
   learner(idOrName: NodeId | string): Learner {
-    const node = this.node(idOrName);
-    if (node.learner === null) throw new RangeError(`${node.name} is not a running learner`);
-    return node.learner.learner;
+    return this.roleOf(idOrName, LearnerNode, 'a running learner').learner;
   }
 
   client(idOrName: NodeId | string): SimClient {
-    const node = this.node(idOrName);
-    if (node.client === null) throw new RangeError(`${node.name} is not a client`);
-    return node.client;
+    return this.roleOf(idOrName, SimClient, 'a client');
   }
 
   nameOf(id: NodeId): string {
@@ -274,8 +289,8 @@ export class SimCluster {
   leaders(): Proposer[] {
     const leaders: Proposer[] = [];
     for (const id of this.proposerIds) {
-      const proposer = this.nodes[id]!.proposer?.proposer;
-      if (proposer?.isLeader) leaders.push(proposer);
+      const proposer = this.runningProposer(id);
+      if (proposer?.isLeader === true) leaders.push(proposer);
     }
     return leaders;
   }
@@ -284,8 +299,7 @@ export class SimCluster {
   complete(): boolean {
     let total = 0;
     for (const id of this.clientIds) {
-      const client = this.nodes[id]!.client!;
-      if (!client.done) return false;
+      if (!this.client(id).done) return false;
       total += this.options.commandsPerClient ?? 0;
     }
     for (const id of this.learnerIds) {
@@ -332,15 +346,12 @@ export class SimCluster {
 
   crash(id: NodeId): void {
     const node = this.node(id);
-    if (!node.up || node.kind === 'client') return;
+    if (!node.up || !node.crashes) return;
     node.up = false;
     node.incarnation++;
     this.stats.crashes++;
-    node.proposer = null;
-    node.acceptor = null;
-    node.learner = null;
-    node.reads = null;
-    node.commitPending = false;
+    node.role = null;
+    node.turnEndPending = false;
     node.crashArmed = false;
     let kept = '';
     if (node.store !== null) {
@@ -357,7 +368,7 @@ export class SimCluster {
   }
 
   /**
-   * Crashes an acceptor or learner between a write and its sync: at its next commit that finds
+   * Crashes an acceptor or learner between a write and its sync: at its next end of turn that finds
    * writes not yet synced, or after `withinMs` at the latest (other roles crash at once). A
    * restart() before then calls it off.
    */
@@ -413,19 +424,14 @@ export class SimCluster {
 
   /** Make a proposer start phase 1 now. */
   campaign(id: NodeId | string): void {
-    const node = this.node(id);
-    this.observeProposer(node, () => node.proposer!.campaign(this.nowValue));
+    this.roleOf(id, ProposerNode, 'a running proposer').campaign(this.nowValue);
   }
 
   /** Hand a command to a proposer as if a client had sent it locally. */
   propose(id: NodeId | string, command: Command): boolean {
-    const node = this.node(id);
+    const node = this.roleOf(id, ProposerNode, 'a running proposer');
     this.invariants.onSubmitted(command);
-    let queued = false;
-    this.observeProposer(node, () => {
-      queued = node.proposer!.propose(command, this.nowValue);
-    });
-    return queued;
+    return node.propose(command, this.nowValue);
   }
 
   /** Manual network: deliver (in order) every held message that matches, now. Returns how many. */
@@ -462,83 +468,88 @@ export class SimCluster {
 
   // ---- Internals ----------------------------------------------------------------------------
 
+  /** Builds the node's role from what its store kept (restart) or from nothing, and clocks it. */
   private start(node: SimNode, restart: boolean): void {
-    switch (node.kind) {
-      case 'proposer':
-        node.proposer = new ProposerDriver({
-          config: {
-            ...this.proposerOverrides,
-            id: node.id,
-            proposers: this.proposerIds,
-            acceptors: this.acceptorIds,
-            learners: this.learnerIds,
-            random: () => node.rng.next(),
-          },
-          transport: this.transportOf(node),
-          clients: () => this.clientIds,
-        });
-        break;
-      case 'acceptor': {
-        const storage = acceptorStorage(node.store!, this.options.bug);
-        // What the store holds after a crash counts, synced or not: records a crash kept past the
-        // sync point are accepted values as much as the synced ones.
-        if (restart) for (const entry of storage.load().entries) this.invariants.onAccepted(node.index, entry);
-        node.acceptor = new AcceptorDriver({
-          config: { id: node.id, learners: this.learnerIds },
-          storage,
-          transport: this.transportOf(node),
-          build: acceptorBuilder(this.options.bug, restart),
-          committed: (entries) => {
-            for (const entry of entries) this.invariants.onAccepted(node.index, entry);
-          },
-        });
-        return; // acceptors need no ticks
-      }
-      case 'learner': {
-        const log = learnerLog(node.store!, this.options.bug, restart);
-        const barrier = readBarrier(this.deliveredCounts, node.index, this.options.bug);
-        const reads = new LearnerReads(
-          log,
-          { id: node.id, send: (to, message) => (this.send(node.id, to, message as Message), true) },
-          { send: (to, message) => this.send(node.id, to, message as Message) },
-          barrier,
-          SIM_LOG_LIMITS,
-          true,
-        );
-        node.reads = reads;
-        this.invariants.onLearnerStart(node.id, node.name, log.length);
-        node.learner = new LearnerDriver({
-          config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
-          log,
-          transport: this.transportOf(node),
-          delivered: (delivery) => this.onDelivered(node, delivery),
-          acks: new AckBatcher(node.id, ACK_RANGES_PER_MESSAGE_MAX),
-          // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
-          sendAcks: (endpoint, message) => {
-            if (this.nodes[endpoint]?.kind === 'client') this.send(node.id, endpoint, message as unknown as Message);
-          },
-          barrier,
-          afterRelease: () => reads.afterRelease(),
-        });
-        break;
-      }
-      case 'client':
-        node.client = new SimClient({
-          id: node.id,
-          commandsTotal: this.options.commandsPerClient ?? 0,
-          startMs: node.rng.int(0, this.options.clientStartSpreadMs ?? 0),
-          retryMs: this.options.clientRetryMs ?? 150,
-          inflightMax: this.options.clientInflightMax ?? 1,
-          proposers: this.proposerIds,
-          learners: this.learnerIds,
-          follows: node.rng.chance(0.5),
-          rng: node.rng,
-          core: appendCoreFactory(this.options.bug),
-          followRead: followReadFactory(this.options.bug),
-        });
-        break;
-    }
-    this.scheduleTick(node, this.nowValue + node.rng.int(0, this.tickMs - 1));
+    const role = node.build(restart);
+    node.role = role;
+    if (role.ticks) this.scheduleTick(node, this.nowValue + node.rng.int(0, this.tickMs - 1));
+  }
+
+  private buildProposer(node: SimNode): RoleNode {
+    return new ProposerNode({
+      config: {
+        ...this.proposerOverrides,
+        id: node.id,
+        proposers: this.proposerIds,
+        acceptors: this.acceptorIds,
+        learners: this.learnerIds,
+        random: () => node.rng.next(),
+      },
+      transport: this.transportOf(node),
+      clients: () => this.clientIds,
+      softStateChanged: (now, before) => this.onElection(node, now, before),
+    });
+  }
+
+  private buildAcceptor(node: SimNode, restart: boolean): RoleNode {
+    const storage = acceptorStorage(node.store!, this.options.bug);
+    // What the store holds after a crash counts, synced or not: records a crash kept past the
+    // sync point are accepted values as much as the synced ones.
+    if (restart) for (const entry of storage.load().entries) this.invariants.onAccepted(node.index, entry);
+    return new AcceptorNode({
+      config: { id: node.id, learners: this.learnerIds },
+      storage,
+      transport: this.transportOf(node),
+      build: acceptorBuilder(this.options.bug, restart),
+      committed: (entries) => {
+        for (const entry of entries) this.invariants.onAccepted(node.index, entry);
+      },
+    });
+  }
+
+  private buildLearner(node: SimNode, restart: boolean): RoleNode {
+    const log = learnerLog(node.store!, this.options.bug, restart);
+    const barrier = readBarrier(this.deliveredCounts, node.index, this.options.bug);
+    const transport = this.transportOf(node);
+    const reads = new LearnerReads(
+      log,
+      { id: node.id, send: (to, message) => (transport.send(to, message as Message), true) },
+      { send: (to, message) => transport.send(to, message as Message) },
+      barrier,
+      SIM_LOG_LIMITS,
+      true,
+    );
+    this.invariants.onLearnerStart(node.id, node.name, log.length);
+    return new LearnerNode({
+      config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
+      log,
+      transport,
+      delivered: (delivery) => this.onDelivered(node, delivery),
+      acks: new AckBatcher(node.id, ACK_RANGES_PER_MESSAGE_MAX),
+      // Acknowledgements go to client endpoints only (a scripted scenario proposes for clients that do not exist).
+      sendAcks: (endpoint, message) => {
+        if (this.clientIdSet.has(endpoint)) transport.send(endpoint, message as unknown as Message);
+      },
+      barrier,
+      reads,
+    });
+  }
+
+  private buildClient(node: SimNode): RoleNode {
+    return new SimClient({
+      id: node.id,
+      commandsTotal: this.options.commandsPerClient ?? 0,
+      startMs: node.rng.int(0, this.options.clientStartSpreadMs ?? 0),
+      retryMs: this.options.clientRetryMs ?? 150,
+      inflightMax: this.options.clientInflightMax ?? 1,
+      proposers: this.proposerIds,
+      learners: this.learnerIds,
+      follows: node.rng.chance(0.5),
+      rng: node.rng,
+      core: appendCoreFactory(this.options.bug),
+      followRead: followReadFactory(this.options.bug),
+      callbacks: this.clientCallbacks(node),
+    });
   }
 
   private scheduleTick(node: SimNode, atMs: number): void {
@@ -561,14 +572,15 @@ export class SimCluster {
       } else if (event.kind === EVENT_TICK) {
         const node = this.nodes[event.node]!;
         if (!node.up || node.incarnation !== event.incarnation) return;
-        this.tick(node);
+        node.role!.tick(this.nowValue);
+        this.endTurnSoon(node);
         this.scheduleTick(node, this.nowValue + this.tickMs);
-      } else if (event.kind === EVENT_COMMIT) {
+      } else if (event.kind === EVENT_END_TURN) {
         const node = this.nodes[event.node]!;
         if (!node.up || node.incarnation !== event.incarnation) return;
-        node.commitPending = false;
+        node.turnEndPending = false;
         if (node.crashArmed && node.store !== null && node.store.unsyncedBytes > 0) this.crash(node.id);
-        else this.commit(node);
+        else node.role!.endTurn(this.nowValue);
       } else {
         this.arrive(event.from, event.node, event.msg!);
       }
@@ -578,44 +590,18 @@ export class SimCluster {
     }
   }
 
-  private tick(node: SimNode): void {
-    switch (node.kind) {
-      case 'proposer':
-        this.observeProposer(node, () => node.proposer!.tick(this.nowValue));
-        return;
-      case 'learner':
-        node.learner!.tick(this.nowValue);
-        this.commitSoon(node);
-        return;
-      case 'client':
-        node.client!.tick(this.nowValue, this.clientCallbacks(node));
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Run a proposer input (its driver sends what it produced), and note elections in the trace and stats. */
-  private observeProposer(node: SimNode, input: () => void): void {
-    const proposer = node.proposer?.proposer ?? null;
-    if (proposer === null) throw new RangeError(`${node.name} is not a running proposer`);
-    const ballotBefore = proposer.ballot;
-    const roleBefore = proposer.role;
-    input();
-    if (proposer.ballot !== ballotBefore) {
+  /** A proposer campaigned, leads or stepped down: its node says so (nobody polls it). */
+  private onElection(node: SimNode, now: ProposerSoftState, before: ProposerSoftState): void {
+    if (now.ballot !== before.ballot) {
       this.stats.campaigns++;
-      this.trace.line(this.nowValue, `${node.name} campaigns with ballot ${formatBallot(proposer.ballot)}`);
+      this.trace.line(this.nowValue, `${node.name} campaigns with ballot ${formatBallot(now.ballot)}`);
     }
-    if (proposer.role !== roleBefore) {
-      if (proposer.role === ProposerRole.Leader) {
-        this.stats.leaderships++;
-        this.trace.line(
-          this.nowValue,
-          `${node.name} LEADS with ballot ${formatBallot(proposer.ballot)}, re-proposing slots ${proposer.chosenBelow}..`,
-        );
-      } else if (roleBefore === ProposerRole.Leader) {
-        this.trace.line(this.nowValue, `${node.name} steps down`);
-      }
+    if (now.role === before.role) return;
+    if (now.role === ProposerRole.Leader) {
+      this.stats.leaderships++;
+      this.trace.line(this.nowValue, `${node.name} LEADS with ballot ${formatBallot(now.ballot)}, re-proposing slots ${now.chosenBelow}..`);
+    } else if (before.role === ProposerRole.Leader) {
+      this.trace.line(this.nowValue, `${node.name} steps down`);
     }
   }
 
@@ -633,54 +619,32 @@ export class SimCluster {
       return;
     }
     if (this.trace.enabled) this.trace.line(this.nowValue, `${this.nameOf(from)} -> ${node.name} ${formatMessage(msg)}`);
-    switch (node.kind) {
-      case 'proposer':
-        // Each message is a turn of its own: the driver queues client batches, fill() opens slots.
-        this.observeProposer(node, () => {
-          node.proposer!.receive(msg, this.nowValue);
-          node.proposer!.fill(this.nowValue);
-        });
-        return;
-      case 'acceptor':
-        node.acceptor!.step(msg);
-        this.commitSoon(node);
-        return;
-      case 'learner':
-        if (node.reads!.onClientMessage(from, msg as { type: number })) return;
-        node.learner!.step(msg, this.nowValue);
-        this.commitSoon(node);
-        return;
-      case 'client':
-        node.client!.onMessage(msg, this.nowValue, this.clientCallbacks(node));
-        return;
-    }
+    node.role!.step(from, msg, this.nowValue);
+    this.endTurnSoon(node);
   }
 
-  /** The end of the role's batch, a moment from now: one commit for every message stepped until then. */
-  private commitSoon(node: SimNode): void {
-    // A scripted scenario (manual network) runs no clock between its steps: commit at once.
+  /**
+   * The end of the node's turn, a moment from now (a worker's batch): one end of turn for every
+   * message and tick until then. Between them a crash can fall between a write and its sync.
+   */
+  private endTurnSoon(node: SimNode): void {
+    // A scripted scenario (manual network) runs no clock between its steps: the turn ends at once.
     if (this.options.manualNetwork) {
-      this.commit(node);
+      node.role!.endTurn(this.nowValue);
       return;
     }
-    if (node.commitPending) return;
-    node.commitPending = true;
+    if (node.turnEndPending) return;
+    node.turnEndPending = true;
     this.queue.push({
-      atMs: this.nowValue + node.rng.int(0, COMMIT_DELAY_MS_MAX),
+      atMs: this.nowValue + node.rng.int(0, TURN_LENGTH_MS_MAX),
       seq: this.seq++,
-      kind: EVENT_COMMIT,
+      kind: EVENT_END_TURN,
       node: node.id,
       from: 0,
       msg: null,
       incarnation: node.incarnation,
       action: null,
     });
-  }
-
-  /** Sync, then send (and, for a learner, publish, acknowledge and answer reads): the drivers' commit point. */
-  private commit(node: SimNode): void {
-    if (node.acceptor !== null) node.acceptor.commit();
-    else if (node.learner !== null) node.learner.release();
   }
 
   private onDelivered(node: SimNode, delivery: Delivery): void {
@@ -720,6 +684,13 @@ export class SimCluster {
         action: null,
       });
     }
+  }
+
+  /** The node's running role, if it is one of `type`. */
+  private roleOf<T>(idOrName: NodeId | string, type: abstract new (...args: never[]) => T, what: string): T {
+    const node = this.node(idOrName);
+    if (!(node.role instanceof type)) throw new RangeError(`${node.name} is not ${what}`);
+    return node.role;
   }
 
   private clientCallbacks(node: SimNode): ClientCallbacks {

@@ -231,7 +231,7 @@ export function minorityPartition(seed = 21): MinorityOutcome {
   const minorityCommand = command(301, 1, 'minority');
   cluster.propose(old.id, minorityCommand);
   cluster.runFor(600);
-  const oldLeaderStillBelievedItLed = cluster.node(old.id).proposer?.proposer.isLeader ?? false;
+  const oldLeaderStillBelievedItLed = cluster.runningProposer(old.id)?.isLeader ?? false;
   const other = cluster.leaders().find((proposer) => proposer.id !== old.id) ?? null;
   const majorityCommand = command(302, 1, 'majority');
   if (other !== null) cluster.propose(other.id, majorityCommand);
@@ -246,7 +246,7 @@ export function minorityPartition(seed = 21): MinorityOutcome {
     minorityCommandChosen,
     majorityCommandChosen,
     oldLeaderStillBelievedItLed,
-    oldLeaderLeadsAfterHeal: cluster.node(old.id).proposer?.proposer.isLeader ?? false,
+    oldLeaderLeadsAfterHeal: cluster.runningProposer(old.id)?.isLeader ?? false,
     deliveredAfterHeal: cluster.learnerIds.map((id) => deliveredBy(cluster, id)),
   };
 }

@@ -1,12 +1,12 @@
 // The layers of src/, and the rule that every import runs down them: a layer may import itself and
 // the layers named beside it, never one above. Drawn from the imports themselves, so a file that
-// reaches up (a driver importing the log's API, the simulator reaching into an actor host) fails
+// reaches up (a role node importing the log's API, the simulator reaching into an actor host) fails
 // here with the file and the import named.
 //
 //   log (the public API)           ReplicatedLog, Sequencer, options, status, connections
-//   log/actors (the runtime hosts) a worker actor per role, adapting a driver to a mailbox
-//   sim                            the deterministic simulator: the same drivers and cores
-//   driver                         one driver per role: "persist, then send" around the core
+//   log/actors (the runtime hosts) one worker-actor host of a role node, and each role's setup
+//   sim                            the deterministic simulator: a host of the same role nodes
+//   roles                          one node per role: "persist, then send" around the core
 //   protocol                       what the hosts share: the log's wire, the client's cores,
 //                                  acknowledgement ranges, read barrier, reads, limits, errors
 //   actors                         the actor runtime: threads, mailboxes, supervision
@@ -29,10 +29,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   storage: ['error-codes', 'mailbox', 'paxos'],
   actors: ['error-codes', 'mailbox'],
   protocol: ['error-codes', 'mailbox', 'paxos', 'storage'],
-  driver: ['paxos', 'storage', 'protocol'],
-  sim: ['error-codes', 'paxos', 'storage', 'protocol', 'driver'],
-  'log/actors': ['error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'driver'],
-  log: ['error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'driver', 'log/actors'],
+  roles: ['paxos', 'storage', 'protocol'],
+  sim: ['error-codes', 'paxos', 'storage', 'protocol', 'roles'],
+  'log/actors': ['error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'roles'],
+  log: ['error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'roles', 'log/actors'],
 };
 
 /** The layer of a file under src/ ('src/log/actors/x.ts' -> 'log/actors'), or undefined for src/index.ts. */
@@ -86,7 +86,7 @@ describe('the layers of src/', () => {
   it('every import runs down: no layer imports one above it', () => {
     const imports = importsOfSrc();
     // The parser sees the imports it must: a known edge of each kind.
-    expect(imports).toContainEqual({ from: 'src/driver/learner-driver.ts', to: 'src/protocol/wire.ts' });
+    expect(imports).toContainEqual({ from: 'src/roles/learner-node.ts', to: 'src/protocol/wire.ts' });
     expect(imports.length).toBeGreaterThan(300);
     expect(violations(imports)).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('the layers of src/', () => {
   it('names an import that runs up, and a file in no layer', () => {
     expect(
       violations([
-        { from: 'src/driver/learner-driver.ts', to: 'src/log/replicated-log.ts' },
+        { from: 'src/roles/learner-node.ts', to: 'src/log/replicated-log.ts' },
         { from: 'src/sim/cluster.ts', to: 'src/log/actors/learner-actor.ts' },
         { from: 'src/log/actors/learner-actor.ts', to: 'src/log/client.ts' },
         { from: 'src/protocol/wire.ts', to: 'src/actors/index.ts' },
@@ -103,7 +103,7 @@ describe('the layers of src/', () => {
         { from: 'src/log/client.ts', to: 'src/protocol/wire.ts' }, // down: fine
       ]),
     ).toEqual([
-      'src/driver/learner-driver.ts -> src/log/replicated-log.ts (driver may not import log)',
+      'src/roles/learner-node.ts -> src/log/replicated-log.ts (roles may not import log)',
       'src/sim/cluster.ts -> src/log/actors/learner-actor.ts (sim may not import log/actors)',
       'src/log/actors/learner-actor.ts -> src/log/client.ts (log/actors may not import log)',
       'src/protocol/wire.ts -> src/actors/index.ts (protocol may not import actors)',

@@ -1,17 +1,15 @@
-// An acceptor on its own worker thread: an AcceptorDriver (the pure Acceptor, its storage and
-// group commit: every promise and acceptance of a batch synced once, then the replies sent) over
-// a store that outlives the thread. The actor adapts it to the mailbox: messages step it, the
-// end of each batch (flush) commits it.
+// An acceptor on its own worker thread: an AcceptorNode (the pure Acceptor, its storage and
+// group commit: every promise and acceptance of a turn synced once, then the replies sent) over
+// a store that outlives the thread, hosted by roleActor.
 import type { Actor, ActorContext } from '../../actors/index.js';
-import { AcceptorDriver } from '../../driver/index.js';
+import { AcceptorNode } from '../../roles/index.js';
 import { MessageType, type Message } from '../../paxos/index.js';
 import { COMPACT_FLOOR_BYTES_DEFAULT, DurableAcceptorStorage } from '../../storage/index.js';
 import { Courier } from './courier.js';
 import { StorageGuard } from './storage-guard.js';
 import type { AcceptorActorConfig } from './role-configs.js';
 import { openStore } from './open-store.js';
-
-const RETRY_INTERVAL_MS = 5;
+import { roleActor } from './role-actor.js';
 
 export default function acceptorActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as AcceptorActorConfig;
@@ -25,48 +23,21 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
   const proposers = new Set(config.layout.proposers);
   const courier = new Courier(context, (to, message) => (message as Message).type === MessageType.Accepted && proposers.has(to));
   const guard = new StorageGuard(context, config.layout);
-  const driver = new AcceptorDriver({
+  const node = new AcceptorNode({
     config: { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax },
     storage: new DurableAcceptorStorage(store, { compactFloorBytes }),
     transport: courier,
     guard,
   });
-
-  const commit = (): void => {
-    courier.retry();
-    driver.commit();
-  };
-
-  return {
-    // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
-    peerReleased(id) {
-      courier.forget(id);
+  return roleActor({
+    node,
+    courier,
+    guard,
+    report(counters) {
+      counters.promised = node.acceptor.promisedBallot;
+      counters.logSlots = node.acceptor.logSize;
     },
-    start(actorContext) {
-      actorContext.setTimer('retry', RETRY_INTERVAL_MS);
-    },
-    receive(_from, message) {
-      driver.step(message as Message);
-    },
-    flush() {
-      commit();
-    },
-    timer(key, actorContext) {
-      if (courier.onTimer(key)) return;
-      if (guard.onTimer(key)) {
-        commit();
-        return;
-      }
-      courier.retry();
-      actorContext.counters.promised = driver.acceptor.promisedBallot;
-      actorContext.counters.logSlots = driver.acceptor.logSize;
-      actorContext.counters.dropped = courier.dropped;
-      actorContext.counters.storageFailures = guard.failures;
-      actorContext.setTimer('retry', RETRY_INTERVAL_MS);
-    },
-    stop() {
-      // A disk that still refuses writes loses only what was never acknowledged.
-      guard.trySync(() => store.close());
-    },
-  };
+    // A disk that still refuses writes loses only what was never acknowledged.
+    stop: () => void guard.trySync(() => store.close()),
+  });
 }

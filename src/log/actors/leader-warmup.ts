@@ -10,12 +10,12 @@
 //
 // So each proposer thread that is not leading rehearses once, soon after it starts, on a private
 // loopback wire in its own thread: a few terms of a leader taking client batches, each followed
-// by a rival taking over and recovering them. The same classes, codec and mailbox code run as in
-// the real log, so V8 compiles them with the same kinds of values; nothing is shared with the
-// real actor, and no other thread is involved.
+// by a rival taking over and recovering them. The same role nodes (src/roles), codec and mailbox
+// code run as in the real log, with the same cadence, so V8 compiles them with the same kinds of
+// values; nothing is shared with the real actor, and no other thread is involved.
 import { Inbox, Outbox, createDoorbell, createRing, parkAtOnce } from '../../mailbox/index.js';
-import { ProposerDriver } from '../../driver/index.js';
-import { Acceptor, COMMAND_HEADER_BYTES, Ready, viewOf, writeCommand, type Message, type NodeId } from '../../paxos/index.js';
+import { AcceptorNode, ProposerNode, type RoleNode } from '../../roles/index.js';
+import { COMMAND_HEADER_BYTES, MemoryAcceptorStorage, viewOf, writeCommand, type Message, type NodeId } from '../../paxos/index.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../../protocol/wire.js';
 import { proposerTuningOf, type ProposerTuning } from './role-configs.js';
 
@@ -33,6 +33,9 @@ const PROPOSERS: readonly NodeId[] = [0, 1];
 const ACCEPTORS: readonly NodeId[] = [2, 3, 4];
 const LEARNER: NodeId = 5;
 const CLIENT: NodeId = 6;
+const ALL_IDS: readonly NodeId[] = [...PROPOSERS, ...ACCEPTORS, LEARNER, CLIENT];
+/** The loopback wire does not carry senders; neither role here reads one. */
+const UNKNOWN_SENDER: NodeId = -1;
 
 /** One mailbox per id, all in this thread: messages are encoded into rings and decoded out, as between threads. */
 class LoopbackWire {
@@ -68,19 +71,36 @@ class LoopbackWire {
 
 /** Runs the rehearsal; returns how many slots were chosen in it (a test checks that it did work). */
 export function warmUpLeaderPaths(config: ProposerTuning): number {
-  const wire = new LoopbackWire([...PROPOSERS, ...ACCEPTORS, LEARNER, CLIENT]);
-  const ready = new Ready();
-  let acceptors: Acceptor[] = [];
+  const wire = new LoopbackWire(ALL_IDS);
+  // The nodes of the term, by id; the others' mailboxes are drained and ignored.
+  const nodes = new Map<NodeId, RoleNode>();
   let nowMs = 0;
   let seq = 0;
   let chosen = 0;
   const commandBytes = COMMAND_HEADER_BYTES + WARMUP_COMMAND_DATA_BYTES;
   const data = new Uint8Array(WARMUP_COMMAND_DATA_BYTES);
+  // The host's cadence (role-node.ts): each node's mailbox drained into it, then the end of its turn.
+  const deliverAll = (): void => {
+    for (let moved = 1; moved > 0; ) {
+      moved = 0;
+      for (const id of ALL_IDS) {
+        const node = nodes.get(id);
+        moved += wire.drain(id, node === undefined ? () => {} : (message) => node.step(UNKNOWN_SENDER, message, nowMs));
+        node?.endTurn(nowMs);
+      }
+    }
+  };
   for (let term = 0; term < WARMUP_TERMS; term++) {
     // Fresh acceptors every other term, so each takeover recovers exactly one term's slots.
-    if (term % 2 === 0) acceptors = ACCEPTORS.map((id) => new Acceptor({ id, learners: [LEARNER] }));
+    if (term % 2 === 0) {
+      for (const id of ACCEPTORS) {
+        const storage = Object.assign(new MemoryAcceptorStorage(), { sync: () => {} });
+        nodes.set(id, new AcceptorNode({ config: { id, learners: [LEARNER] }, storage, transport: wire }));
+      }
+    }
     const id = PROPOSERS[term % 2]!;
-    const driver = new ProposerDriver({
+    nodes.delete(PROPOSERS[(term + 1) % 2]!);
+    const proposer = new ProposerNode({
       config: {
         id,
         proposers: PROPOSERS,
@@ -92,28 +112,11 @@ export function warmUpLeaderPaths(config: ProposerTuning): number {
       transport: wire,
       clients: () => [CLIENT],
     });
-    const deliverAll = (): void => {
-      for (let moved = 1; moved > 0; ) {
-        moved = 0;
-        for (let i = 0; i < acceptors.length; i++) {
-          const acceptor = acceptors[i]!;
-          moved += wire.drain(ACCEPTORS[i]!, (message) => acceptor.step(message, ready));
-          for (const { to, msg } of ready.send) wire.send(to, msg);
-          ready.clear();
-        }
-        for (const proposer of PROPOSERS) {
-          moved += wire.drain(proposer, (message) => {
-            if (proposer === id) driver.receive(message, nowMs);
-          });
-        }
-        moved += wire.drain(LEARNER, () => {});
-        moved += wire.drain(CLIENT, () => {});
-      }
-    };
-    driver.campaign(nowMs);
+    nodes.set(id, proposer);
+    proposer.campaign(nowMs);
     deliverAll();
-    if (!driver.proposer.isLeader) throw new Error(`leader warm-up: proposer ${id} did not win term ${term}`);
-    const chosenAtStart = driver.proposer.chosenBelow;
+    if (!proposer.proposer.isLeader) throw new Error(`leader warm-up: proposer ${id} did not win term ${term}`);
+    const chosenAtStart = proposer.proposer.chosenBelow;
     for (let batch = 0; batch < WARMUP_BATCHES_PER_TERM; batch++) {
       const commands = new Uint8Array(WARMUP_COMMANDS_PER_BATCH * commandBytes);
       const view = viewOf(commands);
@@ -121,13 +124,11 @@ export function warmUpLeaderPaths(config: ProposerTuning): number {
       const request: ClientRequestBatchMessage = { type: LogMessageType.ClientRequestBatch, from: CLIENT, commands };
       wire.send(id, request as unknown as Message);
       deliverAll();
-      driver.fill(nowMs);
-      deliverAll();
       nowMs += 1;
-      driver.tick(nowMs);
+      proposer.tick(nowMs);
       deliverAll();
     }
-    chosen += driver.proposer.chosenBelow - chosenAtStart;
+    chosen += proposer.proposer.chosenBelow - chosenAtStart;
   }
   return chosen;
 }

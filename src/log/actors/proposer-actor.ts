@@ -1,11 +1,13 @@
-// A proposer on its own worker thread: a ProposerDriver (the pure Proposer and the log's wire
-// around it) driven by messages, the end of each batch (fill) and a 5 ms tick. A standby
-// rehearses leading once, soon after it starts (leader-warmup.ts).
+// A proposer on its own worker thread: a ProposerNode (the pure Proposer and the log's wire
+// around it) hosted by roleActor. A standby rehearses leading once, soon after it starts
+// (leader-warmup.ts).
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
-import { ProposerDriver } from '../../driver/index.js';
+import { ProposerRole } from '../../paxos/index.js';
+import { ProposerNode } from '../../roles/index.js';
 import { Courier } from './courier.js';
 import { warmUpLeaderPaths } from './leader-warmup.js';
-import { TICK_INTERVAL_MS, proposerTuningOf, type ProposerActorConfig } from './role-configs.js';
+import { proposerTuningOf, type ProposerActorConfig } from './role-configs.js';
+import { roleActor } from './role-actor.js';
 
 const WARM_UP_TIMER_KEY = 'warm-up';
 /**
@@ -16,6 +18,9 @@ const WARM_UP_TIMER_KEY = 'warm-up';
  */
 const WARM_UP_DELAY_MS = 250;
 
+/** Wall-clock ms, comparable across threads (failover timelines). */
+const epochMs = (): number => performance.timeOrigin + performance.now();
+
 export default function proposerActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as ProposerActorConfig;
   const courier = new Courier(context);
@@ -23,7 +28,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   const clients = function* (): Iterable<ActorId> {
     for (const peer of context.peers()) if (!roles.has(peer)) yield peer;
   };
-  const driver = new ProposerDriver({
+  const node = new ProposerNode({
     config: {
       id: context.id,
       proposers: config.layout.proposers,
@@ -36,50 +41,31 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
     // NewLeader goes straight to the mailboxes: a full one skips that client (its resend timeout covers it).
     announcements: { send: (to, message) => void context.send(to, message) },
     clients,
-    leadershipChanged: (isLeader) => {
-      // Wall-clock ms (comparable across threads): when this proposer last became leader, for failover timelines.
-      if (isLeader) context.counters.leaderSinceEpochMs = performance.timeOrigin + performance.now();
+    softStateChanged: (now, before) => {
+      if (now.role === ProposerRole.Leader && before.role !== ProposerRole.Leader) context.counters.leaderSinceEpochMs = epochMs();
     },
     campaignRequested: () => {
-      context.counters.campaignRequestedEpochMs = performance.timeOrigin + performance.now();
+      context.counters.campaignRequestedEpochMs = epochMs();
     },
   });
-  const proposer = driver.proposer;
-
-  return {
-    // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
-    peerReleased(id) {
-      courier.forget(id);
-    },
-    start(actorContext) {
-      actorContext.setTimer('tick', TICK_INTERVAL_MS);
-      actorContext.setTimer(WARM_UP_TIMER_KEY, WARM_UP_DELAY_MS);
-    },
-    receive(_from, message, actorContext) {
-      driver.receive(message as { type: number }, actorContext.now());
-    },
-    flush(actorContext) {
-      courier.retry();
-      driver.fill(actorContext.now());
-    },
+  const proposer = node.proposer;
+  return roleActor({
+    node,
+    courier,
+    start: (actorContext) => actorContext.setTimer(WARM_UP_TIMER_KEY, WARM_UP_DELAY_MS),
     timer(key, actorContext) {
-      if (courier.onTimer(key)) return;
-      if (key === WARM_UP_TIMER_KEY) {
-        // A standby rehearses leading, so that a takeover runs compiled code; one that already
-        // leads is warm from leading. Only a speed-up: a rehearsal that fails (a bug) is counted,
-        // never fatal to the proposer.
-        if (!proposer.isLeader) {
-          try {
-            warmUpLeaderPaths(config);
-          } catch {
-            actorContext.counters.warmUpFailed = 1;
-          }
-        }
-        return;
+      if (key !== WARM_UP_TIMER_KEY) return;
+      // A standby rehearses leading, so that a takeover runs compiled code; one that already
+      // leads is warm from leading. Only a speed-up: a rehearsal that fails (a bug) is counted,
+      // never fatal to the proposer.
+      if (proposer.isLeader) return;
+      try {
+        warmUpLeaderPaths(config);
+      } catch {
+        actorContext.counters.warmUpFailed = 1;
       }
-      courier.retry();
-      driver.tick(actorContext.now());
-      const counters = actorContext.counters;
+    },
+    report(counters) {
       counters.leader = proposer.isLeader ? 1 : 0;
       counters.ballot = proposer.ballot;
       counters.chosenBelow = proposer.chosenBelow;
@@ -87,8 +73,6 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       counters.pendingCommands = proposer.pendingCount;
       counters.campaigns = proposer.campaigns;
       counters.failedCampaigns = proposer.failedCampaigns;
-      counters.dropped = courier.dropped;
-      actorContext.setTimer('tick', TICK_INTERVAL_MS);
     },
-  };
+  });
 }

@@ -1,9 +1,9 @@
-// The acceptor's driver: the pure Acceptor, its durable storage, and the rule "persist, then
-// send" with group commit. The worker actor and the simulator both run this class, so the order
-// they follow cannot drift apart.
+// The acceptor's node: the pure Acceptor, its durable storage, and the rule "persist, then
+// send" with group commit. The worker actor, the simulator and the leader warm-up all run this
+// class (role-node.ts), so the order they follow cannot drift apart.
 //
 // Per message, step() persists what the acceptor asks for (appends: buffered until the commit)
-// and holds its replies; commit() syncs once for everything stepped since, and only then sends
+// and holds its replies; endTurn() syncs once for everything stepped since, and only then sends
 // the held replies. A store that refuses a write (a full disk, full shared memory) is not a crash:
 //   - refused at step (a store that writes at once): the acceptor must not be ahead of its store,
 //     so it is rebuilt from what the store holds and this message's replies are dropped (the
@@ -11,7 +11,8 @@
 //   - refused at commit: the replies stay held (the oldest go past heldRepliesMax, being only
 //     answers) and the next commit tries again.
 import { Acceptor, Ready, persistReady } from '../paxos/index.js';
-import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, AcceptorStorage, Envelope, Message } from '../paxos/index.js';
+import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, AcceptorStorage, Envelope, Message, NodeId } from '../paxos/index.js';
+import type { RoleNode } from './role-node.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 
 /** Storage with a commit point: every write before sync() is durable once it returns. */
@@ -22,7 +23,7 @@ export interface SyncedAcceptorStorage extends AcceptorStorage {
 /** Replies held while the store refuses writes, at most. */
 export const HELD_REPLIES_MAX = 65_536;
 
-export interface AcceptorDriverOptions {
+export interface AcceptorNodeOptions {
   readonly config: AcceptorConfig;
   readonly storage: SyncedAcceptorStorage;
   readonly transport: Transport;
@@ -37,7 +38,9 @@ export interface AcceptorDriverOptions {
   readonly committed?: (entries: readonly AcceptedEntry[]) => void;
 }
 
-export class AcceptorDriver {
+export class AcceptorNode implements RoleNode {
+  /** An acceptor only answers: nothing of it runs on the clock. */
+  readonly ticks = false;
   private acceptorValue: Acceptor;
   private readonly ready = new Ready();
   /** Replies of the batch since the last commit, held until its writes are synced. */
@@ -48,7 +51,7 @@ export class AcceptorDriver {
   private readonly guard: WriteGuard;
   private readonly build: (config: AcceptorConfig, durable: AcceptorDurableState) => Acceptor;
 
-  constructor(private readonly options: AcceptorDriverOptions) {
+  constructor(private readonly options: AcceptorNodeOptions) {
     this.guard = options.guard ?? UNGUARDED_WRITES;
     this.build = options.build ?? ((config, durable) => new Acceptor(config, durable));
     this.acceptorValue = this.build(options.config, options.storage.load());
@@ -58,15 +61,15 @@ export class AcceptorDriver {
     return this.acceptorValue;
   }
 
-  /** Replies waiting for the next successful commit. */
+  /** Replies waiting for the next successful end of turn. */
   get heldCount(): number {
     return this.held.length;
   }
 
-  /** Steps the acceptor and persists what it asks for; its replies wait for commit(). */
-  step(message: Message): void {
+  /** Steps the acceptor and persists what it asks for; its replies wait for endTurn(). */
+  step(_from: NodeId, message: { type: number }): void {
     const ready = this.ready;
-    this.acceptorValue.step(message, ready);
+    this.acceptorValue.step(message as Message, ready);
     if (ready.hasPersist()) {
       this.unsynced = true;
       if (!this.guard.trySync(() => persistReady(this.options.storage, ready))) {
@@ -80,8 +83,10 @@ export class AcceptorDriver {
     ready.clear();
   }
 
+  tick(): void {}
+
   /** The commit point: one sync for the batch, then its replies. False if the store refused the sync (the replies stay held). */
-  commit(): boolean {
+  endTurn(): boolean {
     if (this.unsynced) {
       if (!this.guard.trySync(() => this.options.storage.sync())) {
         if (this.held.length > HELD_REPLIES_MAX) this.held.splice(0, this.held.length - HELD_REPLIES_MAX);

@@ -1,8 +1,9 @@
-// The learner's driver: the pure Learner, its log in a record store, and the rule "record, sync,
-// then acknowledge and send". The worker actor and the simulator both run this class.
+// The learner's node: the pure Learner, its log in a record store, its read side, and the rule
+// "record, sync, then acknowledge and send". The worker actor and the simulator both run this
+// class (role-node.ts).
 //
 // After each step or tick, what the learner delivered is recorded in its log (buffered) along
-// with its next slot, and its acknowledgements gathered; release() syncs once for everything
+// with its next slot, and its acknowledgements gathered; endTurn() syncs once for everything
 // since, and only then sends the held messages (progress reports drive acceptor truncation, so
 // they must not run ahead of the log), publishes the durable length to the read barrier, sends
 // the acknowledgements (after the publish: a read that follows an acknowledgement must find the
@@ -11,14 +12,15 @@
 //   - refused at record (a store that writes at once): the learner must not be ahead of its log,
 //     so it is rebuilt from what the log holds and learns those slots again (the acceptors keep
 //     them: nothing below the log's next slot was reported);
-//   - refused at sync: everything stays held, and the next release tries again.
+//   - refused at sync: everything stays held, and the next end of turn tries again.
 import { Learner, Ready } from '../paxos/index.js';
-import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message } from '../paxos/index.js';
+import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message, NodeId } from '../paxos/index.js';
 import type { ClientReplyBatchMessage } from '../protocol/wire.js';
 import type { LearnerLog } from '../storage/index.js';
+import type { RoleNode } from './role-node.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 
-export interface LearnerDriverOptions {
+export interface LearnerNodeOptions {
   readonly config: LearnerConfig;
   readonly log: LearnerLog;
   readonly transport: Transport;
@@ -27,14 +29,22 @@ export interface LearnerDriverOptions {
   readonly build?: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
   /** Told of each delivery once the log took it (before it is synced): the simulator's checker listens here. */
   readonly delivered?: (delivery: Delivery) => void;
-  /** Gathers acknowledgements as they are made; release() drains it, after the sync and the publish. */
+  /** Gathers acknowledgements as they are made; endTurn() drains it, after the sync and the publish. */
   readonly acks: AckSink;
   /** Sends one batch of acknowledgements to a client endpoint. */
   readonly sendAcks: (endpoint: number, message: ClientReplyBatchMessage) => void;
   /** The read barrier's publish point (what is durable here); none: no reads are served. */
   readonly barrier?: { publish(delivered: number): void };
-  /** After each release: the read side answers held reads, pushes, trims (LearnerReads.afterRelease). */
-  readonly afterRelease?: () => void;
+  /** The read side (LearnerReads): takes the clients' reads, subscriptions and trims, and answers after each end of turn. */
+  readonly reads?: ReadSide;
+}
+
+/** A learner's read side, as the node drives it (LearnerReads). */
+export interface ReadSide {
+  /** Handles a read, subscription or trim; false if `message` is none of those (a Paxos message). */
+  onClientMessage(from: NodeId, message: { type: number }): boolean;
+  /** After each end of turn that synced: answers held reads, pushes to subscriptions, trims. */
+  afterRelease(): void;
 }
 
 /** Acknowledgements gathered per client endpoint (AckBatcher). */
@@ -43,7 +53,8 @@ export interface AckSink {
   drain(send: (endpoint: number, message: ClientReplyBatchMessage) => void): void;
 }
 
-export class LearnerDriver {
+export class LearnerNode implements RoleNode {
+  readonly ticks = true;
   private learnerValue: Learner;
   private readonly ready = new Ready();
   private readonly held: Envelope[] = [];
@@ -53,7 +64,7 @@ export class LearnerDriver {
   private readonly guard: WriteGuard;
   private readonly build: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
 
-  constructor(private readonly options: LearnerDriverOptions) {
+  constructor(private readonly options: LearnerNodeOptions) {
     this.guard = options.guard ?? UNGUARDED_WRITES;
     this.build = options.build ?? ((config, durable) => new Learner(config, durable));
     this.learnerValue = this.build(options.config, options.log.durableState());
@@ -68,8 +79,9 @@ export class LearnerDriver {
     return this.options.log;
   }
 
-  step(message: Message, nowMs: number): void {
-    this.learnerValue.step(message, nowMs, this.ready);
+  step(from: NodeId, message: { type: number }, nowMs: number): void {
+    if (this.options.reads?.onClientMessage(from, message) === true) return;
+    this.learnerValue.step(message as Message, nowMs, this.ready);
     this.take();
   }
 
@@ -79,12 +91,12 @@ export class LearnerDriver {
   }
 
   /**
-   * The commit point: one sync for everything since the last release, then the held messages,
+   * The commit point: one sync for everything since the last end of turn, then the held messages,
    * the barrier's publish, the acknowledgements of every delivery (and re-acknowledged duplicate)
-   * and the read side. False if the store refused the sync: nothing left, and the next release
+   * and the read side. False if the store refused the sync: nothing left, and the next end of turn
    * tries again.
    */
-  release(): boolean {
+  endTurn(): boolean {
     if (this.unsynced) {
       const log = this.options.log;
       if (!this.guard.trySync(() => log.sync())) return false;
@@ -95,7 +107,7 @@ export class LearnerDriver {
     held.length = 0;
     this.options.barrier?.publish(this.options.log.length);
     this.options.acks.drain(this.options.sendAcks);
-    this.options.afterRelease?.();
+    this.options.reads?.afterRelease();
     return true;
   }
 

@@ -1,4 +1,0 @@
-export * from './transport.js';
-export * from './acceptor-driver.js';
-export * from './learner-driver.js';
-export * from './proposer-driver.js';

@@ -1,0 +1,78 @@
+// The one worker-actor host of a role node (src/roles): a mailbox's messages step the node, the
+// end of each drained batch (flush) ends its turn, and a 5 ms timer ticks it and ends a turn of
+// its own. Each role's actor module builds its node, courier and storage guard and hands them
+// here with the counters it shows; the cadence is this file's alone.
+import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
+import type { RoleNode } from '../../roles/index.js';
+import type { Courier } from './courier.js';
+import { TICK_INTERVAL_MS } from './role-configs.js';
+import type { StorageGuard } from './storage-guard.js';
+
+const TICK_TIMER_KEY = 'tick';
+
+export interface HostedRole {
+  readonly node: RoleNode;
+  /** Sends the node's messages, holding those a full mailbox refused until retry(). */
+  readonly courier: Courier;
+  /** Runs the node's writes; a refused one is retried on its own timer (roles with storage). */
+  readonly guard?: StorageGuard;
+  /** Writes the role's own counters (refreshed each tick; `dropped` and `storageFailures` are added here). */
+  report(counters: Record<string, number>): void;
+  /** Another timer of the role's (not the tick, courier or guard's). */
+  timer?(key: string, context: ActorContext): void;
+  /** Sets the role's other timers at start. */
+  start?(context: ActorContext): void;
+  /** An endpoint was released: forget what the role kept for it besides the courier's held messages. */
+  peerReleased?(id: ActorId): void;
+  stop?(): void;
+}
+
+export function roleActor(role: HostedRole): Actor {
+  const { node, courier, guard } = role;
+  const endTurn = (context: ActorContext): void => {
+    courier.retry();
+    // A store that refuses the sync holds back every reply of the turn; the guard retries.
+    node.endTurn(context.now());
+  };
+  return {
+    start(context) {
+      context.setTimer(TICK_TIMER_KEY, TICK_INTERVAL_MS);
+      role.start?.(context);
+    },
+    receive(from, message, context) {
+      node.step(from, message as { type: number }, context.now());
+    },
+    flush(context) {
+      endTurn(context);
+    },
+    timer(key, context) {
+      if (courier.onTimer(key)) return;
+      if (guard?.onTimer(key) === true) {
+        endTurn(context);
+        return;
+      }
+      if (key !== TICK_TIMER_KEY) {
+        role.timer?.(key, context);
+        return;
+      }
+      if (node.ticks) {
+        courier.retry();
+        node.tick(context.now());
+      }
+      endTurn(context);
+      const counters = context.counters;
+      role.report(counters);
+      counters.dropped = courier.dropped;
+      if (guard !== undefined) counters.storageFailures = guard.failures;
+      context.setTimer(TICK_TIMER_KEY, TICK_INTERVAL_MS);
+    },
+    stop() {
+      role.stop?.();
+    },
+    // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
+    peerReleased(id) {
+      courier.forget(id);
+      role.peerReleased?.(id);
+    },
+  };
+}
