@@ -6,6 +6,7 @@ import { AppendCore, type AppendTicket } from '../protocol/append-core.js';
 import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
 import { LEASE_NUMBERS_MAX } from './number-lease.js';
+import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from '../protocol/wire.js';
 
 export type { LogEntry } from '../protocol/read-core.js';
@@ -61,12 +62,7 @@ const NO_DATA = new Uint8Array(0);
 /** Most indexes one reserve() takes: the sequencer's largest window. */
 export const RESERVE_COUNT_MAX = LEASE_NUMBERS_MAX;
 
-/** How often the client looks for appends to resend or time out, in ms. */
-const SWEEP_INTERVAL_MS = 10;
-/** A follow reader that hears nothing re-subscribes this often (a restarted learner forgot it). */
-const FOLLOW_RESUBSCRIBE_MS = 500;
-/** A page read unanswered this long is asked again of the next learner. */
-const READ_RETRY_MS = 500;
+const { clientSweepIntervalMs, followResubscribeMs, readRetryMs } = RUNTIME_TIMINGS;
 
 /**
  * The client side of a replicated log on one thread: appends with exactly-once retries, and reads.
@@ -123,7 +119,7 @@ export class LogClient {
         storageFailureChanged: (failure) => observer?.storageFailureChanged(failure),
       },
     );
-    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.sweep(), clientSweepIntervalMs);
     this.sweepTimer.unref();
     // Last: listen() hands over at once what already waits in the mailbox (a NewLeader, say), and
     // handling it needs everything above.
@@ -328,7 +324,7 @@ export class LogClient {
       if (performance.now() >= deadline) throw new TrimTimeoutError(beforeIndex, this.options.appendTimeoutMs);
       const requestId = this.nextRequestId++;
       const replies = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, READ_RETRY_MS);
+        const timer = setTimeout(resolve, readRetryMs);
         this.trimWaiters.set(requestId, (reply) => {
           if (reply === undefined) {
             clearTimeout(timer);
@@ -452,7 +448,7 @@ export class LogClient {
         this.readWaiters.delete(requestId);
         this.holdThreadOpen();
         resolve(undefined);
-      }, READ_RETRY_MS);
+      }, readRetryMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.readWaiters.set(requestId, (reply) => {
         clearTimeout(timer);
@@ -485,7 +481,7 @@ export class LogClient {
         if (push === CLOSED_PUSH) break;
         if (push === undefined) {
           const woke = await new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(false), FOLLOW_RESUBSCRIBE_MS);
+            const timer = setTimeout(() => resolve(false), followResubscribeMs);
             wake = () => {
               clearTimeout(timer);
               resolve(true);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { EndpointHandle } from '../actors/index.js';
 import { ConnectRefusedError, LogClosedError } from '../protocol/errors.js';
+import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 
 /**
  * How a handle serves any number of threads. A mailbox link has one producer and one consumer,
@@ -43,8 +44,7 @@ interface GrantMessage {
   readonly refused?: { readonly name: string; readonly message: string };
 }
 
-/** Longest a connect waits for the owner's answer. */
-const GRANT_TIMEOUT_MS = 10_000;
+const { connectGrantTimeoutMs } = RUNTIME_TIMINGS;
 
 export function newBrokerName(): string {
   return `synod.log.${randomUUID()}`;
@@ -94,8 +94,8 @@ export function requestEndpoint(name: string): Promise<EndpointGrant> {
   return new Promise<EndpointGrant>((resolve, reject) => {
     const timer = setTimeout(() => {
       channel.close();
-      reject(new LogClosedError(`log (its owner did not answer a connect within ${GRANT_TIMEOUT_MS} ms: closed, or its thread is blocked)`));
-    }, GRANT_TIMEOUT_MS);
+      reject(new LogClosedError(`log (its owner did not answer a connect within ${connectGrantTimeoutMs} ms: closed, or its thread is blocked)`));
+    }, connectGrantTimeoutMs);
     channel.onmessage = (event) => {
       const answer = (event as { data: GrantMessage | undefined }).data;
       if (answer?.type !== 'synod.endpoint-grant' || answer.requestId !== requestId) return;

@@ -1,9 +1,8 @@
 import { LEASE_BUSY, LEASE_GRANTED, LEASE_IDLE, LEASE_REVOKED, LeaseWatch } from './connection-lease.js';
 
-/** How often the owner probes the threads it granted endpoints to. */
-export const PROBE_INTERVAL_MS = 250;
-/** A granted endpoint never claimed this long (its thread died while connecting) is taken back: longer than a connect waits. */
-const UNCLAIMED_GRACE_MS = 15_000;
+import { RUNTIME_TIMINGS } from '../protocol/timings.js';
+
+const { endpointProbeIntervalMs, unclaimedEndpointGraceMs } = RUNTIME_TIMINGS;
 
 interface Grant {
   readonly id: number;
@@ -18,7 +17,7 @@ interface Grant {
 
 /**
  * The owner's side of connection reclamation (the evidence and the rules: connection-lease.ts).
- * Every PROBE_INTERVAL_MS while any endpoint is granted, it probes each one and releases those
+ * Every endpointProbeIntervalMs (RUNTIME_TIMINGS) while any endpoint is granted, it probes each one and releases those
  * whose thread is gone: at once when nothing is outstanding there (IDLE), after `busyGraceMs` of
  * silence without a heartbeat when something is (BUSY), and when the thread gave the endpoint up
  * itself (close). Its timer does not keep the process alive.
@@ -44,7 +43,7 @@ export class EndpointReaper {
     if (this.closed) return;
     this.grants.set(id, { id, generation, watch: new LeaseWatch(lease), grantedMs: nowMs, silentSinceMs: undefined, beatAtSilence: 0 });
     if (this.timer === undefined) {
-      this.timer = setInterval(() => this.probe(performance.now()), PROBE_INTERVAL_MS);
+      this.timer = setInterval(() => this.probe(performance.now()), endpointProbeIntervalMs);
       this.timer.unref();
     }
   }
@@ -80,7 +79,7 @@ export class EndpointReaper {
       }
       let revoked = false;
       if (state === LEASE_IDLE) revoked = watch.revokeIf(LEASE_IDLE);
-      else if (state === LEASE_GRANTED) revoked = nowMs - grant.grantedMs >= UNCLAIMED_GRACE_MS && watch.revokeIf(LEASE_GRANTED);
+      else if (state === LEASE_GRANTED) revoked = nowMs - grant.grantedMs >= unclaimedEndpointGraceMs && watch.revokeIf(LEASE_GRANTED);
       else if (state === LEASE_BUSY) revoked = nowMs - grant.silentSinceMs >= this.busyGraceMs && watch.revokeIf(LEASE_BUSY);
       // A failed CAS means the thread moved first (it lives): the next probe looks again.
       if (revoked) this.reclaim(grant);

@@ -8,7 +8,8 @@ import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import { LogClient, createClosedFlag, isMarkedClosed, markClosed, type ClientOptions, type LogEntry } from './client.js';
 import { checkDirLayout } from './dir-layout.js';
 import { EndpointBroker, newBrokerName, releaseEndpoint, requestEndpoint, type EndpointGrant } from './endpoint-broker.js';
-import { EndpointReaper, PROBE_INTERVAL_MS } from './endpoint-reaper.js';
+import { EndpointReaper } from './endpoint-reaper.js';
+import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 import { ConnectionGenerations } from './connection-generations.js';
 import { EndpointRevokedError, LeaseHolder, createLease } from './connection-lease.js';
 import { lockStorageDir } from './dir-lock.js';
@@ -316,7 +317,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       if (leader !== undefined) monitor.leaderAnnounced(leader);
       // Endpoints of threads that went away without close() are found and released (their ids
       // reused): see connection-lease.ts for how, and why that never touches work in flight.
-      const reaper = new EndpointReaper((id) => void system.releaseEndpoint(id), clientOptions.appendTimeoutMs + PROBE_INTERVAL_MS);
+      const reaper = new EndpointReaper((id) => void system.releaseEndpoint(id), clientOptions.appendTimeoutMs + RUNTIME_TIMINGS.endpointProbeIntervalMs);
       const grant = (): EndpointGrant => {
         const generation = generations.take();
         const endpoint = system.endpointHandle('client', { actorsOnly: true });
@@ -685,6 +686,6 @@ function clientOptionsOf(options: ResolvedLogOptions, limits: LogLimits, generat
     inflightAppendsMax: options.inflightAppendsMax,
     appendTimeoutMs: options.appendTimeoutMs,
     // Long enough for a live leader under load, short enough to find a new one soon after a kill.
-    resendAfterMs: Math.max(20, options.electionTimeoutMs),
+    resendAfterMs: Math.max(RUNTIME_TIMINGS.resendFloorMs, options.electionTimeoutMs),
   };
 }

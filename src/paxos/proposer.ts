@@ -15,8 +15,11 @@
 //  - Memory: learners report how far they delivered; the minimum over all learners (gcBelow)
 //    goes out in heartbeats so acceptors can drop that prefix.
 //
-// Client commands wait for a slot in a CommandQueue (command-queue.ts), which also cuts each
-// slot's value; election timing is election.ts's.
+// The proposer holds the election (role, ballots, deadlines) and decides what each slot carries;
+// its parts have homes of their own: a campaign's Promises in PhaseOne (phase-one.ts), the slots
+// in flight and how far they are chosen in an AcceptWindow (accept-window.ts), client commands
+// waiting for a slot and the cutting of each slot's value in a CommandQueue (command-queue.ts),
+// the learners' reports in LearnerProgress (learner-progress.ts), election timing in election.ts.
 //
 // A proposer keeps no durable state: safety rests on acceptors refusing a Prepare whose ballot
 // is not strictly above their promise (see acceptor.ts), which stops a restarted proposer from
@@ -28,20 +31,20 @@ import { checkElectionTiming, electionDelayMs } from './election.js';
 import type { ElectionTiming } from './election.js';
 import { PROPOSER_DEFAULTS } from './defaults.js';
 import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
-import { invariantBroken } from './invariant.js';
 import type { NodeId } from './ids.js';
 import { MessageType } from './messages.js';
 import type {
-  AcceptedEntry,
   AcceptedMessage,
-  AcceptMessage,
   HeartbeatMessage,
   LearnerProgressMessage,
   Message,
   NackMessage,
   PromiseMessage,
 } from './messages.js';
+import { AcceptWindow } from './accept-window.js';
 import { CommandQueue } from './command-queue.js';
+import { LearnerProgress } from './learner-progress.js';
+import { PhaseOne } from './phase-one.js';
 import { Quorum } from './quorum.js';
 import type { Ready } from './ready.js';
 import {
@@ -93,12 +96,6 @@ export interface ProposerConfig {
   readonly backoff?: boolean;
 }
 
-interface InflightSlot {
-  readonly msg: AcceptMessage;
-  votes: number;
-  sentAtMs: number;
-}
-
 export class Proposer {
   readonly id: NodeId;
   private readonly peers: readonly NodeId[];
@@ -122,29 +119,14 @@ export class Proposer {
   private failedCampaignsValue = 0;
   private campaignsValue = 0;
 
-  // Phase 1.
-  private promiseVotes = 0;
-  private promiseLogStart = 0;
-  /** Parts of each acceptor's promise received so far (a promise counts once all its parts are in). */
-  private readonly promiseParts = new Map<NodeId, Set<number>>();
-  private prepareSentMs = 0;
-  private readonly recovered = new Map<number, AcceptedEntry>();
-
-  // Phase 2.
-  private nextSlotValue = 0;
+  private readonly phaseOne: PhaseOne;
+  private readonly window: AcceptWindow;
   /** Slots below this (and at or above chosenBelow) must be re-proposed before new commands. */
   private recoveryEnd = 0;
-  private chosenBelowValue = 0;
-  private readonly inflight = new Map<number, InflightSlot>();
   private nextHeartbeatMs = 0;
   /** Client commands waiting for a slot. */
   private readonly queue: CommandQueue;
-
-  // Truncation.
-  private readonly learnerProgress = new Map<NodeId, number>();
-  private gcBelowValue = 0;
-  /** Highest slot any learner reported delivering below. */
-  private deliveredMax = 0;
+  private readonly progress: LearnerProgress;
 
   constructor(config: ProposerConfig) {
     checkNodeId('id', config.id);
@@ -180,6 +162,9 @@ export class Proposer {
     checkPositiveInteger('batchBytesMax', batchBytesMax);
     checkPositiveInteger('pendingCommandsMax', pendingCommandsMax);
     this.queue = new CommandQueue(pendingCommandsMax, batchCommandsMax, batchBytesMax);
+    this.phaseOne = new PhaseOne(this.quorum);
+    this.window = new AcceptWindow(this.id, this.quorum, (value) => this.queue.chosen(value));
+    this.progress = new LearnerProgress(this.learners);
     if (this.heartbeatIntervalMs >= this.timing.electionTimeoutMs) {
       throw new RangeError(
         `heartbeatIntervalMs must be below electionTimeoutMs (${this.timing.electionTimeoutMs}), got ${this.heartbeatIntervalMs}`,
@@ -202,16 +187,16 @@ export class Proposer {
   }
   /** Every slot below this is known chosen (meaningful while leading). */
   get chosenBelow(): number {
-    return this.chosenBelowValue;
+    return this.window.chosenBelow;
   }
   get nextSlot(): number {
-    return this.nextSlotValue;
+    return this.window.nextSlot;
   }
   get gcBelow(): number {
-    return this.gcBelowValue;
+    return this.progress.gcBelow;
   }
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.window.size;
   }
   get pendingCount(): number {
     return this.queue.commands;
@@ -259,18 +244,12 @@ export class Proposer {
         break;
       case ProposerRole.Candidate:
         if (nowMs >= this.electionDeadlineMs) this.stepDown(nowMs, true);
-        else if (nowMs - this.prepareSentMs >= this.retransmitMs) this.sendPrepare(nowMs, ready, this.promiseVotes);
+        else if (nowMs - this.phaseOne.sentAtMs >= this.retransmitMs) this.sendPrepare(nowMs, ready, this.phaseOne.votes);
         break;
       case ProposerRole.Leader:
         if (nowMs >= this.nextHeartbeatMs) this.sendHeartbeat(nowMs, ready);
         this.retireDelivered(nowMs, ready);
-        for (const slot of this.inflight.values()) {
-          if (nowMs - slot.sentAtMs < this.retransmitMs) continue;
-          slot.sentAtMs = nowMs;
-          for (const acceptor of this.quorum.acceptors) {
-            if ((slot.votes & this.quorum.bit(acceptor)) === 0) ready.send.push({ to: acceptor, msg: slot.msg });
-          }
-        }
+        this.window.retransmit(nowMs, this.retransmitMs, ready);
         break;
     }
   }
@@ -282,10 +261,7 @@ export class Proposer {
     this.campaignsValue++;
     this.ballotValue = nextBallotAbove(Math.max(this.highestSeen, this.ballotValue, this.leaderBallot), this.id);
     this.highestSeen = this.ballotValue;
-    this.promiseVotes = 0;
-    this.promiseLogStart = 0;
-    this.promiseParts.clear();
-    this.recovered.clear();
+    this.phaseOne.reset();
     // Phase-1 timeout; when it passes without a majority, the campaign counts as failed.
     this.electionDeadlineMs = nowMs + electionDelayMs({ ...this.timing, backoff: true }, 0, this.random);
     this.sendPrepare(nowMs, ready, 0);
@@ -344,35 +320,12 @@ export class Proposer {
   onPromise(msg: PromiseMessage, nowMs: number, ready: Ready): void {
     this.observe(msg.ballot);
     if (this.roleValue !== ProposerRole.Candidate || msg.ballot !== this.ballotValue) return;
-    const bit = this.quorum.bit(msg.from);
-    if (bit === 0 || (this.promiseVotes & bit) !== 0) return;
-    // Entries from any part are safe to use at once (the acceptor promised this ballot before it
-    // sent any part); the vote waits for the last missing part.
-    if (msg.logStart > this.promiseLogStart) this.promiseLogStart = msg.logStart;
-    for (const entry of msg.entries) {
-      const known = this.recovered.get(entry.slot);
-      if (known === undefined || entry.ballot > known.ballot) this.recovered.set(entry.slot, entry);
-    }
-    if (msg.parts > 1) {
-      let parts = this.promiseParts.get(msg.from);
-      if (parts === undefined) this.promiseParts.set(msg.from, (parts = new Set()));
-      parts.add(msg.part);
-      if (parts.size < msg.parts) return;
-      this.promiseParts.delete(msg.from);
-    }
-    this.promiseVotes |= bit;
-    if (this.quorum.isQuorum(this.promiseVotes)) this.becomeLeader(nowMs, ready);
+    if (this.phaseOne.onPromise(msg)) this.becomeLeader(nowMs, ready);
   }
 
   onAccepted(msg: AcceptedMessage, nowMs: number, ready: Ready): void {
     if (this.roleValue !== ProposerRole.Leader || msg.ballot !== this.ballotValue) return;
-    const slot = this.inflight.get(msg.slot);
-    if (slot === undefined) return;
-    slot.votes |= this.quorum.bit(msg.from);
-    if (!this.quorum.isQuorum(slot.votes)) return;
-    this.retire(slot);
-    this.advanceChosen();
-    this.fillWindow(nowMs, ready);
+    if (this.window.vote(msg.slot, msg.from)) this.fillWindow(nowMs, ready);
   }
 
   onNack(msg: NackMessage, nowMs: number, ready: Ready): void {
@@ -388,7 +341,7 @@ export class Proposer {
   onHeartbeat(msg: HeartbeatMessage, nowMs: number, ready: Ready): void {
     if (msg.from === this.id) return;
     this.observe(msg.ballot);
-    if (msg.gcBelow > this.gcBelowValue) this.gcBelowValue = msg.gcBelow;
+    this.progress.raise(msg.gcBelow);
     if (this.roleValue !== ProposerRole.Follower) {
       if (msg.ballot <= this.ballotValue) return;
       if (!this.timing.backoff) {
@@ -407,18 +360,10 @@ export class Proposer {
   }
 
   onLearnerProgress(msg: LearnerProgressMessage, nowMs: number, ready: Ready): void {
-    if (!this.learners.includes(msg.from)) return;
-    const previous = this.learnerProgress.get(msg.from) ?? 0;
-    if (msg.deliveredBelow > previous) this.learnerProgress.set(msg.from, msg.deliveredBelow);
-    if (msg.deliveredBelow > this.deliveredMax) this.deliveredMax = msg.deliveredBelow;
-    if (this.learnerProgress.size < this.learners.length) return;
-    let everyoneBelow = Number.POSITIVE_INFINITY;
-    for (const deliveredBelow of this.learnerProgress.values()) everyoneBelow = Math.min(everyoneBelow, deliveredBelow);
-    if (everyoneBelow <= this.gcBelowValue) return;
-    this.gcBelowValue = everyoneBelow;
+    if (!this.progress.report(msg.from, msg.deliveredBelow)) return;
     if (this.roleValue !== ProposerRole.Leader) return;
-    this.retireBelow(everyoneBelow);
-    this.advanceChosen();
+    this.retireBelow(this.progress.gcBelow);
+    this.window.advanceChosen();
     this.fillWindow(nowMs, ready);
   }
 
@@ -434,8 +379,8 @@ export class Proposer {
    * seed 1384432889).
    */
   private retireDelivered(nowMs: number, ready: Ready): void {
-    if (this.retireBelow(this.gcBelowValue)) {
-      this.advanceChosen();
+    if (this.retireBelow(this.progress.gcBelow)) {
+      this.window.advanceChosen();
       this.fillWindow(nowMs, ready);
     }
   }
@@ -446,22 +391,14 @@ export class Proposer {
    * `below` at the lowest. Returns whether a slot in flight was retired.
    */
   private retireBelow(below: number): boolean {
-    let retired = false;
-    for (const slot of this.inflight.values()) {
-      if (slot.msg.slot < below) {
-        this.retire(slot);
-        retired = true;
-      }
-    }
-    for (const slot of this.recovered.keys()) if (slot < below) this.recovered.delete(slot);
-    if (this.nextSlotValue < below) this.nextSlotValue = below;
-    if (this.chosenBelowValue < below) this.chosenBelowValue = below;
+    const retired = this.window.retireBelow(below);
+    this.phaseOne.forgetBelow(below);
     return retired;
   }
 
   private sendPrepare(nowMs: number, ready: Ready, skipMask: number): void {
-    this.prepareSentMs = nowMs;
-    const msg: Message = { type: MessageType.Prepare, from: this.id, ballot: this.ballotValue, fromSlot: this.gcBelowValue };
+    this.phaseOne.sentAtMs = nowMs;
+    const msg: Message = { type: MessageType.Prepare, from: this.id, ballot: this.ballotValue, fromSlot: this.progress.gcBelow };
     for (const acceptor of this.quorum.acceptors) {
       if ((skipMask & this.quorum.bit(acceptor)) === 0) ready.send.push({ to: acceptor, msg });
     }
@@ -473,17 +410,16 @@ export class Proposer {
     this.leaderBallot = this.ballotValue;
     this.failedCampaignsValue = 0;
     // Slots below any acceptor's logStart were delivered by every learner: nothing to redo.
-    const start = Math.max(this.gcBelowValue, this.promiseLogStart);
-    this.gcBelowValue = start;
+    const start = Math.max(this.progress.gcBelow, this.phaseOne.logStart);
+    this.progress.raise(start);
+    const recovered = this.phaseOne.recovered;
     let end = start;
-    for (const [slot] of this.recovered) {
-      if (slot < start) this.recovered.delete(slot);
+    for (const [slot] of recovered) {
+      if (slot < start) recovered.delete(slot);
       else if (slot + 1 > end) end = slot + 1;
     }
     this.recoveryEnd = end;
-    this.nextSlotValue = start;
-    this.chosenBelowValue = start;
-    this.inflight.clear();
+    this.window.restartAt(start);
     this.queue.forgetQueuedSeqs();
     this.sendHeartbeat(nowMs, ready);
     this.fillWindow(nowMs, ready);
@@ -497,8 +433,8 @@ export class Proposer {
   }
 
   private clearLeadership(): void {
-    this.inflight.clear();
-    this.recovered.clear();
+    this.window.clear();
+    this.phaseOne.recovered.clear();
     this.queue.forgetQueuedSeqs();
     if (this.leaderHintValue === this.id) this.leaderHintValue = -1;
   }
@@ -511,46 +447,29 @@ export class Proposer {
       ballot: this.ballotValue,
       // What some learner delivered is chosen too: this tells a lagging learner to catch up
       // even when this leader has chosen nothing itself yet.
-      chosenBelow: Math.max(this.chosenBelowValue, this.deliveredMax),
-      gcBelow: this.gcBelowValue,
+      chosenBelow: Math.max(this.window.chosenBelow, this.progress.deliveredMax),
+      gcBelow: this.progress.gcBelow,
     };
     for (const peer of this.peers) ready.send.push({ to: peer, msg });
     for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
     for (const learner of this.learners) ready.send.push({ to: learner, msg });
   }
 
-  /** A slot is chosen: stop retransmitting it. */
-  private retire(slot: InflightSlot): void {
-    this.inflight.delete(slot.msg.slot);
-    this.queue.chosen(slot.msg.value);
-  }
-
-  private advanceChosen(): void {
-    while (this.chosenBelowValue < this.nextSlotValue && !this.inflight.has(this.chosenBelowValue)) {
-      this.chosenBelowValue++;
-    }
-    // What the heartbeats announce as chosen must be a prefix of what was issued.
-    if (this.chosenBelowValue > this.nextSlotValue) invariantBroken(`proposer ${this.id}: chosenBelow ${this.chosenBelowValue} above nextSlot ${this.nextSlotValue}`);
-  }
-
   /** Issue slots while the window has room: recovery slots first, then batches of new commands. */
   private fillWindow(nowMs: number, ready: Ready): void {
-    while (this.inflight.size < this.windowSlotsMax) {
-      const slot = this.nextSlotValue;
+    const recovered = this.phaseOne.recovered;
+    while (this.window.size < this.windowSlotsMax) {
+      const slot = this.window.nextSlot;
       let value: Value;
       if (slot < this.recoveryEnd) {
-        value = this.recovered.get(slot)?.value ?? NOOP;
-        this.recovered.delete(slot);
+        value = recovered.get(slot)?.value ?? NOOP;
+        recovered.delete(slot);
       } else if (this.queue.commands > 0) {
         value = this.queue.takeBatch();
       } else {
         return;
       }
-      // Two Accepts for one slot in one ballot could get two values chosen there.
-      if (this.inflight.has(slot)) invariantBroken(`proposer ${this.id}: slot ${slot} issued twice in ballot ${this.ballotValue}`);
-      this.nextSlotValue = slot + 1;
-      const msg: AcceptMessage = { type: MessageType.Accept, from: this.id, ballot: this.ballotValue, slot, value };
-      this.inflight.set(slot, { msg, votes: 0, sentAtMs: nowMs });
+      const msg = this.window.issue(this.ballotValue, value, nowMs);
       for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
       for (const learner of this.learners) ready.send.push({ to: learner, msg });
     }

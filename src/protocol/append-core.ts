@@ -22,6 +22,7 @@ import { AppendTimeoutError, LogClosedError } from './errors.js';
 import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
 import { CommandBatchWriter } from './command-batch.js';
 import { ResendTimeout } from './resend-timeout.js';
+import { RUNTIME_TIMINGS } from './timings.js';
 import {
   LogMessageType,
   clientIdOf,
@@ -57,14 +58,10 @@ export interface AppendCoreSink<T> {
   rejected(token: T, error: Error): void;
   /** A proposer announced it leads (NewLeader): every announcement, the same leader again included. */
   leaderAnnounced?(leader: number): void;
-  /** Roles began reporting a disk failure (`failure`), or it is over (undefined): commits flow again, or nobody reported it for STORAGE_FAILURE_STALE_MS. */
+  /** Roles began reporting a disk failure (`failure`), or it is over (undefined): commits flow again, or nobody reported it for RUNTIME_TIMINGS.storageFailureStaleMs. */
   storageFailureChanged?(failure: StorageFailureMessage | undefined): void;
 }
 
-/** How long appends may still commit after a role reported a disk failure before they fail with it, in ms. */
-export const STORAGE_FAILURE_GRACE_MS = 250;
-/** A failure no role has reported again for this long is over (roles repeat reports every 100 ms while it lasts). */
-export const STORAGE_FAILURE_STALE_MS = 1000;
 const WAITING = 0;
 const SENT = 1;
 const SETTLED = 2;
@@ -299,9 +296,10 @@ export class AppendCore<T> {
     if (this.closed) return;
     // Roles report a disk that refuses writes: an append that has waited a grace period into such
     // a failure (a majority elsewhere may still be fine) fails with the disk's error.
-    if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > STORAGE_FAILURE_STALE_MS) this.storageFailureOver();
+    if (this.storageFailure !== undefined && nowMs - this.storageFailure.lastMs > RUNTIME_TIMINGS.storageFailureStaleMs) this.storageFailureOver();
     const storage = this.storageFailure;
-    const failBefore = storage !== undefined && nowMs - storage.sinceMs >= STORAGE_FAILURE_GRACE_MS ? nowMs - STORAGE_FAILURE_GRACE_MS : Number.NEGATIVE_INFINITY;
+    const graceMs = RUNTIME_TIMINGS.storageFailureGraceMs;
+    const failBefore = storage !== undefined && nowMs - storage.sinceMs >= graceMs ? nowMs - graceMs : Number.NEGATIVE_INFINITY;
     const timeoutMs = this.resendTimeout.currentMs;
     // Commits flowing: the leader guessed is alive. Silence: it may be gone.
     const leaderAlive = nowMs - this.lastAcknowledgedMs < this.options.resendAfterMs;

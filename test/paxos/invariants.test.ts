@@ -63,7 +63,7 @@ describe('invariants of the protocol core', () => {
     proposer.fill(0, ready);
     expect(proposer.nextSlot).toBe(1);
     // The state a bug would leave: the next slot moved back under a slot still in flight.
-    (proposer as unknown as { nextSlotValue: number }).nextSlotValue = 0;
+    (proposer as unknown as { window: { nextSlotValue: number } }).window.nextSlotValue = 0;
     proposer.enqueueCommands(command(2), ready);
     expectInvariant(() => proposer.fill(0, ready), /proposer 1: slot 0 issued twice/);
   });
@@ -72,7 +72,7 @@ describe('invariants of the protocol core', () => {
     const { proposer, ready } = leader();
     proposer.enqueueCommands(command(1), ready);
     proposer.fill(0, ready);
-    (proposer as unknown as { chosenBelowValue: number }).chosenBelowValue = 5;
+    (proposer as unknown as { window: { chosenBelowValue: number } }).window.chosenBelowValue = 5;
     const accepted = (from: number): Message => ({ type: MessageType.Accepted, from, ballot: proposer.ballot, slot: 0 });
     proposer.step(accepted(10), 0, ready);
     expectInvariant(() => proposer.step(accepted(11), 0, ready), /chosenBelow 5 above nextSlot 1/);

@@ -1,12 +1,11 @@
 import type { ActorContext, ActorId } from '../../actors/index.js';
 import { UnknownActorError } from '../../actors/index.js';
+import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 
 /** Messages held per destination while its mailbox is full; beyond this the oldest are dropped. */
 const QUEUED_PER_PEER_MAX = 65_536;
 /** The timer key a courier with held messages arms; the actor hands it back through onTimer(). */
 export const COURIER_TIMER_KEY = 'courier';
-/** How soon held messages are tried again: a full mailbox frees up as fast as its reader drains it. */
-const RETRY_DELAY_MS = 1;
 
 /**
  * Sends protocol messages in order per destination, holding them while a mailbox is full
@@ -67,7 +66,8 @@ export class Courier {
   private armRetry(): void {
     if (this.retryArmed) return;
     this.retryArmed = true;
-    this.context.setTimer(COURIER_TIMER_KEY, RETRY_DELAY_MS);
+    // Soon: a full mailbox frees up as fast as its reader drains it.
+    this.context.setTimer(COURIER_TIMER_KEY, RUNTIME_TIMINGS.courierRetryMs);
   }
 
   /** Drops what is held for `to` (a released endpoint: its id may go to another endpoint next). */

@@ -4,19 +4,13 @@
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { ProposerRole } from '../../paxos/index.js';
 import { ProposerNode } from '../../roles/index.js';
+import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import { Courier } from './courier.js';
 import { warmUpLeaderPaths } from './leader-warmup.js';
 import { proposerTuningOf, type ProposerActorConfig } from './role-configs.js';
 import { roleActor } from './role-actor.js';
 
 const WARM_UP_TIMER_KEY = 'warm-up';
-/**
- * A new proposer warms up this long after it starts: after the log's first election (open()
- * waits for that, and a warm-up at start made open() about 100 ms slower on 2 cores), and well
- * before the bench's next kill (about 2 s after each restart). The rehearsal takes 15-45 ms of
- * this thread; a Campaign that arrives meanwhile waits for it, once in the proposer's life.
- */
-const WARM_UP_DELAY_MS = 250;
 
 /** Wall-clock ms, comparable across threads (failover timelines). */
 const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -52,7 +46,11 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   return roleActor({
     node,
     courier,
-    start: (actorContext) => actorContext.setTimer(WARM_UP_TIMER_KEY, WARM_UP_DELAY_MS),
+    // The warm-up comes after the log's first election (open() waits for that, and a warm-up at
+    // start made open() about 100 ms slower on 2 cores), and well before the bench's next kill
+    // (about 2 s after each restart). The rehearsal takes 15-45 ms of this thread; a Campaign that
+    // arrives meanwhile waits for it, once in the proposer's life.
+    start: (actorContext) => actorContext.setTimer(WARM_UP_TIMER_KEY, RUNTIME_TIMINGS.leaderWarmUpDelayMs),
     timer(key, actorContext) {
       if (key !== WARM_UP_TIMER_KEY) return;
       // A standby rehearses leading, so that a takeover runs compiled code; one that already

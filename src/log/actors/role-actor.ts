@@ -1,11 +1,11 @@
 // The one worker-actor host of a role node (src/roles): a mailbox's messages step the node, the
-// end of each drained batch (flush) ends its turn, and a 5 ms timer ticks it and ends a turn of
+// end of each drained batch (flush) ends its turn, and a timer (5 ms, RUNTIME_TIMINGS) ticks it and ends a turn of
 // its own. Each role's actor module builds its node, courier and storage guard and hands them
 // here with the counters it shows; the cadence is this file's alone.
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import type { RoleNode } from '../../roles/index.js';
 import type { Courier } from './courier.js';
-import { TICK_INTERVAL_MS } from './role-configs.js';
+import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import type { StorageGuard } from './storage-guard.js';
 
 const TICK_TIMER_KEY = 'tick';
@@ -36,7 +36,7 @@ export function roleActor(role: HostedRole): Actor {
   };
   return {
     start(context) {
-      context.setTimer(TICK_TIMER_KEY, TICK_INTERVAL_MS);
+      context.setTimer(TICK_TIMER_KEY, RUNTIME_TIMINGS.tickIntervalMs);
       role.start?.(context);
     },
     receive(from, message, context) {
@@ -64,7 +64,7 @@ export function roleActor(role: HostedRole): Actor {
       role.report(counters);
       counters.dropped = courier.dropped;
       if (guard !== undefined) counters.storageFailures = guard.failures;
-      context.setTimer(TICK_TIMER_KEY, TICK_INTERVAL_MS);
+      context.setTimer(TICK_TIMER_KEY, RUNTIME_TIMINGS.tickIntervalMs);
     },
     stop() {
       role.stop?.();

@@ -53,6 +53,3 @@ export interface LearnerActorConfig {
   /** Every learner's first index, shared (see first-indexes.ts): bounds() on any thread. */
   readonly firstIndexes: SharedArrayBuffer;
 }
-
-/** How often proposers and learners get a tick (the Paxos core's clock input), in ms. */
-export const TICK_INTERVAL_MS = 5;

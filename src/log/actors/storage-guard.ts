@@ -1,14 +1,11 @@
 import type { ActorContext, ActorId } from '../../actors/index.js';
 import { isStorageError } from '../../storage/index.js';
 import type { ClusterLayout } from '../../protocol/cluster-layout.js';
+import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import { LogMessageType, type StorageFailureMessage } from '../../protocol/wire.js';
 
 /** The timer key a guard arms; the actor hands it back through onTimer(). */
 export const STORAGE_RETRY_TIMER_KEY = 'storage-retry';
-/** How soon a failed commit is tried again. */
-const RETRY_DELAY_MS = 20;
-/** Clients are told again this often while writes keep failing. */
-const REPORT_INTERVAL_MS = 100;
 
 /**
  * A role's commit point (sync) when the disk may refuse writes. A disk error is not a crash: the
@@ -44,13 +41,13 @@ export class StorageGuard {
       this.failures++;
       const now = this.context.now();
       if (this.failingSince < 0) this.failingSince = now;
-      if (now - this.lastReportMs >= REPORT_INTERVAL_MS) {
+      if (now - this.lastReportMs >= RUNTIME_TIMINGS.storageFailureReportIntervalMs) {
         this.lastReportMs = now;
         this.report(error);
       }
       if (!this.retryArmed) {
         this.retryArmed = true;
-        this.context.setTimer(STORAGE_RETRY_TIMER_KEY, RETRY_DELAY_MS);
+        this.context.setTimer(STORAGE_RETRY_TIMER_KEY, RUNTIME_TIMINGS.storageRetryMs);
       }
       return false;
     }

@@ -1,0 +1,135 @@
+// The proposer's parts in their own homes: the window of slots in flight, a campaign's phase 1,
+// and the learners' progress. Each is tested on its own here; the proposer's tests and the
+// simulator run them together.
+import { describe, expect, it } from 'vitest';
+import { AcceptWindow } from '../../src/paxos/accept-window.js';
+import { LearnerProgress } from '../../src/paxos/learner-progress.js';
+import { PhaseOne } from '../../src/paxos/phase-one.js';
+import { InvariantError, MessageType, Quorum, Ready, encodeValue, makeBallot, type PromiseMessage, type Value } from '../../src/paxos/index.js';
+
+const ACCEPTORS = [10, 11, 12];
+const value = (seq: number): Value => encodeValue([{ clientId: 7, seq, data: new Uint8Array([seq]) }]);
+
+describe('AcceptWindow', () => {
+  const ballot = makeBallot(1, 1);
+
+  it('issues slots in order and retires one once a majority voted, moving chosenBelow over the prefix', () => {
+    const retired: Value[] = [];
+    const window = new AcceptWindow(1, new Quorum(ACCEPTORS), (v) => retired.push(v));
+    window.restartAt(5);
+    const first = window.issue(ballot, value(1), 0);
+    const second = window.issue(ballot, value(2), 0);
+    expect([first.slot, second.slot, window.nextSlot, window.size]).toEqual([5, 6, 7, 2]);
+    expect(first).toMatchObject({ type: MessageType.Accept, from: 1, ballot });
+    // Slot 6 chosen first: chosenBelow waits for slot 5.
+    expect(window.vote(6, 10)).toBe(false);
+    expect(window.vote(6, 10)).toBe(false); // the same acceptor twice is one vote
+    expect(window.vote(6, 11)).toBe(true);
+    expect(window.chosenBelow).toBe(5);
+    expect(window.vote(5, 99)).toBe(false); // not an acceptor
+    expect(window.vote(5, 12)).toBe(false);
+    expect(window.vote(5, 11)).toBe(true);
+    expect(window.chosenBelow).toBe(7);
+    expect(retired).toEqual([second.value, first.value]);
+    expect(window.vote(5, 10)).toBe(false); // retired already
+  });
+
+  it('retransmits an Accept after the timeout, only to the acceptors that have not voted', () => {
+    const window = new AcceptWindow(1, new Quorum(ACCEPTORS), () => {});
+    const accept = window.issue(ballot, value(1), 0);
+    window.vote(0, 11);
+    const ready = new Ready();
+    window.retransmit(99, 100, ready);
+    expect(ready.send).toEqual([]);
+    window.retransmit(100, 100, ready);
+    expect(ready.send.map(({ to }) => to)).toEqual([10, 12]);
+    expect(ready.send.every(({ msg }) => msg === accept)).toBe(true);
+    ready.clear();
+    window.retransmit(150, 100, ready); // sent again at 100: not due until 200
+    expect(ready.send).toEqual([]);
+  });
+
+  it('retires what every learner delivered, and starts issuing above it', () => {
+    const retired: Value[] = [];
+    const window = new AcceptWindow(1, new Quorum(ACCEPTORS), (v) => retired.push(v));
+    for (let seq = 1; seq <= 3; seq++) window.issue(ballot, value(seq), 0);
+    expect(window.retireBelow(2)).toBe(true);
+    expect(retired).toHaveLength(2);
+    window.advanceChosen();
+    expect([window.chosenBelow, window.size]).toEqual([2, 1]);
+    expect(window.retireBelow(10)).toBe(true);
+    expect([window.nextSlot, window.chosenBelow, window.size]).toEqual([10, 10, 0]);
+    expect(window.retireBelow(4)).toBe(false);
+  });
+
+  it('a slot issued twice in one ballot, or chosenBelow past nextSlot, is an InvariantError', () => {
+    const window = new AcceptWindow(1, new Quorum(ACCEPTORS), () => {});
+    window.issue(ballot, value(1), 0);
+    (window as unknown as { nextSlotValue: number }).nextSlotValue = 0;
+    expect(() => window.issue(ballot, value(2), 0)).toThrow(InvariantError);
+    expect(() => window.issue(ballot, value(2), 0)).toThrow(/slot 0 issued twice/);
+    (window as unknown as { chosenBelowValue: number }).chosenBelowValue = 3;
+    expect(() => window.advanceChosen()).toThrow(/chosenBelow 3 above nextSlot 0/);
+  });
+});
+
+describe('PhaseOne', () => {
+  const ballot = makeBallot(2, 1);
+  const promise = (from: number, part: number, parts: number, entries: PromiseMessage['entries'], logStart = 0): PromiseMessage => ({
+    type: MessageType.Promise,
+    from,
+    ballot,
+    logStart,
+    entries,
+    part,
+    parts,
+  });
+
+  it('counts an acceptor once all parts of its Promise are in, and a majority ends the phase', () => {
+    const phase = new PhaseOne(new Quorum(ACCEPTORS));
+    expect(phase.onPromise(promise(10, 0, 2, []))).toBe(false);
+    expect(phase.votes).toBe(0);
+    expect(phase.onPromise(promise(10, 0, 2, []))).toBe(false); // the same part again
+    expect(phase.votes).toBe(0);
+    expect(phase.onPromise(promise(10, 1, 2, []))).toBe(false);
+    expect(phase.votes).not.toBe(0);
+    expect(phase.onPromise(promise(99, 0, 1, []))).toBe(false); // not an acceptor
+    expect(phase.onPromise(promise(11, 0, 1, []))).toBe(true);
+    expect(phase.onPromise(promise(11, 0, 1, []))).toBe(false); // counted already
+  });
+
+  it('keeps, per slot, the entry with the highest ballot from any part, and the highest logStart', () => {
+    const phase = new PhaseOne(new Quorum(ACCEPTORS));
+    const low = makeBallot(1, 1);
+    const high = makeBallot(1, 2);
+    phase.onPromise(promise(10, 0, 2, [{ slot: 4, ballot: low, value: value(1) }], 3));
+    phase.onPromise(promise(11, 0, 1, [{ slot: 4, ballot: high, value: value(2) }, { slot: 5, ballot: low, value: value(3) }], 2));
+    phase.onPromise(promise(12, 0, 1, [{ slot: 4, ballot: low, value: value(4) }]));
+    expect(phase.recovered.get(4)?.ballot).toBe(high);
+    expect(phase.recovered.get(5)?.ballot).toBe(low);
+    expect(phase.logStart).toBe(3);
+    phase.forgetBelow(5);
+    expect([...phase.recovered.keys()]).toEqual([5]);
+    phase.reset();
+    expect([phase.votes, phase.logStart, phase.recovered.size]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('LearnerProgress', () => {
+  it('raises gcBelow to the lowest report once every learner reported, and ignores others', () => {
+    const progress = new LearnerProgress([20, 21]);
+    expect(progress.report(20, 8)).toBe(false); // 21 has not reported
+    expect([progress.gcBelow, progress.deliveredMax]).toEqual([0, 8]);
+    expect(progress.report(99, 50)).toBe(false); // not a learner
+    expect(progress.deliveredMax).toBe(8);
+    expect(progress.report(21, 5)).toBe(true);
+    expect(progress.gcBelow).toBe(5);
+    expect(progress.report(20, 3)).toBe(false); // a stale report lowers nothing
+    expect(progress.gcBelow).toBe(5);
+    progress.raise(4);
+    expect(progress.gcBelow).toBe(5);
+    progress.raise(9);
+    expect(progress.report(21, 7)).toBe(false); // below what a heartbeat told
+    expect(progress.gcBelow).toBe(9);
+  });
+});
