@@ -5,7 +5,7 @@ import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import { AppendCore, type AppendTicket } from '../protocol/append-core.js';
 import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
-import { LEASE_NUMBERS_MAX } from './number-lease.js';
+import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
 import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from '../protocol/wire.js';
 
@@ -59,8 +59,6 @@ interface AppendToken {
 }
 
 const NO_DATA = new Uint8Array(0);
-/** Most indexes one reserve() takes: the sequencer's largest window. */
-export const RESERVE_COUNT_MAX = LEASE_NUMBERS_MAX;
 
 const { clientSweepIntervalMs, followResubscribeMs, readRetryMs } = RUNTIME_TIMINGS;
 

@@ -1,3 +1,5 @@
+import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
+
 /**
  * The sequencer's numbers on hand: one window [next, end) of numbers already reserved by
  * consensus, in a SharedArrayBuffer that every thread holding the sequencer takes from.
@@ -26,8 +28,8 @@
  * reserved and not yet handed out).
  */
 
-/** Largest window: after a crash, at most this many reserved numbers were never handed out. */
-export const LEASE_NUMBERS_MAX = 1 << 22;
+/** Largest window (one reservation): after a crash, at most this many reserved numbers were never handed out. */
+export const LEASE_NUMBERS_MAX = RESERVE_COUNT_MAX;
 const LEASE_NUMBERS_MIN = 1;
 
 // Int32 words.

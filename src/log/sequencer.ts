@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { LogClosedError } from '../protocol/errors.js';
+import { NEXT_COUNT_MAX } from '../protocol/limits.js';
 import { LOG_EVENT_CHANNELS, type LogEventMap, type LogEventName } from './log-events.js';
 import type { LogMetrics } from './log-metrics.js';
 import type { LogBounds, LogStatus } from './log-status.js';
@@ -9,8 +10,6 @@ import { ReplicatedLog, type Cluster, type LogHandle } from './replicated-log.js
 import { readSequencerOffset, writeSequencerOffset } from './sequencer-offset.js';
 import { TurnYield } from './turn-yield.js';
 
-/** Most numbers one next(count) call takes. */
-export const NEXT_COUNT_MAX = 65_536;
 /**
  * How long the owner's close() waits for another thread's refill to land (a round trip, normally
  * milliseconds): one that lands later is not counted, so a reopen skips its numbers; one whose

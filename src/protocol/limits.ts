@@ -5,7 +5,7 @@
 // limits test encodes the largest message of every kind and checks it against this budget).
 
 import { maxPayloadBytes } from '../mailbox/layout.js';
-import { ACCEPTED_ENTRY_OVERHEAD_BYTES, COMMAND_HEADER_BYTES } from '../paxos/index.js';
+import { ACCEPTED_ENTRY_OVERHEAD_BYTES, COMMAND_COUNT_MAX, COMMAND_HEADER_BYTES } from '../paxos/index.js';
 import { FRAME_PAYLOAD_BYTES_MAX } from '../storage/frame.js';
 import { batchBytesMax } from '../storage/learner-record.js';
 
@@ -20,6 +20,20 @@ export const PAGE_ENTRY_OVERHEAD_BYTES = 8;
 export const ACK_RANGE_BYTES = 36;
 /** The largest entry a log accepts by default (fewer where the ring is small). */
 export const ENTRY_BYTES_DEFAULT = 64 * 1024;
+/**
+ * Most log indexes one reservation takes (one command whose count is this): the sequencer's
+ * largest window, so at most this many numbers a crash can leave unused.
+ */
+export const RESERVE_COUNT_MAX = 1 << 22;
+/** Most numbers one Sequencer.next(count) hands out. */
+export const NEXT_COUNT_MAX = 65_536;
+
+/** Throws if the count limits break what they rely on: a next(count) is served from one window, whose reservation is one command's count. */
+export function checkCountLimits(nextCountMax: number, reserveCountMax: number): void {
+  assertLimit(nextCountMax <= reserveCountMax, `a next(count) of ${nextCountMax} fits one reservation (${reserveCountMax})`);
+  assertLimit(reserveCountMax <= COMMAND_COUNT_MAX, `a reservation of ${reserveCountMax} fits a command's count field (${COMMAND_COUNT_MAX})`);
+}
+checkCountLimits(NEXT_COUNT_MAX, RESERVE_COUNT_MAX);
 
 export interface LogLimits {
   /** The largest encoded message one mailbox link carries. */

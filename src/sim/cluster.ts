@@ -143,6 +143,19 @@ const SIM_LOG_LIMITS = logLimits(1 << 20);
 /** Acknowledgement ranges per ClientReplyBatch (the runtime's bound is larger; smaller here splits batches in the simulation too). */
 const ACK_RANGES_PER_MESSAGE_MAX = 2;
 
+/** How the nodes of one kind are made: the one place the simulator tells kinds apart. */
+interface NodeKindSpec {
+  readonly kind: NodeKind;
+  readonly count: number;
+  /** Names are prefix + 1, 2, ... */
+  readonly prefix: string;
+  readonly ids: NodeId[];
+  /** Keeps records in a SimRecordStore that outlives its crashes. */
+  readonly durable: boolean;
+  readonly crashes: boolean;
+  readonly build: (node: SimNode, restart: boolean) => RoleNode;
+}
+
 interface SimEvent {
   readonly atMs: number;
   readonly seq: number;
@@ -204,16 +217,7 @@ export class SimCluster {
     this.deliveredCounts = createDeliveredCounts(Math.max(1, options.learners));
 
     let nextId = 1;
-    interface Kind {
-      readonly kind: NodeKind;
-      readonly count: number;
-      readonly prefix: string;
-      readonly ids: NodeId[];
-      readonly durable: boolean;
-      readonly crashes: boolean;
-      readonly build: (node: SimNode, restart: boolean) => RoleNode;
-    }
-    const add = ({ kind, count, prefix, ids, durable, crashes, build }: Kind): void => {
+    const add = ({ kind, count, prefix, ids, durable, crashes, build }: NodeKindSpec): void => {
       for (let index = 0; index < count; index++) {
         const id = nextId++;
         ids.push(id);

@@ -381,6 +381,8 @@ export class LearnerLog {
     if (newClients.size > 0) newClients.clear();
     const batch = ++this.batchesChecked;
     let expectedLogIndex = this.lengthValue;
+    // Delivery goes slot by slot: never below a slot this log already moved past, never back.
+    let lowestSlot = this.nextSlotValue;
     let dataBytes = 0;
     let largestData: number | undefined;
     for (let index = 0; index < deliveries.length; index++) {
@@ -395,6 +397,10 @@ export class LearnerLog {
       expectedLogIndex += count;
       if (!isIndex(delivery.slot)) checkIndex(`${deliveryName(index)}.slot`, delivery.slot);
       if (delivery.slot >= nextSlot) throw new RangeError(`${deliveryName(index)}.slot ${delivery.slot} must be below nextSlot ${nextSlot}`);
+      if (delivery.slot < lowestSlot) {
+        throw new RangeError(`${deliveryName(index)}.slot ${delivery.slot} must be at least ${lowestSlot} (slots are delivered in order, from the log's nextSlot ${this.nextSlotValue})`);
+      }
+      lowestSlot = delivery.slot;
       if (!isIndex(command.clientId)) checkIndex(`${deliveryName(index)}.command.clientId`, command.clientId);
       if (!isIndex(command.seq)) checkIndex(`${deliveryName(index)}.command.seq`, command.seq);
       // A DeliveredCommand (what a Learner hands out) is a view of its value by construction.

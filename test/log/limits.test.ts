@@ -57,3 +57,15 @@ describe.each([65_536, 1 << 20, 1 << 24])('with ringBytes %i, the largest messag
     fits({ type: LogMessageType.ClientReplyBatch, from: NODE, ranges });
   });
 });
+
+describe('the count limits', () => {
+  it('a next(count) fits one reservation and a reservation fits a command count, and a bound that breaks either is caught', async () => {
+    const { NEXT_COUNT_MAX, RESERVE_COUNT_MAX, checkCountLimits } = await import('../../src/protocol/limits.js');
+    const { COMMAND_COUNT_MAX } = await import('synod/paxos');
+    expect(NEXT_COUNT_MAX).toBeLessThanOrEqual(RESERVE_COUNT_MAX);
+    expect(RESERVE_COUNT_MAX).toBeLessThanOrEqual(COMMAND_COUNT_MAX);
+    expect(() => checkCountLimits(NEXT_COUNT_MAX, RESERVE_COUNT_MAX)).not.toThrow();
+    expect(() => checkCountLimits(RESERVE_COUNT_MAX + 1, RESERVE_COUNT_MAX)).toThrow(/a next\(count\) of 4194305 fits one reservation/);
+    expect(() => checkCountLimits(NEXT_COUNT_MAX, COMMAND_COUNT_MAX + 1)).toThrow(/fits a command's count field \(4294967295\)/);
+  });
+});

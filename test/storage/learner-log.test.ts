@@ -77,6 +77,13 @@ describe.each(BACKENDS)('LearnerLog over $name', ({ make }) => {
     expect(() => log.record(batch(-1, 1, command(1, 2)), 2)).toThrow(RangeError);
     expect(() => log.record(batch(1, 1, command(1, 2)), 0)).toThrow(/nextSlot must not go down/);
     expect(() => log.record(batch(1, 1, command(1, 2)), 1)).toThrow(/slot 1 must be below nextSlot 1/);
+    // Slot by slot: not below the log's nextSlot, and never back within a batch.
+    expect(() => log.record(batch(1, 0, command(1, 2)), 2)).toThrow(/slot 0 must be at least 1 \(slots are delivered in order, from the log's nextSlot 1\)/);
+    const backwards: Delivery[] = [
+      { slot: 3, indexInBatch: 0, logIndex: 1, command: command(1, 2) },
+      { slot: 2, indexInBatch: 0, logIndex: 2, command: command(2, 1) },
+    ];
+    expect(() => log.record(backwards, 4)).toThrow(/slot 2 must be at least 3/);
     expect(() => log.record(batch(1, 1, command(1, 1)), 2)).toThrow(/seq 1 of client 1 must be above its last delivered seq 1/);
     expect(() => log.record(batch(1, 1, command(2, 1), command(2, 1)), 3)).toThrow(RangeError);
     expect(() => log.record(batch(1, 1, { clientId: 2, seq: 1, data: 'no' as never }), 2)).toThrow(TypeError);

@@ -1,7 +1,8 @@
 // The one worker-actor host of a role node (src/roles): a mailbox's messages step the node, the
-// end of each drained batch (flush) ends its turn, and a timer (5 ms, RUNTIME_TIMINGS) ticks it and ends a turn of
-// its own. Each role's actor module builds its node, courier and storage guard and hands them
-// here with the counters it shows; the cadence is this file's alone.
+// end of each drained batch (flush) ends its turn, and a timer (RUNTIME_TIMINGS.tickIntervalMs)
+// ticks it and ends a turn of its own (a node with no clock gets only its courier's retries).
+// Each role's actor module builds its node, courier and storage guard and hands them here with
+// the counters it shows; the cadence is this file's alone.
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import type { RoleNode } from '../../roles/index.js';
 import type { Courier } from './courier.js';
@@ -58,8 +59,12 @@ export function roleActor(role: HostedRole): Actor {
       if (node.ticks) {
         courier.retry();
         node.tick(context.now());
+        endTurn(context);
+      } else {
+        // A node without a clock (an acceptor) only answers: its turns end with its batches, and
+        // a refused sync is the guard's to retry on its own timer.
+        courier.retry();
       }
-      endTurn(context);
       const counters = context.counters;
       role.report(counters);
       counters.dropped = courier.dropped;
