@@ -15,20 +15,19 @@
 //  - Memory: learners report how far they delivered; the minimum over all learners (gcBelow)
 //    goes out in heartbeats so acceptors can drop that prefix.
 //
-// The proposer holds the election (role, ballots, deadlines) and decides what each slot carries;
-// its parts have homes of their own: a campaign's Promises in PhaseOne (phase-one.ts), the slots
+// The proposer ties its parts together and decides what each slot carries; each part has a home
+// of its own: the role, ballots and timeouts in an Election (election.ts), a campaign's Promises
+// in PhaseOne (phase-one.ts), the slots
 // in flight and how far they are chosen in an AcceptWindow (accept-window.ts), client commands
 // waiting for a slot and the cutting of each slot's value in a CommandQueue (command-queue.ts),
-// the learners' reports in LearnerProgress (learner-progress.ts), election timing in election.ts.
+// the learners' reports in LearnerProgress (learner-progress.ts).
 //
 // A proposer keeps no durable state: safety rests on acceptors refusing a Prepare whose ballot
 // is not strictly above their promise (see acceptor.ts), which stops a restarted proposer from
 // reusing a ballot it had already used.
 
-import { NO_BALLOT, nextBallotAbove } from './ballot.js';
 import type { Ballot } from './ballot.js';
-import { checkElectionTiming, electionDelayMs } from './election.js';
-import type { ElectionTiming } from './election.js';
+import { Election, ProposerRole, checkElectionTiming } from './election.js';
 import { PROPOSER_DEFAULTS } from './defaults.js';
 import { checkNodeId, checkNodeIds, checkPositiveInteger } from './ids.js';
 import type { NodeId } from './ids.js';
@@ -58,9 +57,6 @@ import {
   writeCommand,
 } from './value.js';
 import type { Command, Value } from './value.js';
-
-export const ProposerRole = { Follower: 0, Candidate: 1, Leader: 2 } as const;
-export type ProposerRole = (typeof ProposerRole)[keyof typeof ProposerRole];
 
 export interface ProposerConfig {
   readonly id: NodeId;
@@ -101,23 +97,10 @@ export class Proposer {
   private readonly peers: readonly NodeId[];
   private readonly quorum: Quorum;
   private readonly learners: readonly NodeId[];
-  private readonly random: () => number;
-  private readonly timing: ElectionTiming;
+  private readonly election: Election;
   private readonly heartbeatIntervalMs: number;
   private readonly retransmitMs: number;
   private readonly windowSlotsMax: number;
-
-  private roleValue: ProposerRole = ProposerRole.Follower;
-  /** Our ballot while candidate or leader (and the last one we used otherwise). */
-  private ballotValue: Ballot = NO_BALLOT;
-  /** Highest ballot seen anywhere: a new campaign goes above it. */
-  private highestSeen: Ballot = NO_BALLOT;
-  /** Ballot of the leader we follow; heartbeats below it are stale. */
-  private leaderBallot: Ballot = NO_BALLOT;
-  private leaderHintValue: NodeId | -1 = -1;
-  private electionDeadlineMs = Number.NaN;
-  private failedCampaignsValue = 0;
-  private campaignsValue = 0;
 
   private readonly phaseOne: PhaseOne;
   private readonly window: AcceptWindow;
@@ -140,15 +123,15 @@ export class Proposer {
     this.peers = config.proposers.filter((id) => id !== config.id);
     this.quorum = new Quorum(config.acceptors);
     this.learners = [...config.learners];
-    this.random = config.random;
-    this.timing = {
+    const timing = {
       electionTimeoutMs: config.electionTimeoutMs ?? PROPOSER_DEFAULTS.electionTimeoutMs,
       backoffBaseMs: config.backoffBaseMs ?? PROPOSER_DEFAULTS.backoffBaseMs,
       backoffMaxMs: config.backoffMaxMs ?? PROPOSER_DEFAULTS.backoffMaxMs,
       randomizedTimeouts: config.randomizedTimeouts ?? true,
       backoff: config.backoff ?? true,
     };
-    checkElectionTiming(this.timing);
+    checkElectionTiming(timing);
+    this.election = new Election(config.id, timing, config.random);
     this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? PROPOSER_DEFAULTS.heartbeatIntervalMs;
     this.retransmitMs = config.retransmitMs ?? PROPOSER_DEFAULTS.retransmitMs;
     this.windowSlotsMax = config.windowSlotsMax ?? PROPOSER_DEFAULTS.windowSlotsMax;
@@ -165,25 +148,25 @@ export class Proposer {
     this.phaseOne = new PhaseOne(this.quorum);
     this.window = new AcceptWindow(this.id, this.quorum, (value) => this.queue.chosen(value));
     this.progress = new LearnerProgress(this.learners);
-    if (this.heartbeatIntervalMs >= this.timing.electionTimeoutMs) {
+    if (this.heartbeatIntervalMs >= timing.electionTimeoutMs) {
       throw new RangeError(
-        `heartbeatIntervalMs must be below electionTimeoutMs (${this.timing.electionTimeoutMs}), got ${this.heartbeatIntervalMs}`,
+        `heartbeatIntervalMs must be below electionTimeoutMs (${timing.electionTimeoutMs}), got ${this.heartbeatIntervalMs}`,
       );
     }
   }
 
   get role(): ProposerRole {
-    return this.roleValue;
+    return this.election.role;
   }
   get isLeader(): boolean {
-    return this.roleValue === ProposerRole.Leader;
+    return this.election.role === ProposerRole.Leader;
   }
   get ballot(): Ballot {
-    return this.ballotValue;
+    return this.election.ballot;
   }
   /** Last known leader (this proposer if leading), or -1. */
   get leaderHint(): NodeId | -1 {
-    return this.leaderHintValue;
+    return this.election.leaderHint;
   }
   /** Every slot below this is known chosen (meaningful while leading). */
   get chosenBelow(): number {
@@ -202,11 +185,11 @@ export class Proposer {
     return this.queue.commands;
   }
   get failedCampaigns(): number {
-    return this.failedCampaignsValue;
+    return this.election.failedCampaigns;
   }
   /** Campaigns started since construction (for tests of dueling). */
   get campaigns(): number {
-    return this.campaignsValue;
+    return this.election.campaigns;
   }
 
   step(msg: Message, nowMs: number, ready: Ready): void {
@@ -235,15 +218,13 @@ export class Proposer {
   }
 
   tick(nowMs: number, ready: Ready): void {
-    if (Number.isNaN(this.electionDeadlineMs)) {
-      this.electionDeadlineMs = nowMs + electionDelayMs(this.timing, 0, this.random);
-    }
-    switch (this.roleValue) {
+    const due = this.election.due(nowMs);
+    switch (this.election.role) {
       case ProposerRole.Follower:
-        if (nowMs >= this.electionDeadlineMs) this.campaign(nowMs, ready);
+        if (due) this.campaign(nowMs, ready);
         break;
       case ProposerRole.Candidate:
-        if (nowMs >= this.electionDeadlineMs) this.stepDown(nowMs, true);
+        if (due) this.stepDown(nowMs, true);
         else if (nowMs - this.phaseOne.sentAtMs >= this.retransmitMs) this.sendPrepare(nowMs, ready, this.phaseOne.votes);
         break;
       case ProposerRole.Leader:
@@ -257,13 +238,8 @@ export class Proposer {
   /** Start phase 1 now with a ballot above every ballot seen. Ticks call this; tests may too. */
   campaign(nowMs: number, ready: Ready): void {
     this.clearLeadership();
-    this.roleValue = ProposerRole.Candidate;
-    this.campaignsValue++;
-    this.ballotValue = nextBallotAbove(Math.max(this.highestSeen, this.ballotValue, this.leaderBallot), this.id);
-    this.highestSeen = this.ballotValue;
+    this.election.campaign(nowMs);
     this.phaseOne.reset();
-    // Phase-1 timeout; when it passes without a majority, the campaign counts as failed.
-    this.electionDeadlineMs = nowMs + electionDelayMs({ ...this.timing, backoff: true }, 0, this.random);
     this.sendPrepare(nowMs, ready, 0);
   }
 
@@ -298,12 +274,12 @@ export class Proposer {
    */
   enqueueCommands(commands: Uint8Array, ready: Ready, replyTo: NodeId | -1 = -1): number {
     const view = viewOf(commands);
-    if (this.roleValue !== ProposerRole.Leader) {
+    if (this.election.role !== ProposerRole.Leader) {
       if (replyTo >= 0) {
         for (let at = 0; at < commands.byteLength; at = nextCommandAt(view, at)) {
           ready.send.push({
             to: replyTo,
-            msg: { type: MessageType.Redirect, from: this.id, clientId: commandClientId(view, at), seq: commandSeq(view, at), leaderHint: this.leaderHintValue },
+            msg: { type: MessageType.Redirect, from: this.id, clientId: commandClientId(view, at), seq: commandSeq(view, at), leaderHint: this.election.leaderHint },
           });
         }
       }
@@ -314,37 +290,39 @@ export class Proposer {
 
   /** Opens slots for queued commands while the window has room. */
   fill(nowMs: number, ready: Ready): void {
-    if (this.roleValue === ProposerRole.Leader) this.fillWindow(nowMs, ready);
+    if (this.election.role === ProposerRole.Leader) this.fillWindow(nowMs, ready);
   }
 
   onPromise(msg: PromiseMessage, nowMs: number, ready: Ready): void {
-    this.observe(msg.ballot);
-    if (this.roleValue !== ProposerRole.Candidate || msg.ballot !== this.ballotValue) return;
+    this.election.observe(msg.ballot);
+    if (this.election.role !== ProposerRole.Candidate || msg.ballot !== this.election.ballot) return;
     if (this.phaseOne.onPromise(msg)) this.becomeLeader(nowMs, ready);
   }
 
   onAccepted(msg: AcceptedMessage, nowMs: number, ready: Ready): void {
-    if (this.roleValue !== ProposerRole.Leader || msg.ballot !== this.ballotValue) return;
+    if (this.election.role !== ProposerRole.Leader || msg.ballot !== this.election.ballot) return;
     if (this.window.vote(msg.slot, msg.from)) this.fillWindow(nowMs, ready);
   }
 
   onNack(msg: NackMessage, nowMs: number, ready: Ready): void {
-    this.observe(msg.promised);
-    if (this.roleValue === ProposerRole.Follower || msg.ballot !== this.ballotValue) return;
-    if (msg.promised <= this.ballotValue) return;
+    const election = this.election;
+    election.observe(msg.promised);
+    if (election.role === ProposerRole.Follower || msg.ballot !== election.ballot) return;
+    if (msg.promised <= election.ballot) return;
     this.stepDown(nowMs, true);
     // Without backoff a beaten proposer fights back at once: the classic dueling behaviour,
     // kept only so the simulator can show the livelock that backoff prevents.
-    if (!this.timing.backoff) this.campaign(nowMs, ready);
+    if (!election.timing.backoff) this.campaign(nowMs, ready);
   }
 
   onHeartbeat(msg: HeartbeatMessage, nowMs: number, ready: Ready): void {
     if (msg.from === this.id) return;
-    this.observe(msg.ballot);
+    const election = this.election;
+    election.observe(msg.ballot);
     this.progress.raise(msg.gcBelow);
-    if (this.roleValue !== ProposerRole.Follower) {
-      if (msg.ballot <= this.ballotValue) return;
-      if (!this.timing.backoff) {
+    if (election.role !== ProposerRole.Follower) {
+      if (msg.ballot <= election.ballot) return;
+      if (!election.timing.backoff) {
         // Demonstration mode: a preempted proposer fights back at once instead of deferring.
         this.stepDown(nowMs, true);
         this.campaign(nowMs, ready);
@@ -352,23 +330,15 @@ export class Proposer {
       }
       this.stepDown(nowMs, false);
     }
-    if (msg.ballot < this.leaderBallot) return;
-    this.leaderBallot = msg.ballot;
-    this.leaderHintValue = msg.from;
-    this.failedCampaignsValue = 0;
-    this.electionDeadlineMs = nowMs + electionDelayMs(this.timing, 0, this.random);
+    election.heardLeader(msg.ballot, msg.from, nowMs);
   }
 
   onLearnerProgress(msg: LearnerProgressMessage, nowMs: number, ready: Ready): void {
     if (!this.progress.report(msg.from, msg.deliveredBelow)) return;
-    if (this.roleValue !== ProposerRole.Leader) return;
+    if (this.election.role !== ProposerRole.Leader) return;
     this.retireBelow(this.progress.gcBelow);
     this.window.advanceChosen();
     this.fillWindow(nowMs, ready);
-  }
-
-  private observe(ballot: Ballot): void {
-    if (ballot > this.highestSeen) this.highestSeen = ballot;
   }
 
   /**
@@ -398,17 +368,14 @@ export class Proposer {
 
   private sendPrepare(nowMs: number, ready: Ready, skipMask: number): void {
     this.phaseOne.sentAtMs = nowMs;
-    const msg: Message = { type: MessageType.Prepare, from: this.id, ballot: this.ballotValue, fromSlot: this.progress.gcBelow };
+    const msg: Message = { type: MessageType.Prepare, from: this.id, ballot: this.election.ballot, fromSlot: this.progress.gcBelow };
     for (const acceptor of this.quorum.acceptors) {
       if ((skipMask & this.quorum.bit(acceptor)) === 0) ready.send.push({ to: acceptor, msg });
     }
   }
 
   private becomeLeader(nowMs: number, ready: Ready): void {
-    this.roleValue = ProposerRole.Leader;
-    this.leaderHintValue = this.id;
-    this.leaderBallot = this.ballotValue;
-    this.failedCampaignsValue = 0;
+    this.election.won();
     // Slots below any acceptor's logStart were delivered by every learner: nothing to redo.
     const start = Math.max(this.progress.gcBelow, this.phaseOne.logStart);
     this.progress.raise(start);
@@ -427,16 +394,13 @@ export class Proposer {
 
   private stepDown(nowMs: number, failed: boolean): void {
     this.clearLeadership();
-    this.roleValue = ProposerRole.Follower;
-    if (failed) this.failedCampaignsValue++;
-    this.electionDeadlineMs = nowMs + electionDelayMs(this.timing, this.failedCampaignsValue, this.random);
+    this.election.stepDown(nowMs, failed);
   }
 
   private clearLeadership(): void {
     this.window.clear();
     this.phaseOne.recovered.clear();
     this.queue.forgetQueuedSeqs();
-    if (this.leaderHintValue === this.id) this.leaderHintValue = -1;
   }
 
   private sendHeartbeat(nowMs: number, ready: Ready): void {
@@ -444,7 +408,7 @@ export class Proposer {
     const msg: Message = {
       type: MessageType.Heartbeat,
       from: this.id,
-      ballot: this.ballotValue,
+      ballot: this.election.ballot,
       // What some learner delivered is chosen too: this tells a lagging learner to catch up
       // even when this leader has chosen nothing itself yet.
       chosenBelow: Math.max(this.window.chosenBelow, this.progress.deliveredMax),
@@ -469,7 +433,7 @@ export class Proposer {
       } else {
         return;
       }
-      const msg = this.window.issue(this.ballotValue, value, nowMs);
+      const msg = this.window.issue(this.election.ballot, value, nowMs);
       for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
       for (const learner of this.learners) ready.send.push({ to: learner, msg });
     }

@@ -1,11 +1,12 @@
-// The proposer's parts in their own homes: the window of slots in flight, a campaign's phase 1,
-// and the learners' progress. Each is tested on its own here; the proposer's tests and the
+// The proposer's parts in their own homes: the election, the window of slots in flight, a
+// campaign's phase 1, and the learners' progress. Each is tested on its own here; the proposer's tests and the
 // simulator run them together.
 import { describe, expect, it } from 'vitest';
 import { AcceptWindow } from '../../src/paxos/accept-window.js';
+import { Election, ProposerRole } from '../../src/paxos/election.js';
 import { LearnerProgress } from '../../src/paxos/learner-progress.js';
 import { PhaseOne } from '../../src/paxos/phase-one.js';
-import { InvariantError, MessageType, Quorum, Ready, encodeValue, makeBallot, type PromiseMessage, type Value } from '../../src/paxos/index.js';
+import { InvariantError, MessageType, Quorum, Ready, ballotRound, encodeValue, makeBallot, type PromiseMessage, type Value } from '../../src/paxos/index.js';
 
 const ACCEPTORS = [10, 11, 12];
 const value = (seq: number): Value => encodeValue([{ clientId: 7, seq, data: new Uint8Array([seq]) }]);
@@ -131,5 +132,52 @@ describe('LearnerProgress', () => {
     progress.raise(9);
     expect(progress.report(21, 7)).toBe(false); // below what a heartbeat told
     expect(progress.gcBelow).toBe(9);
+  });
+});
+
+describe('Election', () => {
+  const timing = { electionTimeoutMs: 100, backoffBaseMs: 50, backoffMaxMs: 400, randomizedTimeouts: true, backoff: true };
+
+  it('a follower campaigns after [t, 2t) of silence, with a ballot above every ballot it saw', () => {
+    const election = new Election(1, timing, () => 0.5);
+    expect(election.due(1000)).toBe(false); // the first tick sets the deadline: 1000 + 150
+    expect(election.due(1149)).toBe(false);
+    expect(election.due(1150)).toBe(true);
+    election.observe(makeBallot(7, 2));
+    const ballot = election.campaign(1150);
+    expect(election.role).toBe(ProposerRole.Candidate);
+    expect(ballot).toBeGreaterThan(makeBallot(7, 2));
+    expect(ballotRound(ballot)).toBe(8);
+    expect(election.campaigns).toBe(1);
+    election.won();
+    expect([election.role, election.leaderHint, election.failedCampaigns]).toEqual([ProposerRole.Leader, 1, 0]);
+  });
+
+  it('a failed campaign backs off longer each time; a heartbeat from a leader resets that and is followed', () => {
+    const election = new Election(1, timing, () => 0.99);
+    election.due(0);
+    election.campaign(0);
+    election.stepDown(0, true);
+    election.campaign(0);
+    election.stepDown(0, true);
+    expect([election.role, election.failedCampaigns]).toEqual([ProposerRole.Follower, 2]);
+    // Two failures: up to 100 + 99 + a backoff of up to 100 ms.
+    expect(election.due(290)).toBe(false);
+    expect(election.due(299)).toBe(true);
+    election.heardLeader(makeBallot(3, 2), 2, 300);
+    expect([election.leaderHint, election.failedCampaigns]).toEqual([2, 0]);
+    election.heardLeader(makeBallot(2, 3), 3, 300); // below the leader it follows: ignored
+    expect(election.leaderHint).toBe(2);
+    // The next campaign goes above the leader's ballot too.
+    expect(election.campaign(500)).toBeGreaterThan(makeBallot(3, 2));
+    expect(election.leaderHint).toBe(2);
+  });
+
+  it('stepping down forgets its own leadership, not the leader it followed', () => {
+    const election = new Election(1, timing, () => 0);
+    election.campaign(0);
+    election.won();
+    election.stepDown(10, false);
+    expect([election.role, election.leaderHint, election.failedCampaigns]).toEqual([ProposerRole.Follower, -1, 0]);
   });
 });
