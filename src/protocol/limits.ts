@@ -27,6 +27,10 @@ export const ENTRY_BYTES_DEFAULT = 64 * 1024;
 export const RESERVE_COUNT_MAX = 1 << 22;
 /** Most numbers one Sequencer.next(count) hands out. */
 export const NEXT_COUNT_MAX = 65_536;
+/** Messages a role's courier holds per destination while that mailbox is full; past this the oldest go (the protocol resends). */
+export const HELD_MESSAGES_PER_PEER_MAX = 65_536;
+/** Replies an acceptor holds while its store refuses writes; past this the oldest go (they are only answers). */
+export const HELD_REPLIES_MAX = 65_536;
 
 /** Throws if the count limits break what they rely on: a next(count) is served from one window, whose reservation is one command's count. */
 export function checkCountLimits(nextCountMax: number, reserveCountMax: number): void {

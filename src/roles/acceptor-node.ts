@@ -12,6 +12,7 @@
 //     answers) and the next commit tries again.
 import { Acceptor, Ready, persistReady } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, AcceptorStorage, Envelope, Message, NodeId } from '../paxos/index.js';
+import { HELD_REPLIES_MAX } from '../protocol/limits.js';
 import type { RoleNode } from './role-node.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 
@@ -19,9 +20,6 @@ import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.j
 export interface SyncedAcceptorStorage extends AcceptorStorage {
   sync(): void;
 }
-
-/** Replies held while the store refuses writes, at most. */
-export const HELD_REPLIES_MAX = 65_536;
 
 export interface AcceptorNodeOptions {
   readonly config: AcceptorConfig;

@@ -1,9 +1,8 @@
 import type { ActorContext, ActorId } from '../../actors/index.js';
 import { UnknownActorError } from '../../actors/index.js';
+import { HELD_MESSAGES_PER_PEER_MAX } from '../../protocol/limits.js';
 import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 
-/** Messages held per destination while its mailbox is full; beyond this the oldest are dropped. */
-const QUEUED_PER_PEER_MAX = 65_536;
 /** The timer key a courier with held messages arms; the actor hands it back through onTimer(). */
 export const COURIER_TIMER_KEY = 'courier';
 
@@ -27,7 +26,7 @@ export class Courier {
   send(to: ActorId, message: unknown): void {
     const queue = this.queues.get(to);
     if (queue !== undefined && queue.length > 0) {
-      if (queue.length >= QUEUED_PER_PEER_MAX) {
+      if (queue.length >= HELD_MESSAGES_PER_PEER_MAX) {
         queue.shift();
         this.dropped++;
       }
