@@ -1,4 +1,5 @@
 import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
+import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 
 /**
  * The sequencer's numbers on hand: one window [next, end) of numbers already reserved by
@@ -52,7 +53,7 @@ const PUBLISHED_AT_MS = 10; // when the last publish happened (performance.timeO
 const BYTES = 8 * 11;
 
 /** A window should last about this long at the rate callers take numbers: ten refills a second. */
-const REFILL_PERIOD_MS = 100;
+const REFILL_PERIOD_MS = RUNTIME_TIMINGS.sequencerRefillPeriodMs;
 
 /** tryTake's answer when the window is closed. */
 export const LEASE_CLOSED = -2;

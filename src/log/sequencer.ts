@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { LogClosedError } from '../protocol/errors.js';
 import { NEXT_COUNT_MAX } from '../protocol/limits.js';
+import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 import { LOG_EVENT_CHANNELS, type LogEventMap, type LogEventName } from './log-events.js';
 import type { LogMetrics } from './log-metrics.js';
 import type { LogBounds, LogStatus } from './log-status.js';
@@ -15,7 +16,7 @@ import { TurnYield } from './turn-yield.js';
  * milliseconds): one that lands later is not counted, so a reopen skips its numbers; one whose
  * thread was terminated never lands, and must not hold close() for long.
  */
-const CLOSE_WAITS_FOR_REFILL_MS = 1000;
+const CLOSE_WAITS_FOR_REFILL_MS = RUNTIME_TIMINGS.sequencerCloseWaitsForRefillMs;
 
 /** What Sequencer#handle() gives to another thread: the log's handle and the shared window. */
 export interface SequencerHandle extends LogHandle {

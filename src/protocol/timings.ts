@@ -1,7 +1,7 @@
 // The clocks of the log's runtime in one place: the roles' tick, the retries of their couriers
 // and storage guards, how a disk failure is reported and aged, the client's sweeps, resends and
-// read retries, and how the owner hands out and takes back endpoints. They were constants of
-// eight files, and the rules between them lived in comments ("roles repeat reports every 100 ms",
+// read retries, how the owner hands out and takes back endpoints, and the sequencer's refills.
+// They were constants of ten files, and the rules between them lived in comments ("roles repeat reports every 100 ms",
 // "longer than a connect waits"); here each rule is checked once, when the module loads, so a
 // change that breaks one fails at once and names it. The proposer's own timings (heartbeats,
 // elections, backoff) are options, defaulted in src/paxos/defaults.ts.
@@ -36,6 +36,10 @@ export interface RuntimeTimings {
   readonly connectGrantTimeoutMs: number;
   /** A granted endpoint never claimed this long (its thread died while connecting) is taken back. */
   readonly unclaimedEndpointGraceMs: number;
+  /** A sequencer's window should last about this long at the rate callers take numbers (number-lease.ts). */
+  readonly sequencerRefillPeriodMs: number;
+  /** How long the owner's close() waits for another thread's sequencer refill to land (a round trip, normally ms). */
+  readonly sequencerCloseWaitsForRefillMs: number;
 }
 
 export const RUNTIME_TIMINGS: RuntimeTimings = Object.freeze({
@@ -53,6 +57,8 @@ export const RUNTIME_TIMINGS: RuntimeTimings = Object.freeze({
   endpointProbeIntervalMs: 250,
   connectGrantTimeoutMs: 10_000,
   unclaimedEndpointGraceMs: 15_000,
+  sequencerRefillPeriodMs: 100,
+  sequencerCloseWaitsForRefillMs: 1000,
 });
 
 /** Throws a RangeError naming the first rule `timings` breaks (each rule says why it must hold). */
@@ -74,6 +80,7 @@ export function checkRuntimeTimings(timings: RuntimeTimings): void {
   rule(t.clientSweepIntervalMs < t.resendFloorMs, `the client's sweep (${t.clientSweepIntervalMs} ms) more often than its shortest resend (${t.resendFloorMs} ms)`);
   rule(t.clientSweepIntervalMs < t.readRetryMs && t.clientSweepIntervalMs < t.followResubscribeMs, `the client's sweep (${t.clientSweepIntervalMs} ms) more often than its read retries (${t.readRetryMs}, ${t.followResubscribeMs} ms)`);
   rule(t.endpointProbeIntervalMs < t.unclaimedEndpointGraceMs, `endpoints probed (${t.endpointProbeIntervalMs} ms) within the grace of an unclaimed one (${t.unclaimedEndpointGraceMs} ms)`);
+  rule(t.sequencerRefillPeriodMs < t.sequencerCloseWaitsForRefillMs, `close() waits for a refill (${t.sequencerCloseWaitsForRefillMs} ms) longer than a window lasts (${t.sequencerRefillPeriodMs} ms)`);
   rule(t.connectGrantTimeoutMs < t.unclaimedEndpointGraceMs, `a connect gives up (${t.connectGrantTimeoutMs} ms) before its unclaimed endpoint is taken back (${t.unclaimedEndpointGraceMs} ms), so no endpoint is taken from a connect still waiting`);
 }
 

@@ -24,6 +24,7 @@ describe('the runtime timings', () => {
     ['a sweep slower than a read retry', { readRetryMs: 10, clientSweepIntervalMs: 10, resendFloorMs: 20 }, /more often than its read retries/],
     ['probes slower than the unclaimed grace', { endpointProbeIntervalMs: 15_000 }, /endpoints probed \(15000 ms\)/],
     ['an endpoint taken from a connect still waiting', { connectGrantTimeoutMs: 15_000 }, /a connect gives up \(15000 ms\)/],
+    ['a close that gives up on a refill before a window lasts', { sequencerCloseWaitsForRefillMs: 100 }, /close\(\) waits for a refill \(100 ms\)/],
     ['a timing that is not a positive integer', { readRetryMs: 0.5 }, /readRetryMs must be a positive integer of ms, got 0.5/],
   ])('catch %s', (_what, change, message) => {
     expect(() => checkRuntimeTimings(broken(change))).toThrow(RangeError);
