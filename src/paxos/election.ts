@@ -101,8 +101,8 @@ export class Election {
     this.campaignsValue++;
     this.ballotValue = nextBallotAbove(Math.max(this.highestSeen, this.ballotValue, this.leaderBallot), this.id);
     this.highestSeen = this.ballotValue;
-    // Phase-1 timeout; when it passes without a majority, the campaign counts as failed.
-    this.deadlineMs = nowMs + electionDelayMs({ ...this.timing, backoff: true }, 0, this.random);
+    // Phase-1 timeout (no backoff: nothing failed yet); when it passes without a majority, the campaign counts as failed.
+    this.deadlineMs = nowMs + electionDelayMs(this.timing, 0, this.random);
     return this.ballotValue;
   }
 

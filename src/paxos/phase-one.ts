@@ -5,6 +5,7 @@
 import type { NodeId } from './ids.js';
 import type { AcceptedEntry, PromiseMessage } from './messages.js';
 import type { Quorum } from './quorum.js';
+import type { Value } from './value.js';
 
 export class PhaseOne {
   /** Acceptors whose whole Promise is in, as quorum bits. */
@@ -34,7 +35,7 @@ export class PhaseOne {
     this.votesValue = 0;
     this.logStartValue = 0;
     this.parts.clear();
-    this.recovered.clear();
+    this.clearRecovered();
   }
 
   /** Takes a Promise (or one part of it) for this campaign's ballot; true once a majority's Promises are all in. */
@@ -60,5 +61,25 @@ export class PhaseOne {
   /** Drops what was recovered below `below` (chosen: every learner delivered it). */
   forgetBelow(below: number): void {
     for (const slot of this.recovered.keys()) if (slot < below) this.recovered.delete(slot);
+  }
+
+  /** A new leader's recovery starts at `start`: drops what lies below it and returns the slot after the last recovered one (at least `start`). */
+  recoveryEndFrom(start: number): number {
+    this.forgetBelow(start);
+    let end = start;
+    for (const slot of this.recovered.keys()) if (slot + 1 > end) end = slot + 1;
+    return end;
+  }
+
+  /** The value to re-propose at `slot` (undefined: a hole, for a no-op), taken out of what was recovered. */
+  takeRecovered(slot: number): Value | undefined {
+    const entry = this.recovered.get(slot);
+    if (entry !== undefined) this.recovered.delete(slot);
+    return entry?.value;
+  }
+
+  /** Leadership lost or a new campaign coming: nothing recovered is ours to re-propose. */
+  clearRecovered(): void {
+    this.recovered.clear();
   }
 }

@@ -379,13 +379,7 @@ export class Proposer {
     // Slots below any acceptor's logStart were delivered by every learner: nothing to redo.
     const start = Math.max(this.progress.gcBelow, this.phaseOne.logStart);
     this.progress.raise(start);
-    const recovered = this.phaseOne.recovered;
-    let end = start;
-    for (const [slot] of recovered) {
-      if (slot < start) recovered.delete(slot);
-      else if (slot + 1 > end) end = slot + 1;
-    }
-    this.recoveryEnd = end;
+    this.recoveryEnd = this.phaseOne.recoveryEndFrom(start);
     this.window.restartAt(start);
     this.queue.forgetQueuedSeqs();
     this.sendHeartbeat(nowMs, ready);
@@ -399,7 +393,7 @@ export class Proposer {
 
   private clearLeadership(): void {
     this.window.clear();
-    this.phaseOne.recovered.clear();
+    this.phaseOne.clearRecovered();
     this.queue.forgetQueuedSeqs();
   }
 
@@ -421,13 +415,11 @@ export class Proposer {
 
   /** Issue slots while the window has room: recovery slots first, then batches of new commands. */
   private fillWindow(nowMs: number, ready: Ready): void {
-    const recovered = this.phaseOne.recovered;
     while (this.window.size < this.windowSlotsMax) {
       const slot = this.window.nextSlot;
       let value: Value;
       if (slot < this.recoveryEnd) {
-        value = recovered.get(slot)?.value ?? NOOP;
-        recovered.delete(slot);
+        value = this.phaseOne.takeRecovered(slot) ?? NOOP;
       } else if (this.queue.commands > 0) {
         value = this.queue.takeBatch();
       } else {
