@@ -239,14 +239,10 @@ export class SimCluster {
         this.nodes[id] = node;
       }
     };
-    const proposers = (node: SimNode): RoleNode => this.buildProposer(node);
-    const acceptors = (node: SimNode, restart: boolean): RoleNode => this.buildAcceptor(node, restart);
-    const learners = (node: SimNode, restart: boolean): RoleNode => this.buildLearner(node, restart);
-    const clients = (node: SimNode): RoleNode => this.buildClient(node);
-    add({ kind: 'proposer', count: options.proposers, prefix: 'P', ids: this.proposerIds, durable: false, crashes: true, build: proposers });
-    add({ kind: 'acceptor', count: options.acceptors, prefix: 'A', ids: this.acceptorIds, durable: true, crashes: true, build: acceptors });
-    add({ kind: 'learner', count: options.learners, prefix: 'L', ids: this.learnerIds, durable: true, crashes: true, build: learners });
-    add({ kind: 'client', count: options.clients ?? 0, prefix: 'C', ids: this.clientIds, durable: false, crashes: false, build: clients });
+    add({ kind: 'proposer', count: options.proposers, prefix: 'P', ids: this.proposerIds, durable: false, crashes: true, build: (node) => this.buildProposer(node) });
+    add({ kind: 'acceptor', count: options.acceptors, prefix: 'A', ids: this.acceptorIds, durable: true, crashes: true, build: (node, restart) => this.buildAcceptor(node, restart) });
+    add({ kind: 'learner', count: options.learners, prefix: 'L', ids: this.learnerIds, durable: true, crashes: true, build: (node, restart) => this.buildLearner(node, restart) });
+    add({ kind: 'client', count: options.clients ?? 0, prefix: 'C', ids: this.clientIds, durable: false, crashes: false, build: (node) => this.buildClient(node) });
     for (const id of this.clientIds) this.clientIdSet.add(id);
 
     for (const node of this.nodes) if (node !== undefined) this.start(node, false);
