@@ -7,6 +7,7 @@ import { ActorNotRunningError, UnknownActorError } from './errors.js';
 import { ThreadStats } from './thread-stats.js';
 import { TimerSet } from './timers.js';
 import type { Actor, ActorContext, ActorFactory, ActorId } from './types.js';
+import { ReusedList } from '../util/reused-list.js';
 
 /** Longest the loop blocks in Atomics.wait before it returns to the event loop on its own. */
 const IDLE_PARK_MS = 50;
@@ -102,7 +103,7 @@ export class ActorHost {
   /** linkId -> [from, to]; a plain array because link ids are small dense integers. */
   private readonly linkEnds: Array<readonly [ActorId, ActorId] | undefined> = [];
   /** Actors that received messages in the current drain pass, to flush after it. */
-  private readonly touched: HostedActor[] = [];
+  private readonly touched = new ReusedList<HostedActor>();
   private scheduled = false;
   private stopped = false;
   /** Control calls in progress (module loading, async start/stop): they need the event loop, so the loop must not park. */
@@ -215,17 +216,17 @@ export class ActorHost {
   private flushTouched(): void {
     const touched = this.touched;
     for (let i = 0; i < touched.length; i++) {
-      const hosted = touched[i]!;
+      const hosted = touched.get(i);
       hosted.touched = false;
       if (this.actors[hosted.id] !== hosted || hosted.actor?.flush === undefined) continue;
       try {
         hosted.actor.flush(hosted);
       } catch (error) {
-        touched.length = 0;
+        touched.clear();
         throw blame(hosted, error);
       }
     }
-    touched.length = 0;
+    touched.clear();
   }
 
   private hosted(id: ActorId): HostedActor {

@@ -1,4 +1,5 @@
 import type { Doorbell } from './doorbell.js';
+import { ReusedList } from '../util/reused-list.js';
 
 /**
  * Wake-ups a thread holds back while it handles one pass of messages, then rings once per
@@ -14,7 +15,7 @@ import type { Doorbell } from './doorbell.js';
  */
 export class HeldWakeups {
   private holdingValue = false;
-  private readonly owed: Doorbell[] = [];
+  private readonly owed = new ReusedList<Doorbell>();
 
   get holding(): boolean {
     return this.holdingValue;
@@ -29,7 +30,7 @@ export class HeldWakeups {
   owe(doorbell: Doorbell): void {
     const owed = this.owed;
     // Usually one or a few receivers per pass: a scan beats a Set's allocation.
-    for (let i = 0; i < owed.length; i++) if (owed[i] === doorbell) return;
+    for (let i = 0; i < owed.length; i++) if (owed.get(i) === doorbell) return;
     owed.push(doorbell);
   }
 
@@ -37,7 +38,7 @@ export class HeldWakeups {
   release(): void {
     this.holdingValue = false;
     const owed = this.owed;
-    for (let i = 0; i < owed.length; i++) owed[i]!.ring();
-    owed.length = 0;
+    for (let i = 0; i < owed.length; i++) owed.get(i).ring();
+    owed.clear();
   }
 }

@@ -3,6 +3,7 @@ import { DOORBELL_INTERRUPT_INDEX, RECORD_TYPE_MESSAGE } from './layout.js';
 import { RingConsumer } from './ring.js';
 import { threadCodec, type MessageCodec } from './codec.js';
 import { defaultWaitStrategy, type WaitStrategy } from './wait-strategy.js';
+import { ReusedList } from '../util/reused-list.js';
 
 const POLLS_PER_CLOCK_READING = 8;
 /** The least an adaptive spin shrinks to: about as long as the 64 polls of the old fixed spin. */
@@ -34,7 +35,7 @@ export class Inbox {
   private rawHandler: RawRecordHandler | undefined;
   private currentFrom = 0;
   /** Messages decoded from one link's records, handed over only after the records are released (reused, never reallocated). */
-  private readonly decoded: unknown[] = [];
+  private readonly decoded = new ReusedList<unknown>();
   private readonly onRecord = (type: number, bytes: Uint8Array, start: number, end: number): void => {
     if (this.rawHandler !== undefined) {
       this.rawHandler(this.currentFrom, type, bytes, start, end);
@@ -108,13 +109,13 @@ export class Inbox {
     for (let visited = 0; visited < linkCount; visited++) {
       const link = links[(this.nextLink + visited) % linkCount]!;
       this.currentFrom = link.from;
-      decoded.length = 0;
+      decoded.clear();
       total += link.consumer.drain(this.onRecord, maxPerLink);
       if (this.rawHandler === undefined) {
-        for (let i = 0; i < decoded.length; i++) handler!(link.from, decoded[i]);
+        for (let i = 0; i < decoded.length; i++) handler!(link.from, decoded.get(i));
       }
     }
-    decoded.length = 0;
+    decoded.clear();
     if (linkCount > 0) this.nextLink = (this.nextLink + 1) % linkCount;
     return total;
   }

@@ -6,8 +6,9 @@
 //   2. only then hand every envelope in ready.send to the transport;
 //   3. hand ready.delivered / ready.duplicates to the application, in order;
 //   4. ready.clear() before the next call.
-// One Ready can be reused for every call (arrays are truncated, not reallocated), which keeps
-// the Accept hot path free of per-call array allocation. Several roles of one node may share a
+// One Ready can be reused for every call: its lists are ReusedLists, emptied without giving up
+// their storage (a JS array's `length = 0` gives it up), which keeps the Accept hot path free of
+// per-call allocation. Several roles of one node may share a
 // Ready as long as the caller drains it between calls.
 
 import { NO_BALLOT } from './ballot.js';
@@ -15,6 +16,7 @@ import type { Ballot } from './ballot.js';
 import type { NodeId } from './ids.js';
 import type { AcceptedEntry, Message } from './messages.js';
 import type { Command } from './value.js';
+import { ReusedList } from '../util/reused-list.js';
 
 export interface Envelope {
   readonly to: NodeId;
@@ -45,15 +47,15 @@ export interface DuplicateDelivery {
 }
 
 export class Ready {
-  readonly send: Envelope[] = [];
+  readonly send = new ReusedList<Envelope>();
   /** Acceptor promise to persist before sending, or NO_BALLOT if unchanged. */
   promised: Ballot = NO_BALLOT;
   /** Acceptor accepted entries to persist before sending, in order. */
-  readonly accepted: AcceptedEntry[] = [];
+  readonly accepted = new ReusedList<AcceptedEntry>();
   /** Acceptor may drop every slot below this (0: nothing to drop). Not needed before sending. */
   truncateBelow = 0;
-  readonly delivered: Delivery[] = [];
-  readonly duplicates: DuplicateDelivery[] = [];
+  readonly delivered = new ReusedList<Delivery>();
+  readonly duplicates = new ReusedList<DuplicateDelivery>();
   /** Delivery objects for reuse: delivered[i] is deliveryPool[i] when deliver() made it. */
   private readonly deliveryPool: PooledDelivery[] = [];
 
@@ -84,19 +86,19 @@ export class Ready {
   }
 
   clear(): void {
-    this.send.length = 0;
+    this.send.clear();
     this.promised = NO_BALLOT;
-    this.accepted.length = 0;
+    this.accepted.clear();
     this.truncateBelow = 0;
     // Pooled deliveries keep their objects; their values go, so a cleared Ready pins none.
     for (let i = 0; i < this.delivered.length; i++) {
-      if (this.deliveryPool[i] !== this.delivered[i]) continue;
+      if (this.deliveryPool[i] !== this.delivered.get(i)) continue;
       const command = this.deliveryPool[i]!.command;
       command.source = NO_DATA;
       command.dataView = undefined;
     }
-    this.delivered.length = 0;
-    this.duplicates.length = 0;
+    this.delivered.clear();
+    this.duplicates.clear();
     // A catch-up may deliver many slots in one step: what it pooled beyond a steady load's need goes.
     if (this.deliveryPool.length > DELIVERY_POOL_MAX) this.deliveryPool.length = DELIVERY_POOL_MAX;
   }

@@ -28,7 +28,7 @@ export interface AcceptorStorage {
 /** Write a Ready's persist part. Call before sending ready.send. */
 export function persistReady(storage: AcceptorStorage, ready: Ready): void {
   if (ready.promised !== NO_BALLOT) storage.savePromise(ready.promised);
-  for (const entry of ready.accepted) storage.saveAccepted(entry);
+  for (let i = 0; i < ready.accepted.length; i++) storage.saveAccepted(ready.accepted.get(i));
   if (ready.truncateBelow > 0) storage.truncateBelow(ready.truncateBelow);
 }
 

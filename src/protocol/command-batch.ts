@@ -1,4 +1,5 @@
 import { COMMAND_HEADER_BYTES, viewOf, writeCommand } from '../paxos/index.js';
+import { ReusedList } from '../util/reused-list.js';
 
 /** Bytes of a fresh slab (more for a turn that needs more). */
 const SLAB_BYTES = 64 * 1024;
@@ -23,7 +24,7 @@ export class CommandBatchWriter {
   private messageStart = 0;
   private bytes = 0;
   /** Messages of this turn already cut, each a range of its slab. */
-  private readonly cut: Uint8Array[] = [];
+  private readonly cut = new ReusedList<Uint8Array>();
   /** Bytes written this turn: a fresh slab is sized by it. */
   private turnBytes = 0;
 
@@ -53,8 +54,8 @@ export class CommandBatchWriter {
 
   /** Hands each message's commands to `send` (a view, valid only during the call), then empties. */
   drain(send: (commands: Uint8Array) => void): void {
-    for (let i = 0; i < this.cut.length; i++) send(this.cut[i]!);
-    this.cut.length = 0;
+    for (let i = 0; i < this.cut.length; i++) send(this.cut.get(i));
+    this.cut.clear();
     if (this.bytes > this.messageStart) send(this.buffer.subarray(this.messageStart, this.bytes));
     this.messageStart = this.bytes;
     // After a burst that grew the slab, a quiet turn starts a small one again: the big one stays

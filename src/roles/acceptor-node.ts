@@ -13,6 +13,7 @@
 import { Acceptor, Ready, persistReady } from '../paxos/index.js';
 import type { AcceptedEntry, AcceptorConfig, AcceptorDurableState, AcceptorStorage, Envelope, Message, NodeId } from '../paxos/index.js';
 import { HELD_REPLIES_MAX } from '../protocol/limits.js';
+import { ReusedList } from '../util/reused-list.js';
 import type { RoleNode } from './role-node.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 
@@ -42,10 +43,10 @@ export class AcceptorNode implements RoleNode {
   private acceptorValue: Acceptor;
   private readonly ready = new Ready();
   /** Replies of the batch since the last commit, held until its writes are synced. */
-  private readonly held: Envelope[] = [];
+  private readonly held = new ReusedList<Envelope>();
   private unsynced = false;
   /** Entries accepted since the last commit, kept only for the committed hook. */
-  private readonly unsyncedEntries: AcceptedEntry[] = [];
+  private readonly unsyncedEntries = new ReusedList<AcceptedEntry>();
   private readonly guard: WriteGuard;
   private readonly build: (config: AcceptorConfig, durable: AcceptorDurableState) => Acceptor;
 
@@ -75,9 +76,9 @@ export class AcceptorNode implements RoleNode {
         ready.clear();
         return;
       }
-      if (this.options.committed !== undefined) for (const entry of ready.accepted) this.unsyncedEntries.push(entry);
+      if (this.options.committed !== undefined) for (let i = 0; i < ready.accepted.length; i++) this.unsyncedEntries.push(ready.accepted.get(i));
     }
-    for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send[i]!);
+    for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send.get(i));
     ready.clear();
   }
 
@@ -87,18 +88,21 @@ export class AcceptorNode implements RoleNode {
   endTurn(): boolean {
     if (this.unsynced) {
       if (!this.guard.trySync(() => this.options.storage.sync())) {
-        if (this.held.length > HELD_REPLIES_MAX) this.held.splice(0, this.held.length - HELD_REPLIES_MAX);
+        if (this.held.length > HELD_REPLIES_MAX) this.held.dropFirst(this.held.length - HELD_REPLIES_MAX);
         return false;
       }
       this.unsynced = false;
       if (this.unsyncedEntries.length > 0) {
-        this.options.committed?.(this.unsyncedEntries);
-        this.unsyncedEntries.length = 0;
+        this.options.committed?.(this.unsyncedEntries.toArray());
+        this.unsyncedEntries.clear();
       }
     }
     const held = this.held;
-    for (let i = 0; i < held.length; i++) this.options.transport.send(held[i]!.to, held[i]!.msg);
-    held.length = 0;
+    for (let i = 0; i < held.length; i++) {
+      const envelope = held.get(i);
+      this.options.transport.send(envelope.to, envelope.msg);
+    }
+    held.clear();
     return true;
   }
 }

@@ -17,6 +17,7 @@ import { Learner, Ready } from '../paxos/index.js';
 import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message, NodeId } from '../paxos/index.js';
 import type { ClientReplyBatchMessage } from '../protocol/wire.js';
 import type { LearnerLog } from '../storage/index.js';
+import { ReusedList } from '../util/reused-list.js';
 import type { RoleNode } from './role-node.js';
 import { UNGUARDED_WRITES, type Transport, type WriteGuard } from './transport.js';
 
@@ -57,7 +58,7 @@ export class LearnerNode implements RoleNode {
   readonly ticks = true;
   private learnerValue: Learner;
   private readonly ready = new Ready();
-  private readonly held: Envelope[] = [];
+  private readonly held = new ReusedList<Envelope>();
   /** The next slot last written to the log: slots of no-ops advance it without delivering anything. */
   private recordedNextSlot: number;
   private unsynced = false;
@@ -103,8 +104,11 @@ export class LearnerNode implements RoleNode {
       this.unsynced = false;
     }
     const held = this.held;
-    for (let i = 0; i < held.length; i++) this.options.transport.send(held[i]!.to, held[i]!.msg);
-    held.length = 0;
+    for (let i = 0; i < held.length; i++) {
+      const envelope = held.get(i);
+      this.options.transport.send(envelope.to, envelope.msg);
+    }
+    held.clear();
     this.options.barrier?.publish(this.options.log.length);
     this.options.acks.drain(this.options.sendAcks);
     this.options.reads?.afterRelease();
@@ -125,13 +129,17 @@ export class LearnerNode implements RoleNode {
       }
       this.recordedNextSlot = learner.nextSlot;
       this.unsynced = true;
-      for (const delivery of ready.delivered) {
+      for (let i = 0; i < ready.delivered.length; i++) {
+        const delivery = ready.delivered.get(i);
         this.options.delivered?.(delivery);
         this.options.acks.add(delivery.command.clientId, delivery.command.seq, delivery.logIndex);
       }
     }
-    for (const duplicate of ready.duplicates) this.options.acks.add(duplicate.clientId, duplicate.seq, duplicate.logIndex);
-    for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send[i]!);
+    for (let i = 0; i < ready.duplicates.length; i++) {
+      const duplicate = ready.duplicates.get(i);
+      this.options.acks.add(duplicate.clientId, duplicate.seq, duplicate.logIndex);
+    }
+    for (let i = 0; i < ready.send.length; i++) this.held.push(ready.send.get(i));
     ready.clear();
   }
 }

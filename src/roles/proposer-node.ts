@@ -95,7 +95,10 @@ export class ProposerNode implements RoleNode {
     // went out 2-11 ms after the leader had its quorum of Promises when it came last).
     this.noteSoftState();
     const ready = this.ready;
-    for (let i = 0; i < ready.send.length; i++) this.options.transport.send(ready.send[i]!.to, ready.send[i]!.msg);
+    for (let i = 0; i < ready.send.length; i++) {
+      const envelope = ready.send.get(i);
+      this.options.transport.send(envelope.to, envelope.msg);
+    }
     ready.clear();
   }
 

@@ -29,6 +29,7 @@ import { ENTRY_INDEX_POSITIONS_MAX, EntryIndex } from './entry-index.js';
 import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
 import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
 import type { RecordStore } from './record-store.js';
+import { isListLike, itemAt, type ListLike } from '../util/reused-list.js';
 
 /** Sizes of the records a trim writes: small enough to build in memory, large enough to be few. */
 const SESSIONS_PER_RECORD = 4096;
@@ -179,10 +180,10 @@ export class LearnerLog {
    * sessions are recorded). A store error on a later record leaves the earlier ones recorded, and
    * the log's state (durableState()) says so.
    */
-  record(deliveries: readonly Delivery[], nextSlot: number): void {
+  record(deliveries: ListLike<Delivery>, nextSlot: number): void {
     checkIndex('nextSlot', nextSlot);
     if (nextSlot < this.nextSlotValue) throw new RangeError(`nextSlot must not go down: ${nextSlot} < ${this.nextSlotValue}`);
-    if (!Array.isArray(deliveries)) throw new TypeError(`deliveries must be an array, got ${String(deliveries)}`);
+    if (!isListLike(deliveries)) throw new TypeError(`deliveries must be an array or a ReusedList, got ${String(deliveries)}`);
     if (deliveries.length === 0 && nextSlot === this.nextSlotValue) return;
     const bytesMax = this.checkDeliveries(deliveries, nextSlot);
     if (bytesMax <= this.recordBytesMax) {
@@ -196,19 +197,19 @@ export class LearnerLog {
       let to = from;
       let dataBytes = 0;
       while (to < deliveries.length) {
-        const more = retained ? dataBytesOf(deliveries[to]!.command) : 0;
+        const more = retained ? dataBytesOf(itemAt(deliveries, to).command) : 0;
         if (to > from && batchBytesMax(to + 1 - from, dataBytes + more) > this.recordBytesMax) break;
         dataBytes += more;
         to++;
       }
-      const partNextSlot = to < deliveries.length ? deliveries[to]!.slot : nextSlot;
+      const partNextSlot = to < deliveries.length ? itemAt(deliveries, to).slot : nextSlot;
       this.recordPart(deliveries, from, to, partNextSlot, batchBytesMax(to - from, dataBytes));
       from = to;
     }
   }
 
   /** Appends the record of deliveries[from, to) (checked), which takes at most `bytesMax` bytes. */
-  private recordPart(deliveries: readonly Delivery[], from: number, to: number, nextSlot: number, bytesMax: number): void {
+  private recordPart(deliveries: ListLike<Delivery>, from: number, to: number, nextSlot: number, bytesMax: number): void {
     const index = this.index;
     const writer = this.writer;
     const store = this.store;
@@ -219,7 +220,7 @@ export class LearnerLog {
       const payloadAt = store.reserve(bytesMax);
       writer.batchInto(store.reservedTarget, payloadAt, nextSlot, this.lengthValue);
       for (let at = from; at < to; at++) {
-        const { command } = deliveries[at]!;
+        const { command } = itemAt(deliveries, at);
         const count = command.count ?? 1;
         if (index === undefined) writer.command(command.clientId, command.seq, count, NO_DATA, 0, 0);
         else if (command instanceof DeliveredCommand) {
@@ -235,7 +236,7 @@ export class LearnerLog {
     // The index took offsets inside the record; now the store has said where the record is.
     index?.shift(firstPosition, payloadOffset);
     for (let at = from; at < to; at++) {
-      const { logIndex, command } = deliveries[at]!;
+      const { logIndex, command } = itemAt(deliveries, at);
       this.deliver(command.clientId, command.seq, logIndex, command.count ?? 1);
     }
     this.nextSlotValue = nextSlot;
@@ -375,7 +376,7 @@ export class LearnerLog {
   }
 
   /** Checks a batch for record(); returns the bound of its bytes as one record. */
-  private checkDeliveries(deliveries: readonly Delivery[], nextSlot: number): number {
+  private checkDeliveries(deliveries: ListLike<Delivery>, nextSlot: number): number {
     // A plain loop and names built only for an error: this runs for every delivery on the hot path.
     const newClients = this.newClientSeqs;
     if (newClients.size > 0) newClients.clear();
@@ -386,7 +387,7 @@ export class LearnerLog {
     let dataBytes = 0;
     let largestData: number | undefined;
     for (let index = 0; index < deliveries.length; index++) {
-      const delivery = deliveries[index]!;
+      const delivery = itemAt(deliveries, index);
       const { command } = delivery;
       if (!Number.isSafeInteger(delivery.logIndex) || delivery.logIndex !== expectedLogIndex) {
         checkIndex(`${deliveryName(index)}.logIndex`, delivery.logIndex);

@@ -29,7 +29,7 @@ function accept(ballot: number, slot: number, value: Value, from = ballot % 6553
   return { type: MessageType.Accept, from, ballot, slot, value };
 }
 function replies(ready: Ready, type: number): Message[] {
-  return ready.send.filter((envelope) => envelope.msg.type === type).map((envelope) => envelope.msg);
+  return ready.send.toArray().filter((envelope) => envelope.msg.type === type).map((envelope) => envelope.msg);
 }
 
 describe('acceptor', () => {
@@ -38,7 +38,7 @@ describe('acceptor', () => {
     const ready = new Ready();
     acceptor.step(prepare(b(1, P1)), ready);
     expect(replies(ready, MessageType.Promise)).toHaveLength(1);
-    expect(ready.send[0]!.to).toBe(P1);
+    expect(ready.send.get(0).to).toBe(P1);
     expect(acceptor.promisedBallot).toBe(b(1, P1));
     ready.clear();
     acceptor.step(prepare(b(1, P2)), ready);
@@ -93,7 +93,7 @@ describe('acceptor', () => {
     const acceptor = new Acceptor({ id: A, learners: LEARNERS });
     const ready = new Ready();
     acceptor.step(accept(b(1, P1), 4, v('x')), ready);
-    const accepted = ready.send.filter((envelope) => envelope.msg.type === MessageType.Accepted);
+    const accepted = ready.send.toArray().filter((envelope) => envelope.msg.type === MessageType.Accepted);
     expect(accepted.map((envelope) => envelope.to).sort()).toEqual([P1, ...LEARNERS]);
     expect(accepted[0]!.msg).toEqual({ type: MessageType.Accepted, from: A, ballot: b(1, P1), slot: 4 });
   });
@@ -123,7 +123,7 @@ describe('acceptor', () => {
     persistReady(storage, ready);
     ready.clear();
     acceptor.step(accept(b(2, P1), 3, v('kept')), ready);
-    expect(ready.accepted).toEqual([{ slot: 3, ballot: b(2, P1), value: v('kept') }]);
+    expect(ready.accepted.toArray()).toEqual([{ slot: 3, ballot: b(2, P1), value: v('kept') }]);
     persistReady(storage, ready);
     ready.clear();
     // Crash: the object is gone, storage is not.
@@ -219,7 +219,7 @@ describe('acceptor', () => {
     expect(replies(ready, MessageType.Nack)).toEqual([{ type: MessageType.Nack, from: A, ballot: b(1, P1), promised: b(2, P2), slot: -1 }]);
     ready.clear();
     acceptor.step({ type: MessageType.Heartbeat, from: P2, ballot: b(2, P2), chosenBelow: 0, gcBelow: 0 }, ready);
-    expect(ready.send).toEqual([]); // the promised leader's heartbeats are not refused
+    expect(ready.send.toArray()).toEqual([]); // the promised leader's heartbeats are not refused
   });
 
   it('rejects bad configuration', () => {

@@ -34,7 +34,7 @@ describe('learner', () => {
     learner.step(accepted(10, 0, B1), 0, ready); // the same acceptor twice is one vote
     expect(ready.delivered).toHaveLength(0);
     learner.step(accepted(11, 0, B1), 0, ready);
-    expect(summary(ready.delivered)).toEqual([[0, 0, 0, 'c1#1']]);
+    expect(summary(ready.delivered.toArray())).toEqual([[0, 0, 0, 'c1#1']]);
   });
 
   it('gives a command with count k the next k indexes (a reservation), numbering on after them', () => {
@@ -44,7 +44,7 @@ describe('learner', () => {
     learner.step(accept(0, B1, [reservation, cmd(4, 1)]), 0, ready);
     learner.step(accepted(10, 0, B1), 0, ready);
     learner.step(accepted(11, 0, B1), 0, ready);
-    expect(ready.delivered.map((d) => d.logIndex)).toEqual([0, 1000]);
+    expect(ready.delivered.toArray().map((d) => d.logIndex)).toEqual([0, 1000]);
     expect(learner.nextLogIndex).toBe(1001);
   });
 
@@ -68,7 +68,7 @@ describe('learner', () => {
       learner.step(accepted(12, slot, B1), 0, ready);
       if (slot > 0) expect(ready.delivered).toHaveLength(0); // slot 0 still missing
     }
-    expect(summary(ready.delivered)).toEqual([
+    expect(summary(ready.delivered.toArray())).toEqual([
       [0, 0, 0, 'c1#1'],
       [0, 1, 1, 'c2#1'],
       [2, 0, 2, 'c1#2'],
@@ -85,11 +85,11 @@ describe('learner', () => {
       learner.step(accepted(10, slot, B1), 0, ready);
       learner.step(accepted(11, slot, B1), 0, ready);
     }
-    expect(summary(ready.delivered)).toEqual([
+    expect(summary(ready.delivered.toArray())).toEqual([
       [0, 0, 0, 'c1#1'],
       [1, 0, 1, 'c2#1'],
     ]);
-    expect(ready.duplicates).toEqual([{ slot: 1, clientId: 1, seq: 1, logIndex: 0 }]);
+    expect(ready.duplicates.toArray()).toEqual([{ slot: 1, clientId: 1, seq: 1, logIndex: 0 }]);
   });
 
   it('takes the chosen value from any proposal at or above the chosen ballot', () => {
@@ -99,7 +99,7 @@ describe('learner', () => {
     learner.step(accepted(11, 0, B1), 0, ready); // chosen at B1, value never seen
     expect(ready.delivered).toHaveLength(0);
     learner.step(accept(0, B2, [cmd(4, 1)]), 0, ready); // a later leader re-proposed it
-    expect(summary(ready.delivered)).toEqual([[0, 0, 0, 'c4#1']]);
+    expect(summary(ready.delivered.toArray())).toEqual([[0, 0, 0, 'c4#1']]);
   });
 
   it('asks every acceptor for missed slots when a heartbeat says it is behind, and learns from the replies', () => {
@@ -107,19 +107,19 @@ describe('learner', () => {
     const ready = new Ready();
     learner.step({ type: MessageType.Heartbeat, from: PROPOSER, ballot: B1, chosenBelow: 2, gcBelow: 0 }, 0, ready);
     learner.tick(10, ready);
-    const asks = ready.send.filter((envelope) => envelope.msg.type === MessageType.CatchUp);
+    const asks = ready.send.toArray().filter((envelope) => envelope.msg.type === MessageType.CatchUp);
     expect(asks.map((envelope) => envelope.to)).toEqual(ACCEPTORS);
     expect(asks[0]!.msg).toMatchObject({ fromSlot: 0 });
     ready.clear();
     learner.tick(30, ready); // throttled
-    expect(ready.send.filter((envelope) => envelope.msg.type === MessageType.CatchUp)).toHaveLength(0);
+    expect(ready.send.toArray().filter((envelope) => envelope.msg.type === MessageType.CatchUp)).toHaveLength(0);
     const entries = [
       { slot: 0, ballot: B1, value: encodeValue([cmd(1, 1)]) },
       { slot: 1, ballot: B1, value: encodeValue([cmd(1, 2)]) },
     ];
     learner.step({ type: MessageType.CatchUpReply, from: 10, logStart: 0, entries }, 40, ready);
     learner.step({ type: MessageType.CatchUpReply, from: 12, logStart: 0, entries }, 40, ready);
-    expect(summary(ready.delivered)).toEqual([
+    expect(summary(ready.delivered.toArray())).toEqual([
       [0, 0, 0, 'c1#1'],
       [1, 0, 1, 'c1#2'],
     ]);
@@ -139,14 +139,14 @@ describe('learner', () => {
     again.step(accept(1, B1, [cmd(2, 1), cmd(3, 1)]), 0, ready);
     again.step(accepted(10, 1, B1), 0, ready);
     again.step(accepted(12, 1, B1), 0, ready);
-    expect(summary(ready.delivered)).toEqual([[1, 1, 2, 'c3#1']]);
+    expect(summary(ready.delivered.toArray())).toEqual([[1, 1, 2, 'c3#1']]);
   });
 
   it('reports its progress to proposers and ignores votes too far ahead', () => {
     const learner = make({ progressIntervalMs: 50, pendingSlotsMax: 8 });
     const ready = new Ready();
     learner.tick(0, ready);
-    expect(ready.send).toEqual([{ to: PROPOSER, msg: { type: MessageType.LearnerProgress, from: 20, deliveredBelow: 0 } }]);
+    expect(ready.send.toArray()).toEqual([{ to: PROPOSER, msg: { type: MessageType.LearnerProgress, from: 20, deliveredBelow: 0 } }]);
     learner.step(accepted(10, 8, B1), 0, ready);
     expect(learner.pendingSlots).toBe(0);
     learner.step(accepted(10, 7, B1), 0, ready);
@@ -177,25 +177,25 @@ describe('learner', () => {
     expect(first.map((d) => d.command.data.byteLength)).toEqual([0, 0]);
     deliverSlot(1);
     // The same objects, with the new slot's commands: no object per command once warm.
-    expect(ready.delivered[0]).toBe(first[0]);
-    expect(ready.delivered[1]).toBe(first[1]);
-    expect(summary(ready.delivered)).toEqual([
+    expect(ready.delivered.get(0)).toBe(first[0]);
+    expect(ready.delivered.get(1)).toBe(first[1]);
+    expect(summary(ready.delivered.toArray())).toEqual([
       [1, 0, 2, 'c1#2'],
       [1, 1, 3, 'c2#2'],
     ]);
-    expect([...ready.delivered[1]!.command.data]).toEqual([2]);
+    expect([...ready.delivered.get(1).command.data]).toEqual([2]);
   });
 
   it('keeps at most 4096 delivery objects for reuse after a large catch-up', () => {
     const ready = new Ready();
     for (let i = 0; i < 5000; i++) ready.deliver(0, i, i, 1, i + 1, 1, new Uint8Array(1), 0, 1);
-    const kept = ready.delivered[4095];
-    const dropped = ready.delivered[4096];
+    const kept = ready.delivered.get(4095);
+    const dropped = ready.delivered.get(4096);
     ready.clear();
     for (let i = 0; i < 5000; i++) ready.deliver(1, i, 5000 + i, 1, 5001 + i, 1, new Uint8Array(1), 0, 1);
-    expect(ready.delivered[4095]).toBe(kept);
-    expect(ready.delivered[4096]).not.toBe(dropped);
-    expect(ready.delivered[4999]!.logIndex).toBe(9999);
+    expect(ready.delivered.get(4095)).toBe(kept);
+    expect(ready.delivered.get(4096)).not.toBe(dropped);
+    expect(ready.delivered.get(4999).logIndex).toBe(9999);
   });
 });
 

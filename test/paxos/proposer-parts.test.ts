@@ -3,6 +3,7 @@
 // simulator run them together.
 import { describe, expect, it } from 'vitest';
 import { AcceptWindow } from '../../src/paxos/accept-window.js';
+import { CommandQueue, IDLE_CLIENTS_SWEEP_AT } from '../../src/paxos/command-queue.js';
 import { Election, ProposerRole } from '../../src/paxos/election.js';
 import { LearnerProgress } from '../../src/paxos/learner-progress.js';
 import { PhaseOne } from '../../src/paxos/phase-one.js';
@@ -41,13 +42,13 @@ describe('AcceptWindow', () => {
     window.vote(0, 11);
     const ready = new Ready();
     window.retransmit(99, 100, ready);
-    expect(ready.send).toEqual([]);
+    expect(ready.send.toArray()).toEqual([]);
     window.retransmit(100, 100, ready);
-    expect(ready.send.map(({ to }) => to)).toEqual([10, 12]);
-    expect(ready.send.every(({ msg }) => msg === accept)).toBe(true);
+    expect(ready.send.toArray().map(({ to }) => to)).toEqual([10, 12]);
+    expect(ready.send.toArray().every(({ msg }) => msg === accept)).toBe(true);
     ready.clear();
     window.retransmit(150, 100, ready); // sent again at 100: not due until 200
-    expect(ready.send).toEqual([]);
+    expect(ready.send.toArray()).toEqual([]);
   });
 
   it('retires what every learner delivered, and starts issuing above it', () => {
@@ -179,5 +180,46 @@ describe('Election', () => {
     election.won();
     election.stepDown(10, false);
     expect([election.role, election.leaderHint, election.failedCampaigns]).toEqual([ProposerRole.Follower, -1, 0]);
+  });
+});
+
+describe('CommandQueue', () => {
+  const commandsOf = (clientId: number, seq: number): Uint8Array => encodeValue([{ clientId, seq, data: new Uint8Array([seq]) }]);
+  const enqueue = (queue: CommandQueue, bytes: Uint8Array): number => queue.enqueue(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+  it('counts a retry of a queued or in-flight command as queued once, and queues it again once its slot was chosen', () => {
+    const queue = new CommandQueue(100, 10, 1 << 20);
+    expect(enqueue(queue, commandsOf(7, 1))).toBe(1);
+    expect(enqueue(queue, commandsOf(7, 1))).toBe(1); // a retry: counted, not queued twice
+    expect(queue.commands).toBe(1);
+    const slot = queue.takeBatch();
+    expect(enqueue(queue, commandsOf(7, 1))).toBe(1); // in flight: still not queued again
+    expect(queue.commands).toBe(0);
+    queue.chosen(slot);
+    // Chosen: a retry now goes to a slot again, so the learner sees the duplicate and re-acknowledges it.
+    expect(enqueue(queue, commandsOf(7, 1))).toBe(1);
+    expect(queue.commands).toBe(1);
+    expect(queue.trackedClients).toBe(1);
+  });
+
+  it('keeps a client whose command was chosen until IDLE_CLIENTS_SWEEP_AT are idle, then forgets them all', () => {
+    const queue = new CommandQueue(IDLE_CLIENTS_SWEEP_AT * 2, 1, 1 << 20);
+    // Clients that each send one command and go: the first IDLE_CLIENTS_SWEEP_AT - 1 stay tracked (idle)...
+    for (let client = 1; client < IDLE_CLIENTS_SWEEP_AT; client++) {
+      enqueue(queue, commandsOf(client, 1));
+      queue.chosen(queue.takeBatch());
+    }
+    expect(queue.trackedClients).toBe(IDLE_CLIENTS_SWEEP_AT - 1);
+    // ...a busy one is kept through the sweep the next idle client starts.
+    enqueue(queue, commandsOf(IDLE_CLIENTS_SWEEP_AT, 1));
+    const last = queue.takeBatch();
+    enqueue(queue, commandsOf(999_999, 5));
+    queue.chosen(last);
+    expect(queue.trackedClients).toBe(1);
+    expect(enqueue(queue, commandsOf(999_999, 5))).toBe(1); // still known as queued
+    expect(queue.commands).toBe(1);
+    // An idle client that comes back is queued as new.
+    expect(enqueue(queue, commandsOf(1, 1))).toBe(1);
+    expect(queue.commands).toBe(2);
   });
 });

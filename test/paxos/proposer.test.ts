@@ -37,7 +37,7 @@ function make(overrides: Partial<ProposerConfig> = {}): Proposer {
 }
 const cmd = (clientId: number, seq: number): Command => ({ clientId, seq, data: new Uint8Array([clientId, seq]) });
 const sent = (ready: Ready, type: number): Array<{ to: number; msg: Message }> =>
-  ready.send.filter((envelope) => envelope.msg.type === type);
+  ready.send.toArray().filter((envelope) => envelope.msg.type === type);
 function promise(from: number, ballot: number, entries: AcceptedEntry[] = [], logStart = 0): Message {
   return { type: MessageType.Promise, from, ballot, logStart, entries, part: 0, parts: 1 };
 }
@@ -237,7 +237,7 @@ describe('phase 2: pipelined, batched Accepts while the ballot stands', () => {
     const ready = new Ready();
     proposer.step({ type: MessageType.Heartbeat, from: OTHER, ballot: makeBallot(1, OTHER), chosenBelow: 0, gcBelow: 0 }, 1, ready);
     proposer.step({ type: MessageType.ClientRequest, from: 77, command: cmd(5, 3) }, 2, ready);
-    expect(ready.send).toEqual([
+    expect(ready.send.toArray()).toEqual([
       { to: 77, msg: { type: MessageType.Redirect, from: ME, clientId: 5, seq: 3, leaderHint: OTHER } },
     ]);
   });

@@ -49,17 +49,17 @@ describe.each(BACKENDS)('accepted values over $name', ({ make }) => {
     const proposer = new Proposer({ id: 2, proposers: [1, 2], acceptors: ACCEPTORS, learners: LEARNERS, random: () => 0.5 });
     const ready = new Ready();
     proposer.campaign(0, ready);
-    const prepare = ready.send.find((envelope) => envelope.to === 10)!.msg;
+    const prepare = ready.send.toArray().find((envelope) => envelope.to === 10)!.msg;
     ready.clear();
     const acceptorReady = new Ready();
     restarted.step(prepare, acceptorReady);
-    const promise = acceptorReady.send[0]!.msg as PromiseMessage;
+    const promise = acceptorReady.send.get(0).msg as PromiseMessage;
     expect(promise.type).toBe(MessageType.Promise);
     proposer.step(promise, 1, ready);
     // A second acceptor that accepted nothing completes the majority.
     proposer.step({ type: MessageType.Promise, from: 11, ballot: proposer.ballot, logStart: 0, entries: [], part: 0, parts: 1 }, 1, ready);
     expect(proposer.isLeader).toBe(true);
-    const accept = ready.send.find((envelope) => envelope.msg.type === MessageType.Accept)!.msg as AcceptMessage;
+    const accept = ready.send.toArray().find((envelope) => envelope.msg.type === MessageType.Accept)!.msg as AcceptMessage;
     expect(accept.slot).toBe(0);
     expect(accept.value).toEqual(reservation);
     expect(decodeValue(accept.value)[0]!.count).toBe(1000);

@@ -29,7 +29,7 @@ describe.each(BACKENDS)('Acceptor restarted from DurableAcceptorStorage over $na
     for (const msg of messages) {
       acceptor.step(msg, ready);
       if (ready.hasPersist()) persistReady(storage, ready);
-      replies.push(...ready.send.map((envelope) => envelope.msg));
+      replies.push(...ready.send.toArray().map((envelope) => envelope.msg));
       ready.clear();
     }
     storage.sync();

@@ -155,8 +155,8 @@ describe('LearnerLog recovery', () => {
     expect(restarted.nextSlot).toBe(2);
     const again = new Ready();
     choose(restarted, 2, [command(1, 2), command(2, 2)], again); // client 1 retried seq 2
-    expect(again.duplicates).toEqual([{ slot: 2, clientId: 1, seq: 2, logIndex: 2 }]);
-    expect(again.delivered.map((d) => [d.logIndex, d.command.clientId, d.command.seq])).toEqual([[3, 2, 2]]);
+    expect(again.duplicates.toArray()).toEqual([{ slot: 2, clientId: 1, seq: 2, logIndex: 2 }]);
+    expect(again.delivered.toArray().map((d) => [d.logIndex, d.command.clientId, d.command.seq])).toEqual([[3, 2, 2]]);
     recovered.record(again.delivered, restarted.nextSlot);
     expect(contents(recovered)).toEqual(['c1#1', 'c2#1', 'c1#2', 'c2#2']);
   });

@@ -14,6 +14,7 @@
 //   paxos                          the pure protocol core
 //   mailbox                        rings, doorbells, codec
 //   error-codes.ts                 the codes every error carries
+//   util                           small data structures every layer may use (ReusedList)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, normalize, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,16 +24,17 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Each layer and what it may import besides itself. index.ts (the package's front door) may import anything. */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  util: [],
   'error-codes': [],
-  mailbox: ['error-codes'],
-  paxos: ['error-codes'],
-  storage: ['error-codes', 'mailbox', 'paxos'],
-  actors: ['error-codes', 'mailbox'],
-  protocol: ['error-codes', 'mailbox', 'paxos', 'storage'],
-  roles: ['paxos', 'storage', 'protocol'],
-  sim: ['error-codes', 'paxos', 'storage', 'protocol', 'roles'],
-  'log/actors': ['error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'roles'],
-  log: ['error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'roles', 'log/actors'],
+  mailbox: ['util', 'error-codes'],
+  paxos: ['util', 'error-codes'],
+  storage: ['util', 'error-codes', 'mailbox', 'paxos'],
+  actors: ['util', 'error-codes', 'mailbox'],
+  protocol: ['util', 'error-codes', 'mailbox', 'paxos', 'storage'],
+  roles: ['util', 'paxos', 'storage', 'protocol'],
+  sim: ['util', 'error-codes', 'paxos', 'storage', 'protocol', 'roles'],
+  'log/actors': ['util', 'error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'roles'],
+  log: ['util', 'error-codes', 'mailbox', 'paxos', 'storage', 'actors', 'protocol', 'roles', 'log/actors'],
 };
 
 /** The layer of a file under src/ ('src/log/actors/x.ts' -> 'log/actors'), or undefined for src/index.ts. */
