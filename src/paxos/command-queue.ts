@@ -4,6 +4,7 @@
 // remembers the highest seq per client queued or in flight in this leadership, so a client's
 // retry of a command already on its way is counted as queued, not queued twice.
 import { commandClientId, commandSeq, nextCommandAt, NOOP, viewOf, type Value } from './value.js';
+import { SafeIntegerMap } from '../util/safe-integer-map.js';
 
 /** queuedSeq's mark for a client with nothing queued or in flight: below every seq (seqs start at 1). */
 const NOTHING_QUEUED = 0;
@@ -30,7 +31,7 @@ export class CommandQueue {
    * most of its keys every slot shrinks and regrows each time (as a Map, that was 77% of the bytes a
    * leader allocated, 256 clients in flight). Swept once IDLE_CLIENTS_SWEEP_AT of them are idle.
    */
-  private readonly queuedSeq = new Map<number, number>();
+  private readonly queuedSeq = new SafeIntegerMap<number>();
   /** Entries of queuedSeq at NOTHING_QUEUED. */
   private idleClients = 0;
 

@@ -28,6 +28,7 @@ import { Quorum } from './quorum.js';
 import type { Ready } from './ready.js';
 import { COMMAND_HEADER_BYTES, commandClientId, commandCount, commandDataBytes, commandSeq, countCommands, viewOf } from './value.js';
 import type { Value } from './value.js';
+import { SafeIntegerMap } from '../util/safe-integer-map.js';
 
 export interface LearnerConfig {
   readonly id: NodeId;
@@ -78,7 +79,7 @@ export class Learner {
 
   private nextSlotValue: number;
   private nextLogIndexValue: number;
-  private readonly sessions = new Map<number, Session>();
+  private readonly sessions = new SafeIntegerMap<Session>();
   private readonly tallies = new Map<number, SlotTally>();
   private knownChosenBelow = 0;
   private lastDeliveryMs = Number.NEGATIVE_INFINITY;

@@ -30,6 +30,7 @@ import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
 import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
 import type { RecordStore } from './record-store.js';
 import { isListLike, itemAt, type ListLike } from '../util/reused-list.js';
+import { SafeIntegerMap } from '../util/safe-integer-map.js';
 
 /** Sizes of the records a trim writes: small enough to build in memory, large enough to be few. */
 const SESSIONS_PER_RECORD = 4096;
@@ -75,7 +76,7 @@ export class LearnerLog {
   /** Where each kept entry's data is in the store, by logIndex - firstIndex; undefined unless retainEntries. */
   private index: EntryIndex | undefined;
   /** Protected for one reader only: the simulator's deliberately broken log, which forgets them. */
-  protected readonly sessions = new Map<number, Session>();
+  protected readonly sessions = new SafeIntegerMap<Session>();
   /**
    * Highest seq per client within the batch being checked, for clients without a session yet
    * (the others keep it in their session: checkedInBatch), and the number of the batch checked.
