@@ -3,6 +3,7 @@ import { AbortError, ConnectionReclaimedError, EntryTooLargeError, LogClosedErro
 import { EndpointRevokedError, type LeaseHolder } from './connection-lease.js';
 import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import { AppendCore, type AppendTicket } from '../protocol/append-core.js';
+import { AbortWatch } from './abort-watch.js';
 import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
 import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
@@ -62,8 +63,9 @@ const CLOSED_PUSH = Object.freeze({ closed: true }) as unknown as EntriesPushMes
 class PendingAppend {
   /** The core's ticket, for an abort. */
   ticket: AppendTicket<PendingAppend> | undefined = undefined;
-  /** The signal's listener, only when there is a signal. */
+  /** What the signal calls, and where it is watched, only when there is a signal. */
   onAbort: (() => void) | undefined = undefined;
+  abortWatch: AbortWatch | undefined = undefined;
 
   constructor(
     private readonly counters: AppendCounters,
@@ -89,7 +91,7 @@ class PendingAppend {
   }
 
   private stopListening(): void {
-    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+    if (this.onAbort !== undefined) this.abortWatch!.unwatch(this.signal!, this.onAbort);
   }
 }
 
@@ -107,6 +109,8 @@ export class LogClient {
   private readonly readWaiters = new Map<number, (reply: ReadReplyMessage | undefined) => void>();
   private readonly trimWaiters = new Map<number, (reply: TrimReplyMessage | undefined) => void>();
   private readonly subscriptions = new Map<number, (push: EntriesPushMessage) => void>();
+  /** One listener per AbortSignal for all the calls waiting on it. */
+  private readonly abortWatch = new AbortWatch();
   private nextRequestId = 1;
   private flushScheduled = false;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -261,7 +265,8 @@ export class LogClient {
       const pending = new PendingAppend(this.counters, data.byteLength, count, data === NO_DATA, resolveAppend, rejectAppend, signal);
       if (signal !== undefined) {
         pending.onAbort = () => this.abortAppend(pending);
-        signal.addEventListener('abort', pending.onAbort, { once: true });
+        pending.abortWatch = this.abortWatch;
+        this.abortWatch.watch(signal, pending.onAbort);
       }
       pending.ticket = this.core.submit(pending, data, count, performance.now());
       this.afterCore();
@@ -469,15 +474,15 @@ export class LogClient {
         reject(new AbortError('read', signal!.reason));
       };
       const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) this.abortWatch.unwatch(signal, onAbort);
         this.readWaiters.delete(requestId);
         this.holdThreadOpen();
         resolve(undefined);
       }, readRetryMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) this.abortWatch.watch(signal, onAbort);
       this.readWaiters.set(requestId, (reply) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) this.abortWatch.unwatch(signal, onAbort);
         if (reply === undefined && this.closed) reject(this.closedError());
         else resolve(reply);
       });
@@ -487,6 +492,8 @@ export class LogClient {
   }
 
   private async *follow(fromIndex: number, signal: AbortSignal | undefined): AsyncGenerator<LogEntry, void, undefined> {
+    // Before anything is set up: an aborted signal never fires again, so it cannot be watched.
+    if (signal?.aborted) throw new AbortError('read', signal.reason);
     const follow = new FollowRead(fromIndex, this.endpoint.id, this.nextRequestId++);
     const learner = this.layout.learners[0]!;
     const queue: EntriesPushMessage[] = [];
@@ -497,7 +504,7 @@ export class LogClient {
     });
     this.holdThreadOpen();
     const onAbort = (): void => wake?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) this.abortWatch.watch(signal, onAbort);
     try {
       this.send(learner, follow.subscribe());
       while (!this.isClosed()) {
@@ -532,7 +539,7 @@ export class LogClient {
       // the log, rejecting with why it closed (LogClosedError, or ConnectionReclaimedError).
       throw this.closedError();
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      if (signal !== undefined) this.abortWatch.unwatch(signal, onAbort);
       this.subscriptions.delete(follow.subscriptionId);
       this.holdThreadOpen();
       this.send(learner, follow.unsubscribe());

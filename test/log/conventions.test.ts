@@ -1,5 +1,6 @@
 // What a Node library is expected to do (issue 10): AbortSignal on what waits, Symbol.asyncDispose,
 // every error class exported from 'synod', read() an iterable whose every loop is a read of its own.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import * as synod from 'synod';
 import { AbortError, ReplicatedLog, Sequencer } from 'synod';
@@ -44,6 +45,31 @@ describe('AbortSignal', () => {
     expect(error).toMatchObject({ name: 'AbortError', mayHaveCommitted: false });
     expect(await log.append(new Uint8Array([2]))).toBe(0); // nothing took an index
     await expect(log.append(new Uint8Array([3]), { signal: 'no' as never })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('one signal shared by many appends and reads: one listener on it, no MaxListenersExceededWarning, none left after', async () => {
+    const log = await openLog();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const appends = Array.from({ length: 64 }, (_, n) => log.append(new Uint8Array([n]), { signal: controller.signal }));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      expect(new Set(await Promise.all(appends)).size).toBe(64);
+      const reads = Array.from({ length: 16 }, () => log.read({ from: 0, signal: controller.signal })[Symbol.asyncIterator]().next());
+      expect((await Promise.all(reads)).map((result) => result.value?.index)).toEqual(new Array(16).fill(0));
+      await new Promise((resolve) => setTimeout(resolve, 20)); // a warning is emitted on the next tick
+      expect(warnings).toEqual([]);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      // Aborted with many in flight: every one of them rejects.
+      const more = Array.from({ length: 32 }, () => log.append(new Uint8Array([1]), { signal: controller.signal }).catch((error: unknown) => error));
+      controller.abort();
+      for (const outcome of await Promise.all(more)) if (typeof outcome !== 'number') expect(outcome).toMatchObject({ name: 'AbortError' });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('aborting a follow read ends its loop with an AbortError', async () => {
