@@ -19,6 +19,7 @@ import { acceptedRecordHead } from '../../src/storage/accepted-record-head.js';
 import { FRAME_HEADER_BYTES, writeFrame } from '../../src/storage/frame.js';
 import { encodeRecord } from '../../src/storage/record-codec.js';
 import { learnerSlotRunner } from './learner-slot.js';
+import { copyCoAligned } from '../../src/mailbox/fast-decoder.js';
 import { concatRuns, splitIntoSlots } from './slots.js';
 
 /** One micro-benchmark: `run(n)` performs the operation n times (a loop written out per case, so no call in it is shared between cases). */
@@ -64,6 +65,8 @@ export const BENCHMARK_NAMES = [
   'ack ranges: read 256 acks',
   'acceptor record 64KiB, packed',
   'acceptor record 64KiB, in place',
+  'copy 64KiB out of shared memory, slice',
+  'copy 64KiB out of shared memory, co-aligned',
   'learner: a slot of 256x16B',
 ] as const;
 
@@ -200,6 +203,12 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   const packedRecord = frameBuffer.slice(0, packedRecordEnd);
   const headRecordEnd = writeFrame(frameBuffer, 0, acceptedRecordHead(ACCEPTED_RECORD_TAG, acceptedSlot, acceptedBallot, RECORD_VALUE_BYTES), acceptedValue);
   check(headRecordEnd === packedRecordEnd && Buffer.compare(frameBuffer.subarray(0, headRecordEnd), packedRecord) === 0, 'both ways write the same record');
+
+  // A 64 KiB field 3 bytes into shared memory, as a decoder finds a value in a ring slot.
+  const sharedField = new Uint8Array(new SharedArrayBuffer(RECORD_VALUE_BYTES + 64)).fill(9);
+  const SHARED_FIELD_AT = 3;
+  const coAligned = copyCoAligned(sharedField, SHARED_FIELD_AT, RECORD_VALUE_BYTES);
+  check(coAligned.byteLength === RECORD_VALUE_BYTES && (coAligned.byteOffset & 7) === SHARED_FIELD_AT && coAligned[RECORD_VALUE_BYTES - 1] === 9, 'the co-aligned copy keeps the bytes and their alignment');
 
   const learnerSlot = learnerSlotRunner(BATCH_COMMANDS, SMALL_DATA_BYTES);
   learnerSlot.run(2);
@@ -383,6 +392,22 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
       description: 'the same record as a hand-written head and the value framed in place (one copy and the CRC): what DurableAcceptorStorage does',
       run: (n) => {
         for (let i = 0; i < n; i++) sink = writeFrame(frameBuffer, 0, acceptedRecordHead(ACCEPTED_RECORD_TAG, acceptedSlot, acceptedBallot, RECORD_VALUE_BYTES), acceptedValue);
+      },
+    },
+    {
+      name: 'copy 64KiB out of shared memory, slice',
+      group: 'decode a value out of a ring',
+      description: 'Uint8Array#slice of a 64 KiB field 3 bytes into a SharedArrayBuffer: a fresh buffer starts 8-aligned, the field does not (what the decoder did)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = sharedField.slice(SHARED_FIELD_AT, SHARED_FIELD_AT + RECORD_VALUE_BYTES);
+      },
+    },
+    {
+      name: 'copy 64KiB out of shared memory, co-aligned',
+      group: 'decode a value out of a ring',
+      description: 'the same field copied to the same address modulo 8 in a fresh buffer (copyCoAligned, what the decoder does)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink = copyCoAligned(sharedField, SHARED_FIELD_AT, RECORD_VALUE_BYTES);
       },
     },
     {

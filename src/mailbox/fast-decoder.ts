@@ -44,6 +44,28 @@ const EMPTY = new Uint8Array(0);
 const SHORT_BINARY_BYTES = 16;
 const typedArraySlice = Uint8Array.prototype.slice as (this: Uint8Array, start: number, end: number) => Uint8Array;
 
+/**
+ * Binary fields from this long up, out of shared memory, are copied to the same offset modulo 8
+ * in a fresh buffer (see copyCoAligned).
+ */
+export const ALIGNED_COPY_MIN_BYTES = 1024;
+
+/**
+ * A copy of `source[start, start + length)` whose bytes sit at the same address modulo 8 as they do
+ * in `source` (the view starts 0-7 bytes into its own buffer).
+ *
+ * Why: V8 copies to or from shared memory with relaxed atomic words, and falls back to bytes when
+ * source and target are not aligned alike. Measured here (Node 20, 64 KiB out of a
+ * SharedArrayBuffer): 4.7-5.0 us co-aligned, 34-42 us by slice() (a fresh buffer starts 8-aligned,
+ * the field anywhere), so 7 in 8 fields took the slow copy.
+ */
+export function copyCoAligned(source: Uint8Array, start: number, length: number): Uint8Array {
+  const shift = (source.byteOffset + start) & 7;
+  const copy = new Uint8Array(new ArrayBuffer(length + shift), shift, length);
+  copy.set(source.subarray(start, start + length));
+  return copy;
+}
+
 export class FastDecoder {
   private source: Uint8Array = EMPTY;
   private position = 0;
@@ -187,6 +209,7 @@ export class FastDecoder {
     if (start + length > this.end) return this.fail();
     const source = this.source;
     this.position = start + length;
+    if (length >= ALIGNED_COPY_MIN_BYTES && source.buffer instanceof SharedArrayBuffer) return copyCoAligned(source, start, length);
     if (length > SHORT_BINARY_BYTES && source.constructor === Uint8Array) return typedArraySlice.call(source, start, start + length);
     const copy = new Uint8Array(length);
     if (length <= SMALL_COPY_BYTES) {

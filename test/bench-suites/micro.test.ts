@@ -25,6 +25,8 @@ const NAMES = [
   'ack ranges: read 256 acks',
   'acceptor record 64KiB, packed',
   'acceptor record 64KiB, in place',
+  'copy 64KiB out of shared memory, slice',
+  'copy 64KiB out of shared memory, co-aligned',
   'learner: a slot of 256x16B',
 ];
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { FAST_DECODE_UNSUPPORTED, FAST_ENCODE_NO_ROOM, FAST_ENCODE_UNSUPPORTED, FastDecoder, FastEncoder } from 'synod/mailbox';
+import { ALIGNED_COPY_MIN_BYTES } from '../../src/mailbox/fast-decoder.js';
 
 // The reference: msgpackr configured as MessageCodec configures it.
 const packr = new Packr({ useRecords: false });
@@ -140,6 +141,30 @@ describe('fast msgpack codec: parity with msgpackr', () => {
         expect(decoded.d.buffer.byteLength).toBe(length);
         source.fill(0xee); // the slot is reused: the decoded copy must not change
         expect(decoded.d).toStrictEqual(d);
+      }
+    }
+  });
+
+  it('copies a long binary out of shared memory to the same address modulo 8, at every offset, independent of the slot', () => {
+    const decoder = new FastDecoder();
+    for (const length of [ALIGNED_COPY_MIN_BYTES - 1, ALIGNED_COPY_MIN_BYTES, 70_000]) {
+      const d = new Uint8Array(length).map((_, i) => (i * 13) & 0xff);
+      const bytes = fastBytes({ k: 1, d });
+      for (let at = 0; at < 8; at++) {
+        const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 16), 8);
+        const plain = new Uint8Array(bytes.length + 16);
+        for (const source of [shared, plain]) {
+          source.set(bytes, at);
+          const decoded = decoder.decode(source, at, at + bytes.length) as { k: number; d: Uint8Array };
+          expect(decoded).toStrictEqual(unpackr.unpack(bytes));
+          expect(decoded.d.buffer).toBeInstanceOf(ArrayBuffer);
+          const fieldAt = source.byteOffset + at + bytes.length - length; // the field is the record's tail
+          // Co-aligned out of shared memory from ALIGNED_COPY_MIN_BYTES on (a copy V8 makes word by word); at offset 0 otherwise.
+          const aligned = source === shared && length >= ALIGNED_COPY_MIN_BYTES;
+          expect(decoded.d.byteOffset).toBe(aligned ? fieldAt & 7 : 0);
+          source.fill(0xee);
+          expect(decoded.d).toStrictEqual(d);
+        }
       }
     }
   });
