@@ -48,6 +48,9 @@ export class AcceptorNode implements RoleNode {
   /** Entries accepted since the last commit, kept only for the committed hook. */
   private readonly unsyncedEntries = new ReusedList<AcceptedEntry>();
   private readonly guard: WriteGuard;
+  /** What the guard runs, made once: a closure per step and per turn was garbage on the Accept path. */
+  private readonly persistStep = (): void => persistReady(this.options.storage, this.ready);
+  private readonly syncStore = (): void => this.options.storage.sync();
   private readonly build: (config: AcceptorConfig, durable: AcceptorDurableState) => Acceptor;
 
   constructor(private readonly options: AcceptorNodeOptions) {
@@ -71,7 +74,7 @@ export class AcceptorNode implements RoleNode {
     this.acceptorValue.step(message as Message, ready);
     if (ready.hasPersist()) {
       this.unsynced = true;
-      if (!this.guard.trySync(() => persistReady(this.options.storage, ready))) {
+      if (!this.guard.trySync(this.persistStep)) {
         this.acceptorValue = this.build(this.options.config, this.options.storage.load());
         ready.clear();
         return;
@@ -87,7 +90,7 @@ export class AcceptorNode implements RoleNode {
   /** The commit point: one sync for the batch, then its replies. False if the store refused the sync (the replies stay held). */
   endTurn(): boolean {
     if (this.unsynced) {
-      if (!this.guard.trySync(() => this.options.storage.sync())) {
+      if (!this.guard.trySync(this.syncStore)) {
         if (this.held.length > HELD_REPLIES_MAX) this.held.dropFirst(this.held.length - HELD_REPLIES_MAX);
         return false;
       }

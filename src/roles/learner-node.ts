@@ -64,6 +64,9 @@ export class LearnerNode implements RoleNode {
   private unsynced = false;
   private readonly guard: WriteGuard;
   private readonly build: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
+  /** What the guard runs, made once: a closure per step and per turn was garbage on the delivery path. */
+  private readonly recordReady = (): void => this.options.log.record(this.ready.delivered, this.learnerValue.nextSlot);
+  private readonly syncLog = (): void => this.options.log.sync();
 
   constructor(private readonly options: LearnerNodeOptions) {
     this.guard = options.guard ?? UNGUARDED_WRITES;
@@ -99,8 +102,7 @@ export class LearnerNode implements RoleNode {
    */
   endTurn(): boolean {
     if (this.unsynced) {
-      const log = this.options.log;
-      if (!this.guard.trySync(() => log.sync())) return false;
+      if (!this.guard.trySync(this.syncLog)) return false;
       this.unsynced = false;
     }
     const held = this.held;
@@ -122,7 +124,7 @@ export class LearnerNode implements RoleNode {
     // proposers, acceptors drop what it reports, so a no-op slot it skipped must be durable too.
     if (ready.delivered.length > 0 || learner.nextSlot > this.recordedNextSlot) {
       const log = this.options.log;
-      if (!this.guard.trySync(() => log.record(ready.delivered, learner.nextSlot))) {
+      if (!this.guard.trySync(this.recordReady)) {
         this.learnerValue = this.build(this.options.config, log.durableState());
         ready.clear();
         return;

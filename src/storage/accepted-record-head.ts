@@ -19,6 +19,8 @@ const UINT32_MAX = 0xffff_ffff;
 
 const scratch = new Uint8Array(ACCEPTED_RECORD_HEAD_BYTES_MAX);
 const view = new DataView(scratch.buffer);
+/** scratch[0, n) for every head length n, made once: a view per record was garbage on every acceptance. */
+const headViews = Array.from({ length: ACCEPTED_RECORD_HEAD_BYTES_MAX + 1 }, (_, n) => scratch.subarray(0, n));
 
 /**
  * The head of the record [tag, slot, ballot, value] for a value of `valueBytes` bytes: a view of
@@ -44,7 +46,7 @@ export function acceptedRecordHead(tag: number, slot: number, ballot: number, va
     view.setUint32(at + 1, valueBytes);
     at += 5;
   }
-  return scratch.subarray(0, at);
+  return headViews[at]!;
 }
 
 /** msgpack's shortest form of a non-negative integer (big-endian, as msgpack is). */

@@ -14,9 +14,21 @@ export const FRAME_HEADER_BYTES = 8;
  */
 export const FRAME_PAYLOAD_BYTES_MAX = 2 ** 30;
 
+/** The length field's bytes, copied here for its CRC: a view per frame was garbage on every write. */
+const lengthScratch = new Uint8Array(4);
+
 export function frameChecksum(bytes: Uint8Array, payloadStart: number, payloadEnd: number): number {
-  const lengthBytes = bytes.subarray(payloadStart - FRAME_HEADER_BYTES, payloadStart - FRAME_HEADER_BYTES + 4);
-  return crc32(bytes.subarray(payloadStart, payloadEnd), crc32(lengthBytes));
+  const lengthAt = payloadStart - FRAME_HEADER_BYTES;
+  for (let i = 0; i < 4; i++) lengthScratch[i] = bytes[lengthAt + i]!;
+  return crc32(bytes.subarray(payloadStart, payloadEnd), crc32(lengthScratch));
+}
+
+/** Writes `value` (a uint32) little-endian at `offset`: by bytes, not through a DataView made per frame. */
+function writeUint32LE(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value & 0xff;
+  target[offset + 1] = (value >>> 8) & 0xff;
+  target[offset + 2] = (value >>> 16) & 0xff;
+  target[offset + 3] = value >>> 24;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -42,10 +54,9 @@ export function writeFrame(target: Uint8Array, offset: number, payload: Uint8Arr
  */
 export function sealFrame(target: Uint8Array, offset: number, payloadBytes: number): number {
   checkFramePayloadBytes(payloadBytes);
-  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-  view.setUint32(offset, payloadBytes, true);
+  writeUint32LE(target, offset, payloadBytes);
   const payloadStart = offset + FRAME_HEADER_BYTES;
-  view.setUint32(offset + 4, frameChecksum(target, payloadStart, payloadStart + payloadBytes), true);
+  writeUint32LE(target, offset + 4, frameChecksum(target, payloadStart, payloadStart + payloadBytes));
   return payloadStart + payloadBytes;
 }
 
