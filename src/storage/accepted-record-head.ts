@@ -74,3 +74,95 @@ function writeUnsigned(at: number, value: number): number {
   view.setFloat64(at + 1, value);
   return at + 9;
 }
+
+/**
+ * The largest head acceptedRecordHeadOfLength writes: array16, and a tag, slot and ballot each as
+ * a float64 at most, and a bin32 header.
+ */
+export const ACCEPTED_RECORD_HEAD_PADDED_BYTES_MAX = 3 + 9 + 9 + 9 + 5;
+
+const MSGPACK_ARRAY16 = 0xdc;
+/** Encoded widths of a non-negative integer, shortest first: fixint, uint8, uint16, uint32, float64. */
+const UNSIGNED_WIDTHS = [1, 2, 3, 5, 9] as const;
+const paddedScratch = new Uint8Array(ACCEPTED_RECORD_HEAD_PADDED_BYTES_MAX);
+const paddedView = new DataView(paddedScratch.buffer);
+const paddedHeadViews = Array.from({ length: ACCEPTED_RECORD_HEAD_PADDED_BYTES_MAX + 1 }, (_, n) => paddedScratch.subarray(0, n));
+
+/**
+ * The same record's head, written in wider (still valid msgpack) forms so that its length is
+ * `lengthMod8` modulo 8: a shared store puts the value right after it at an address aligned like
+ * the value's own, which V8 copies word by word, where a misaligned copy out of or into shared
+ * memory goes byte by byte (about 7x slower; see FastDecoder's copyCoAligned). msgpackr, and so
+ * replay, reads every form the same. Widened, in this order of search: the array header (fixarray
+ * or array16), the tag, the slot and the ballot (each in any of its forms from the shortest to a
+ * float64, exact for safe integers); the bin header stays the shortest. Undefined if no mix of
+ * forms gives that length (a slot and a ballot both past 2^32 leave two lengths out of eight).
+ */
+export function acceptedRecordHeadOfLength(tag: number, slot: number, ballot: number, valueBytes: number, lengthMod8: number): Uint8Array | undefined {
+  const binBytes = valueBytes <= 0xff ? 2 : valueBytes <= 0xffff ? 3 : 5;
+  const tagMin = widthIndex(tag);
+  const slotMin = widthIndex(slot);
+  const ballotMin = widthIndex(ballot);
+  for (const arrayBytes of [1, 3]) {
+    for (let t = tagMin; t < UNSIGNED_WIDTHS.length; t++) {
+      for (let s = slotMin; s < UNSIGNED_WIDTHS.length; s++) {
+        for (let b = ballotMin; b < UNSIGNED_WIDTHS.length; b++) {
+          const length = arrayBytes + UNSIGNED_WIDTHS[t]! + UNSIGNED_WIDTHS[s]! + UNSIGNED_WIDTHS[b]! + binBytes;
+          if ((length & 7) !== lengthMod8) continue;
+          let at = 0;
+          if (arrayBytes === 1) paddedScratch[at++] = MSGPACK_FIXARRAY_4;
+          else {
+            paddedScratch[at] = MSGPACK_ARRAY16;
+            paddedView.setUint16(at + 1, 4);
+            at += 3;
+          }
+          at = writeUnsignedAs(at, tag, t);
+          at = writeUnsignedAs(at, slot, s);
+          at = writeUnsignedAs(at, ballot, b);
+          if (binBytes === 2) {
+            paddedScratch[at] = MSGPACK_BIN8;
+            paddedScratch[at + 1] = valueBytes;
+          } else if (binBytes === 3) {
+            paddedScratch[at] = MSGPACK_BIN16;
+            paddedView.setUint16(at + 1, valueBytes);
+          } else {
+            paddedScratch[at] = MSGPACK_BIN32;
+            paddedView.setUint32(at + 1, valueBytes);
+          }
+          return paddedHeadViews[at + binBytes]!;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The index in UNSIGNED_WIDTHS of the shortest form of `value`. */
+function widthIndex(value: number): number {
+  return value < 0x80 ? 0 : value <= 0xff ? 1 : value <= 0xffff ? 2 : value <= UINT32_MAX ? 3 : 4;
+}
+
+/** `value` in the form UNSIGNED_WIDTHS[index] (at least its shortest), big-endian. */
+function writeUnsignedAs(at: number, value: number, index: number): number {
+  switch (index) {
+    case 0:
+      paddedScratch[at] = value;
+      return at + 1;
+    case 1:
+      paddedScratch[at] = MSGPACK_UINT8;
+      paddedScratch[at + 1] = value;
+      return at + 2;
+    case 2:
+      paddedScratch[at] = MSGPACK_UINT16;
+      paddedView.setUint16(at + 1, value);
+      return at + 3;
+    case 3:
+      paddedScratch[at] = MSGPACK_UINT32;
+      paddedView.setUint32(at + 1, value);
+      return at + 5;
+    default:
+      paddedScratch[at] = MSGPACK_FLOAT64;
+      paddedView.setFloat64(at + 1, value);
+      return at + 9;
+  }
+}

@@ -28,7 +28,7 @@ import type { AcceptedEntry } from '../paxos/messages.js';
 import type { AcceptorDurableState, AcceptorStorage } from '../paxos/storage.js';
 import { encodeValue } from '../paxos/value.js';
 import type { Command } from '../paxos/value.js';
-import { acceptedRecordHead } from './accepted-record-head.js';
+import { acceptedRecordHead, acceptedRecordHeadOfLength } from './accepted-record-head.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, integerField } from './record-codec.js';
 import type { RecordStore } from './record-store.js';
@@ -44,6 +44,8 @@ const LEGACY_COMMAND_FIELDS = 3;
 const SMALL_RECORD_BYTES_MAX = FRAME_HEADER_BYTES + 11;
 
 export const COMPACT_FLOOR_BYTES_DEFAULT = 4 * 1024 * 1024;
+/** Values from this long up are placed co-aligned in a shared store (shorter ones copy in no time either way). */
+const CO_ALIGNED_VALUE_MIN_BYTES = 1024;
 
 export interface DurableAcceptorStorageOptions {
   /** Never compact a store smaller than this. Default 4 MiB. */
@@ -181,10 +183,27 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     if (entry.slot < this.mirror.logStart) return;
     const value = checkedValue(entry);
     // The head, then the value straight from the message: one copy of the value into the store.
-    const head = acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
+    const head =
+      value.byteLength >= CO_ALIGNED_VALUE_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
     const recordBytes = FRAME_HEADER_BYTES + head.byteLength + value.byteLength;
     this.store.append(head, value);
     this.mirror.accept(entry, recordBytes);
+  }
+
+  /**
+   * In shared memory, a head whose length puts the value at an address aligned like its own
+   * (V8 copies into shared memory word by word only then): the store's next payload address is
+   * known before the append. A file store writes through a private buffer, where alignment costs
+   * nothing, and keeps msgpackr's shortest forms.
+   */
+  private headCoAligned(entry: AcceptedEntry, value: Uint8Array): Uint8Array {
+    const payloadAddress = this.store.sharedPayloadAddress?.();
+    if (payloadAddress !== undefined) {
+      const lengthMod8 = (value.byteOffset - payloadAddress) & 7;
+      const head = acceptedRecordHeadOfLength(ACCEPTED, entry.slot, entry.ballot, value.byteLength, lengthMod8);
+      if (head !== undefined) return head;
+    }
+    return acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
   }
 
   truncateBelow(slot: number): void {

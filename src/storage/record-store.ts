@@ -31,6 +31,12 @@ export interface RecordStore {
    */
   append(payload: Uint8Array, tail?: Uint8Array): number;
   /**
+   * A store in shared memory: the address modulo 8 (the offset from an 8-aligned base) where the
+   * next record's payload will start, so a writer can place its bytes where V8 copies them word by
+   * word. Absent for a store that writes through a private buffer.
+   */
+  sharedPayloadAddress?(): number;
+  /**
    * Room for one record of at most `payloadBytesMax` bytes, written in place: returns the offset
    * in `reservedTarget` where its payload goes. Write the payload there, then appendReserved()
    * makes it a record. A record written in place is not copied again (a learner's batch of large

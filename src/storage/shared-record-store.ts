@@ -91,6 +91,11 @@ export class SharedRecordStore implements RecordStore {
     return appendByReserving(this, payload, tail);
   }
 
+  sharedPayloadAddress(): number {
+    // The halves' bases are page-aligned; a record's payload follows its frame header.
+    return (this.writtenBytes + FRAME_HEADER_BYTES) & 7;
+  }
+
   reserve(payloadBytesMax: number): number {
     this.reservedBytes = NOTHING_RESERVED;
     this.reservedTargetValue = room(this.memory.halves[this.live], this.writtenBytes, FRAME_HEADER_BYTES + payloadBytesMax);
