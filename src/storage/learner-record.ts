@@ -26,7 +26,7 @@
 
 import { copyRange } from '../mailbox/copy-range.js';
 import { decodeRecord, integerField } from './record-codec.js';
-import { VARINT_BYTES_MAX, VarintReader, writeVarint } from './varint.js';
+import { VARINT_BYTES_MAX, VarintReader, varintBytes, writeVarint, writeVarintOfLength } from './varint.js';
 
 const BATCH = 0x01;
 const START = 0x02;
@@ -40,6 +40,8 @@ const COMMAND_HEAD_BYTES_MAX = 4 * VARINT_BYTES_MAX;
 const SESSION_BYTES_MAX = 3 * VARINT_BYTES_MAX;
 
 const WRITER_BYTES_INITIAL = 64 * 1024;
+/** Entries from this long up are placed co-aligned in shared memory (see coAlignedLengths). */
+const CO_ALIGNED_DATA_MIN_BYTES = 1024;
 
 const LEGACY_HEAD_FIELDS = 2;
 const LEGACY_COMMAND_FIELDS = 4;
@@ -120,13 +122,35 @@ export class LearnerRecordWriter {
 
   /** An entry of an ENTRIES record, its data source[dataAt, dataAt + dataBytes); returns where its data lands in the payload. */
   entry(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
-    this.at = writeVarint(this.bytes, this.at, count);
-    this.at = writeVarint(this.bytes, this.at, dataBytes);
+    if (dataBytes >= CO_ALIGNED_DATA_MIN_BYTES && this.bytes.buffer instanceof SharedArrayBuffer) {
+      this.at = this.coAlignedLengths(count, source, dataAt, dataBytes);
+    } else {
+      this.at = writeVarint(this.bytes, this.at, count);
+      this.at = writeVarint(this.bytes, this.at, dataBytes);
+    }
     const dataStart = this.at;
     // A range of a slot's value or of a store read: copied without making a view of it.
     copyRange(source, dataAt, dataAt + dataBytes, this.bytes, dataStart);
     this.at = dataStart + dataBytes;
     return dataStart - this.base;
+  }
+
+  /**
+   * count and dataBytes written with as many extra varint bytes (0-7, spread over the two) as put
+   * the data at an address aligned like source[dataAt] modulo 8: V8 copies into shared memory word
+   * by word only between alike-aligned addresses, byte by byte (about 7x slower) otherwise. A
+   * varint padded with 0x80 bytes reads as the same number (VarintReader).
+   */
+  private coAlignedLengths(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
+    const countBytes = varintBytes(count);
+    const lengthBytes = varintBytes(dataBytes);
+    const dataAddress = this.bytes.byteOffset + this.at + countBytes + lengthBytes;
+    let extra = (source.byteOffset + dataAt - dataAddress) & 7;
+    const countExtra = Math.min(extra, VARINT_BYTES_MAX - countBytes);
+    extra -= countExtra;
+    const lengthExtra = Math.min(extra, VARINT_BYTES_MAX - lengthBytes);
+    const at = writeVarintOfLength(this.bytes, this.at, count, countBytes + countExtra);
+    return writeVarintOfLength(this.bytes, at, dataBytes, lengthBytes + lengthExtra);
   }
 
   /** The record built so far: a view of the buffer, valid until the next record begins. */

@@ -17,6 +17,32 @@ export function writeVarint(target: Uint8Array, at: number, value: number): numb
   return at;
 }
 
+/** Bytes writeVarint takes for `value`. */
+export function varintBytes(value: number): number {
+  let bytes = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    bytes++;
+  }
+  return bytes;
+}
+
+/**
+ * Writes `value` in exactly `bytes` bytes (from its shortest form to VARINT_BYTES_MAX): the
+ * shortest form's last byte gets the continuation bit, and 0x80 bytes then a 0x00 follow, which
+ * add nothing to the value. Lets a writer place the bytes after it where it wants them.
+ */
+export function writeVarintOfLength(target: Uint8Array, at: number, value: number, bytes: number): number {
+  const shortest = varintBytes(value);
+  if (bytes < shortest || bytes > VARINT_BYTES_MAX) throw new RangeError(`a varint of ${value} takes ${shortest} to ${VARINT_BYTES_MAX} bytes, not ${bytes}`);
+  const end = writeVarint(target, at, value);
+  if (bytes === shortest) return end;
+  target[end - 1] = target[end - 1]! | 0x80;
+  for (let i = shortest; i < bytes - 1; i++) target[at + i] = 0x80;
+  target[at + bytes - 1] = 0x00;
+  return at + bytes;
+}
+
 /**
  * Reads varints from a byte range in sequence. `what` names the record in errors: a varint that
  * runs past the end or above 2^53 - 1 is damage (or a bug), never silently truncated.
