@@ -46,6 +46,18 @@ export class AbortWatch {
     if (watched === undefined) return;
     this.watched.delete(signal);
     // Each waiter settles its call, which unwatches it: the entry is gone already, so that is a no-op.
-    for (const onAbort of watched.waiters) onAbort();
+    // One that throws must not keep the others waiting (each had a listener of its own before):
+    // all run, then the first error goes on, as a listener's would.
+    let failed = false;
+    let failure: unknown;
+    for (const onAbort of watched.waiters) {
+      try {
+        onAbort();
+      } catch (error) {
+        if (!failed) failure = error;
+        failed = true;
+      }
+    }
+    if (failed) throw failure;
   }
 }

@@ -39,4 +39,21 @@ describe('AbortWatch', () => {
     expect([fired, watch.signals]).toEqual(['second', 1]);
     expect(() => watch.watch(AbortSignal.abort(), () => {})).toThrow(/aborted already/);
   });
+
+  it('a waiter that throws does not keep the others waiting; its error goes on after all ran', () => {
+    const watch = new AbortWatch();
+    const called: string[] = [];
+    watch.watch(new AbortController().signal, () => {}); // another signal, untouched
+    const signal = { aborted: false, listeners: [] as Array<() => void> };
+    const target = signal as unknown as AbortSignal;
+    (signal as unknown as { addEventListener: (type: string, listener: () => void) => void }).addEventListener = (_type, listener) => signal.listeners.push(listener);
+    watch.watch(target, () => called.push('first'));
+    watch.watch(target, () => {
+      called.push('second');
+      throw new Error('second failed');
+    });
+    watch.watch(target, () => called.push('third'));
+    expect(() => signal.listeners[0]!()).toThrow('second failed');
+    expect([called, watch.signals]).toEqual([['first', 'second', 'third'], 1]);
+  });
 });
