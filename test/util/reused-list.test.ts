@@ -1,6 +1,6 @@
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { REUSED_LIST_RETAIN_MAX, ReusedList, isListLike, itemAt } from '../../src/util/reused-list.js';
+import { minorGcsDuring } from './minor-gcs.js';
 
 describe('ReusedList', () => {
   it('pushes, reads by index, iterates and copies in order; an index outside [0, length) is a RangeError', () => {
@@ -56,34 +56,16 @@ describe('ReusedList', () => {
   it('refills allocate nothing, where an array emptied with length = 0 regrows its storage every time', async () => {
     const items = Array.from({ length: 256 }, (_, n) => ({ n }));
     const refills = 20_000;
-    // Counts only the minor GCs that started inside the synchronous loop: what vitest's worker
-    // allocates around it (its messages, timers) cannot be counted.
-    const minorGcsDuring = async (refill: () => void): Promise<number> => {
-      const starts: number[] = [];
-      const observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) {
-          if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) starts.push(entry.startTime);
-        }
-      });
-      observer.observe({ entryTypes: ['gc'] });
-      refill(); // warm: the list grows once
-      const from = performance.now();
-      for (let r = 0; r < refills; r++) refill();
-      const to = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      observer.disconnect();
-      return starts.filter((start) => start >= from && start <= to).length;
-    };
     const list = new ReusedList<{ n: number }>();
     const array: { n: number }[] = [];
     const listGcs = await minorGcsDuring(() => {
       for (let i = 0; i < items.length; i++) list.push(items[i]!);
       list.clear();
-    });
+    }, refills);
     const arrayGcs = await minorGcsDuring(() => {
       for (let i = 0; i < items.length; i++) array.push(items[i]!);
       array.length = 0;
-    });
+    }, refills);
     // Measured here: 0 against about 120 (6 per 1,000 refills).
     expect(listGcs).toBeLessThanOrEqual(1);
     expect(arrayGcs).toBeGreaterThan(10);
