@@ -1,4 +1,4 @@
-import { SMALL_COPY_BYTES, copyRange } from './copy-range.js';
+import { ALIGNED_COPY_MIN_BYTES, SMALL_COPY_BYTES, copyRange } from './copy-range.js';
 import { FLOAT64_BYTE_ORDER } from './fast-encoder.js';
 import { MAX_SHAPE_KEYS, ObjectShapes, type ShapeNode } from './object-shapes.js';
 
@@ -43,12 +43,6 @@ const EMPTY = new Uint8Array(0);
 /** Binary fields up to this long are copied by a byte loop; longer ones by slice (see readBinary). */
 const SHORT_BINARY_BYTES = 16;
 const typedArraySlice = Uint8Array.prototype.slice as (this: Uint8Array, start: number, end: number) => Uint8Array;
-
-/**
- * Binary fields from this long up, out of shared memory, are copied to the same offset modulo 8
- * in a fresh buffer (see copyCoAligned).
- */
-export const ALIGNED_COPY_MIN_BYTES = 1024;
 
 /**
  * A copy of `source[start, start + length)` whose bytes sit at the same address modulo 8 as they do

@@ -28,6 +28,7 @@ import type { AcceptedEntry } from '../paxos/messages.js';
 import type { AcceptorDurableState, AcceptorStorage } from '../paxos/storage.js';
 import { encodeValue } from '../paxos/value.js';
 import type { Command } from '../paxos/value.js';
+import { ALIGNED_COPY_MIN_BYTES } from '../mailbox/copy-range.js';
 import { acceptedRecordHead, acceptedRecordHeadOfLength } from './accepted-record-head.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, integerField } from './record-codec.js';
@@ -44,8 +45,6 @@ const LEGACY_COMMAND_FIELDS = 3;
 const SMALL_RECORD_BYTES_MAX = FRAME_HEADER_BYTES + 11;
 
 export const COMPACT_FLOOR_BYTES_DEFAULT = 4 * 1024 * 1024;
-/** Values from this long up are placed co-aligned in a shared store (shorter ones copy in no time either way). */
-const CO_ALIGNED_VALUE_MIN_BYTES = 1024;
 
 export interface DurableAcceptorStorageOptions {
   /** Never compact a store smaller than this. Default 4 MiB. */
@@ -184,7 +183,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     const value = checkedValue(entry);
     // The head, then the value straight from the message: one copy of the value into the store.
     const head =
-      value.byteLength >= CO_ALIGNED_VALUE_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
+      value.byteLength >= ALIGNED_COPY_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
     const recordBytes = FRAME_HEADER_BYTES + head.byteLength + value.byteLength;
     this.store.append(head, value);
     this.mirror.accept(entry, recordBytes);

@@ -24,7 +24,7 @@
 // msgpack arrays start with a byte in 0x90-0x9f (fixarray), 0xdc or 0xdd (array 16/32), which
 // no kind above uses, so one store may hold both (an old log that went on under new code).
 
-import { copyRange } from '../mailbox/copy-range.js';
+import { ALIGNED_COPY_MIN_BYTES, copyRange } from '../mailbox/copy-range.js';
 import { decodeRecord, integerField } from './record-codec.js';
 import { VARINT_BYTES_MAX, VarintReader, varintBytes, writeVarint, writeVarintOfLength } from './varint.js';
 
@@ -40,8 +40,6 @@ const COMMAND_HEAD_BYTES_MAX = 4 * VARINT_BYTES_MAX;
 const SESSION_BYTES_MAX = 3 * VARINT_BYTES_MAX;
 
 const WRITER_BYTES_INITIAL = 64 * 1024;
-/** Entries from this long up are placed co-aligned in shared memory (see coAlignedLengths). */
-const CO_ALIGNED_DATA_MIN_BYTES = 1024;
 
 const LEGACY_HEAD_FIELDS = 2;
 const LEGACY_COMMAND_FIELDS = 4;
@@ -122,7 +120,7 @@ export class LearnerRecordWriter {
 
   /** An entry of an ENTRIES record, its data source[dataAt, dataAt + dataBytes); returns where its data lands in the payload. */
   entry(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
-    if (dataBytes >= CO_ALIGNED_DATA_MIN_BYTES && this.bytes.buffer instanceof SharedArrayBuffer) {
+    if (dataBytes >= ALIGNED_COPY_MIN_BYTES && this.bytes.buffer instanceof SharedArrayBuffer) {
       this.at = this.coAlignedLengths(count, source, dataAt, dataBytes);
     } else {
       this.at = writeVarint(this.bytes, this.at, count);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { FAST_DECODE_UNSUPPORTED, FAST_ENCODE_NO_ROOM, FAST_ENCODE_UNSUPPORTED, FastDecoder, FastEncoder } from 'synod/mailbox';
-import { ALIGNED_COPY_MIN_BYTES } from '../../src/mailbox/fast-decoder.js';
+import { ALIGNED_COPY_MIN_BYTES } from '../../src/mailbox/copy-range.js';
 
 // The reference: msgpackr configured as MessageCodec configures it.
 const packr = new Packr({ useRecords: false });
