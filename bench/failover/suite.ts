@@ -125,7 +125,7 @@ export const failoverSuite: Suite = {
     };
   },
   async run(options, progress) {
-    const report = await measureFailover(options, stepsOf(progress));
+    const report = await measureFailover(options, stepsOf(progress), progress);
     return { json: report as unknown as Record<string, unknown>, text: renderFailoverReport(report) };
   },
 };
@@ -133,7 +133,7 @@ export const failoverSuite: Suite = {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const absoluteNow = (): number => performance.timeOrigin + performance.now();
 
-async function measureFailover(options: BenchOptions, steps: Steps): Promise<FailoverReport> {
+async function measureFailover(options: BenchOptions, steps: Steps, note: (line: string) => void): Promise<FailoverReport> {
   const kills = killsOf(options);
   const inFlight = options.grid?.concurrency?.[options.grid.concurrency.length - 1] ?? FAILOVER_IN_FLIGHT;
   const settleMs = settleMsOf(options);
@@ -177,6 +177,7 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
         // Wait for commits to resume (or give up), then let the new leader run a while.
         const giveUpMs = performance.now() + RECOVERY_TIMEOUT_MS;
         while (Atomics.load(words, CONTROL_COMPLETIONS) <= completionsAtKill + inFlight && performance.now() < giveUpMs) await sleep(5);
+        if (performance.now() >= giveUpMs) note(`kill ${k + 1}: no recovery within ${RECOVERY_TIMEOUT_MS} ms; ${await actorsNow(log)}`);
         await sleep(settleMs);
         const phasesMs = await phasesOf(log, leader, killTimes[k]!, killedMs);
         await log.cluster.restart(leader);
@@ -185,7 +186,9 @@ async function measureFailover(options: BenchOptions, steps: Steps): Promise<Fai
       }
       for (let k = 0; k < LEARNER_KILLS; k++) {
         steps.step(`learner crash ${k + 1}/${LEARNER_KILLS}`);
-        learnerKills.push(await crashLearner(log, words, inFlight, baseMs));
+        const crash = await crashLearner(log, words, inFlight, baseMs);
+        if (crash.resumedMs === null) note(`learner crash ${k + 1}: no acknowledgement within ${RECOVERY_TIMEOUT_MS} ms; ${await actorsNow(log)}`);
+        learnerKills.push(crash);
         await sleep(settleMs);
       }
     } finally {
@@ -295,6 +298,13 @@ async function crashLearner(log: ReplicatedLog, words: Int32Array, inFlight: num
   } finally {
     log.off('actorRestart', onRestart);
   }
+}
+
+/** Every actor's state in one line, for a run that did not recover: the note says where it stuck. */
+async function actorsNow(log: ReplicatedLog): Promise<string> {
+  const actors = await log.cluster.actors();
+  const states = actors.map((a) => `${a.role} ${a.id} ${a.alive ? 'alive' : 'dead'}${a.leader ? ' leading' : ''}, ${a.restarts} restarts`);
+  return `actors: ${states.join('; ')}`;
 }
 
 function finiteOrNull(value: number): number | null {

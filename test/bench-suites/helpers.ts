@@ -11,11 +11,20 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
+/**
+ * The longest a suite's test waits for its run. A run killed at CLI_TIMEOUT_MS (well inside it)
+ * still reports what it printed to stderr (its progress: the step it was on), where a test that
+ * times out first reports nothing of the run.
+ */
+export const SUITE_TEST_TIMEOUT_MS = 150_000;
+export const CLI_TIMEOUT_MS = 120_000;
+
+export function runCli(args: readonly string[], timeoutMs = CLI_TIMEOUT_MS): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cli, ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
+      const killed = error !== null && error.killed === true ? `\n(killed after ${timeoutMs} ms by ${String(error.signal)})` : '';
+      resolve({ code, stdout, stderr: stderr + killed });
     });
   });
 }

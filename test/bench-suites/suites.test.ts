@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectClosedLoop, expectGoal, expectMachine, nonNegativeFinite, positiveFinite, runCli, runJson } from './helpers.js';
+import { expectClosedLoop, expectGoal, expectMachine, nonNegativeFinite, positiveFinite, runCli, runJson, SUITE_TEST_TIMEOUT_MS, TINY } from './helpers.js';
 
 // Each suite in a tiny configuration through the built CLI, as a child process with --json:
 // the shape of the report and that every figure is a positive finite number. Never speed.
@@ -40,7 +40,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     // 256 was not in this grid: its target says so instead of passing or failing.
     expect(report.targets.appendsPerSecond256.status).toBe('UNMEASURED');
     expect(report.targets.singleAppenderP50VsAtomics.status).not.toBe('UNMEASURED');
-  }, 60_000);
+  }, SUITE_TEST_TIMEOUT_MS);
 
   it('log as text: a table within 100 columns in ms, /s and MB/s, goals as verdicts, exit code 0 with goals not met', async () => {
     const run = await runCli(['log', '--acceptors', '3', '--entry-bytes', '16', '--concurrency', '1', '--storage', 'memory', '--duration', '0.2', '--warmup', '0.05', '--runs', '1']);
@@ -52,7 +52,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     // A goal this grid cannot measure says so; none reads as a failure.
     expect(run.stdout).toMatch(/\n {2}not measured {3}appends\/s, 256 appenders/);
     expect(run.stdout).not.toMatch(/\b(PASS|MISS)\b/);
-  }, 60_000);
+  }, SUITE_TEST_TIMEOUT_MS);
 
   it('sequencer: 1 and 4 client threads, and bulk calls, numbers increasing per lane', async () => {
     const report = await runJson(['sequencer', '--concurrency', '16']);
@@ -67,17 +67,22 @@ describe('synod bench suites (tiny runs, --json)', () => {
     }
     expectGoal(report.targets.numbersPerSecond);
     expectGoal(report.targets.bulkNumbersPerSecond);
-  }, 60_000);
+  }, SUITE_TEST_TIMEOUT_MS);
 
   it('failover: every kill has a pause, the timeline has commits', async () => {
-    const report = await runJson(['failover', '--kills', '2', '--concurrency', '16']);
+    // Its stderr goes with every assertion: a kill or crash that did not recover leaves a note there
+    // naming every actor's state, and the progress says which step the run was on.
+    const run = await runCli(['failover', '--kills', '2', '--concurrency', '16', ...TINY]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Record<string, any>;
+    const why = (what: string): string => `${what}; the run's stderr:\n${run.stderr}`;
     expect(report.suite).toBe('failover');
     expectMachine(report.machine);
     expect(report.settings).toMatchObject({ kills: 2, inFlight: 16 });
     expect(report.kills).toHaveLength(2);
     for (const kill of report.kills) {
-      positiveFinite(kill.pauseMs, 'pauseMs');
-      nonNegativeFinite(kill.firstCommitAfterMs, 'firstCommitAfterMs');
+      positiveFinite(kill.pauseMs, why('pauseMs'));
+      nonNegativeFinite(kill.firstCommitAfterMs, why('firstCommitAfterMs'));
       expect(kill.restartedAtMs).toBeGreaterThan(kill.atMs);
       expect(typeof kill.proposer).toBe('number');
       // The phases, where seen, come in order and within the pause's reach.
@@ -90,8 +95,8 @@ describe('synod bench suites (tiny runs, --json)', () => {
     // Crashes of the learner, repaired by the supervisor: each restarted, then acknowledging again.
     expect(report.learnerKills).toHaveLength(3);
     for (const kill of report.learnerKills) {
-      positiveFinite(kill.restartMs, 'learner restartMs');
-      positiveFinite(kill.resumedMs, 'learner resumedMs');
+      positiveFinite(kill.restartMs, why('learner restartMs'));
+      positiveFinite(kill.resumedMs, why('learner resumedMs'));
       expect(kill.entries).toBeGreaterThan(0);
     }
     positiveFinite(report.learnerResumedP50Ms);
@@ -99,7 +104,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(report.timeline.commits.length).toBeGreaterThan(10);
     expect(report.timeline.commits.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
     expectGoal(report.targets.pauseP50);
-  }, 60_000);
+  }, SUITE_TEST_TIMEOUT_MS);
 
   it('compare: synod against etcd in the same run, or a clear skip when etcd is missing', async () => {
     const report = await runJson(['compare', '--concurrency', '1,8']);
@@ -120,7 +125,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     }
     // 256 in flight was not asked for: the ratio target is unmeasured, never guessed.
     expect(report.targets.ratioAt256.status).toBe('UNMEASURED');
-  }, 60_000);
+  }, SUITE_TEST_TIMEOUT_MS);
 
   it('compare leaves no etcd process and no data directory behind', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');
