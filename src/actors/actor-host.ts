@@ -125,6 +125,12 @@ export class ActorHost {
     }
   };
 
+  /** Whether the receiver of a link takes its messages in place (Actor.receivesInPlace). */
+  private readonly receivesInPlace = (linkId: number): boolean => {
+    const ends = this.linkEnds[linkId];
+    return ends !== undefined && this.actors[ends[1]]?.actor?.receivesInPlace === true;
+  };
+
   private readonly fireTimer = (hosted: HostedActor, key: string): void => {
     if (this.actors[hosted.id] !== hosted) return;
     try {
@@ -190,7 +196,7 @@ export class ActorHost {
       let nowMs: number;
       wakeups.hold();
       try {
-        delivered = inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS);
+        delivered = inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS, this.receivesInPlace);
         if (this.touched.length > 0) this.flushTouched();
         nowMs = performance.now();
         timers.fireDue(nowMs, this.fireTimer);
@@ -306,7 +312,7 @@ export class ActorHost {
     if (hosted.actor === undefined) throw new ActorNotRunningError(id, 'starting');
     // An orderly stop first handles what is already in the mailboxes: a message sent before the
     // stop request must not be overtaken by it (the control plane travels on another channel).
-    while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS) > 0) this.flushTouched();
+    while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS, this.receivesInPlace) > 0) this.flushTouched();
     try {
       await hosted.actor.stop?.(hosted);
     } finally {

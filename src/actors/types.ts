@@ -14,6 +14,14 @@ export interface Actor<Message = unknown> {
   /** One message from `from` (an actor or an endpoint). */
   receive(from: ActorId, message: Message, context: ActorContext): void;
   /**
+   * Take messages in place (see Inbox.drain): receive() runs while the message is still in its
+   * ring, and its binary fields are views of the ring, valid only during the call (keep a copy of
+   * what outlives it). The price: an actor that dies inside receive() may be handed the same
+   * message again after its restart, so only an actor to which a duplicate is harmless (an
+   * acceptor: Paxos tolerates duplicated messages) may set it. Read once, at start.
+   */
+  readonly receivesInPlace?: boolean;
+  /**
    * Called after a batch of messages was handed to receive(), before the thread parks or moves
    * on: the place for group commit (persist everything the batch changed with one sync, then
    * send the replies the batch produced).

@@ -119,6 +119,15 @@ export class MessageCodec {
     return value !== FAST_DECODE_UNSUPPORTED ? value : this.decodeWithMsgpackr(bytes, start, end);
   }
 
+  /**
+   * As decode(), with binary fields as views of `bytes` where it can (the fast path; msgpackr's
+   * fallback copies): for a receiver that handles the record before its ring reuses the bytes.
+   */
+  decodeInPlace(bytes: Uint8Array, start: number, end: number): unknown {
+    const value = this.fastDecoder.decodeWithViews(bytes, start, end);
+    return value !== FAST_DECODE_UNSUPPORTED ? value : this.decodeWithMsgpackr(bytes, start, end);
+  }
+
   /** msgpackr alone, for every record (the fallback of decode(); public for tests and comparisons). */
   decodeWithMsgpackr(bytes: Uint8Array, start: number, end: number): unknown {
     const length = end - start;

@@ -75,6 +75,21 @@ export class FastDecoder {
   private readonly valuesAtDepth: unknown[][] = [];
   /** Private copy for TextDecoder, which refuses views of shared memory. */
   private textScratch = new Uint8Array(256);
+  /** Binary fields as views of the source (decodeWithViews), not copies. */
+  private binaryViews = false;
+
+  /**
+   * As decode(), but every binary field is a view of `source`, not a copy: valid only while the
+   * caller keeps those bytes as they are (a receiver handling a record still in its ring).
+   */
+  decodeWithViews(source: Uint8Array, start: number, end: number): unknown {
+    this.binaryViews = true;
+    try {
+      return this.decode(source, start, end);
+    } finally {
+      this.binaryViews = false;
+    }
+  }
 
   /** The value encoded in exactly `source[start, end)`, or FAST_DECODE_UNSUPPORTED. */
   decode(source: Uint8Array, start: number, end: number): unknown {
@@ -203,6 +218,7 @@ export class FastDecoder {
     if (start + length > this.end) return this.fail();
     const source = this.source;
     this.position = start + length;
+    if (this.binaryViews) return source.subarray(start, start + length);
     if (length >= ALIGNED_COPY_MIN_BYTES && source.buffer instanceof SharedArrayBuffer) return copyCoAligned(source, start, length);
     if (length > SHORT_BINARY_BYTES && source.constructor === Uint8Array) return typedArraySlice.call(source, start, start + length);
     const copy = new Uint8Array(length);

@@ -11,6 +11,11 @@ const MIN_ADAPTIVE_SPIN_MICROSECONDS = 1;
 
 /** Receives a decoded message and the id of the link (sender) it came on. */
 export type MessageHandler = (from: number, message: unknown) => void;
+/**
+ * Whether the receiver of link `from` takes its messages in place: handed over while their
+ * records are still in the ring, binary fields as views of it (valid only during the call).
+ */
+export type InPlaceLinks = (from: number) => boolean;
 /** Receives a raw record: payload in `bytes[start, end)`, valid only during the call. */
 export type RawRecordHandler = (from: number, type: number, bytes: Uint8Array, start: number, end: number) => void;
 
@@ -34,11 +39,16 @@ export class Inbox {
   private messageHandler: MessageHandler | undefined;
   private rawHandler: RawRecordHandler | undefined;
   private currentFrom = 0;
+  /** The link being drained hands its messages over in place (see drain()). */
+  private currentInPlace = false;
+  private inPlaceLinks: InPlaceLinks | undefined;
   /** Messages decoded from one link's records, handed over only after the records are released (reused, never reallocated). */
   private readonly decoded = new ReusedList<unknown>();
   private readonly onRecord = (type: number, bytes: Uint8Array, start: number, end: number): void => {
     if (this.rawHandler !== undefined) {
       this.rawHandler(this.currentFrom, type, bytes, start, end);
+    } else if (type === RECORD_TYPE_MESSAGE && this.currentInPlace) {
+      this.messageHandler!(this.currentFrom, this.codec.decodeInPlace(bytes, start, end));
     } else if (type === RECORD_TYPE_MESSAGE) {
       this.decoded.push(this.codec.decode(bytes, start, end));
     } else {
@@ -87,16 +97,23 @@ export class Inbox {
    * Each link's batch is decoded, then released to its producer, then handed over. So a thread
    * that dies inside a handler has consumed exactly what it was handed: a restarted receiver on
    * the same rings never sees a message twice, and sees every message not yet taken.
+   *
+   * Links for which `inPlace` says so are handed over in place instead: each message while its
+   * record is still in the ring, its binary fields views of the ring (no copy out), released
+   * after the batch. A receiver that dies inside its handler may then see the message again
+   * after a restart: only a receiver for which a duplicate is harmless may ask for it.
    */
-  drain(handler: MessageHandler, maxPerLink = 256): number {
+  drain(handler: MessageHandler, maxPerLink = 256, inPlace?: InPlaceLinks): number {
     this.messageHandler = handler;
     this.rawHandler = undefined;
+    this.inPlaceLinks = inPlace;
     return this.drainLinks(maxPerLink);
   }
 
   /** As drain(), with raw records and no decoding. */
   drainRaw(handler: RawRecordHandler, maxPerLink = 256): number {
     this.rawHandler = handler;
+    this.inPlaceLinks = undefined;
     return this.drainLinks(maxPerLink);
   }
 
@@ -109,6 +126,7 @@ export class Inbox {
     for (let visited = 0; visited < linkCount; visited++) {
       const link = links[(this.nextLink + visited) % linkCount]!;
       this.currentFrom = link.from;
+      this.currentInPlace = this.inPlaceLinks?.(link.from) === true;
       decoded.clear();
       total += link.consumer.drain(this.onRecord, maxPerLink);
       if (this.rawHandler === undefined) {

@@ -175,17 +175,29 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     this.mirror.promise(ballot);
   }
 
+  /**
+   * Stores the entry. In shared memory (a store with payloadView) the entry's value is then
+   * pointed at its bytes in the store: an acceptor that takes its messages in place hands over a
+   * view of its ring, which the ring reuses once the turn is over, and the store's copy is the
+   * only one it needs. So an entry saved here never keeps the caller's bytes in that case.
+   */
   saveAccepted(entry: AcceptedEntry): void {
     checkIndex('entry.slot', entry.slot);
     checkIndex('entry.ballot', entry.ballot);
-    // Dropped slots were delivered by every learner; replay would ignore the record anyway.
-    if (entry.slot < this.mirror.logStart) return;
     const value = checkedValue(entry);
+    const payloadView = this.store.payloadView;
+    // Dropped slots were delivered by every learner; replay would ignore the record anyway.
+    if (entry.slot < this.mirror.logStart) {
+      if (payloadView !== undefined) replaceAcceptedValue(entry, value.slice());
+      return;
+    }
     // The head, then the value straight from the message: one copy of the value into the store.
     const head =
       value.byteLength >= ALIGNED_COPY_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
-    const recordBytes = FRAME_HEADER_BYTES + head.byteLength + value.byteLength;
-    this.store.append(head, value);
+    const headBytes = head.byteLength;
+    const recordBytes = FRAME_HEADER_BYTES + headBytes + value.byteLength;
+    const payloadOffset = this.store.append(head, value);
+    if (payloadView !== undefined) replaceAcceptedValue(entry, payloadView.call(this.store, payloadOffset + headBytes, value.byteLength));
     this.mirror.accept(entry, recordBytes);
   }
 
@@ -237,7 +249,20 @@ export class DurableAcceptorStorage implements AcceptorStorage {
    * commits any unsynced writes: they are in the live state). sync() calls it when worth it.
    */
   compact(): void {
-    this.store.rewrite(liveRecords(this.mirror));
+    const payloadView = this.store.payloadView;
+    if (payloadView === undefined) {
+      this.store.rewrite(liveRecords(this.mirror).payloads);
+    } else {
+      // The entries' values are views of the store (saveAccepted), and the rewrite moves every
+      // record: each is pointed at its new place once the new content is live.
+      const moved: Array<{ entry: AcceptedEntry; valueOffset: number }> = [];
+      const records = liveRecords(this.mirror);
+      this.store.rewrite(records.payloads, (payloadOffset) => {
+        const entry = records.lastEntry;
+        if (entry !== undefined) moved.push({ entry, valueOffset: payloadOffset + records.lastBytes - entry.value.byteLength });
+      });
+      for (const { entry, valueOffset } of moved) replaceAcceptedValue(entry, payloadView.call(this.store, valueOffset, entry.value.byteLength));
+    }
     this.compactionCount++;
   }
 
@@ -265,10 +290,33 @@ export class DurableAcceptorStorage implements AcceptorStorage {
  * each before it pulls the next, so no record is copied out first (a compaction used to copy
  * the whole live state at once before writing it).
  */
-function* liveRecords(mirror: AcceptorMirror): Generator<Uint8Array> {
-  if (mirror.promised !== NO_BALLOT) yield encodeRecord([PROMISE, mirror.promised]);
-  if (mirror.logStart > 0) yield encodeRecord([TRUNCATE, mirror.logStart]);
-  for (const live of mirror.entries.values()) yield encodeRecord(acceptedFields(live.entry));
+function liveRecords(mirror: AcceptorMirror): { payloads: Iterable<Uint8Array>; readonly lastEntry: AcceptedEntry | undefined; readonly lastBytes: number } {
+  const records = {
+    payloads: payloadsOf(),
+    /** The entry of the payload pulled last (undefined for a PROMISE or TRUNCATE record), and its bytes. */
+    lastEntry: undefined as AcceptedEntry | undefined,
+    lastBytes: 0,
+  };
+  function* payloadsOf(): Generator<Uint8Array> {
+    const pull = (entry: AcceptedEntry | undefined, payload: Uint8Array): Uint8Array => {
+      records.lastEntry = entry;
+      records.lastBytes = payload.byteLength;
+      return payload;
+    };
+    if (mirror.promised !== NO_BALLOT) yield pull(undefined, encodeRecord([PROMISE, mirror.promised]));
+    if (mirror.logStart > 0) yield pull(undefined, encodeRecord([TRUNCATE, mirror.logStart]));
+    for (const live of mirror.entries.values()) yield pull(live.entry, encodeRecord(acceptedFields(live.entry)));
+  }
+  return records;
+}
+
+/**
+ * Points an accepted entry at the same bytes held elsewhere (the store's copy). The entry object
+ * is the one the Acceptor keeps in its log and the mirror keeps here, so both follow; only its
+ * storage may do this, and only with equal bytes.
+ */
+function replaceAcceptedValue(entry: AcceptedEntry, value: Uint8Array): void {
+  (entry as { value: Uint8Array }).value = value;
 }
 
 function acceptedFields(entry: AcceptedEntry): unknown[] {

@@ -54,6 +54,12 @@ export interface RecordStore {
    * before sync(). RangeError outside [0, sizeBytes].
    */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * A store in shared memory: a view (no copy) of the `length` store bytes at `offset`, as read()
+   * would copy them. Valid until the next rewrite(), which moves every record: a holder of views
+   * takes new ones from rewrite()'s `placed`. Absent for a store whose bytes are not in memory.
+   */
+  payloadView?(offset: number, length: number): Uint8Array;
   sync(): void;
   /**
    * Atomically replaces the whole content with `payloads` (compaction): a crash leaves either

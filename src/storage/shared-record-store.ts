@@ -122,6 +122,12 @@ export class SharedRecordStore implements RecordStore {
     return this.liveBytes().slice(offset, offset + length);
   }
 
+  payloadView(offset: number, length: number): Uint8Array {
+    checkReadRange(offset, length, this.writtenBytes);
+    // Of fixed length, as room()'s views are; still valid after the half grows.
+    return new Uint8Array(this.memory.halves[this.live], offset, length);
+  }
+
   sync(): void {
     if (this.writtenBytes === this.committedBytes) return;
     Atomics.store(this.control, CONTROL_WORD_INDEX, packSharedStoreControl(this.writtenBytes, this.live));

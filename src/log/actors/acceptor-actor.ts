@@ -21,7 +21,16 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
   // anyone, and it finds them at its next wake (a client's batch, or its 5 ms tick at the latest).
   // Woken for each, it made about three wake-ups per slot for the one that completes a quorum.
   const proposers = new Set(config.layout.proposers);
-  const courier = new Courier(context, (to, message) => (message as Message).type === MessageType.Accepted && proposers.has(to));
+  // In shared memory the store's copy of a value is the only one (DurableAcceptorStorage points
+  // the entries at it), so Accepts are taken in place, their values read straight out of the ring
+  // into the store. A Promise or CatchUpReply held back by a full mailbox may outlive the place
+  // its entries' bytes are at (a compaction moves them): it is held with copies.
+  const inPlace = config.store.kind === 'shared';
+  const courier = new Courier(
+    context,
+    (to, message) => (message as Message).type === MessageType.Accepted && proposers.has(to),
+    inPlace ? withOwnEntries : undefined,
+  );
   const guard = new StorageGuard(context, config.layout);
   const node = new AcceptorNode({
     config: { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax },
@@ -30,6 +39,7 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
     guard,
   });
   return roleActor({
+    receivesInPlace: inPlace,
     node,
     courier,
     guard,
@@ -40,4 +50,11 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
     // A disk that still refuses writes loses only what was never acknowledged.
     stop: () => void guard.trySync(() => store.close()),
   });
+}
+
+/** A reply that carries accepted entries, with copies of their values: held, it keeps no view of the store. */
+export function withOwnEntries(message: unknown): unknown {
+  const reply = message as Message;
+  if (reply.type !== MessageType.Promise && reply.type !== MessageType.CatchUpReply) return message;
+  return { ...reply, entries: reply.entries.map((entry) => ({ slot: entry.slot, ballot: entry.ballot, value: entry.value.slice() })) };
 }

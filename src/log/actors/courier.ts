@@ -21,6 +21,11 @@ export class Courier {
     private readonly context: ActorContext,
     /** Which messages go without waking their receiver (ActorContext.sendQuietly); none by default. */
     private readonly quiet?: (to: ActorId, message: unknown) => boolean,
+    /**
+     * What a message becomes when it is held past its turn: for a sender whose messages may hold
+     * views of memory that moves later (an acceptor's entries in its shared store), a copy.
+     */
+    private readonly keep: (message: unknown) => unknown = (message) => message,
   ) {}
 
   send(to: ActorId, message: unknown): void {
@@ -30,12 +35,13 @@ export class Courier {
         queue.shift();
         this.dropped++;
       }
-      queue.push(message);
+      queue.push(this.keep(message));
       return;
     }
     if (!this.trySend(to, message)) {
-      if (queue === undefined) this.queues.set(to, [message]);
-      else queue.push(message);
+      const kept = this.keep(message);
+      if (queue === undefined) this.queues.set(to, [kept]);
+      else queue.push(kept);
       this.armRetry();
     }
   }

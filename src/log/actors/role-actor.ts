@@ -12,6 +12,8 @@ import type { StorageGuard } from './storage-guard.js';
 const TICK_TIMER_KEY = 'tick';
 
 export interface HostedRole {
+  /** Actor.receivesInPlace: the node steps on messages still in their ring (acceptors over shared memory). */
+  readonly receivesInPlace?: boolean;
   readonly node: RoleNode;
   /** Sends the node's messages, holding those a full mailbox refused until retry(). */
   readonly courier: Courier;
@@ -36,6 +38,7 @@ export function roleActor(role: HostedRole): Actor {
     node.endTurn(context.now());
   };
   return {
+    receivesInPlace: role.receivesInPlace === true,
     start(context) {
       context.setTimer(TICK_TIMER_KEY, RUNTIME_TIMINGS.tickIntervalMs);
       role.start?.(context);
