@@ -8,6 +8,7 @@ import { maximum, median } from '../lib/stats.js';
 import type { Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { startLoad } from '../log/closed-loop.js';
+import type { LoadPool } from '../lib/load-pool.js';
 import { CONTROL_COMPLETIONS, CONTROL_KILLS, CONTROL_KILL_TIMES_BYTE, CONTROL_STOP, type TimelineResult } from '../log/load-protocol.js';
 import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { APPEND_TAG_BYTES } from '../lib/append-tag.js';
@@ -149,6 +150,18 @@ async function measureFailover(options: BenchOptions, steps: Steps, note: (line:
   try {
     await log.append(new Uint8Array(APPEND_TAG_BYTES / 2)); // shorter than a tag: not taken for a load lane's append
     const pool = await startLoad((thread) => ({ kind: 'log', handle: log.handle(), tagWriter: thread }), inFlight, 16);
+    try {
+      return await measureUnderLoad(pool);
+    } finally {
+      // Also when a step failed: load threads left running keep the process from exiting.
+      await pool.close();
+    }
+  } finally {
+    Atomics.store(words, CONTROL_STOP, 1);
+    await log.close();
+  }
+
+  async function measureUnderLoad(pool: LoadPool): Promise<FailoverReport> {
     let baseMs = 0;
     let endMs = 0;
     const killRecords: Array<{ atMs: number; proposer: number; restartedAtMs: number; phasesMs: KillFigures['phasesMs'] }> = [];
@@ -261,16 +274,17 @@ async function measureFailover(options: BenchOptions, steps: Steps, note: (line:
         exactlyOnce: goal('acknowledged appends lost or duplicated', exactlyOnce.lost + exactlyOnce.duplicated, 'at most', 0),
       },
     };
-  } finally {
-    Atomics.store(words, CONTROL_STOP, 1);
-    await log.close();
   }
 }
 
 /**
  * Kills the learner as a crash would (the supervisor restarts it from its store) and times the
  * restart and the resumption of acknowledgements: completions past those that could have been in
- * flight at the kill (each lane of the closed loop has one append out at a time).
+ * flight once the kill returned (each lane of the closed loop has one append out at a time, and
+ * acknowledgements the old learner sent before it died may still arrive). Counted from the kill's
+ * return, not its request: appends completing while the kill call ran are no sign of a new learner
+ * (a slow kill was taken for a resumption, and the next crash then found the learner restarting).
+ * Returns once the learner runs again, so the next crash has one to kill.
  */
 async function crashLearner(log: ReplicatedLog, words: Int32Array, inFlight: number, baseMs: number): Promise<LearnerKillFigures> {
   const learner = (await log.cluster.actors()).find((actor) => actor.role === 'learner')!.id;
@@ -283,8 +297,8 @@ async function crashLearner(log: ReplicatedLog, words: Int32Array, inFlight: num
   try {
     const killedAt = performance.now();
     const atMs = absoluteNow() - baseMs;
-    const completionsAtKill = Atomics.load(words, CONTROL_COMPLETIONS);
     await log.cluster.kill(learner);
+    const completionsAtKill = Atomics.load(words, CONTROL_COMPLETIONS);
     const giveUpMs = killedAt + RECOVERY_TIMEOUT_MS;
     let resumedAtMs = Infinity;
     while (performance.now() < giveUpMs) {
@@ -294,6 +308,7 @@ async function crashLearner(log: ReplicatedLog, words: Int32Array, inFlight: num
       }
       await sleep(1);
     }
+    while (restartedAtMs === Infinity && performance.now() < giveUpMs) await sleep(1);
     return { atMs, restartMs: finiteOrNull(restartedAtMs - killedAt), resumedMs: finiteOrNull(resumedAtMs - killedAt), entries };
   } finally {
     log.off('actorRestart', onRestart);

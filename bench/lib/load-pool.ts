@@ -70,8 +70,19 @@ export class LoadPool {
     return all.map((message) => (message as { result: T }).result);
   }
 
-  /** Asks every worker to disconnect, then terminates them (a worker that hangs is terminated anyway). */
-  async close(timeoutMs = 5000): Promise<void> {
+  /**
+   * Asks every worker to disconnect, then terminates them (a worker that hangs is terminated
+   * anyway). Once: a later call waits for the first, so a suite may close in its error path too
+   * (a pool left open keeps the process alive after the suite failed).
+   */
+  close(timeoutMs = 5000): Promise<void> {
+    this.closing ??= this.closeOnce(timeoutMs);
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeOnce(timeoutMs: number): Promise<void> {
     const closed = this.slots.map((slot) => this.expect(slot, 'closed'));
     for (const slot of this.slots) if (slot.failure === undefined) slot.worker.postMessage({ type: 'close' });
     await withTimeout(Promise.allSettled(closed), timeoutMs, 'close').catch(() => undefined);
