@@ -82,6 +82,9 @@ async function writeReport(path: string, json: Readonly<Record<string, unknown>>
   return true;
 }
 
+/** How long a failed run may take to wind down before it is ended. */
+const FAILED_EXIT_GRACE_MS = 10_000;
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -89,5 +92,11 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     process.stderr.write(`synod bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = EXIT_FAILED;
+    // A suite that failed half-way may leave threads behind (a load pool, a log) that keep the
+    // process alive: a failed run must end, not hang. A run that cleaned up exits before this.
+    setTimeout(() => {
+      process.stderr.write(`synod bench: still running ${FAILED_EXIT_GRACE_MS} ms after the failure (threads left behind); exiting\n`);
+      process.exit(EXIT_FAILED);
+    }, FAILED_EXIT_GRACE_MS).unref();
   },
 );
