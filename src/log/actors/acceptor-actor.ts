@@ -32,9 +32,10 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
     inPlace ? withOwnEntries : undefined,
   );
   const guard = new StorageGuard(context, config.layout);
+  const storage = new DurableAcceptorStorage(store, { compactFloorBytes });
   const node = new AcceptorNode({
     config: { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax },
-    storage: new DurableAcceptorStorage(store, { compactFloorBytes }),
+    storage,
     transport: courier,
     guard,
   });
@@ -46,6 +47,7 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
     report(counters) {
       counters.promised = node.acceptor.promisedBallot;
       counters.logSlots = node.acceptor.logSize;
+      counters.compactions = storage.compactions;
     },
     // A disk that still refuses writes loses only what was never acknowledged.
     stop: () => void guard.trySync(() => store.close()),
