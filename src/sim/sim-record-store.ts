@@ -5,7 +5,7 @@
 // off. Roles restart by replaying this store through the runtime's own record codecs
 // (DurableAcceptorStorage, LearnerLog), so a field a codec forgets is lost in the simulation too.
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, type FrameVisitor } from '../storage/frame.js';
-import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, type RecordStore } from '../storage/record-store.js';
+import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, headOf, tailOf, type RecordStore, type RewriteRecord } from '../storage/record-store.js';
 import type { Rng } from './rng.js';
 
 const INITIAL_BYTES = 4096;
@@ -112,12 +112,12 @@ export class SimRecordStore implements RecordStore {
   }
 
   /** Atomic and durable, like the runtime's stores: the new content replaces the old at once. */
-  rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
+  rewrite(payloads: Iterable<RewriteRecord>, placed?: (payloadOffset: number) => void): void {
     this.reservedBytes = NOTHING_RESERVED;
     this.onRewrite?.();
     const next = new SimRecordStore();
-    for (const payload of payloads) {
-      const payloadOffset = next.append(payload);
+    for (const record of payloads) {
+      const payloadOffset = next.append(headOf(record), tailOf(record));
       placed?.(payloadOffset);
     }
     this.bytes = next.bytes;

@@ -32,7 +32,7 @@ import { ALIGNED_COPY_MIN_BYTES } from '../mailbox/copy-range.js';
 import { acceptedRecordHead, acceptedRecordHeadOfLength } from './accepted-record-head.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, integerField } from './record-codec.js';
-import type { RecordStore } from './record-store.js';
+import type { RecordStore, RewriteRecord } from './record-store.js';
 import { isStorageError } from './storage-error.js';
 
 const PROMISE = 0;
@@ -43,6 +43,7 @@ const ACCEPTED_HEAD_FIELDS = 3;
 const LEGACY_COMMAND_FIELDS = 3;
 /** Upper bound of a framed PROMISE or TRUNCATE record (tag + float64 + array header). */
 const SMALL_RECORD_BYTES_MAX = FRAME_HEADER_BYTES + 11;
+const NO_BYTES = new Uint8Array(0);
 
 export const COMPACT_FLOOR_BYTES_DEFAULT = 4 * 1024 * 1024;
 
@@ -286,18 +287,19 @@ export class DurableAcceptorStorage implements AcceptorStorage {
 }
 
 /**
- * The records of the live state, one at a time in the codec's scratch buffer: rewrite() consumes
- * each before it pulls the next, so no record is copied out first (a compaction used to copy
- * the whole live state at once before writing it).
+ * The records of the live state, one at a time (a PROMISE or TRUNCATE in the codec's scratch
+ * buffer, an entry as its head in a scratch of its own plus its value where it lies): rewrite()
+ * consumes each before it pulls the next, so no record is copied out first (a compaction used to
+ * copy the whole live state at once before writing it, then each value into a scratch).
  */
-function liveRecords(mirror: AcceptorMirror): { payloads: Iterable<Uint8Array>; readonly lastEntry: AcceptedEntry | undefined; readonly lastBytes: number } {
+function liveRecords(mirror: AcceptorMirror): { payloads: Iterable<RewriteRecord>; readonly lastEntry: AcceptedEntry | undefined; readonly lastBytes: number } {
   const records = {
     payloads: payloadsOf(),
     /** The entry of the payload pulled last (undefined for a PROMISE or TRUNCATE record), and its bytes. */
     lastEntry: undefined as AcceptedEntry | undefined,
     lastBytes: 0,
   };
-  function* payloadsOf(): Generator<Uint8Array> {
+  function* payloadsOf(): Generator<RewriteRecord> {
     const pull = (entry: AcceptedEntry | undefined, payload: Uint8Array): Uint8Array => {
       records.lastEntry = entry;
       records.lastBytes = payload.byteLength;
@@ -305,7 +307,17 @@ function liveRecords(mirror: AcceptorMirror): { payloads: Iterable<Uint8Array>; 
     };
     if (mirror.promised !== NO_BALLOT) yield pull(undefined, encodeRecord([PROMISE, mirror.promised]));
     if (mirror.logStart > 0) yield pull(undefined, encodeRecord([TRUNCATE, mirror.logStart]));
-    for (const live of mirror.entries.values()) yield pull(live.entry, encodeRecord(acceptedFields(live.entry)));
+    const parts: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
+    for (const live of mirror.entries.values()) {
+      // The head (msgpackr's shortest forms, as saveAccepted writes to a file), then the value
+      // where it lies: one copy of it into the new content, not one into a scratch and another out.
+      const value = checkedValue(live.entry);
+      parts[0] = acceptedRecordHead(ACCEPTED, live.entry.slot, live.entry.ballot, value.byteLength);
+      parts[1] = value;
+      records.lastEntry = live.entry;
+      records.lastBytes = parts[0].byteLength + value.byteLength;
+      yield parts;
+    }
   }
   return records;
 }
@@ -317,10 +329,6 @@ function liveRecords(mirror: AcceptorMirror): { payloads: Iterable<Uint8Array>; 
  */
 function replaceAcceptedValue(entry: AcceptedEntry, value: Uint8Array): void {
   (entry as { value: Uint8Array }).value = value;
-}
-
-function acceptedFields(entry: AcceptedEntry): unknown[] {
-  return [ACCEPTED, entry.slot, entry.ballot, checkedValue(entry)];
 }
 
 function checkedValue(entry: AcceptedEntry): Uint8Array {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { isStorageError } from './storage-error.js';
-import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, type FsyncMode, type RecordStore } from './record-store.js';
+import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, headOf, tailOf, type FsyncMode, type RecordStore, type RewriteRecord } from './record-store.js';
 
 /**
  * A RecordStore in one append-only file. At open it checks every frame, reading through a small
@@ -151,7 +151,7 @@ export class FileRecordStore implements RecordStore {
     }
   }
 
-  rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
+  rewrite(payloads: Iterable<RewriteRecord>, placed?: (payloadOffset: number) => void): void {
     this.assertOpen();
     this.reservedBytes = NOTHING_RESERVED;
     this.sync();
@@ -161,8 +161,8 @@ export class FileRecordStore implements RecordStore {
     const temporary = `${this.path}.rewrite`;
     const out = new FrameFileWriter(openSync(temporary, 'w'));
     try {
-      for (const payload of payloads) {
-        const payloadOffset = out.write(payload);
+      for (const record of payloads) {
+        const payloadOffset = out.write(headOf(record), tailOf(record));
         placed?.(payloadOffset);
       }
       out.finish();
@@ -211,16 +211,17 @@ class FrameFileWriter {
 
   constructor(private readonly fd: number) {}
 
-  /** Writes one frame; returns the file offset of its payload. */
-  write(payload: Uint8Array): number {
-    const frameBytes = FRAME_HEADER_BYTES + payload.byteLength;
+  /** Writes one frame of `payload` then `tail`; returns the file offset of its payload. */
+  write(payload: Uint8Array, tail: Uint8Array): number {
+    const payloadBytes = payload.byteLength + tail.byteLength;
+    const frameBytes = FRAME_HEADER_BYTES + payloadBytes;
     if (this.buffered + frameBytes > this.buffer.byteLength) {
       this.flush();
       if (frameBytes > this.buffer.byteLength) this.buffer = Buffer.allocUnsafe(frameBytes);
     }
-    this.buffered = writeFrame(this.buffer, this.buffered, payload);
+    this.buffered = writeFrame(this.buffer, this.buffered, payload, tail);
     this.bytes += frameBytes;
-    return this.bytes - payload.byteLength;
+    return this.bytes - payloadBytes;
   }
 
   finish(): void {

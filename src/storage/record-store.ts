@@ -10,6 +10,24 @@ import { checkFramePayloadBytes, type FrameVisitor } from './frame.js';
  * appended before it will be there after a crash. Callers persist before they reply: append,
  * sync, then send.
  */
+/**
+ * A record for RecordStore.rewrite(): its payload, or the payload as a head and the bytes after
+ * it, written one after the other (the head a writer made, the tail bytes it holds already, such
+ * as a value in the store being rewritten: not first copied together).
+ */
+export type RewriteRecord = Uint8Array | readonly [head: Uint8Array, tail: Uint8Array];
+
+const NO_TAIL = new Uint8Array(0);
+
+/** A RewriteRecord's head and tail (an empty tail for a record in one part). */
+export function headOf(record: RewriteRecord): Uint8Array {
+  return record instanceof Uint8Array ? record : record[0];
+}
+
+export function tailOf(record: RewriteRecord): Uint8Array {
+  return record instanceof Uint8Array ? NO_TAIL : record[1];
+}
+
 export interface RecordStore {
   /**
    * The records found at open, oldest first, as copies. Materialised on first use (a learner's
@@ -68,7 +86,7 @@ export interface RecordStore {
    * `placed(payloadOffset)` is told where each payload landed, before the next one is pulled.
    * Durable when it returns; a crash before then leaves the old content.
    */
-  rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void;
+  rewrite(payloads: Iterable<RewriteRecord>, placed?: (payloadOffset: number) => void): void;
   /** Bytes the store occupies now (for deciding when to compact). */
   readonly sizeBytes: number;
   close(): void;

@@ -1,5 +1,5 @@
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
-import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, type RecordStore } from './record-store.js';
+import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, headOf, tailOf, type RecordStore, type RewriteRecord } from './record-store.js';
 import { CONTROL_WORD_INDEX, SHARED_STORE_BYTES_MAX, packSharedStoreControl, unpackSharedStoreControl, type LiveHalf } from './shared-store-control.js';
 
 const HALF_BYTES_INITIAL = 64 * 1024;
@@ -134,14 +134,17 @@ export class SharedRecordStore implements RecordStore {
     this.committedBytes = this.writtenBytes;
   }
 
-  rewrite(payloads: Iterable<Uint8Array>, placed?: (payloadOffset: number) => void): void {
+  rewrite(payloads: Iterable<RewriteRecord>, placed?: (payloadOffset: number) => void): void {
     this.reservedBytes = NOTHING_RESERVED;
     const next = (1 - this.live) as LiveHalf;
     const half = this.memory.halves[next];
     let offset = 0;
-    for (const payload of payloads) {
-      offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payload.byteLength), offset, payload);
-      placed?.(offset - payload.byteLength);
+    for (const record of payloads) {
+      const head = headOf(record);
+      const tail = tailOf(record);
+      const payloadBytes = head.byteLength + tail.byteLength;
+      offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payloadBytes), offset, head, tail);
+      placed?.(offset - payloadBytes);
     }
     // The switch is one atomic store: a successor sees the old half or the new, never a mix.
     Atomics.store(this.control, CONTROL_WORD_INDEX, packSharedStoreControl(offset, next));

@@ -90,6 +90,26 @@ describe.each(BACKENDS)('RecordStore reads over $name', ({ make }) => {
     expect(reopened.recovered).toEqual([bytes(2, 2), bytes(3, 3), bytes(9)]);
   });
 
+  it('rewrites a record given as a head and a tail as one payload, the tail read from the old content', () => {
+    const store = backend.open();
+    const value = store.append(bytes(7, 7, 7));
+    store.sync();
+    // One scratch head reused for every record, as a writer in a loop would: each is written before the next is pulled.
+    const head = new Uint8Array(2);
+    function* records() {
+      head.set([1, 1]);
+      yield [head, store.read(value, 3)] as const;
+      yield bytes(4);
+      head.set([2, 2]);
+      yield [head, new Uint8Array(0)] as const;
+    }
+    const placed: number[] = [];
+    store.rewrite(records(), (offset) => placed.push(offset));
+    expect(placed).toEqual([FRAME_HEADER_BYTES, 2 * FRAME_HEADER_BYTES + 5, 3 * FRAME_HEADER_BYTES + 6]);
+    expect([...store.read(placed[0]!, 5)]).toEqual([1, 1, 7, 7, 7]);
+    expect(backend.open().recovered).toEqual([bytes(1, 1, 7, 7, 7), bytes(4), bytes(2, 2)]);
+  });
+
   it('leaves the old content when the iterator fails half way', () => {
     const store = backend.open();
     store.append(bytes(1));
