@@ -186,10 +186,9 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     checkIndex('entry.slot', entry.slot);
     checkIndex('entry.ballot', entry.ballot);
     const value = checkedValue(entry);
-    const payloadView = this.store.payloadView;
     // Dropped slots were delivered by every learner; replay would ignore the record anyway.
     if (entry.slot < this.mirror.logStart) {
-      if (payloadView !== undefined) replaceAcceptedValue(entry, value.slice());
+      if (this.store.payloadView !== undefined) replaceAcceptedValue(entry, value.slice());
       return;
     }
     // The head, then the value straight from the message: one copy of the value into the store.
@@ -198,7 +197,8 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     const headBytes = head.byteLength;
     const recordBytes = FRAME_HEADER_BYTES + headBytes + value.byteLength;
     const payloadOffset = this.store.append(head, value);
-    if (payloadView !== undefined) replaceAcceptedValue(entry, payloadView.call(this.store, payloadOffset + headBytes, value.byteLength));
+    const stored = this.store.payloadView?.(payloadOffset + headBytes, value.byteLength);
+    if (stored !== undefined) replaceAcceptedValue(entry, stored);
     this.mirror.accept(entry, recordBytes);
   }
 
@@ -250,8 +250,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
    * commits any unsynced writes: they are in the live state). sync() calls it when worth it.
    */
   compact(): void {
-    const payloadView = this.store.payloadView;
-    if (payloadView === undefined) {
+    if (this.store.payloadView === undefined) {
       this.store.rewrite(liveRecords(this.mirror).payloads);
     } else {
       // The entries' values are views of the store (saveAccepted), and the rewrite moves every
@@ -262,7 +261,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
         const entry = records.lastEntry;
         if (entry !== undefined) moved.push({ entry, valueOffset: payloadOffset + records.lastBytes - entry.value.byteLength });
       });
-      for (const { entry, valueOffset } of moved) replaceAcceptedValue(entry, payloadView.call(this.store, valueOffset, entry.value.byteLength));
+      for (const { entry, valueOffset } of moved) replaceAcceptedValue(entry, this.store.payloadView(valueOffset, entry.value.byteLength));
     }
     this.compactionCount++;
   }
