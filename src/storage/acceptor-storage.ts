@@ -177,6 +177,15 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   }
 
   /**
+   * Whether a saved entry's value is pointed at the store's own bytes (a store in shared memory,
+   * with payloadView): the value handed to saveAccepted need not outlive the call, so a caller may
+   * hand over a view of bytes it reuses (an acceptor taking its Accepts in place).
+   */
+  get valuesInStore(): boolean {
+    return this.store.payloadView !== undefined;
+  }
+
+  /**
    * Stores the entry. In shared memory (a store with payloadView) the entry's value is then
    * pointed at its bytes in the store: an acceptor that takes its messages in place hands over a
    * view of its ring, which the ring reuses once the turn is over, and the store's copy is the
@@ -188,7 +197,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     const value = checkedValue(entry);
     // Dropped slots were delivered by every learner; replay would ignore the record anyway.
     if (entry.slot < this.mirror.logStart) {
-      if (this.store.payloadView !== undefined) replaceAcceptedValue(entry, value.slice());
+      if (this.valuesInStore) replaceAcceptedValue(entry, value.slice());
       return;
     }
     // The head, then the value straight from the message: one copy of the value into the store.

@@ -21,18 +21,19 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
   // anyone, and it finds them at its next wake (a client's batch, or its 5 ms tick at the latest).
   // Woken for each, it made about three wake-ups per slot for the one that completes a quorum.
   const proposers = new Set(config.layout.proposers);
-  // In shared memory the store's copy of a value is the only one (DurableAcceptorStorage points
-  // the entries at it), so Accepts are taken in place, their values read straight out of the ring
-  // into the store. A Promise or CatchUpReply held back by a full mailbox may outlive the place
-  // its entries' bytes are at (a compaction moves them): it is held with copies.
-  const inPlace = config.store.kind === 'shared';
+  const storage = new DurableAcceptorStorage(store, { compactFloorBytes });
+  // Where the store's copy of a value is the only one kept (shared memory: the storage points the
+  // entries at it), Accepts are taken in place, their values read straight out of the ring into
+  // the store. Asked of the storage, so the two cannot disagree: an entry left pointing into the
+  // ring would change under the acceptor. A Promise or CatchUpReply held back by a full mailbox
+  // may outlive the place its entries' bytes are at (a compaction moves them): held with copies.
+  const inPlace = storage.valuesInStore;
   const courier = new Courier(
     context,
     (to, message) => (message as Message).type === MessageType.Accepted && proposers.has(to),
     inPlace ? withOwnEntries : undefined,
   );
   const guard = new StorageGuard(context, config.layout);
-  const storage = new DurableAcceptorStorage(store, { compactFloorBytes });
   const node = new AcceptorNode({
     config: { id: context.id, learners: config.layout.learners, replyBytesMax: config.limits.acceptorReplyBytesMax },
     storage,
