@@ -1,4 +1,4 @@
-import { FRAME_HEADER_BYTES, sealFrame, walkFrames, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { FRAME_HEADER_BYTES, sealUncheckedFrame, walkTrustedFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, headOf, tailOf, type RecordStore, type RewriteRecord } from './record-store.js';
 import { CONTROL_WORD_INDEX, SHARED_STORE_BYTES_MAX, packSharedStoreControl, unpackSharedStoreControl, type LiveHalf } from './shared-store-control.js';
 
@@ -33,9 +33,10 @@ export function createSharedStoreMemory(bytesMax: number = SHARED_STORE_BYTES_MA
  * (the process is the failure domain of synod's in-memory mode), so a restarted acceptor comes
  * back with every promise and acceptance it made. sync() is the commit point: records appended
  * before it are visible to a successor; a worker killed between append and sync leaves them out,
- * exactly like an unsynced file write.
+ * exactly like an unsynced file write. That commit word is the store's only crash boundary, so
+ * its frames carry no checksum (sealUncheckedFrame): open follows their lengths to the commit point.
  *
- * Memory: the records live only in the shared halves (open checks them in place and copies
+ * Memory: the records live only in the shared halves (open walks them in place and copies
  * nothing; `recovered` copies on first use). A SharedArrayBuffer never shrinks, so after a
  * rewrite the old half keeps its pages until the next rewrite reuses it: resident memory is
  * bounded by the two halves' high-water marks, not by all the records ever appended.
@@ -60,10 +61,13 @@ export class SharedRecordStore implements RecordStore {
     this.committedBytes = committedBytes;
     const half = memory.halves[liveHalf];
     if (committedBytes > half.byteLength) throw new Error(`shared record store damaged: ${committedBytes} bytes committed, but its live half holds ${half.byteLength}`);
-    const scan = walkFrames(new Uint8Array(half), committedBytes);
-    // Committed bytes were complete frames when committed; anything else is a bug, not a crash.
-    if (scan.kind !== 'clean') throw new Error(`shared record store damaged (${scan.kind}) below its commit point`);
-    this.recoveredCount = scan.count;
+    // Committed bytes were complete frames when committed; frames that do not end at the commit
+    // point are a bug, not a crash.
+    try {
+      this.recoveredCount = walkTrustedFrames(new Uint8Array(half), committedBytes);
+    } catch (error) {
+      throw new Error(`shared record store damaged below its commit point: ${(error as Error).message}`);
+    }
     this.recoveredEnd = this.writtenBytes = this.committedBytes;
   }
 
@@ -71,7 +75,7 @@ export class SharedRecordStore implements RecordStore {
     if (this.recoveredRecords === undefined) {
       if (this.recoveredEnd === undefined) throw new Error('shared record store: the records recovered at open were replaced by rewrite()');
       const records: Uint8Array[] = [];
-      walkFrames(this.liveBytes(), this.recoveredEnd, (payload) => records.push(payload.slice()));
+      walkTrustedFrames(this.liveBytes(), this.recoveredEnd, (payload) => records.push(payload.slice()));
       this.recoveredRecords = records;
     }
     return this.recoveredRecords;
@@ -82,8 +86,8 @@ export class SharedRecordStore implements RecordStore {
   }
 
   forEachRecord(visit: FrameVisitor): void {
-    // Every frame here was checked at open or written since by this store: no checksums again
-    // (a restarted learner replays its whole log through here).
+    // Every frame here was walked at open or written since by this store (a restarted learner
+    // replays its whole log through here).
     walkTrustedFrames(this.liveBytes(), this.writtenBytes, visit);
   }
 
@@ -111,7 +115,7 @@ export class SharedRecordStore implements RecordStore {
     checkReserved(payloadBytes, this.reservedBytes);
     this.reservedBytes = NOTHING_RESERVED;
     const at = this.writtenBytes;
-    this.writtenBytes = sealFrame(this.reservedTargetValue, at, payloadBytes);
+    this.writtenBytes = sealUncheckedFrame(this.reservedTargetValue, at, payloadBytes);
     return at + FRAME_HEADER_BYTES;
   }
 
@@ -143,7 +147,7 @@ export class SharedRecordStore implements RecordStore {
       const head = headOf(record);
       const tail = tailOf(record);
       const payloadBytes = head.byteLength + tail.byteLength;
-      offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payloadBytes), offset, head, tail);
+      offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payloadBytes), offset, head, tail, sealUncheckedFrame);
       placed?.(offset - payloadBytes);
     }
     // The switch is one atomic store: a successor sees the old half or the new, never a mix.

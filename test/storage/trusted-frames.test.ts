@@ -1,6 +1,7 @@
-// A shared-memory store checks every checksum once, at open; its replays (forEachRecord) then
-// follow frame lengths only (walkTrustedFrames). What that must still catch: frames that do not
-// end where the store says its bytes end, which in memory only a bug can cause.
+// A shared-memory store's frames carry no checksum (its commit word is its only crash boundary):
+// open and its replays (forEachRecord) follow frame lengths only (walkTrustedFrames). What that
+// must still catch: frames that do not end where the store says its bytes end, which in memory
+// only a bug can cause.
 import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, SharedRecordStore, createSharedStoreMemory, walkTrustedFrames, writeFrame } from 'synod/storage';
 
@@ -17,7 +18,7 @@ describe('walkTrustedFrames', () => {
   it('visits every payload with its offset, as walkFrames does', () => {
     const { bytes, length } = framed();
     const seen: Array<[number[], number]> = [];
-    walkTrustedFrames(bytes, length, (payload, offset) => seen.push([[...payload], offset]));
+    expect(walkTrustedFrames(bytes, length, (payload, offset) => seen.push([[...payload], offset]))).toBe(payloads.length);
     expect(seen.map(([payload]) => payload)).toEqual(payloads.map((payload) => [...payload]));
     expect(seen.map(([, offset]) => offset)).toEqual([FRAME_HEADER_BYTES, 2 * FRAME_HEADER_BYTES + 3, 3 * FRAME_HEADER_BYTES + 3]);
   });
