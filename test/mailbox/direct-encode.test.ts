@@ -11,6 +11,8 @@ import {
   RING_PRODUCER_PARKED_INDEX,
   RingConsumer,
   RingProducer,
+  ALIGNED_COPY_MIN_BYTES,
+  BOUNCE_CHUNK_BYTES,
   copyRange,
   createDoorbell,
   createRing,
@@ -186,6 +188,31 @@ describe('copyRange', () => {
       expect([...target.subarray(5, 5 + length)]).toEqual([...source.subarray(3, 3 + length)]);
       expect(target[4]).toBe(0);
       expect(target[5 + length]).toBe(0);
+    }
+  });
+
+  // Into or out of shared memory, ends not aligned alike go through a bounce buffer in chunks of
+  // BOUNCE_CHUNK_BYTES: every byte lands in place and nothing around it is touched, at every
+  // pairing of alignments, either side shared or both, across chunk boundaries.
+  it('copies long ranges between unlike-aligned ends exactly, whichever sides are shared', () => {
+    const memory = (shared: boolean, bytes: number) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const lengths = [ALIGNED_COPY_MIN_BYTES - 1, ALIGNED_COPY_MIN_BYTES, 5000, BOUNCE_CHUNK_BYTES, 2 * BOUNCE_CHUNK_BYTES + 13];
+    for (const [sourceShared, targetShared] of [[true, false], [false, true], [true, true], [false, false]] as const) {
+      for (const length of lengths) {
+        const source = memory(sourceShared, length + 24).map((_, i) => (i * 31 + 7) & 0xff);
+        for (const [sourceStart, targetStart] of [[3, 0], [0, 5], [1, 2], [7, 7], [2, 9]] as const) {
+          const target = memory(targetShared, length + 24).fill(0xee);
+          // Views that start inside their buffers, so byteOffset counts in the alignment too.
+          copyRange(source.subarray(1), sourceStart, sourceStart + length, target.subarray(2), targetStart);
+          const at = 2 + targetStart;
+          expect(target[at - 1]).toBe(0xee);
+          expect(target[at + length]).toBe(0xee);
+          const landed = target.subarray(at, at + length);
+          const expected = source.subarray(1 + sourceStart, 1 + sourceStart + length);
+          const firstWrong = landed.findIndex((byte, i) => byte !== expected[i]);
+          expect(firstWrong, `${sourceShared ? 'shared' : 'private'} -> ${targetShared ? 'shared' : 'private'}, ${length} bytes, ${sourceStart} -> ${targetStart}`).toBe(-1);
+        }
+      }
     }
   });
 });
