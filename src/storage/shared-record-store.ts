@@ -53,6 +53,8 @@ export class SharedRecordStore implements RecordStore {
   /** Payload bytes reserve() made room for, or NOTHING_RESERVED; the record goes at writtenBytes. */
   private reservedBytes = NOTHING_RESERVED;
   private reservedTargetValue: Uint8Array = new Uint8Array(0);
+  /** Each half's view as room() made it, until that half grows. */
+  private readonly halfViews: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
 
   constructor(private readonly memory: SharedStoreMemory) {
     this.control = new BigInt64Array(memory.control);
@@ -102,7 +104,7 @@ export class SharedRecordStore implements RecordStore {
 
   reserve(payloadBytesMax: number): number {
     this.reservedBytes = NOTHING_RESERVED;
-    this.reservedTargetValue = room(this.memory.halves[this.live], this.writtenBytes, FRAME_HEADER_BYTES + payloadBytesMax);
+    this.reservedTargetValue = this.room(this.live, this.writtenBytes, FRAME_HEADER_BYTES + payloadBytesMax);
     this.reservedBytes = payloadBytesMax;
     return this.writtenBytes + FRAME_HEADER_BYTES;
   }
@@ -141,13 +143,12 @@ export class SharedRecordStore implements RecordStore {
   rewrite(payloads: Iterable<RewriteRecord>, placed?: (payloadOffset: number) => void): void {
     this.reservedBytes = NOTHING_RESERVED;
     const next = (1 - this.live) as LiveHalf;
-    const half = this.memory.halves[next];
     let offset = 0;
     for (const record of payloads) {
       const head = headOf(record);
       const tail = tailOf(record);
       const payloadBytes = head.byteLength + tail.byteLength;
-      offset = writeFrame(room(half, offset, FRAME_HEADER_BYTES + payloadBytes), offset, head, tail, sealUncheckedFrame);
+      offset = writeFrame(this.room(next, offset, FRAME_HEADER_BYTES + payloadBytes), offset, head, tail, sealUncheckedFrame);
       placed?.(offset - payloadBytes);
     }
     // The switch is one atomic store: a successor sees the old half or the new, never a mix.
@@ -164,11 +165,27 @@ export class SharedRecordStore implements RecordStore {
   private liveBytes(): Uint8Array {
     return new Uint8Array(this.memory.halves[this.live]);
   }
+
+  /**
+   * A byte view of half `index` with at least `bytes` free after `offset`, growing the buffer in
+   * place if needed. The view is kept until the half grows: one made per record was garbage on
+   * every acceptance (and every record a compaction moves).
+   */
+  private room(index: LiveHalf, offset: number, bytes: number): Uint8Array {
+    const half = this.memory.halves[index];
+    growFor(half, offset + bytes);
+    const kept = this.halfViews[index];
+    if (kept !== undefined && kept.byteLength === half.byteLength) return kept;
+    // A view of fixed length: one that tracks a growable buffer's length reads and writes elements
+    // about six times slower (measured on Node 20), which a record written in place pays per byte.
+    const view = new Uint8Array(half, 0, half.byteLength);
+    this.halfViews[index] = view;
+    return view;
+  }
 }
 
-/** A byte view of `half` with at least `bytes` free after `offset`, growing the buffer in place if needed. */
-function room(half: SharedArrayBuffer, offset: number, bytes: number): Uint8Array {
-  const needed = offset + bytes;
+/** Grows `half` in place to hold at least `needed` bytes (doubling, up to its limit). */
+function growFor(half: SharedArrayBuffer, needed: number): void {
   if (needed > half.byteLength) {
     const limit = half.maxByteLength;
     if (needed > limit) throw sharedMemoryFull(`${needed} bytes needed, limit ${limit}`);
@@ -178,9 +195,6 @@ function room(half: SharedArrayBuffer, offset: number, bytes: number): Uint8Arra
       throw sharedMemoryFull(`growing to ${needed} bytes failed: ${(error as Error).message}`);
     }
   }
-  // A view of fixed length: one that tracks a growable buffer's length reads and writes elements
-  // about six times slower (measured on Node 20), which a record written in place pays per byte.
-  return new Uint8Array(half, 0, half.byteLength);
 }
 
 /**

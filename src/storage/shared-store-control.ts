@@ -28,7 +28,9 @@ export function packSharedStoreControl(committedBytes: number, liveHalf: LiveHal
     throw new RangeError(`shared store control word: committed bytes must be an integer from 0 to ${SHARED_STORE_BYTES_MAX}, got ${String(committedBytes)}`);
   }
   if (liveHalf !== 0 && liveHalf !== 1) throw new RangeError(`shared store control word: live half must be 0 or 1, got ${String(liveHalf)}`);
-  return BigInt(committedBytes) * 2n + BigInt(liveHalf);
+  // One BigInt from a safe integer (at most 2^33 + 1), not three from BigInt arithmetic: this runs
+  // at every sync, and each BigInt is garbage.
+  return BigInt(committedBytes * 2 + liveHalf);
 }
 
 /** What `word` says; RangeError for a word packSharedStoreControl never writes (damage or a bug). */

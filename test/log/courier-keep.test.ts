@@ -58,3 +58,37 @@ describe("an acceptor's held replies", () => {
     expect((sent[0] as { entries: Array<{ value: Uint8Array }> }).entries[0]!.value).toEqual(new Uint8Array(8).fill(0xee));
   });
 });
+
+describe("a courier's retries", () => {
+  it('send what was held, in order, once there is room, and try nothing while nothing is held', () => {
+    const { context, sent, makeRoom } = fullMailboxes();
+    let attempts = 0;
+    const counting = {
+      ...context,
+      send: (to: number, message: unknown) => {
+        attempts++;
+        return (context.send as (to: number, message: unknown) => boolean)(to, message);
+      },
+    } as unknown as ActorContext;
+    const courier = new Courier(counting);
+    courier.retry();
+    expect(attempts).toBe(0);
+    courier.send(1, 'a');
+    courier.send(1, 'b'); // queued behind 'a' without an attempt of its own
+    courier.send(2, 'c');
+    expect(attempts).toBe(2);
+    courier.retry(); // still full
+    expect(attempts).toBe(4);
+    expect(courier.queued).toBe(3);
+    makeRoom();
+    courier.retry();
+    expect(sent).toEqual(['a', 'b', 'c']);
+    expect(courier.queued).toBe(0);
+    const afterDelivery = attempts;
+    courier.retry(); // nothing held: no attempt
+    courier.retry();
+    expect(attempts).toBe(afterDelivery);
+    courier.send(1, 'd');
+    expect(sent).toEqual(['a', 'b', 'c', 'd']);
+  });
+});

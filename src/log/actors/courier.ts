@@ -14,6 +14,8 @@ export const COURIER_TIMER_KEY = 'courier';
  */
 export class Courier {
   private readonly queues = new Map<ActorId, unknown[]>();
+  /** Whether any queue may hold a message: retry() runs on every tick, and walking the map is garbage. */
+  private holding = false;
   private retryArmed = false;
   dropped = 0;
 
@@ -39,6 +41,7 @@ export class Courier {
       return;
     }
     if (!this.trySend(to, message)) {
+      this.holding = true;
       const kept = this.keep(message);
       if (queue === undefined) this.queues.set(to, [kept]);
       else queue.push(kept);
@@ -56,6 +59,7 @@ export class Courier {
 
   /** Sends what was held back, as far as mailboxes allow. Call on every tick. */
   retry(): void {
+    if (!this.holding) return;
     let held = false;
     for (const [to, queue] of this.queues) {
       if (queue.length === 0) continue;
@@ -64,6 +68,7 @@ export class Courier {
       if (sent > 0) queue.splice(0, sent);
       if (queue.length > 0) held = true;
     }
+    this.holding = held;
     if (held) this.armRetry();
   }
 
