@@ -97,6 +97,14 @@ class PendingAppend {
 
 const NO_DATA = new Uint8Array(0);
 
+/** What the last `new Promise(captureSettlers)` handed its executor; taken at once by submit(). */
+let capturedResolve: ((index: number) => void) | undefined;
+let capturedReject: ((error: Error) => void) | undefined;
+function captureSettlers(resolve: (index: number) => void, reject: (error: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 const { clientSweepIntervalMs, followResubscribeMs, readRetryMs } = RUNTIME_TIMINGS;
 
 /**
@@ -261,7 +269,12 @@ export class LogClient {
   }
 
   private submit(data: Uint8Array, count: number, signal?: AbortSignal): Promise<number> {
-    return new Promise<number>((resolveAppend, rejectAppend) => {
+    // The settlers through one executor made once, not a closure (and its context) per append.
+    const promise = new Promise<number>(captureSettlers);
+    const resolveAppend = capturedResolve!;
+    const rejectAppend = capturedReject!;
+    capturedResolve = capturedReject = undefined;
+    try {
       const pending = new PendingAppend(this.counters, data.byteLength, count, data === NO_DATA, resolveAppend, rejectAppend, signal);
       if (signal !== undefined) {
         pending.onAbort = () => this.abortAppend(pending);
@@ -270,7 +283,11 @@ export class LogClient {
       }
       pending.ticket = this.core.submit(pending, data, count, performance.now());
       this.afterCore();
-    });
+    } catch (error) {
+      // As a throw inside an executor would: the append rejects, append() does not throw.
+      rejectAppend(error as Error);
+    }
+    return promise;
   }
 
   private abortAppend(pending: PendingAppend): void {
