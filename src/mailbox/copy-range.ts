@@ -35,10 +35,11 @@ function isShared(bytes: Uint8Array): boolean {
 }
 
 /**
- * Bytes a bounce moves at a time: the bounce buffer is twice this (plus alignment room) for life,
- * on each thread that ever bounces.
+ * Bytes a bounce moves at a time: the bounce buffer is twice this (plus alignment room), kept for
+ * life by each thread that ever bounces (128 KiB: a pool of client threads pays it per thread).
+ * A 64 KiB entry goes in one piece; a larger copy costs a couple of views per piece.
  */
-export const BOUNCE_CHUNK_BYTES = 256 * 1024;
+export const BOUNCE_CHUNK_BYTES = 64 * 1024;
 /** Where a copy between unlike-aligned ends goes through; made on first use (per thread, as every module's state). */
 let bounceBuffer: ArrayBuffer | undefined;
 
