@@ -13,11 +13,10 @@ export class TimerSet<Owner> {
   /** Every timer ever set and not cancelled with its owner; dueMs is +Infinity while disarmed. */
   private readonly timers: Array<TimerEntry<Owner>> = [];
   /**
-   * fireDue()'s collection of what is due: due[0, dueCount), emptied before it returns. Counted
-   * apart rather than by `length = 0`, which makes V8 drop the backing store (see ReusedList).
+   * fireDue()'s collection of what is due, emptied (slot by slot) before it returns: not by
+   * `length = 0`, which makes V8 drop the backing store (see ReusedList).
    */
   private readonly due: Array<TimerEntry<Owner> | undefined> = [];
-  private dueCount = 0;
   /** Earliest deadline, or +Infinity with no timer armed. */
   nextDueMs = Number.POSITIVE_INFINITY;
 
@@ -25,7 +24,7 @@ export class TimerSet<Owner> {
     const entry = this.find(ownerKey, key);
     if (entry === undefined) {
       // Disarmed entries wait to be re-armed; an actor that makes up keys would pile them up.
-      if (this.timers.length >= SWEEP_DISARMED_FROM_TIMERS) this.sweepDisarmed();
+      if (this.timers.length >= SWEEP_DISARMED_FROM_TIMERS) this.keepOnly((armed) => armed.dueMs !== Number.POSITIVE_INFINITY);
       this.timers.push({ owner, ownerKey, key, dueMs });
     } else {
       entry.owner = owner;
@@ -42,13 +41,7 @@ export class TimerSet<Owner> {
 
   /** Forgets every timer of `ownerKey` (its actor stopped): their entries go. */
   cancelAll(ownerKey: string | number): void {
-    const timers = this.timers;
-    let kept = 0;
-    for (let i = 0; i < timers.length; i++) {
-      const entry = timers[i]!;
-      if (entry.ownerKey !== ownerKey) timers[kept++] = entry;
-    }
-    timers.length = kept;
+    this.keepOnly((entry) => entry.ownerKey !== ownerKey);
   }
 
   /** Disarms and hands over every timer due at `nowMs`, earliest first (set() may re-arm it meanwhile). */
@@ -64,7 +57,6 @@ export class TimerSet<Owner> {
       else if (entry.dueMs < next) next = entry.dueMs;
     }
     this.nextDueMs = next;
-    this.dueCount = dueCount;
     // Disarmed before any fires: firing one may re-arm it, or another, for later.
     for (let i = 0; i < dueCount; i++) due[i]!.dueMs = Number.POSITIVE_INFINITY;
     try {
@@ -73,17 +65,17 @@ export class TimerSet<Owner> {
         fire(entry.owner, entry.key);
       }
     } finally {
-      for (let i = 0; i < this.dueCount; i++) due[i] = undefined;
-      this.dueCount = 0;
+      for (let i = 0; i < dueCount; i++) due[i] = undefined;
     }
   }
 
-  private sweepDisarmed(): void {
+  /** Drops the entries `keep` refuses, in place (a stopped actor's, or disarmed ones: both rare). */
+  private keepOnly(keep: (entry: TimerEntry<Owner>) => boolean): void {
     const timers = this.timers;
     let kept = 0;
     for (let i = 0; i < timers.length; i++) {
       const entry = timers[i]!;
-      if (entry.dueMs !== Number.POSITIVE_INFINITY) timers[kept++] = entry;
+      if (keep(entry)) timers[kept++] = entry;
     }
     timers.length = kept;
   }

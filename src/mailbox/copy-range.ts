@@ -19,7 +19,7 @@ export const ALIGNED_COPY_MIN_BYTES = 1024;
 
 export function copyRange(source: Uint8Array, start: number, end: number, target: Uint8Array, targetStart: number): void {
   const length = end - start;
-  if (length >= ALIGNED_COPY_MIN_BYTES && ((source.byteOffset + start - target.byteOffset - targetStart) & 7) !== 0 && (isShared(source) || isShared(target))) {
+  if (length >= ALIGNED_COPY_MIN_BYTES && ((source.byteOffset + start - target.byteOffset - targetStart) & 7) !== 0 && (isSharedBytes(source) || isSharedBytes(target))) {
     copyThroughBounce(source, start, end, target, targetStart);
   } else if (start === 0 && length === source.length) {
     target.set(source, targetStart);
@@ -30,7 +30,8 @@ export function copyRange(source: Uint8Array, start: number, end: number, target
   }
 }
 
-function isShared(bytes: Uint8Array): boolean {
+/** Whether `bytes` is a view of shared memory (where V8 copies by relaxed words: see ALIGNED_COPY_MIN_BYTES). */
+export function isSharedBytes(bytes: Uint8Array): boolean {
   return bytes.buffer instanceof SharedArrayBuffer;
 }
 
@@ -54,8 +55,8 @@ let bounceBuffer: ArrayBuffer | undefined;
  */
 function copyThroughBounce(source: Uint8Array, start: number, end: number, target: Uint8Array, targetStart: number): void {
   bounceBuffer ??= new ArrayBuffer(2 * (BOUNCE_CHUNK_BYTES + 8));
-  const sourceShared = isShared(source);
-  const targetShared = isShared(target);
+  const sourceShared = isSharedBytes(source);
+  const targetShared = isSharedBytes(target);
   for (let at = start; at < end; at += BOUNCE_CHUNK_BYTES) {
     const bytes = Math.min(BOUNCE_CHUNK_BYTES, end - at);
     const chunk = source.subarray(at, at + bytes);

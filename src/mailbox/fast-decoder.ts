@@ -1,4 +1,4 @@
-import { ALIGNED_COPY_MIN_BYTES, SMALL_COPY_BYTES, copyRange } from './copy-range.js';
+import { ALIGNED_COPY_MIN_BYTES, SMALL_COPY_BYTES, copyRange, isSharedBytes } from './copy-range.js';
 import { FLOAT64_BYTE_ORDER } from './fast-encoder.js';
 import { MAX_SHAPE_KEYS, ObjectShapes, type ShapeNode } from './object-shapes.js';
 
@@ -219,7 +219,7 @@ export class FastDecoder {
     const source = this.source;
     this.position = start + length;
     if (this.binaryViews) return source.subarray(start, start + length);
-    if (length >= ALIGNED_COPY_MIN_BYTES && source.buffer instanceof SharedArrayBuffer) return copyCoAligned(source, start, length);
+    if (length >= ALIGNED_COPY_MIN_BYTES && isSharedBytes(source)) return copyCoAligned(source, start, length);
     if (length > SHORT_BINARY_BYTES && source.constructor === Uint8Array) return typedArraySlice.call(source, start, start + length);
     const copy = new Uint8Array(length);
     if (length <= SMALL_COPY_BYTES) {

@@ -24,7 +24,7 @@
 // msgpack arrays start with a byte in 0x90-0x9f (fixarray), 0xdc or 0xdd (array 16/32), which
 // no kind above uses, so one store may hold both (an old log that went on under new code).
 
-import { ALIGNED_COPY_MIN_BYTES, copyRange } from '../mailbox/copy-range.js';
+import { ALIGNED_COPY_MIN_BYTES, copyRange, isSharedBytes } from '../mailbox/copy-range.js';
 import { decodeRecord, integerField } from './record-codec.js';
 import { VARINT_BYTES_MAX, VarintReader, varintBytes, writeVarint, writeVarintOfLength } from './varint.js';
 
@@ -120,7 +120,7 @@ export class LearnerRecordWriter {
 
   /** An entry of an ENTRIES record, its data source[dataAt, dataAt + dataBytes); returns where its data lands in the payload. */
   entry(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
-    if (dataBytes >= ALIGNED_COPY_MIN_BYTES && this.bytes.buffer instanceof SharedArrayBuffer) {
+    if (dataBytes >= ALIGNED_COPY_MIN_BYTES && isSharedBytes(this.bytes)) {
       this.at = this.coAlignedLengths(count, source, dataAt, dataBytes);
     } else {
       this.at = writeVarint(this.bytes, this.at, count);

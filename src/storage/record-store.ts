@@ -2,15 +2,6 @@ import { SynodErrorCode, withCode } from '../error-codes.js';
 import { checkFramePayloadBytes, type FrameVisitor } from './frame.js';
 
 /**
- * An append-only store of opaque records that survives the failure it is built for: a file
- * survives the process; shared memory survives the worker thread (the process is the failure
- * domain of the in-memory mode).
- *
- * Appends are buffered; `sync()` is the durability point: once it returns, every record
- * appended before it will be there after a crash. Callers persist before they reply: append,
- * sync, then send.
- */
-/**
  * A record for RecordStore.rewrite(): its payload, or the payload as a head and the bytes after
  * it, written one after the other (the head a writer made, the tail bytes it holds already, such
  * as a value in the store being rewritten: not first copied together).
@@ -28,6 +19,15 @@ export function tailOf(record: RewriteRecord): Uint8Array {
   return record instanceof Uint8Array ? NO_TAIL : record[1];
 }
 
+/**
+ * An append-only store of opaque records that survives the failure it is built for: a file
+ * survives the process; shared memory survives the worker thread (the process is the failure
+ * domain of the in-memory mode).
+ *
+ * Appends are buffered; `sync()` is the durability point: once it returns, every record
+ * appended before it will be there after a crash. Callers persist before they reply: append,
+ * sync, then send.
+ */
 export interface RecordStore {
   /**
    * The records found at open, oldest first, as copies. Materialised on first use (a learner's
