@@ -34,6 +34,8 @@ export interface CopyCount {
   readonly copiesPerEntry: number;
   /** The same per thread: 'client' (the appending thread), then role and actor id. */
   readonly byThread: Readonly<Record<string, number>>;
+  /** Leader changes during the counted entries: a new leader re-proposes, so the counts then say more than the path. */
+  readonly leaderChanges: number;
 }
 
 
@@ -83,7 +85,9 @@ export async function countCopies(options: {
     };
     await run(options.warmupEntries);
     const before = await snapshot(log);
+    const leaderChangesBefore = log.metrics().leaderChangesTotal;
     await run(options.entries);
+    const leaderChanges = log.metrics().leaderChangesTotal - leaderChangesBefore;
     const after = await snapshot(log);
     const payloadBytes = options.entries * options.entryBytes;
     const byThread: Record<string, number> = {};
@@ -93,7 +97,7 @@ export async function countCopies(options: {
       copied += delta;
       byThread[thread] = round2(delta / payloadBytes);
     }
-    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread };
+    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread, leaderChanges };
   } finally {
     await log.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
