@@ -22,21 +22,37 @@ export interface ActorGcFigures {
   readonly roles: Readonly<Record<string, RoleGcFigures>>;
 }
 
-interface Snapshot {
-  readonly byActor: Map<number, { role: string; minorGcs: number | undefined }>;
+/** One live actor as a snapshot saw it. */
+export interface ActorSnapshot {
+  readonly role: string;
+  /** A proposer that believed it led when the snapshot was taken. */
+  readonly leader: boolean;
+  readonly threadId: number;
+  readonly minorGcs: number | undefined;
+  /** Its thread's CPU time so far (`threadCpuMicros`; Linux only). */
+  readonly cpuMicros: number | undefined;
+}
+
+/** The actors' counters at one moment, with the process's CPU time and the clock (thread-cpu.ts reads these too). */
+export interface Snapshot {
+  readonly byActor: Map<number, ActorSnapshot>;
   readonly delivered: number;
+  /** process.cpuUsage(), user + system, every thread of the process: microseconds. */
+  readonly processCpuMicros: number;
+  readonly atMs: number;
 }
 
 export async function snapshotActors(log: { readonly cluster: Cluster }): Promise<Snapshot> {
-  const byActor = new Map<number, { role: string; minorGcs: number | undefined }>();
+  const byActor = new Map<number, ActorSnapshot>();
   let delivered = 0;
   for (const actor of await log.cluster.actors()) {
     if (!actor.alive) continue;
     const counters = await log.cluster.counters(actor.id).catch(() => ({}) as Record<string, number>);
-    byActor.set(actor.id, { role: actor.role, minorGcs: counters[ACTOR_GC_COUNTER] });
+    byActor.set(actor.id, { role: actor.role, leader: actor.leader, threadId: actor.threadId, minorGcs: counters[ACTOR_GC_COUNTER], cpuMicros: counters.threadCpuMicros });
     if (actor.role === 'learner' && typeof counters.delivered === 'number') delivered = Math.max(delivered, counters.delivered);
   }
-  return { byActor, delivered };
+  const cpu = process.cpuUsage();
+  return { byActor, delivered, processCpuMicros: cpu.user + cpu.system, atMs: performance.now() };
 }
 
 export function actorGcsBetween(before: Snapshot, after: Snapshot): ActorGcFigures {

@@ -14,6 +14,7 @@ import { goal, type GoalCheck } from '../lib/targets-check.js';
 import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { runWorkerGroup } from '../lib/worker-group.js';
 import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from './actor-gcs.js';
+import { describeThreadCpu, threadCpuBetween, type ThreadCpuFigures } from './thread-cpu.js';
 import type { AtomicsResult } from './atomics-worker.js';
 import { LOAD_THREADS_MAX, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from './closed-loop.js';
 
@@ -40,6 +41,8 @@ export interface LogConfiguration {
 export interface LogFigures extends LogConfiguration, ClosedLoopFigures {
   readonly loadThreads: number;
   readonly actorGcs: ActorGcFigures;
+  /** CPU per committed command by thread, over all runs of this configuration (warm-ups included). */
+  readonly threadCpu: ThreadCpuFigures;
   /** Process RSS before the log opened (after a main-thread GC) and at the end of the runs, before it closed. */
   readonly rssBytesAtStart: number;
   readonly rssBytesAtEnd: number;
@@ -251,7 +254,8 @@ async function measureConfiguration(configuration: LogConfiguration, options: Be
     const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), configuration.concurrency, configuration.entryBytes);
     try {
       const actorRuns: ActorGcFigures[] = [];
-      let before = await snapshotActors(log);
+      const first = await snapshotActors(log);
+      let before = first;
       const closedLoop = await measureWindowRuns(pool, options, {
         afterRun: async () => {
           const after = await snapshotActors(log);
@@ -259,7 +263,8 @@ async function measureConfiguration(configuration: LogConfiguration, options: Be
           before = after;
         },
       });
-      return { ...configuration, loadThreads: pool.size, ...closedLoop, actorGcs: worstOf(actorRuns), rssBytesAtStart, rssBytesAtEnd: residentBytes() };
+      const threadCpu = threadCpuBetween(first, before);
+      return { ...configuration, loadThreads: pool.size, ...closedLoop, actorGcs: worstOf(actorRuns), threadCpu, rssBytesAtStart, rssBytesAtEnd: residentBytes() };
     } finally {
       await pool.close();
     }
@@ -309,6 +314,7 @@ export function renderLogReport(report: LogReport): string {
         formatMegabytesPerSecond(f.perSecond * f.entryBytes),
       ]),
     ]),
+    ...renderThreadCpu(report.configurations),
     ...(failed.length > 0 ? ['', wrapText(`rejected appends: ${failed.map((f) => `${f.failed} (${describeConfiguration(f)})`).join('; ')}`)] : []),
     '',
     // The GC note explains columns that are only in the JSON now.
@@ -317,6 +323,24 @@ export function renderLogReport(report: LogReport): string {
     '',
     renderTargets(Object.values(report.targets)),
   ].join('\n');
+}
+
+/** The configurations the goals name, where this run has them: where their CPU went. */
+function renderThreadCpu(figures: readonly LogFigures[]): string[] {
+  const named = figures.filter(
+    (f) =>
+      f.acceptors === 3 &&
+      ((f.storage === 'memory' && f.entryBytes === 16 && (f.concurrency === 256 || f.concurrency === SATURATION_CONCURRENCY)) ||
+        (f.storage === 'memory' && f.entryBytes === 1024 && f.concurrency === 256) ||
+        (f.storage === 'memory' && f.entryBytes === 65_536 && f.concurrency === 16) ||
+        (f.storage === 'file' && f.entryBytes === 16 && f.concurrency === 256)),
+  );
+  if (named.length === 0) return [];
+  return [
+    '',
+    wrapText('CPU per committed command: all threads of the process, then each actor thread, busiest first (% of one core):'),
+    ...named.map((f) => wrapText(`${describeConfiguration(f)}: ${describeThreadCpu(f.threadCpu)}`, 100, '    ', '  ')),
+  ];
 }
 
 export { threadsFor };

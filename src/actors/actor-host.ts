@@ -106,6 +106,8 @@ export class ActorHost {
   private readonly touched = new ReusedList<HostedActor>();
   private scheduled = false;
   private stopped = false;
+  /** The actors with an idle() (Actor.idle), kept as actors come and go: most threads have none. */
+  private idlers: HostedActor[] = [];
   /** Control calls in progress (module loading, async start/stop): they need the event loop, so the loop must not park. */
   private controlTasks = 0;
 
@@ -207,6 +209,9 @@ export class ActorHost {
       if ((inbox.doorbell.takeInterrupts() & INTERRUPT_CONTROL) !== 0 || nowMs >= turnEndMs) break;
       if (delivered === 0 && this.controlTasks > 0) break;
       if (delivered === 0) {
+        // Idle work first (Actor.idle): the loop comes back here, past a look at the inbox, until
+        // no actor has any left.
+        if (this.runIdle()) continue;
         const parkMs = Math.min(IDLE_PARK_MS, timers.nextDueMs - nowMs);
         if (parkMs > 0) {
           this.threadStats.parks++;
@@ -218,6 +223,26 @@ export class ActorHost {
     }
     this.schedule();
   };
+
+  /** Calls every actor's idle(); true if any did work. */
+  private runIdle(): boolean {
+    const idlers = this.idlers;
+    if (idlers.length === 0) return false;
+    let worked = false;
+    for (const hosted of idlers) {
+      if (this.actors[hosted.id] !== hosted || hosted.actor?.idle === undefined) continue;
+      try {
+        if (hosted.actor.idle(hosted)) worked = true;
+      } catch (error) {
+        throw blame(hosted, error);
+      }
+    }
+    return worked;
+  }
+
+  private refreshIdlers(): void {
+    this.idlers = this.actors.filter((hosted): hosted is HostedActor => hosted?.actor?.idle !== undefined);
+  }
 
   private flushTouched(): void {
     const touched = this.touched;
@@ -256,12 +281,14 @@ export class ActorHost {
         throw new TypeError(`behaviour module ${spec.module} made ${String(actor)}, not an actor with receive()`);
       }
       hosted.actor = actor;
+      this.refreshIdlers();
       await actor.start?.(hosted);
     } catch (error) {
       // A behaviour that failed to start leaves nothing behind: no timers firing into it, and the
       // slot free for the next attempt (the supervisor may try again on this same thread).
       this.timers.cancelAll(spec.id);
       if (this.actors[spec.id] === hosted) this.actors[spec.id] = undefined;
+      this.refreshIdlers();
       throw error;
     }
     // Only now take its incoming links: anything sent meanwhile waited in the rings.
@@ -324,6 +351,7 @@ export class ActorHost {
         }
       }
       this.actors[id] = undefined;
+      this.refreshIdlers();
     }
   }
 

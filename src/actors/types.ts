@@ -29,6 +29,13 @@ export interface Actor<Message = unknown> {
   flush?(context: ActorContext): void;
   /** A timer set with context.setTimer() came due. */
   timer?(key: string, context: ActorContext): void;
+  /**
+   * The thread has no message to hand anyone and is about to park: work that can wait for an
+   * idle moment (a learner's store faulting in the pages its next records will fill). Return true
+   * if it did some: the loop looks for messages again and calls idle() again before it parks.
+   * Keep each call short (a fraction of a millisecond): a message that arrives meanwhile waits.
+   */
+  idle?(context: ActorContext): boolean;
   /** Called on an orderly stop (not on a kill). */
   stop?(context: ActorContext): void | Promise<void>;
   /**

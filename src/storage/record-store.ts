@@ -55,6 +55,13 @@ export interface RecordStore {
    */
   sharedPayloadAddress?(): number;
   /**
+   * A store in memory: makes the memory its next records will fill resident now, up to
+   * `aheadBytes` past its end and at most `budgetBytes` per call, so the kernel's page faults (it
+   * zeroes each fresh page) are paid in an idle moment rather than inside the next append. Returns
+   * whether it touched anything. Absent where the kernel's page cache holds the records (a file).
+   */
+  prefault?(aheadBytes: number, budgetBytes: number): boolean;
+  /**
    * Room for one record of at most `payloadBytesMax` bytes, written in place: returns the offset
    * in `reservedTarget` where its payload goes. Write the payload there, then appendReserved()
    * makes it a record. A record written in place is not copied again (a learner's batch of large

@@ -117,6 +117,57 @@ describe('actors on worker threads', () => {
     await actors.spawn({ role: 'ticker', module: behaviour('ticker'), config: { periodMs: 2, ticks: 25, reportTo: endpoint.id } });
     expect((await endpoint.receive(10_000)).message).toEqual({ ticks: 25 });
   });
+
+  it('runs idle() while there is no message: never parking while it has work, answering every message meanwhile, parking once it has none', async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const busy = await actors.spawn({ role: 'idler', module: behaviour('idler'), config: { workCalls: -1 } });
+    // Endless idle work keeps no message waiting: each is answered.
+    let idleCalls = 0;
+    for (let i = 0; i < 20; i++) {
+      const reply = (await ask(endpoint, busy, {})) as { idleCalls: number };
+      expect(reply.idleCalls).toBeGreaterThanOrEqual(idleCalls);
+      idleCalls = reply.idleCalls;
+    }
+    expect(idleCalls).toBeGreaterThan(0);
+    // ... and the thread never parks meanwhile (its loop looks at the inbox, then idles again).
+    const parksBusy = (await actors.counters(busy)).threadParks!;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await actors.counters(busy)).threadParks).toBe(parksBusy);
+
+    // Work that runs out: idle() returns false, and the thread parks as any idle thread does.
+    const done = await actors.spawn({ role: 'idler', module: behaviour('idler'), config: { workCalls: 1000 } });
+    let state = (await ask(endpoint, done, {})) as { idleCalls: number; workLeft: number };
+    for (let tries = 0; state.workLeft > 0 && tries < 100; tries++) state = (await ask(endpoint, done, {})) as typeof state;
+    expect(state.workLeft).toBe(0);
+    expect(state.idleCalls).toBeGreaterThanOrEqual(1000);
+    const parksBefore = (await actors.counters(done)).threadParks!;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await actors.counters(done)).threadParks).toBeGreaterThan(parksBefore);
+    // More work wakes it: a message gives it 50 more idle calls, which it does before parking again.
+    state = (await ask(endpoint, done, { more: 50 })) as typeof state;
+    for (let tries = 0; state.workLeft > 0 && tries < 100; tries++) state = (await ask(endpoint, done, {})) as typeof state;
+    expect(state.workLeft).toBe(0);
+  });
+
+  it("reports its thread's CPU time (Linux): it grows with the work the actor does", async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const echo = await actors.spawn({ role: 'echo', module: behaviour('echo') });
+    const before = (await actors.counters(echo)).threadCpuMicros;
+    if (process.platform !== 'linux') {
+      expect(before).toBeUndefined();
+      return;
+    }
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 20_000; i++) {
+      await endpoint.sendAsync(echo, { i, payload: new Uint8Array(256) });
+      if (i % 500 === 499) for (let k = 0; k < 500; k++) await endpoint.receive(10_000);
+    }
+    const after = (await actors.counters(echo)).threadCpuMicros!;
+    // 20,000 messages received, decoded and echoed: well over a millisecond of one thread.
+    expect(after - before!).toBeGreaterThan(1000);
+  });
 });
 
 describe('supervision', () => {

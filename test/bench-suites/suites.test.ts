@@ -23,6 +23,22 @@ describe('synod bench suites (tiny runs, --json)', () => {
       positiveFinite(c.rssBytesAtEnd);
       expect(typeof c.actorGcs.available).toBe('boolean');
       expect(typeof c.actorGcs.note).toBe('string');
+      // Where the CPU went (Linux: each actor thread's own clock): every role's thread, each
+      // within the process's total.
+      expect(c.threadCpu.available, c.threadCpu.note).toBe(process.platform === 'linux');
+      if (c.threadCpu.available) {
+        positiveFinite(c.threadCpu.processMicrosPerCommand);
+        const labels: string[] = c.threadCpu.threads.map((t: any) => t.label);
+        expect(labels.filter((label) => label === 'acceptor')).toHaveLength(3);
+        expect(labels.filter((label) => label === 'learner')).toHaveLength(1);
+        expect(labels.filter((label) => label === 'leader' || label === 'standby')).toHaveLength(2);
+        let actorMicros = 0;
+        for (const thread of c.threadCpu.threads) {
+          nonNegativeFinite(thread.microsPerCommand);
+          actorMicros += thread.microsPerCommand;
+        }
+        expect(actorMicros).toBeLessThanOrEqual(c.threadCpu.processMicrosPerCommand);
+      }
     }
     expect(Object.keys(report.targets).sort()).toEqual([
       'acceptorMinorGcsPerMillion',

@@ -14,6 +14,7 @@ import { LearnerReads } from '../../protocol/learner-reads.js';
 import { Courier } from './courier.js';
 import { StorageGuard } from './storage-guard.js';
 import type { LearnerActorConfig } from './role-configs.js';
+import { IdlePrefault } from './idle-prefault.js';
 import { openStore } from './open-store.js';
 import { roleActor } from './role-actor.js';
 
@@ -42,10 +43,13 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     barrier,
     reads,
   });
+  // A log in memory grows into fresh pages: faulted in while the thread is idle, not inside a turn.
+  const prefault = new IdlePrefault(store);
   return roleActor({
     node,
     courier,
     guard,
+    idle: (context) => prefault.run(context.now()),
     report(counters) {
       counters.delivered = log.length;
       counters.nextSlot = node.learner.nextSlot;

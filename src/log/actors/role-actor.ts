@@ -23,6 +23,8 @@ export interface HostedRole {
   report(counters: Record<string, number>): void;
   /** Another timer of the role's (not the tick, courier or guard's). */
   timer?(key: string, context: ActorContext): void;
+  /** Work for the thread's idle moments (Actor.idle); none by default. */
+  idle?(context: ActorContext): boolean;
   /** Sets the role's other timers at start. */
   start?(context: ActorContext): void;
   /** An endpoint was released: forget what the role kept for it besides the courier's held messages. */
@@ -77,6 +79,8 @@ export function roleActor(role: HostedRole): Actor {
     stop() {
       role.stop?.();
     },
+    // Only a role with idle work gets the callback: the host calls idle() on every idle pass.
+    ...(role.idle === undefined ? {} : { idle: role.idle }),
     // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
     peerReleased(id) {
       courier.forget(id);
