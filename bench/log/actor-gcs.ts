@@ -31,6 +31,8 @@ export interface ActorSnapshot {
   readonly minorGcs: number | undefined;
   /** Its thread's CPU time so far (`threadCpuMicros`; Linux only). */
   readonly cpuMicros: number | undefined;
+  /** Receivers its thread has woken so far (`threadWakesSent`). */
+  readonly wakesSent: number | undefined;
 }
 
 /** The actors' counters at one moment, with the process's CPU time and the clock (thread-cpu.ts reads these too). */
@@ -48,7 +50,7 @@ export async function snapshotActors(log: { readonly cluster: Cluster }): Promis
   for (const actor of await log.cluster.actors()) {
     if (!actor.alive) continue;
     const counters = await log.cluster.counters(actor.id).catch(() => ({}) as Record<string, number>);
-    byActor.set(actor.id, { role: actor.role, leader: actor.leader, threadId: actor.threadId, minorGcs: counters[ACTOR_GC_COUNTER], cpuMicros: counters.threadCpuMicros });
+    byActor.set(actor.id, { role: actor.role, leader: actor.leader, threadId: actor.threadId, minorGcs: counters[ACTOR_GC_COUNTER], cpuMicros: counters.threadCpuMicros, wakesSent: counters.threadWakesSent });
     if (actor.role === 'learner' && typeof counters.delivered === 'number') delivered = Math.max(delivered, counters.delivered);
   }
   const cpu = process.cpuUsage();

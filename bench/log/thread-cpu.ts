@@ -26,13 +26,15 @@ export interface ThreadCpuShare {
   readonly microsPerCommand: number;
   /** CPU time over wall time: 1 is a whole core. */
   readonly coreShare: number;
+  /** Receivers the thread woke (a system call each) per committed command. */
+  readonly wakesPerCommand: number;
 }
 
 export function threadCpuBetween(before: Snapshot, after: Snapshot): ThreadCpuFigures {
   const commands = after.delivered - before.delivered;
   const wallMs = after.atMs - before.atMs;
   const processMicros = after.processCpuMicros - before.processCpuMicros;
-  const perThread = new Map<number, { labels: string[]; micros: number }>();
+  const perThread = new Map<number, { labels: string[]; micros: number; wakes: number }>();
   let available = commands > 0 && wallMs > 0;
   for (const [id, now] of after.byActor) {
     const then = before.byActor.get(id);
@@ -44,7 +46,7 @@ export function threadCpuBetween(before: Snapshot, after: Snapshot): ThreadCpuFi
     const label = now.role === 'proposer' ? (now.leader ? 'leader' : 'standby') : now.role;
     const thread = perThread.get(now.threadId);
     // Actors sharing a thread share its clock: count the thread once.
-    if (thread === undefined) perThread.set(now.threadId, { labels: [label], micros: now.cpuMicros - then.cpuMicros });
+    if (thread === undefined) perThread.set(now.threadId, { labels: [label], micros: now.cpuMicros - then.cpuMicros, wakes: (now.wakesSent ?? 0) - (then.wakesSent ?? 0) });
     else thread.labels.push(label);
   }
   if (!available) {
@@ -58,23 +60,36 @@ export function threadCpuBetween(before: Snapshot, after: Snapshot): ThreadCpuFi
     wallMs,
     processMicrosPerCommand: processMicros / commands,
     processCores: processMicros / wallMicros,
-    threads: [...perThread.values()].map(({ labels, micros }) => ({ label: labels.join('+'), microsPerCommand: micros / commands, coreShare: micros / wallMicros })),
+    threads: [...perThread.values()].map(({ labels, micros, wakes }) => ({
+      label: labels.join('+'),
+      microsPerCommand: micros / commands,
+      coreShare: micros / wallMicros,
+      wakesPerCommand: wakes / commands,
+    })),
   };
 }
 
 /**
- * One line: the process's total, then each thread busiest first, e.g. "5.6 us (1.4 cores):
- * learner 0.8 us (40%), leader 0.5 (27%), ...; the rest 3.7 us".
+ * One line: the process's total, then each thread busiest first with its share of a core and the
+ * wake-ups it sent per 1000 commands, e.g. "5.60 us a command (1.40 cores): learner 0.80 us (40%,
+ * 12 wakes), leader 0.50 (27%, 30); ...; callers, GC helpers and the rest 3.70 us".
  */
 export function describeThreadCpu(figures: ThreadCpuFigures): string {
   if (!figures.available) return figures.note;
   const busiestFirst = [...figures.threads].sort((a, b) => b.coreShare - a.coreShare);
   const actorMicros = figures.threads.reduce((sum, thread) => sum + thread.microsPerCommand, 0);
-  const parts = busiestFirst.map((thread, i) => `${thread.label} ${formatMicros(thread.microsPerCommand)}${i === 0 ? ' us' : ''} (${Math.round(thread.coreShare * 100)}%)`);
+  const parts = busiestFirst.map(
+    (thread, i) =>
+      `${thread.label} ${formatMicros(thread.microsPerCommand)}${i === 0 ? ' us' : ''} (${Math.round(thread.coreShare * 100)}%, ${formatWakes(thread.wakesPerCommand * 1000)}${i === 0 ? ' wakes per 1000' : ''})`,
+  );
   return (
     `${formatMicros(figures.processMicrosPerCommand)} us a command (${figures.processCores.toFixed(2)} cores): ${parts.join(', ')};` +
     ` callers, GC helpers and the rest ${formatMicros(Math.max(0, figures.processMicrosPerCommand - actorMicros))} us`
   );
+}
+
+function formatWakes(wakes: number): string {
+  return wakes >= 10 ? wakes.toFixed(0) : wakes.toFixed(1);
 }
 
 function formatMicros(micros: number): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { doorbellWakesSent } from '../mailbox/doorbell.js';
 
 /**
  * Counts this thread's garbage collections from the moment it is made, and reads its heap: what
@@ -39,6 +40,7 @@ export class ThreadStats {
       threadGcMajor: this.gcMajor,
       threadGcPauseMs: Math.round(this.gcPauseMs * 1000) / 1000,
       threadPasses: this.passes,
+      threadWakesSent: doorbellWakesSent(),
       threadParks: this.parks,
       threadHeapUsedBytes: getHeapStatistics().used_heap_size,
       // This thread's ArrayBuffer memory (typed arrays, decoded messages), not counting SharedArrayBuffers of other owners.

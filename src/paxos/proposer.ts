@@ -426,8 +426,11 @@ export class Proposer {
         return;
       }
       const msg = this.window.issue(this.election.ballot, value, nowMs);
-      for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
+      // Learners first: a host may send them the Accept without waking them (the acceptors'
+      // Accepted votes do that), and then the value must be in a learner's mailbox before any
+      // acceptor can have voted for it.
       for (const learner of this.learners) ready.send.push({ to: learner, msg });
+      for (const acceptor of this.quorum.acceptors) ready.send.push({ to: acceptor, msg });
     }
   }
 }

@@ -2,33 +2,40 @@ import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../bench/log/actor-gcs.js';
 import { describeThreadCpu, threadCpuBetween } from '../../bench/log/thread-cpu.js';
 
-type Actor = { role: string; leader?: boolean; threadId: number; cpuMicros: number | undefined };
+type Actor = { role: string; leader?: boolean; threadId: number; cpuMicros: number | undefined; wakesSent?: number };
 
 function snapshot(actors: Record<number, Actor>, delivered: number, processCpuMicros: number, atMs: number): Snapshot {
-  const byActor = new Map(Object.entries(actors).map(([id, a]) => [Number(id), { leader: false, minorGcs: 0, ...a }]));
+  const byActor = new Map(Object.entries(actors).map(([id, a]) => [Number(id), { leader: false, minorGcs: 0, wakesSent: 0, ...a }]));
   return { byActor, delivered, processCpuMicros, atMs };
 }
 
 describe('threadCpuBetween', () => {
   it('gives each actor thread its CPU per command and share of a core, and the process its total', () => {
-    const before = snapshot({ 1: { role: 'proposer', leader: true, threadId: 10, cpuMicros: 0 }, 2: { role: 'learner', threadId: 11, cpuMicros: 500 } }, 1000, 0, 0);
-    const after = snapshot({ 1: { role: 'proposer', leader: true, threadId: 10, cpuMicros: 400_000 }, 2: { role: 'learner', threadId: 11, cpuMicros: 800_500 } }, 1_001_000, 3_000_000, 2000);
+    const before = snapshot({ 1: { role: 'proposer', leader: true, threadId: 10, cpuMicros: 0, wakesSent: 5 }, 2: { role: 'learner', threadId: 11, cpuMicros: 500 } }, 1000, 0, 0);
+    const after = snapshot(
+      { 1: { role: 'proposer', leader: true, threadId: 10, cpuMicros: 400_000, wakesSent: 40_005 }, 2: { role: 'learner', threadId: 11, cpuMicros: 800_500, wakesSent: 5000 } },
+      1_001_000,
+      3_000_000,
+      2000,
+    );
     const figures = threadCpuBetween(before, after);
     expect(figures.available).toBe(true);
     expect(figures.commands).toBe(1_000_000);
     expect(figures.processMicrosPerCommand).toBeCloseTo(3);
     expect(figures.processCores).toBeCloseTo(1.5);
     expect(figures.threads).toEqual([
-      { label: 'leader', microsPerCommand: 0.4, coreShare: 0.2 },
-      { label: 'learner', microsPerCommand: 0.8, coreShare: 0.4 },
+      { label: 'leader', microsPerCommand: 0.4, coreShare: 0.2, wakesPerCommand: 0.04 },
+      { label: 'learner', microsPerCommand: 0.8, coreShare: 0.4, wakesPerCommand: 0.005 },
     ]);
-    expect(describeThreadCpu(figures)).toBe('3.00 us a command (1.50 cores): learner 0.80 us (40%), leader 0.40 (20%); callers, GC helpers and the rest 1.80 us');
+    expect(describeThreadCpu(figures)).toBe(
+      '3.00 us a command (1.50 cores): learner 0.80 us (40%, 5.0 wakes per 1000), leader 0.40 (20%, 40); callers, GC helpers and the rest 1.80 us',
+    );
   });
 
   it('counts a thread shared by two actors once', () => {
     const actors = (cpu: number) => ({ 1: { role: 'acceptor', threadId: 7, cpuMicros: cpu }, 2: { role: 'learner', threadId: 7, cpuMicros: cpu } });
     const figures = threadCpuBetween(snapshot(actors(0), 0, 0, 0), snapshot(actors(100_000), 100_000, 200_000, 1000));
-    expect(figures.threads).toEqual([{ label: 'acceptor+learner', microsPerCommand: 1, coreShare: 0.1 }]);
+    expect(figures.threads).toEqual([{ label: 'acceptor+learner', microsPerCommand: 1, coreShare: 0.1, wakesPerCommand: 0 }]);
   });
 
   it('says it cannot tell when an actor moved to another thread (a restart), has no clock, or nothing committed', () => {

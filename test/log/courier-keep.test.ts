@@ -92,3 +92,32 @@ describe("a courier's retries", () => {
     expect(sent).toEqual(['a', 'b', 'c', 'd']);
   });
 });
+
+describe('quiet sends', () => {
+  function recordingContext() {
+    const sends: Array<{ to: number; quiet: boolean }> = [];
+    let room = true;
+    const context = {
+      send: (to: number) => (room ? (sends.push({ to, quiet: false }), true) : false),
+      sendQuietly: (to: number) => (room ? (sends.push({ to, quiet: true }), true) : false),
+      setTimer: () => undefined,
+    } as unknown as ActorContext;
+    return { context, sends, setRoom: (value: boolean) => (room = value) };
+  }
+
+  it('go quietly when sent at once, and loud once held: a held message comes after the wake it counted on', () => {
+    const { context, sends, setRoom } = recordingContext();
+    const courier = new Courier(context, (to) => to === 7);
+    courier.send(7, { type: MessageType.Accept });
+    courier.send(8, { type: MessageType.Accept });
+    expect(sends).toEqual([
+      { to: 7, quiet: true },
+      { to: 8, quiet: false },
+    ]);
+    setRoom(false);
+    courier.send(7, { type: MessageType.Accept });
+    setRoom(true);
+    courier.retry();
+    expect(sends.at(-1)).toEqual({ to: 7, quiet: false });
+  });
+});

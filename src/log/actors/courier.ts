@@ -21,7 +21,7 @@ export class Courier {
 
   constructor(
     private readonly context: ActorContext,
-    /** Which messages go without waking their receiver (ActorContext.sendQuietly); none by default. */
+    /** Which messages go without waking their receiver (ActorContext.sendQuietly) when sent at once; none by default. A held message goes loud. */
     private readonly quiet?: (to: ActorId, message: unknown) => boolean,
     /**
      * What a message becomes when it is held past its turn: for a sender whose messages may hold
@@ -64,7 +64,9 @@ export class Courier {
     for (const [to, queue] of this.queues) {
       if (queue.length === 0) continue;
       let sent = 0;
-      while (sent < queue.length && this.trySend(to, queue[sent])) sent++;
+      // Loud: a message sent quietly counts on something else waking its receiver soon after
+      // (the acceptors' votes, for a learner's Accept); held, it comes later than that wake.
+      while (sent < queue.length && this.trySend(to, queue[sent], false)) sent++;
       if (sent > 0) queue.splice(0, sent);
       if (queue.length > 0) held = true;
     }
@@ -91,9 +93,9 @@ export class Courier {
     return total;
   }
 
-  private trySend(to: ActorId, message: unknown): boolean {
+  private trySend(to: ActorId, message: unknown, mayBeQuiet = true): boolean {
     try {
-      return this.quiet?.(to, message) === true ? this.context.sendQuietly(to, message) : this.context.send(to, message);
+      return mayBeQuiet && this.quiet?.(to, message) === true ? this.context.sendQuietly(to, message) : this.context.send(to, message);
     } catch (error) {
       // A message too large for a mailbox is a bug (src/protocol/limits.ts sizes every message to fit):
       // it is thrown, never dropped, so it cannot turn into a silent hang.

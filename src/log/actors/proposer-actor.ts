@@ -2,7 +2,7 @@
 // around it) hosted by roleActor. A standby rehearses leading once, soon after it starts
 // (leader-warmup.ts).
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
-import { ProposerRole } from '../../paxos/index.js';
+import { MessageType, ProposerRole, type Message } from '../../paxos/index.js';
 import { ProposerNode } from '../../roles/index.js';
 import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import { Courier } from './courier.js';
@@ -17,7 +17,12 @@ const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export default function proposerActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as ProposerActorConfig;
-  const courier = new Courier(context);
+  // An Accept goes to a learner without waking it: it could not deliver the slot before a
+  // quorum's votes, and the acceptors' Accepted votes wake it (the Proposer sends learners their
+  // copy first, so it is in the learner's mailbox before any vote). Woken for it, the learner
+  // parked again at once: one wake-up a slot for nothing, the leader's system call.
+  const learners = new Set(config.layout.learners);
+  const courier = new Courier(context, (to, message) => (message as Message).type === MessageType.Accept && learners.has(to));
   const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
   const clients = function* (): Iterable<ActorId> {
     for (const peer of context.peers()) if (!roles.has(peer)) yield peer;
