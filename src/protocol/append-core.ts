@@ -22,9 +22,11 @@ import { AppendTimeoutError, LogClosedError } from './errors.js';
 import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
 import { CommandBatchWriter } from './command-batch.js';
 import { ResendTimeout } from './resend-timeout.js';
+import { SentAppends } from './sent-appends.js';
 import { RUNTIME_TIMINGS } from './timings.js';
 import {
   LogMessageType,
+  SESSIONS_PER_ENDPOINT,
   clientIdOf,
   type ClientReplyBatchMessage,
   type ClientRequestBatchMessage,
@@ -101,6 +103,9 @@ interface PendingAppend<T> {
   /** Where its last send went, and the number of its first send there (since it last went elsewhere): see acknowledged(). */
   sentTo: number;
   firstSendNumberThere: number;
+  /** SentAppends' links, in the order appends were sent. */
+  sentPrev: PendingAppend<T> | undefined;
+  sentNext: PendingAppend<T> | undefined;
 }
 
 /** What submit() returns: the handle abort() takes. */
@@ -113,8 +118,8 @@ export interface AppendTicket<T> {
 export type AbortOutcome = 'unsent' | 'sent' | 'unknown';
 
 export class AppendCore<T> {
-  /** Sent appends by client id (one per session). */
-  private readonly pending = new Map<number, PendingAppend<T>>();
+  /** Sent appends (one per session), found by client id, walked in the order they were sent. */
+  private readonly pending = new SentAppends<PendingAppend<T>>((clientId) => this.sessionOfClientId(clientId));
   private readonly waiting: PendingAppend<T>[] = [];
   /**
    * Sessions free to take, oldest freed first (from freeSessionsHead): reused in the order their
@@ -191,6 +196,8 @@ export class AppendCore<T> {
       sendNumber: -1,
       sentTo: -1,
       firstSendNumberThere: -1,
+      sentPrev: undefined,
+      sentNext: undefined,
     };
     if (this.closed) {
       this.sink.rejected(this.settle(append), new LogClosedError());
@@ -263,7 +270,7 @@ export class AppendCore<T> {
         // Everything waiting goes to the new leader now; learners deliver each (client, seq) once.
         this.leaderGuess = (message as NewLeaderMessage).from;
         this.sink.leaderAnnounced?.(this.leaderGuess);
-        for (const pending of this.pending.values()) {
+        for (let pending = this.pending.first; pending !== undefined; pending = pending.sentNext) {
           pending.target = this.leaderGuess;
           pending.sentMs = nowMs;
           this.request(pending.target, pending);
@@ -308,7 +315,9 @@ export class AppendCore<T> {
     // Commits flowing: the leader guessed is alive. Silence: it may be gone.
     const leaderAlive = nowMs - this.lastAcknowledgedMs < this.options.resendAfterMs;
     let resentInSilence = false;
-    for (const pending of this.pending.values()) {
+    for (let pending = this.pending.first; pending !== undefined; pending = pending.sentNext) {
+      // One abandoned below is removed where the walk stands: its link still leads on.
+      if (!this.pending.has(pending)) continue;
       if (pending.startedMs < failBefore) {
         const token = this.abandon(pending, nowMs);
         const { code, errno, path } = storage!.failure;
@@ -354,7 +363,7 @@ export class AppendCore<T> {
   close(error: Error = new LogClosedError()): void {
     if (this.closed) return;
     this.closed = true;
-    const appends = [...this.pending.values(), ...this.waiting.splice(0)];
+    const appends = [...this.pending.toArray(), ...this.waiting.splice(0)];
     this.pending.clear();
     const tokens = appends.map((append) => this.settle(append));
     for (const token of tokens) this.sink.rejected(token, error);
@@ -369,7 +378,7 @@ export class AppendCore<T> {
     append.state = SENT;
     append.startedMs = append.sentMs = nowMs;
     append.target = this.leaderGuess;
-    this.pending.set(append.clientId, append);
+    this.pending.add(append);
     this.sink.started?.(append.token!, append.clientId, append.seq);
     this.request(append.target, append);
   }
@@ -377,6 +386,11 @@ export class AppendCore<T> {
   /** The client id of a session: generation, endpoint and session packed so that no two clients' ids meet. */
   protected clientIdFor(session: number): number {
     return clientIdOf(this.options.generation, this.options.endpointId, session);
+  }
+
+  /** The session of one of this client's ids (clientIdFor's inverse; the session is the low field). */
+  protected sessionOfClientId(clientId: number): number {
+    return clientId % SESSIONS_PER_ENDPOINT;
   }
 
   protected takeSession(): number {
@@ -396,7 +410,7 @@ export class AppendCore<T> {
   /** Gives up on a sent append (its outcome unknown); its session goes on with its next seq. Returns its token. */
   private abandon(pending: PendingAppend<T>, nowMs: number): T {
     const token = this.settle(pending);
-    this.pending.delete(pending.clientId);
+    this.pending.remove(pending);
     this.releaseSession(pending.session, nowMs);
     return token;
   }
@@ -458,7 +472,7 @@ export class AppendCore<T> {
     this.lastAcknowledgedMs = nowMs;
     this.resendTimeout.resolved(nowMs - pending.startedMs);
     const token = this.settle(pending);
-    this.pending.delete(clientId);
+    this.pending.remove(pending);
     this.leaderGuess = pending.target;
     this.releaseSession(pending.session, nowMs);
     this.sink.resolved(token, logIndex);
@@ -476,7 +490,7 @@ export class AppendCore<T> {
 
   /** A send to `proposer` failed (its mailbox stayed full): what was sent there goes again at the next sweep. */
   sendFailed(proposer: number): void {
-    for (const pending of this.pending.values()) if (pending.target === proposer) pending.resendNow = true;
+    for (let pending = this.pending.first; pending !== undefined; pending = pending.sentNext) if (pending.target === proposer) pending.resendNow = true;
   }
 
   /** How long an append goes unanswered before it is sent again (before any backoff). */

@@ -128,6 +128,10 @@ class AliasingAppendCore<T> extends AppendCore<T> {
   protected override clientIdFor(session: number): number {
     return this.endpointId * SESSIONS_PER_ENDPOINT + session;
   }
+
+  protected override sessionOfClientId(clientId: number): number {
+    return clientId - this.endpointId * SESSIONS_PER_ENDPOINT;
+  }
 }
 
 /** How a simulated client builds its append core: the runtime's own, unless the bug is in the client. */
