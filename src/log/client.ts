@@ -291,7 +291,7 @@ export class LogClient {
   }
 
   private abortAppend(pending: PendingAppend): void {
-    const outcome = pending.ticket === undefined ? 'unknown' : this.core.abort(pending.ticket, performance.now());
+    const outcome = pending.ticket === undefined ? 'unknown' : this.core.abort(pending.ticket, pending, performance.now());
     // Never sent, it cannot commit; sent, like a timeout, its outcome is unknown.
     if (outcome !== 'unknown') pending.reject(new AbortError(outcome === 'unsent' ? 'append-unsent' : 'append-sent', pending.signal!.reason));
     this.afterCore();

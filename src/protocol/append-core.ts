@@ -23,6 +23,8 @@ import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
 import { CommandBatchWriter } from './command-batch.js';
 import { ResendTimeout } from './resend-timeout.js';
 import { SentAppends } from './sent-appends.js';
+import { NumberFifo } from '../util/number-fifo.js';
+import { ReusedList } from '../util/reused-list.js';
 import { RUNTIME_TIMINGS } from './timings.js';
 import {
   LogMessageType,
@@ -79,7 +81,7 @@ const SETTLED = 2;
 interface PendingAppend<T> {
   /** The caller's; undefined once settled (see settle()). */
   token: T | undefined;
-  readonly count: number;
+  count: number;
   /**
    * The entry's bytes, never the caller's buffer past submit() (the caller may reuse it at once):
    * once sent, the slab of the batch it was written into, which is never written again; while it
@@ -87,7 +89,7 @@ interface PendingAppend<T> {
    */
   data: Uint8Array;
   dataOffset: number;
-  readonly dataBytes: number;
+  dataBytes: number;
   state: typeof WAITING | typeof SENT | typeof SETTLED;
   /** The command, written into a ClientRequestBatch each time it is sent (again on a retry); set when sent. */
   clientId: number;
@@ -108,6 +110,30 @@ interface PendingAppend<T> {
   sentNext: PendingAppend<T> | undefined;
 }
 
+/** A record with every field set (to what submit() sets anew), so all records share one shape. */
+function newPendingAppend<T>(): PendingAppend<T> {
+  return {
+    token: undefined,
+    data: RELEASED_BYTES,
+    dataOffset: 0,
+    dataBytes: 0,
+    count: 0,
+    state: SETTLED,
+    clientId: -1,
+    seq: 0,
+    session: -1,
+    startedMs: 0,
+    sentMs: 0,
+    target: -1,
+    resendNow: false,
+    sendNumber: -1,
+    sentTo: -1,
+    firstSendNumberThere: -1,
+    sentPrev: undefined,
+    sentNext: undefined,
+  };
+}
+
 /** What submit() returns: the handle abort() takes. */
 export interface AppendTicket<T> {
   /** The token submit() was given, until the append settles. */
@@ -118,18 +144,25 @@ export interface AppendTicket<T> {
 export type AbortOutcome = 'unsent' | 'sent' | 'unknown';
 
 export class AppendCore<T> {
+  /**
+   * Records of settled appends, reused by submit(): a record a fresh object per append was 200
+   * bytes of the caller's garbage (V8's sampling heap profiler). Settled ones wait in
+   * settledRecords until the end of the turn (recycleSettled()); at most inflightAppendsMax of each.
+   */
+  private readonly freeRecords: Array<PendingAppend<T> | undefined> = [];
+  private freeRecordCount = 0;
+  private readonly settledRecords = new ReusedList<PendingAppend<T>>();
   /** Sent appends (one per session), found by client id, walked in the order they were sent. */
   private readonly pending = new SentAppends<PendingAppend<T>>((clientId) => this.sessionOfClientId(clientId));
   private readonly waiting: PendingAppend<T>[] = [];
   /**
-   * Sessions free to take, oldest freed first (from freeSessionsHead): reused in the order their
+   * Sessions free to take, oldest freed first: reused in the order their
    * appends resolved, the sessions of a closed loop stay in step and in order, so a slot holds
    * them as consecutive client ids at one seq, and the learner acknowledges them as one range
    * (ack-ranges.ts). Taken newest first, each round reversed their order, and no two were ever
    * acknowledged together.
    */
-  private freeSessions: number[] = [];
-  private freeSessionsHead = 0;
+  private readonly freeSessions = new NumberFifo();
   private readonly sessionSeq: number[] = [];
   /** Protected, like takeSession and clientIdFor, for one reader: the simulator's deliberately broken client. */
   protected nextSessionNumber = 0;
@@ -179,26 +212,21 @@ export class AppendCore<T> {
    * the next flush. The ticket is for abort().
    */
   submit(token: T, data: Uint8Array, count: number, nowMs: number): AppendTicket<T> {
-    const append: PendingAppend<T> = {
-      token,
-      data,
-      dataOffset: 0,
-      dataBytes: data.byteLength,
-      count,
-      state: WAITING,
-      clientId: -1,
-      seq: 0,
-      session: -1,
-      startedMs: nowMs,
-      sentMs: nowMs,
-      target: -1,
-      resendNow: false,
-      sendNumber: -1,
-      sentTo: -1,
-      firstSendNumberThere: -1,
-      sentPrev: undefined,
-      sentNext: undefined,
-    };
+    const append = this.freeRecordCount > 0 ? this.takeFreeRecord() : newPendingAppend<T>();
+    append.token = token;
+    append.data = data;
+    append.dataOffset = 0;
+    append.dataBytes = data.byteLength;
+    append.count = count;
+    append.state = WAITING;
+    append.clientId = -1;
+    append.seq = 0;
+    append.session = -1;
+    append.startedMs = append.sentMs = nowMs;
+    append.target = -1;
+    append.resendNow = false;
+    append.sendNumber = append.sentTo = append.firstSendNumberThere = -1;
+    append.sentPrev = append.sentNext = undefined;
     if (this.closed) {
       this.sink.rejected(this.settle(append), new LogClosedError());
       return append;
@@ -214,9 +242,13 @@ export class AppendCore<T> {
     return append;
   }
 
-  /** Gives up on an append (its caller aborted): the core forgets it and settles nothing. */
-  abort(ticket: AppendTicket<T>, nowMs: number): AbortOutcome {
+  /**
+   * Gives up on an append (its caller aborted): the core forgets it and settles nothing. `token`
+   * is the one submit() was given: a ticket whose append settled may hold another's by now.
+   */
+  abort(ticket: AppendTicket<T>, token: T, nowMs: number): AbortOutcome {
     const append = ticket as PendingAppend<T>;
+    if (append.token !== token) return 'unknown';
     if (append.state === SENT) {
       this.abandon(append, nowMs);
       return 'sent';
@@ -348,6 +380,7 @@ export class AppendCore<T> {
 
   /** Sends what this turn queued: one ClientRequestBatch per proposer (more if it is large). */
   flush(): void {
+    this.recycleSettled();
     if (this.outgoingCommands === 0) return;
     this.outgoingCommands = 0;
     for (const [proposer, writer] of this.outgoing) {
@@ -394,15 +427,8 @@ export class AppendCore<T> {
   }
 
   protected takeSession(): number {
-    if (this.freeSessionsHead < this.freeSessions.length) {
-      const free = this.freeSessions[this.freeSessionsHead++]!;
-      // Drop the taken prefix once it is half the array: amortised O(1) per take.
-      if (this.freeSessionsHead * 2 >= this.freeSessions.length) {
-        this.freeSessions = this.freeSessions.slice(this.freeSessionsHead);
-        this.freeSessionsHead = 0;
-      }
-      return free;
-    }
+    const free = this.freeSessions.shift();
+    if (free !== undefined) return free;
     if (this.pending.size + this.waiting.length >= this.options.inflightAppendsMax) return -1;
     return this.nextSessionNumber++;
   }
@@ -428,7 +454,29 @@ export class AppendCore<T> {
     append.state = SETTLED;
     append.token = undefined;
     append.data = RELEASED_BYTES;
+    if (this.settledRecords.length < this.options.inflightAppendsMax) this.settledRecords.push(append);
     return token;
+  }
+
+  /**
+   * Settled records go back to submit() here, at the end of a turn, never sooner: a walk over the
+   * sent appends (sweep) may stand on one it just settled, and a sink that submits from its
+   * callback would otherwise get that very record back mid-walk. A caller's ticket to a reused
+   * record names another token (AppendTicket.token), which is how a late abort tells.
+   */
+  private recycleSettled(): void {
+    const settled = this.settledRecords;
+    // At most inflightAppendsMax kept: a burst of appends waiting for sessions is not held for ever.
+    const keep = Math.min(settled.length, this.options.inflightAppendsMax - this.freeRecordCount);
+    for (let i = 0; i < keep; i++) this.freeRecords[this.freeRecordCount++] = settled.get(i);
+    settled.clear();
+  }
+
+  /** A record of the free stack, counted so: an array's pop() gives up its backing store as it empties. */
+  private takeFreeRecord(): PendingAppend<T> {
+    const record = this.freeRecords[--this.freeRecordCount]!;
+    this.freeRecords[this.freeRecordCount] = undefined;
+    return record;
   }
 
   private releaseSession(session: number, nowMs: number): void {

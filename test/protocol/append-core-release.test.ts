@@ -70,7 +70,7 @@ describe('a settled append', () => {
     const second = core();
     const abortedOut = submitted(second.appends, 'aborted', 0);
     const closedOut = submitted(second.appends, 'closed', 0);
-    expect(second.appends.abort(abortedOut.ticket, 1)).toBe('sent');
+    expect(second.appends.abort(abortedOut.ticket, abortedOut.token.deref()!, 1)).toBe('sent');
     second.appends.close();
     expect(second.settled).toEqual(['closed: LogClosedError']);
 
