@@ -5,6 +5,14 @@ import {
   DOORBELL_SEQUENCE_INDEX,
 } from './layout.js';
 
+/** Receivers this thread woke (ring() calls that notified): a wake-up is a system call, and on a VM often an interrupt to another core. */
+let wakesSent = 0;
+
+/** How many receivers this thread has woken so far (ThreadStats reports it as `threadWakesSent`). */
+export function doorbellWakesSent(): number {
+  return wakesSent;
+}
+
 /**
  * One wake-up word per receiving thread, shared by every ring that delivers to it.
  *
@@ -16,14 +24,6 @@ import {
  * receiver that is busy pay one atomic load and no notify, which is the whole point: the
  * wake-up, not the copy, is what costs (tens of microseconds on a small machine).
  */
-/** Receivers this thread woke (ring() calls that notified): a wake-up is a system call, and on a VM often an interrupt to another core. */
-let wakesSent = 0;
-
-/** How many receivers this thread has woken so far (ThreadStats reports it as `threadWakesSent`). */
-export function doorbellWakesSent(): number {
-  return wakesSent;
-}
-
 export function createDoorbell(): SharedArrayBuffer {
   return new SharedArrayBuffer(DOORBELL_BYTES);
 }
