@@ -7,7 +7,7 @@ import type { ReplicatedLog } from 'synod';
 import { AppendCore } from '../../src/protocol/append-core.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../../src/protocol/wire.js';
 import { COMMAND_HEADER_BYTES, commandDataBytes, countCommands, viewOf } from '../../src/paxos/index.js';
-import { closedAfterEach } from './helpers.js';
+import { closedAfterEach, leaderId } from './helpers.js';
 
 const { openLog } = closedAfterEach();
 
@@ -35,15 +35,6 @@ function appendFromOneBuffer(log: ReplicatedLog, buffer: Uint8Array, count: numb
     buffer.fill(SCRIBBLE);
   }
   return appends;
-}
-
-async function leaderId(log: ReplicatedLog): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const leader = (await log.cluster.actors()).find((actor) => actor.leader);
-    if (leader !== undefined) return leader.id;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('no leader');
 }
 
 async function entriesAt(log: ReplicatedLog): Promise<Map<number, Uint8Array>> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppendTimeoutError, ReplicatedLog } from 'synod';
 import { tagEntry } from '../fixtures/log/entry.js';
-import { appender, checkExactlyOnce, readAll } from './helpers.js';
+import { appender, checkExactlyOnce, leaderId, readAll } from './helpers.js';
 
 let log: ReplicatedLog | undefined;
 afterEach(async () => {
@@ -10,15 +10,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function leaderId(opened: ReplicatedLog): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const leader = (await opened.cluster.actors()).find((actor) => actor.leader);
-    if (leader !== undefined) return leader.id;
-    await sleep(10);
-  }
-  throw new Error('no leader');
-}
 
 describe('faults', () => {
   it('survives the leader being killed under load from four threads: nothing resolved is lost, nothing is delivered twice', async () => {

@@ -89,3 +89,13 @@ export async function appendUntilRefused(log: ReplicatedLog): Promise<{ entry: (
   }
   return { entry, acknowledged, failure };
 }
+
+/** The id of the proposer that leads now, waiting up to 2 s for one (an election may be under way on a loaded machine). */
+export async function leaderId(log: ReplicatedLog): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const leader = (await log.cluster.actors()).find((actor) => actor.leader);
+    if (leader !== undefined) return leader.id;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no leader');
+}
