@@ -110,6 +110,13 @@ interface PendingAppend<T> {
   sentNext: PendingAppend<T> | undefined;
 }
 
+/**
+ * Settled records kept for reuse, at most: enough for the appends a client keeps in flight in a
+ * closed loop, while a burst of tens of thousands (inflightAppendsMax goes to 65,535) leaves no
+ * more than this behind for the life of the connection (about 200 bytes a record).
+ */
+const RECORDS_KEPT_MAX = 4096;
+
 /** A record with every field set (to what submit() sets anew), so all records share one shape. */
 function newPendingAppend<T>(): PendingAppend<T> {
   return {
@@ -147,7 +154,7 @@ export class AppendCore<T> {
   /**
    * Records of settled appends, reused by submit(): a record a fresh object per append was 200
    * bytes of the caller's garbage (V8's sampling heap profiler). Settled ones wait in
-   * settledRecords until the end of the turn (recycleSettled()); at most inflightAppendsMax of each.
+   * settledRecords until the end of the turn (recycleSettled()); at most RECORDS_KEPT_MAX of each.
    */
   private readonly freeRecords: Array<PendingAppend<T> | undefined> = [];
   private freeRecordCount = 0;
@@ -454,7 +461,7 @@ export class AppendCore<T> {
     append.state = SETTLED;
     append.token = undefined;
     append.data = RELEASED_BYTES;
-    if (this.settledRecords.length < this.options.inflightAppendsMax) this.settledRecords.push(append);
+    if (this.settledRecords.length < RECORDS_KEPT_MAX) this.settledRecords.push(append);
     return token;
   }
 
@@ -466,8 +473,7 @@ export class AppendCore<T> {
    */
   private recycleSettled(): void {
     const settled = this.settledRecords;
-    // At most inflightAppendsMax kept: a burst of appends waiting for sessions is not held for ever.
-    const keep = Math.min(settled.length, this.options.inflightAppendsMax - this.freeRecordCount);
+    const keep = Math.min(settled.length, RECORDS_KEPT_MAX - this.freeRecordCount);
     for (let i = 0; i < keep; i++) this.freeRecords[this.freeRecordCount++] = settled.get(i);
     settled.clear();
   }
