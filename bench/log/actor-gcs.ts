@@ -33,6 +33,8 @@ export interface ActorSnapshot {
   readonly cpuMicros: number | undefined;
   /** Receivers its thread has woken so far (`threadWakesSent`). */
   readonly wakesSent: number | undefined;
+  /** Fresh pages its thread has been given so far (`threadMinorFaults`; Linux only). */
+  readonly minorFaults: number | undefined;
 }
 
 /** The actors' counters at one moment, with the process's CPU time and the clock (thread-cpu.ts reads these too). */
@@ -41,6 +43,8 @@ export interface Snapshot {
   readonly delivered: number;
   /** process.cpuUsage(), user + system, every thread of the process: microseconds. */
   readonly processCpuMicros: number;
+  /** Minor page faults of every thread of the process so far (process.resourceUsage()). */
+  readonly processMinorFaults: number;
   readonly atMs: number;
 }
 
@@ -50,11 +54,11 @@ export async function snapshotActors(log: { readonly cluster: Cluster }): Promis
   for (const actor of await log.cluster.actors()) {
     if (!actor.alive) continue;
     const counters = await log.cluster.counters(actor.id).catch(() => ({}) as Record<string, number>);
-    byActor.set(actor.id, { role: actor.role, leader: actor.leader, threadId: actor.threadId, minorGcs: counters[ACTOR_GC_COUNTER], cpuMicros: counters.threadCpuMicros, wakesSent: counters.threadWakesSent });
+    byActor.set(actor.id, { role: actor.role, leader: actor.leader, threadId: actor.threadId, minorGcs: counters[ACTOR_GC_COUNTER], cpuMicros: counters.threadCpuMicros, wakesSent: counters.threadWakesSent, minorFaults: counters.threadMinorFaults });
     if (actor.role === 'learner' && typeof counters.delivered === 'number') delivered = Math.max(delivered, counters.delivered);
   }
   const cpu = process.cpuUsage();
-  return { byActor, delivered, processCpuMicros: cpu.user + cpu.system, atMs: performance.now() };
+  return { byActor, delivered, processCpuMicros: cpu.user + cpu.system, processMinorFaults: process.resourceUsage().minorPageFault, atMs: performance.now() };
 }
 
 export function actorGcsBetween(before: Snapshot, after: Snapshot): ActorGcFigures {

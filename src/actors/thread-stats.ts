@@ -33,8 +33,10 @@ export class ThreadStats {
   read(): Record<string, number> {
     const audit = copyAudit();
     const cpuMicros = threadCpuMicros();
+    const minorFaults = threadMinorFaults();
     return {
       ...(cpuMicros === undefined ? {} : { threadCpuMicros: cpuMicros }),
+      ...(minorFaults === undefined ? {} : { threadMinorFaults: minorFaults }),
       ...(audit === undefined ? {} : { threadCopiedBytes: audit.bytes, threadCopies: audit.copies }),
       threadGcMinor: this.gcMinor,
       threadGcMajor: this.gcMajor,
@@ -54,7 +56,7 @@ export class ThreadStats {
  * is the one that runs out of core first. Linux's scheduler keeps it to the nanosecond
  * (/proc/thread-self/schedstat, first field); where that file is missing, the same from
  * /proc/thread-self/stat in clock ticks (assumed 100 a second, Linux's USER_HZ); elsewhere
- * (no /proc), undefined. Read on the control plane only: two small file reads.
+ * (no /proc), undefined. Read on the control plane only: a small file read or two.
  */
 export function threadCpuMicros(): number | undefined {
   try {
@@ -63,13 +65,37 @@ export function threadCpuMicros(): number | undefined {
   } catch {
     // No schedstat (a kernel without scheduler info): try stat.
   }
+  const fields = threadStatFields();
+  if (fields === undefined) return undefined;
+  // utime and stime: the 14th and 15th fields of the line.
+  const ticks = Number(fields[14 - STAT_FIRST_FIELD]) + Number(fields[15 - STAT_FIRST_FIELD]);
+  return Number.isFinite(ticks) ? ticks * (1e6 / USER_HZ) : undefined;
+}
+
+/**
+ * Minor page faults this thread has taken (Linux; /proc/thread-self/stat, 10th field), else
+ * undefined. Each is the kernel handing the thread a page it never touched before, zeroed: a
+ * growing in-memory log and every fresh buffer above malloc's mmap threshold pay one per 4 KiB,
+ * which is where the learner's time went at 1 KiB entries (see BENCHMARKS.md). Control plane only.
+ */
+export function threadMinorFaults(): number | undefined {
+  const fields = threadStatFields();
+  if (fields === undefined) return undefined;
+  const faults = Number(fields[10 - STAT_FIRST_FIELD]);
+  return Number.isFinite(faults) ? faults : undefined;
+}
+
+/** proc(5)'s number of the first field threadStatFields() returns (state, after the pid and the command name). */
+const STAT_FIRST_FIELD = 3;
+
+/**
+ * /proc/thread-self/stat's fields from the 3rd (state) on: the command name before them may hold
+ * spaces, so the line is split after its closing parenthesis. Undefined without /proc.
+ */
+function threadStatFields(): string[] | undefined {
   try {
     const stat = readFileSync('/proc/thread-self/stat', 'latin1');
-    // Fields after the command name (which may hold spaces, so split after its closing paren):
-    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * (1e6 / USER_HZ) : undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }

@@ -168,6 +168,26 @@ describe('actors on worker threads', () => {
     // 20,000 messages received, decoded and echoed: well over a millisecond of one thread.
     expect(after - before!).toBeGreaterThan(1000);
   });
+
+  it("reports the fresh pages its thread faulted in (Linux): the thread that touched new memory, not its neighbour", async () => {
+    const actors = newSystem();
+    const endpoint = actors.endpoint();
+    const toucher = await actors.spawn({ role: 'toucher', module: behaviour('toucher') });
+    const bystander = await actors.spawn({ role: 'counter', module: behaviour('counter') });
+    const faults = async (id: number) => (await actors.counters(id)).threadMinorFaults;
+    const [toucherBefore, bystanderBefore] = [await faults(toucher), await faults(bystander)];
+    if (process.platform !== 'linux') {
+      expect(toucherBefore).toBeUndefined();
+      return;
+    }
+    const touchBytes = 32 * 1024 * 1024;
+    expect(await ask(endpoint, toucher, { touchBytes })).toEqual({ touchedBytes: touchBytes });
+    const toucherFaults = (await faults(toucher))! - toucherBefore!;
+    const bystanderFaults = (await faults(bystander))! - bystanderBefore!;
+    // One fault per 4 KiB page (8192 here), or per 2 MiB where the kernel backs it with huge pages.
+    expect(toucherFaults).toBeGreaterThanOrEqual(touchBytes / (2 * 1024 * 1024));
+    expect(bystanderFaults).toBeLessThan(toucherFaults);
+  });
 });
 
 describe('supervision', () => {

@@ -33,11 +33,16 @@ describe('synod bench suites (tiny runs, --json)', () => {
         expect(labels.filter((label) => label === 'learner')).toHaveLength(1);
         expect(labels.filter((label) => label === 'leader' || label === 'standby')).toHaveLength(2);
         let actorMicros = 0;
+        let actorFaults = 0;
         for (const thread of c.threadCpu.threads) {
           nonNegativeFinite(thread.microsPerCommand);
+          nonNegativeFinite(thread.faultsPerCommand);
           actorMicros += thread.microsPerCommand;
+          actorFaults += thread.faultsPerCommand;
         }
         expect(actorMicros).toBeLessThanOrEqual(c.threadCpu.processMicrosPerCommand);
+        // The process's page faults count every thread's, the actors' among them.
+        expect(actorFaults).toBeLessThanOrEqual(c.threadCpu.processFaultsPerCommand);
       }
     }
     expect(Object.keys(report.targets).sort()).toEqual([
