@@ -20,7 +20,7 @@ import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../p
 import { storageErrorOf } from '../storage/storage-error.js';
 import { AppendTimeoutError, LogClosedError } from './errors.js';
 import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
-import { CommandBatchWriter } from './command-batch.js';
+import { CommandBatchWriter, type Slab } from './command-batch.js';
 import { ResendTimeout } from './resend-timeout.js';
 import { SentAppends } from './sent-appends.js';
 import { NumberFifo } from '../util/number-fifo.js';
@@ -90,6 +90,8 @@ interface PendingAppend<T> {
   data: Uint8Array;
   dataOffset: number;
   dataBytes: number;
+  /** The slab `data` is, held once by this append while it is (released when it settles or is written elsewhere). */
+  slab: Slab | undefined;
   state: typeof WAITING | typeof SENT | typeof SETTLED;
   /** The command, written into a ClientRequestBatch each time it is sent (again on a retry); set when sent. */
   clientId: number;
@@ -124,6 +126,7 @@ function newPendingAppend<T>(): PendingAppend<T> {
     data: RELEASED_BYTES,
     dataOffset: 0,
     dataBytes: 0,
+    slab: undefined,
     count: 0,
     state: SETTLED,
     clientId: -1,
@@ -461,6 +464,10 @@ export class AppendCore<T> {
     append.state = SETTLED;
     append.token = undefined;
     append.data = RELEASED_BYTES;
+    if (append.slab !== undefined) {
+      append.slab.release();
+      append.slab = undefined;
+    }
     if (this.settledRecords.length < RECORDS_KEPT_MAX) this.settledRecords.push(append);
     return token;
   }
@@ -505,8 +512,12 @@ export class AppendCore<T> {
     let writer = this.outgoing.get(proposer);
     if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));
     const data = pending.dataOffset === 0 && pending.dataBytes === pending.data.byteLength ? pending.data : pending.data.subarray(pending.dataOffset, pending.dataOffset + pending.dataBytes);
+    const previous = pending.slab;
     pending.dataOffset = writer.add(pending.clientId, pending.seq, pending.count, data);
-    pending.data = writer.slab;
+    pending.slab = writer.slab;
+    pending.data = pending.slab.bytes;
+    // A resend wrote it again: the slab it was read from may be written over once nobody holds it.
+    previous?.release();
     this.outgoingCommands++;
   }
 

@@ -1,8 +1,9 @@
-// CommandBatchWriter writes a turn's commands into slabs that are never written twice: the data
-// offset add() returns keeps reading the command's bytes after later turns and new slabs, which is
-// what lets a resend send an append's original bytes (AppendCore, issue 18).
+// CommandBatchWriter writes a turn's commands into slabs that are not written again while any
+// append holds them: the data offset add() returns keeps reading the command's bytes after later
+// turns and new slabs, which is what lets a resend send an append's original bytes (AppendCore,
+// issue 18); a slab nobody holds is written again once the messages that may view it are sent.
 import { describe, expect, it } from 'vitest';
-import { CommandBatchWriter } from '../../src/protocol/command-batch.js';
+import { CommandBatchWriter, SPARE_SLAB_BYTES_MAX, SPARE_SLABS_MAX, type Slab } from '../../src/protocol/command-batch.js';
 import { COMMAND_HEADER_BYTES, commandDataBytes, commandSeq, viewOf } from '../../src/paxos/index.js';
 
 const MESSAGE_BYTES_MAX = 1 << 16;
@@ -36,7 +37,7 @@ describe('CommandBatchWriter', () => {
         const data = dataOf(n, length);
         const at = writer.add(1, n, 1, data);
         data.fill(0xee); // the caller reuses its buffer
-        written.push({ slab: writer.slab, at, n, expected: dataOf(n, length) });
+        written.push({ slab: writer.slab.bytes, at, n, expected: dataOf(n, length) });
         seqs.push(n);
       }
       expect(drainSeqs(writer)).toEqual(seqs);
@@ -48,13 +49,13 @@ describe('CommandBatchWriter', () => {
 
   it('sends a burst from the slabs it was written into (nothing moved), slabs within a message, then starts small again', () => {
     const writer = new CommandBatchWriter(MESSAGE_BYTES_MAX);
-    const small = writer.slab.byteLength;
+    const small = writer.slab.bytes.byteLength;
     const data = new Uint8Array(60_000);
     const slabOf: ArrayBufferLike[] = [];
     for (let i = 0; i < 200; i++) {
       writer.add(1, i, 1, data.fill(i));
-      slabOf.push(writer.slab.buffer);
-      expect(writer.slab.byteLength).toBeLessThanOrEqual(Math.max(small, MESSAGE_BYTES_MAX));
+      slabOf.push(writer.slab.bytes.buffer);
+      expect(writer.slab.bytes.byteLength).toBeLessThanOrEqual(Math.max(small, MESSAGE_BYTES_MAX));
     }
     let sentBytes = 0;
     const seqs: number[] = [];
@@ -72,6 +73,94 @@ describe('CommandBatchWriter', () => {
     // The next turn is quiet: a small slab again, the big ones left to the appends that point into them.
     writer.add(1, 200, 1, new Uint8Array(10));
     expect(drainSeqs(writer)).toEqual([200]);
-    expect(writer.slab.byteLength).toBe(small);
+    expect(writer.slab.bytes.byteLength).toBe(small);
+  });
+
+  it('writes a slab again only once every command in it was released and its messages were sent, and then does', () => {
+    const writer = new CommandBatchWriter(MESSAGE_BYTES_MAX);
+    // The appends in flight, as AppendCore holds them: the slab and offset of each one's bytes.
+    const held: Array<{ slab: Slab; at: number; n: number; length: number }> = [];
+    const seen = new Set<ArrayBufferLike>();
+    let reused = 0;
+    let n = 0;
+    let seed = 7;
+    const random = (below: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % below);
+    const check = () => {
+      for (const { slab, at, n: m, length } of held) expect(Buffer.from(slab.bytes.buffer, slab.bytes.byteOffset + at, length).equals(Buffer.from(dataOf(m, length)))).toBe(true);
+    };
+    for (let turn = 0; turn < 300; turn++) {
+      const count = 1 + random(turn % 7 === 6 ? 12 : 4);
+      const heldBefore = held.length;
+      for (let i = 0; i < count; i++, n++) {
+        const length = random(3) === 0 ? 20_000 + random(20_000) : random(300);
+        const at = writer.add(1, n, 1, dataOf(n, length));
+        seen.add(writer.slab.bytes.buffer);
+        held.push({ slab: writer.slab, at, n, length });
+        // Now and then every append of the turn so far settles at once (aborted), before its
+        // message is sent: the slabs it leaves must not take this turn's later commands, or the
+        // messages cut from them would go out overwritten.
+        if (i === count >> 1 && random(3) === 0) for (const { slab } of held.splice(heldBefore)) slab.release();
+      }
+      const sent: number[] = [];
+      writer.drain((commands) => {
+        const view = viewOf(commands);
+        for (let at = 0; at < commands.byteLength; at += COMMAND_HEADER_BYTES + commandDataBytes(view, at)) {
+          const m = commandSeq(view, at);
+          const length = commandDataBytes(view, at);
+          expect(Buffer.from(commands.buffer, commands.byteOffset + at + COMMAND_HEADER_BYTES, length).equals(Buffer.from(dataOf(m, length)))).toBe(true);
+          sent.push(m);
+        }
+      });
+      expect(sent).toEqual(Array.from({ length: count }, (_, i) => n - count + i));
+      check();
+      // The oldest settle, as acknowledgements come back in order, the rest later.
+      for (let k = random(held.length + 1); k > 0; k--) held.shift()!.slab.release();
+      check();
+      if (writer.spareCount > 0) reused++;
+    }
+    expect(writer.spareCount).toBeLessThanOrEqual(SPARE_SLABS_MAX);
+    // Slabs were written again: far fewer buffers than a new one per slab change would make.
+    expect(reused).toBeGreaterThan(0);
+    expect(seen.size).toBeLessThan(60);
+  });
+
+  it('writes a burst into the slabs of the last burst once they are free, and lets the big ones go after a quiet turn', () => {
+    const writer = new CommandBatchWriter(1 << 20);
+    const small = writer.slab.bytes.byteLength;
+    const burst = (from: number): Slab[] => {
+      const slabs: Slab[] = [];
+      for (let i = 0; i < 40; i++) {
+        writer.add(1, from + i, 1, new Uint8Array(30_000));
+        slabs.push(writer.slab);
+      }
+      writer.drain(() => undefined);
+      return slabs;
+    };
+    const first = burst(0);
+    expect(Math.max(...first.map((slab) => slab.bytes.byteLength))).toBeGreaterThan(small);
+    for (const slab of first) slab.release();
+    writer.add(1, 40, 1, new Uint8Array(40_000)); // a busy turn: the first burst's slabs become spares at its end
+    const held = writer.slab;
+    writer.drain(() => undefined);
+    expect(writer.spareCount).toBeGreaterThan(0);
+    expect(writer.spareBytesTotal).toBeLessThanOrEqual(SPARE_SLAB_BYTES_MAX);
+    const second = burst(41);
+    // The second burst went into the first burst's memory, not into new slabs only.
+    expect(second.some((slab) => first.includes(slab))).toBe(true);
+    for (const slab of second) slab.release();
+    held.release();
+    writer.add(1, 81, 1, new Uint8Array(10)); // quiet turns
+    writer.drain(() => undefined);
+    writer.add(1, 82, 1, new Uint8Array(10));
+    writer.drain(() => undefined);
+    expect(writer.spareBytesTotal).toBeLessThanOrEqual(SPARE_SLABS_MAX * small);
+  });
+
+  it('refuses a release beyond the holds (a double release would let a held slab be written over)', () => {
+    const writer = new CommandBatchWriter(MESSAGE_BYTES_MAX);
+    writer.add(1, 1, 1, new Uint8Array(10));
+    const slab = writer.slab;
+    slab.release();
+    expect(() => slab.release()).toThrow(/released more times than it was held/);
   });
 });
