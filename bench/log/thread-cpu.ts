@@ -31,7 +31,7 @@ export interface ThreadCpuShare {
   readonly coreShare: number;
   /** Receivers the thread woke (a system call each) per committed command. */
   readonly wakesPerCommand: number;
-  /** Fresh pages the kernel zeroed for the thread (a fault each, ~10 us on the 2-core VM) per committed command; 0 where unknown. */
+  /** Fresh pages the kernel zeroed for the thread (a fault each, 1.5-4 us on the 2-core VM) per committed command; 0 where unknown. */
   readonly faultsPerCommand: number;
 }
 

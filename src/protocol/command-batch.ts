@@ -45,13 +45,14 @@ export class Slab {
  * Commands are written into slabs that are not written again while held: a byte range written
  * stays as it is for as long as an append holds its slab. So the copy made here is also the
  * append's own copy of its entry, which a resend sends again (AppendCore keeps `slab` and the
- * offset add() returns), whatever the caller did with its buffer since. A full slab ends the message being written (its
- * bytes are never moved: moving them was one more copy of every large entry). Once no unsettled
- * append holds a slab the writer has moved on from (Slab.release), it is written again from the
- * start: at the end of a drain, after the messages that may view it have been sent (a send copies
- * them into a mailbox), kept as a spare (SPARE_SLABS_MAX, SPARE_SLAB_BYTES_MAX) and taken before
- * a new one is made. Without reuse every slab was a new ArrayBuffer: at 64 KiB entries the calling
- * thread spent 28% of its time in scavenges forced by that external memory.
+ * offset add() returns), whatever the caller did with its buffer since. A full slab ends the
+ * message being written (its bytes are never moved: moving them was one more copy of every large
+ * entry). Once no unsettled append holds a slab the writer has moved on from (Slab.release), it
+ * is written again from the start: from the end of a drain on, after the messages that may view
+ * it have been sent (a send copies them into a mailbox), kept as a spare (SPARE_SLABS_MAX,
+ * SPARE_SLAB_BYTES_MAX) and taken before a new one is made. Without reuse every slab was a new
+ * ArrayBuffer: at 64 KiB entries the calling thread spent 28% of its time in scavenges forced by
+ * that external memory.
  */
 export class CommandBatchWriter {
   private current: Slab;
