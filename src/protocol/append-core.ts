@@ -84,8 +84,9 @@ interface PendingAppend<T> {
   count: number;
   /**
    * The entry's bytes, never the caller's buffer past submit() (the caller may reuse it at once):
-   * once sent, the slab of the batch it was written into, which is never written again; while it
-   * waits for a session, a copy. `dataOffset` and `dataBytes` say where in it.
+   * once sent, the slab of the batch it was written into, not written again while this append
+   * holds it (`slab`); while it waits for a session, a copy. `dataOffset` and `dataBytes` say
+   * where in it.
    */
   data: Uint8Array;
   dataOffset: number;

@@ -19,8 +19,6 @@ export class Slab {
   readonly view: DataView;
   /** Unsettled appends whose command is in this slab. */
   holders = 0;
-  /** The writer moved on from it (it is not the one add() writes into). */
-  retired = false;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -32,7 +30,8 @@ export class Slab {
   /** One append no longer reads its command here (AppendCore calls it once per hold). */
   release(): void {
     if (this.holders <= 0) throw new Error('slab released more times than it was held');
-    if (--this.holders === 0 && this.retired) this.writer.freed(this);
+    // The slab add() writes into stays the writer's; one it moved on from is free now.
+    if (--this.holders === 0 && this !== this.writer.slab) this.writer.freed(this);
   }
 }
 
@@ -127,7 +126,7 @@ export class CommandBatchWriter {
     if (quiet) this.dropSparesOver(SLAB_BYTES);
   }
 
-  /** Slab.release(): `slab`, retired, has no holder left. */
+  /** Slab.release(): `slab`, one the writer moved on from, has no holder left. */
   freed(slab: Slab): void {
     this.freedThisTurn.push(slab);
   }
@@ -149,10 +148,8 @@ export class CommandBatchWriter {
 
   private useSlab(bytes: number): void {
     const old = this.current;
-    old.retired = true;
     if (old.holders === 0) this.freedThisTurn.push(old);
     const slab = this.takeSpare(bytes) ?? new Slab(new Uint8Array(bytes), this);
-    slab.retired = false;
     this.current = slab;
     this.buffer = slab.bytes;
     this.view = slab.view;
@@ -187,8 +184,6 @@ export class CommandBatchWriter {
 
   /** Keeps a freed slab to write into again, within the spares' bounds (else the GC takes it). */
   private keepSpare(slab: Slab): void {
-    // Held again since it was freed (it cannot be: a retired slab takes no new holders), or current.
-    if (slab.holders !== 0 || !slab.retired) return;
     if (this.spares.length >= SPARE_SLABS_MAX || this.spareBytes + slab.bytes.byteLength > SPARE_SLAB_BYTES_MAX) return;
     this.spares.push(slab);
     this.spareBytes += slab.bytes.byteLength;
