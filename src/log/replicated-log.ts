@@ -315,6 +315,10 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       // The leader's NewLeader may have gone out before this client was linked to it: what the
       // counters say is the leader known when open() returns (the log has no listeners yet).
       if (leader !== undefined) monitor.leaderAnnounced(leader);
+      // A reopened directory's learners may lack acknowledged entries their files had not synced
+      // when the machine crashed (learner-node.ts); the acceptors hold them, and the leader
+      // proposes them again: reads after open() must find them, so open() waits for that too.
+      if (leader !== undefined) await awaitLearnersRecovered(system, layout, leader, resolved.electionTimeoutMs * 10);
       // Endpoints of threads that went away without close() are found and released (their ids
       // reused): see connection-lease.ts for how, and why that never touches work in flight.
       const reaper = new EndpointReaper((id) => void system.releaseEndpoint(id), clientOptions.appendTimeoutMs + RUNTIME_TIMINGS.endpointProbeIntervalMs);
@@ -667,6 +671,22 @@ async function awaitLeader(system: ActorSystem, layout: ClusterLayout, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return undefined;
+}
+
+/**
+ * Until every learner has delivered every slot the leader found accepted when it took over (its
+ * recoveryEnd), or `timeoutMs` passed (open() then returns anyway, as awaitLeader lets it: reads
+ * may miss those entries until the learners have them). Immediate for a new log.
+ */
+async function awaitLearnersRecovered(system: ActorSystem, layout: ClusterLayout, leader: ActorId, timeoutMs: number): Promise<void> {
+  const recoveryEnd = (await system.counters(leader).catch(() => undefined))?.recoveryEnd ?? 0;
+  const deadline = performance.now() + timeoutMs;
+  let waiting = [...layout.learners];
+  while (waiting.length > 0 && performance.now() < deadline) {
+    const nextSlots = await Promise.all(waiting.map((id) => system.counters(id).then((counters) => counters.nextSlot ?? 0, () => 0)));
+    waiting = waiting.filter((_, i) => nextSlots[i]! < recoveryEnd);
+    if (waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }
 
 function planLayout(options: ResolvedLogOptions): ClusterLayout {

@@ -105,7 +105,7 @@ export class Proposer {
   private readonly phaseOne: PhaseOne;
   private readonly window: AcceptWindow;
   /** Slots below this (and at or above chosenBelow) must be re-proposed before new commands. */
-  private recoveryEnd = 0;
+  private recoveryEndValue = 0;
   private nextHeartbeatMs = 0;
   /** Client commands waiting for a slot. */
   private readonly queue: CommandQueue;
@@ -174,6 +174,13 @@ export class Proposer {
   }
   get nextSlot(): number {
     return this.window.nextSlot;
+  }
+  /**
+   * While leading: the end of the slots it found accepted when it took over (proposed again, or
+   * filled with no-ops): every slot chosen before then lies below it. 0 otherwise.
+   */
+  get recoveryEnd(): number {
+    return this.isLeader ? this.recoveryEndValue : 0;
   }
   get gcBelow(): number {
     return this.progress.gcBelow;
@@ -379,7 +386,7 @@ export class Proposer {
     // Slots below any acceptor's logStart were delivered by every learner: nothing to redo.
     const start = Math.max(this.progress.gcBelow, this.phaseOne.logStart);
     this.progress.raise(start);
-    this.recoveryEnd = this.phaseOne.recoveryEndFrom(start);
+    this.recoveryEndValue = this.phaseOne.recoveryEndFrom(start);
     this.window.restartAt(start);
     this.queue.forgetQueuedSeqs();
     this.sendHeartbeat(nowMs, ready);
@@ -418,7 +425,7 @@ export class Proposer {
     while (this.window.size < this.windowSlotsMax) {
       const slot = this.window.nextSlot;
       let value: Value;
-      if (slot < this.recoveryEnd) {
+      if (slot < this.recoveryEndValue) {
         value = this.phaseOne.takeRecovered(slot) ?? NOOP;
       } else if (this.queue.commands > 0) {
         value = this.queue.takeBatch();

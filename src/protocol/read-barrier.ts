@@ -2,7 +2,9 @@
 //
 // An append resolves when one learner (any) acknowledges it, and a read may go to another learner
 // that has not delivered that far yet. So each learner publishes, in memory shared by all of them,
-// how many entries it has delivered and synced, BEFORE it sends the acknowledgements of a batch.
+// how many entries it has delivered and written, BEFORE it sends the acknowledgements of a batch.
+// A count never goes down: a learner restarted with less (a machine crash cut its unsynced tail,
+// learner-node.ts) holds reads back until it has learned its acknowledged entries again.
 // A learner answering a read first takes the highest of those counts (the barrier): every append
 // that resolved before the read was sent is below it (the acknowledgement followed the publish,
 // and the read followed the acknowledgement; sequentially consistent atomics carry that order
@@ -15,7 +17,7 @@ export function createDeliveredCounts(learners: number): SharedArrayBuffer {
 
 export class ReadBarrier {
   private readonly counts: BigInt64Array;
-  private published = -1;
+  private published: number;
 
   constructor(
     memory: SharedArrayBuffer,
@@ -24,9 +26,11 @@ export class ReadBarrier {
   ) {
     this.counts = new BigInt64Array(memory);
     if (slot < 0 || slot >= this.counts.length) throw new RangeError(`learner slot ${slot} is outside the ${this.counts.length} delivered counts`);
+    // The memory outlives the learner's incarnations: what an earlier one published stands.
+    this.published = Number(Atomics.load(this.counts, slot));
   }
 
-  /** After a sync, before acknowledging: everything below `delivered` is durable here. */
+  /** After a write, before acknowledging: everything below `delivered` is in this learner's log. */
   publish(delivered: number): void {
     if (delivered <= this.published) return;
     this.published = delivered;

@@ -1,18 +1,31 @@
 // The learner's node: the pure Learner, its log in a record store, its read side, and the rule
-// "record, sync, then acknowledge and send". The worker actor and the simulator both run this
-// class (role-node.ts).
+// "record, write, then acknowledge; sync before reporting progress". The worker actor and the
+// simulator both run this class (role-node.ts).
 //
 // After each step or tick, what the learner delivered is recorded in its log (buffered) along
-// with its next slot, and its acknowledgements gathered; endTurn() syncs once for everything
-// since, and only then sends the held messages (progress reports drive acceptor truncation, so
-// they must not run ahead of the log), publishes the durable length to the read barrier, sends
-// the acknowledgements (after the publish: a read that follows an acknowledgement must find the
-// barrier raised), and lets the read side answer what waited. An acknowledged entry is therefore
-// durable here. A store that refuses a write:
+// with its next slot, and its acknowledgements gathered. endTurn() writes the log once for
+// everything since (flush: into the file, where a crash of the process keeps it; in shared
+// memory, committed), publishes the written length to the read barrier, sends the
+// acknowledgements (after the publish: a read that follows an acknowledgement must find the
+// barrier raised) and lets the read side answer what waited. It fdatasyncs (sync) only before
+// sending the messages it holds, the progress reports above all: they let the proposers and
+// acceptors drop every slot below them, so they must not run ahead of what this log keeps across
+// a crash of the machine.
+//
+// Why an acknowledgement need not wait for that fdatasync: every entry delivered was chosen, so a
+// majority of acceptors synced it before voting for it, and they keep every slot at or above what
+// this learner reported. A machine crash that cuts the learner's unsynced tail therefore loses
+// nothing acknowledged: a restarted learner learns those slots again, at the same indexes (the
+// proposer's heartbeats tell it how far slots are chosen; a reopened log's leader proposes the
+// acceptors' slots again, and open() waits until every learner delivered them). The fdatasync
+// this saves was half of each round's syncs with files (the acceptors' is the other).
+//
+// A store that refuses a write:
 //   - refused at record (a store that writes at once): the learner must not be ahead of its log,
 //     so it is rebuilt from what the log holds and learns those slots again (the acceptors keep
 //     them: nothing below the log's next slot was reported);
-//   - refused at sync: everything stays held, and the next end of turn tries again.
+//   - refused at flush or sync: everything stays held, acknowledgements too, and the next end of
+//     turn tries again.
 import { Learner, Ready } from '../paxos/index.js';
 import type { Delivery, Envelope, LearnerConfig, LearnerDurableState, Message, NodeId } from '../paxos/index.js';
 import type { ClientReplyBatchMessage } from '../protocol/wire.js';
@@ -34,7 +47,7 @@ export interface LearnerNodeOptions {
   readonly acks: AckSink;
   /** Sends one batch of acknowledgements to a client endpoint. */
   readonly sendAcks: (endpoint: number, message: ClientReplyBatchMessage) => void;
-  /** The read barrier's publish point (what is durable here); none: no reads are served. */
+  /** The read barrier's publish point (what this log holds, written); none: no reads are served. */
   readonly barrier?: { publish(delivered: number): void };
   /** The read side (LearnerReads): takes the clients' reads, subscriptions and trims, and answers after each end of turn. */
   readonly reads?: ReadSide;
@@ -61,11 +74,15 @@ export class LearnerNode implements RoleNode {
   private readonly held = new ReusedList<Envelope>();
   /** The next slot last written to the log: slots of no-ops advance it without delivering anything. */
   private recordedNextSlot: number;
+  /** Recorded since the last flush. */
+  private unflushed = false;
+  /** Flushed since the last sync (written, not yet fdatasynced). */
   private unsynced = false;
   private readonly guard: WriteGuard;
   private readonly build: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
   /** What the guard runs, made once: a closure per step and per turn was garbage on the delivery path. */
   private readonly recordReady = (): void => this.options.log.record(this.ready.delivered, this.learnerValue.nextSlot);
+  private readonly flushLog = (): void => this.options.log.flush();
   private readonly syncLog = (): void => this.options.log.sync();
 
   constructor(private readonly options: LearnerNodeOptions) {
@@ -95,22 +112,29 @@ export class LearnerNode implements RoleNode {
   }
 
   /**
-   * The commit point: one sync for everything since the last end of turn, then the held messages,
-   * the barrier's publish, the acknowledgements of every delivery (and re-acknowledged duplicate)
-   * and the read side. False if the store refused the sync: nothing left, and the next end of turn
-   * tries again.
+   * The commit point: one write of the log for everything since the last end of turn, then the
+   * barrier's publish, the acknowledgements of every delivery (and re-acknowledged duplicate) and
+   * the read side; held messages only after a sync that covers them. False if the store refused
+   * the write or the sync: nothing left, and the next end of turn tries again.
    */
   endTurn(): boolean {
-    if (this.unsynced) {
-      if (!this.guard.trySync(this.syncLog)) return false;
-      this.unsynced = false;
+    if (this.unflushed) {
+      if (!this.guard.trySync(this.flushLog)) return false;
+      this.unflushed = false;
+      this.unsynced = true;
     }
     const held = this.held;
-    for (let i = 0; i < held.length; i++) {
-      const envelope = held.get(i);
-      this.options.transport.send(envelope.to, envelope.msg);
+    if (held.length > 0) {
+      if (this.unsynced) {
+        if (!this.guard.trySync(this.syncLog)) return false;
+        this.unsynced = false;
+      }
+      for (let i = 0; i < held.length; i++) {
+        const envelope = held.get(i);
+        this.options.transport.send(envelope.to, envelope.msg);
+      }
+      held.clear();
     }
-    held.clear();
     this.options.barrier?.publish(this.options.log.length);
     this.options.acks.drain(this.options.sendAcks);
     this.options.reads?.afterRelease();
@@ -130,7 +154,7 @@ export class LearnerNode implements RoleNode {
         return;
       }
       this.recordedNextSlot = learner.nextSlot;
-      this.unsynced = true;
+      this.unflushed = true;
       for (let i = 0; i < ready.delivered.length; i++) {
         const delivery = ready.delivered.get(i);
         this.options.delivered?.(delivery);

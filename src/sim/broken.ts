@@ -18,7 +18,10 @@
 //     holding it until it has delivered what another learner already acknowledged (the read
 //     barrier of src/protocol/read-barrier.ts), so a read can miss an append that resolved before it;
 //   - followSkipsGaps: a follow reader that, when a push starts past the entry it waits for (a
-//     push was lost), carries on from the push instead of subscribing again from where it was.
+//     push was lost), carries on from the push instead of subscribing again from where it was;
+//   - barrierForgetsOnRestart: a restarted learner publishes the length its log came back with,
+//     below what it published before when a crash cut acknowledged entries from its unsynced
+//     tail, so it answers a read without entries it acknowledged (learner-node.ts).
 // The simulator must find each within a bounded number of seeds (test/sim/broken.test.ts).
 
 import { Acceptor, EMPTY_ACCEPTOR_STATE, NO_BALLOT, decodeValue, encodeValue } from '../paxos/index.js';
@@ -40,6 +43,7 @@ export const DELIBERATE_BUGS = [
   'aliasClientIds',
   'readFromLaggingLearner',
   'followSkipsGaps',
+  'barrierForgetsOnRestart',
 ] as const;
 export type DeliberateBug = (typeof DELIBERATE_BUGS)[number];
 
@@ -145,9 +149,27 @@ class IgnoredBarrier extends ReadBarrier {
   }
 }
 
+class ForgetfulBarrier extends ReadBarrier {
+  private readonly words: BigInt64Array;
+
+  constructor(
+    counts: SharedArrayBuffer,
+    private readonly position: number,
+  ) {
+    super(counts, position);
+    this.words = new BigInt64Array(counts);
+  }
+
+  override publish(delivered: number): void {
+    Atomics.store(this.words, this.position, BigInt(delivered));
+  }
+}
+
 /** A learner's read barrier over the learners' shared delivered counts: the runtime's own, unless the bug is in the reads. */
 export function readBarrier(counts: SharedArrayBuffer, learnerPosition: number, bug: DeliberateBug | undefined): ReadBarrier {
-  return bug === 'readFromLaggingLearner' ? new IgnoredBarrier(counts, learnerPosition) : new ReadBarrier(counts, learnerPosition);
+  if (bug === 'readFromLaggingLearner') return new IgnoredBarrier(counts, learnerPosition);
+  if (bug === 'barrierForgetsOnRestart') return new ForgetfulBarrier(counts, learnerPosition);
+  return new ReadBarrier(counts, learnerPosition);
 }
 
 class GapSkippingFollow extends FollowRead {

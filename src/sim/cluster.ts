@@ -15,7 +15,7 @@ import { AcceptorNode, LearnerNode, ProposerNode, type ProposerSoftState, type R
 import { AckBatcher } from '../protocol/ack-batcher.js';
 import { LearnerReads } from '../protocol/learner-reads.js';
 import { logLimits } from '../protocol/limits.js';
-import { createDeliveredCounts } from '../protocol/read-barrier.js';
+import { createDeliveredCounts, readDeliveredCounts } from '../protocol/read-barrier.js';
 import { ProposerRole, formatBallot } from '../paxos/index.js';
 import type { Acceptor, Command, Delivery, Learner, LearnerConfig, Message, NodeId, Proposer, ProposerConfig } from '../paxos/index.js';
 import { acceptorBuilder, acceptorStorage, appendCoreFactory, followReadFactory, learnerLog, readBarrier } from './broken.js';
@@ -121,6 +121,11 @@ export interface SimClusterStats {
   unsyncedCrashes: number;
   /** Of those, crashes that left a record half written (cut off when the role reopened its store). */
   tornTails: number;
+  /**
+   * Restarts of a learner whose log came back shorter than what it had published: acknowledged
+   * entries a crash cut from its unsynced tail (learner-node.ts), which it must learn again.
+   */
+  learnerRestartsBehind: number;
   /** Compactions of acceptors' stores (atomic rewrites). */
   storeRewrites: number;
   /** Reads of an index whose append had resolved, answered and checked (read-your-writes). */
@@ -188,6 +193,7 @@ export class SimCluster {
     crashes: 0,
     unsyncedCrashes: 0,
     tornTails: 0,
+    learnerRestartsBehind: 0,
     storeRewrites: 0,
     readsChecked: 0,
     entriesFollowed: 0,
@@ -520,6 +526,7 @@ export class SimCluster {
       true,
     );
     this.invariants.onLearnerStart(node.id, node.name, log.length);
+    if (restart && readDeliveredCounts(this.deliveredCounts)[node.index]! > log.length) this.stats.learnerRestartsBehind++;
     return new LearnerNode({
       config: { ...this.learnerTuning, id: node.id, acceptors: this.acceptorIds, proposers: this.proposerIds },
       log,

@@ -107,6 +107,12 @@ export class SimRecordStore implements RecordStore {
     return this.bytes.slice(offset, offset + length);
   }
 
+  /**
+   * Nothing: a simulated crash is the worst a machine's can be, so what was only flushed is as
+   * unsynced as what was only appended (crash() may keep any prefix of it, or none).
+   */
+  flush(): void {}
+
   sync(): void {
     this.syncedBytes = this.writtenBytes;
   }

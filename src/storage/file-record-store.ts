@@ -14,10 +14,12 @@ import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, chec
  * fsync: 'always' writes and fdatasyncs every record as it is appended; 'batch' writes and
  * fdatasyncs once per sync() (group commit: the caller syncs once for everything it appended
  * since, before replying to any of it); 'never' writes at sync() and leaves flushing to the OS.
+ * flush() writes without the fdatasync: the records then outlive this process (the kernel
+ * holds them), not a crash of the machine.
  *
- * Reads are preads at the offset. Records appended since the last sync() sit in the pending
- * buffer, and read() serves their bytes from there: reading never forces a write, so it cannot
- * change what a crash keeps, and the group commit stays the caller's to time.
+ * Reads are preads at the offset. Records appended since the last flush() or sync() sit in the
+ * pending buffer, and read() serves their bytes from there: reading never forces a write, so it
+ * cannot change what a crash keeps, and the group commit stays the caller's to time.
  */
 export class FileRecordStore implements RecordStore {
   readonly recoveredCount: number;
@@ -132,19 +134,22 @@ export class FileRecordStore implements RecordStore {
     return bytes;
   }
 
-  sync(): void {
+  flush(): void {
     this.assertOpen();
-    if (this.pendingBytes > 0) {
-      // Positional writes from the end of what the file holds: after a failed write (a full
-      // disk), the next sync writes the same bytes at the same place again.
-      let written = 0;
-      while (written < this.pendingBytes) {
-        written += writeSync(this.fd, this.pending, written, this.pendingBytes - written, this.fileBytes + written);
-      }
-      this.fileBytes += this.pendingBytes;
-      this.pendingBytes = 0;
-      this.dataUnsynced = this.fsync !== 'never';
+    if (this.pendingBytes === 0) return;
+    // Positional writes from the end of what the file holds: after a failed write (a full
+    // disk), the next flush or sync writes the same bytes at the same place again.
+    let written = 0;
+    while (written < this.pendingBytes) {
+      written += writeSync(this.fd, this.pending, written, this.pendingBytes - written, this.fileBytes + written);
     }
+    this.fileBytes += this.pendingBytes;
+    this.pendingBytes = 0;
+    this.dataUnsynced = this.fsync !== 'never';
+  }
+
+  sync(): void {
+    this.flush();
     if (this.dataUnsynced) {
       fdatasyncSync(this.fd);
       this.dataUnsynced = false;

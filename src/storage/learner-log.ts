@@ -6,9 +6,10 @@
 // learner state that says they were delivered are persisted atomically: after a crash the
 // learner resumes exactly after the last batch that survived, and re-learns the rest.
 //
-// Persist before acknowledging: record(ready.delivered, learner.nextSlot), sync(), then reply to
-// clients. Like the acceptor's, appends are buffered until sync() (group commit); reads see what
-// was recorded at once, synced or not (the store serves unsynced bytes from its buffer).
+// Written before acknowledging: record(ready.delivered, learner.nextSlot), flush() (or sync()),
+// then reply to clients (learner-node.ts says when each is enough). Like the acceptor's, appends
+// are buffered until then (group commit); reads see what was recorded at once, written or not
+// (the store serves unwritten bytes from its buffer).
 //
 // Where memory goes: each entry's bytes are kept ONCE, in the store (the shared memory that
 // outlives the learner's thread, or the file), and the JS heap holds only an EntryIndex, 12
@@ -269,7 +270,16 @@ export class LearnerLog {
     this.firstIndexValue = beforeIndex;
   }
 
-  /** Makes every recorded batch durable. */
+  /**
+   * Writes every recorded batch where a crash of this process keeps it (RecordStore.flush): a
+   * file's page cache; a store with nothing between append and sync (shared memory) syncs.
+   */
+  flush(): void {
+    if (this.store.flush !== undefined) this.store.flush();
+    else this.store.sync();
+  }
+
+  /** Makes every recorded batch durable, across a crash of the machine too. */
   sync(): void {
     this.store.sync();
   }

@@ -26,7 +26,8 @@ export function tailOf(record: RewriteRecord): Uint8Array {
  *
  * Appends are buffered; `sync()` is the durability point: once it returns, every record
  * appended before it will be there after a crash. Callers persist before they reply: append,
- * sync, then send.
+ * sync, then send (a learner, whose entries a majority of acceptors synced before it heard of
+ * them, replies after flush() and syncs before it lets acceptors drop them: learner-node.ts).
  */
 export interface RecordStore {
   /**
@@ -85,6 +86,14 @@ export interface RecordStore {
    * takes new ones from rewrite()'s `placed`. Absent for a store whose bytes are not in memory.
    */
   payloadView?(offset: number, length: number): Uint8Array;
+  /**
+   * Writes what was appended where a crash of this process keeps it (a file: the kernel's page
+   * cache), without sync()'s promise across a crash of the machine. A disk that refuses the write
+   * (full) throws here as sync() would, and the next flush or sync writes the same bytes again.
+   * Absent where nothing lies between an append and sync() (shared memory, whose sync() is one
+   * atomic store): callers then sync().
+   */
+  flush?(): void;
   sync(): void;
   /**
    * Atomically replaces the whole content with `payloads` (compaction): a crash leaves either

@@ -186,9 +186,17 @@ describe('connections of threads that go away', () => {
     try {
       for (let burst = 0; burst < 5; burst++) {
         results.push(...(await Promise.all(Array.from({ length: 4 }, (_, i) => pool.run({ writer: burst * 4 + i, count: 5 })))));
-        // The state it stopped in, if it never does (seen once in CI, never reproduced since).
+        // The state it stopped in, if it never does.
         const state = () => `the pool retired its workers (burst ${burst}: ${pool.threads.length} threads, ${pool.queueSize} queued, utilization ${pool.utilization.toFixed(3)})`;
-        await until(state, () => pool.threads.length === 0);
+        const retired = () => pool.threads.length === 0;
+        // piscina 5.3 arms a worker's idle timer when the worker reports in free, and only if it
+        // is free by then: a worker that lost that race stays with no timer until its next task
+        // (seen twice in full runs on 2 busy cores: 1 thread, 0 queued, utilization 0, for 20 s).
+        // One more task, whose entries are checked with the rest, gives it that chance again.
+        await until(state, retired, 5_000).catch(async () => {
+          results.push(await pool.run({ writer: 100 + burst, count: 5 }));
+          await until(state, retired);
+        });
       }
       await until("every retired worker's endpoint released", () => log.connectionCounts.granted === 0 && log.connectionCounts.endpoints === before.endpoints);
       expect(log.connectionCounts.links).toBe(before.links);

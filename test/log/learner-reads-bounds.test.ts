@@ -66,3 +66,27 @@ describe('a learner hands out only published entries', () => {
     expect(log.entries(6, 100).map((data) => data[0])).toEqual([6, 7, 8, 9]);
   });
 });
+
+describe("a restarted learner's barrier", () => {
+  it('keeps what its earlier incarnation published, and holds a read until its log has it again', () => {
+    const counts = createDeliveredCounts(1);
+    new ReadBarrier(counts, 0).publish(10);
+    // The restarted learner's log came back with 6 entries: a crash cut 4 it had acknowledged.
+    const log = new LearnerLog(new SharedRecordStore(createSharedStoreMemory(1 << 20)));
+    for (let i = 0; i < 6; i++) log.record([{ slot: i, indexInBatch: 0, logIndex: i, command: { clientId: 1, seq: i + 1, data: new Uint8Array([i]) } }], i + 1);
+    const barrier = new ReadBarrier(counts, 0);
+    barrier.publish(log.length);
+    expect(barrier.highest()).toBe(10);
+    const sent: Array<{ type: number }> = [];
+    const transport = { id: 3, send: (_to: number, message: unknown) => (sent.push(message as { type: number }), true) };
+    const reads = new LearnerReads(log, transport, transport, barrier, logLimits(256 * 1024), true);
+    reads.onClientMessage(CLIENT, { type: LogMessageType.ReadRequest, from: CLIENT, requestId: 1, fromIndex: 0, countMax: 100 } as never);
+    expect(sent).toEqual([]); // held: entries 6..9 resolved appends, and this log lacks them
+    for (let i = 6; i < 10; i++) log.record([{ slot: i, indexInBatch: 0, logIndex: i, command: { clientId: 1, seq: i + 1, data: new Uint8Array([i]) } }], i + 1);
+    barrier.publish(log.length);
+    reads.afterRelease();
+    const [reply] = sent.splice(0) as ReadReplyMessage[];
+    expect(reply).toMatchObject({ fromIndex: 0, committed: 10 });
+    expect(reply!.entries.map((data) => data[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});

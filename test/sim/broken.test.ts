@@ -95,6 +95,14 @@ describe('the simulator catches deliberate bugs', () => {
     expect(found!.rule).toBe('read-your-writes');
   });
 
+  it("a restarted learner that publishes the shorter log a crash left it (acknowledged entries cut from its unsynced tail): a read misses a resolved append, within 600 seeds", () => {
+    // First caught at seed 416: learners acknowledge before their log's fdatasync, so the seeds'
+    // crashes between write and sync cut acknowledged entries (about one learner restart in eight).
+    const found = firstViolation('barrierForgetsOnRestart', 600);
+    expect(found).not.toBeNull();
+    expect(found!.rule).toBe('read-your-writes');
+  });
+
   it('a follow reader that carries on past a lost push instead of asking again: an index skipped, within 20 seeds', () => {
     // First caught at seed 5.
     const found = firstViolation('followSkipsGaps', 20);

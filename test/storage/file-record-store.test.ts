@@ -37,6 +37,27 @@ describe('FileRecordStore', () => {
     expect(statSync(join(dir, 'always.log')).size).toBe(FRAME_HEADER_BYTES + 3);
   });
 
+  it('flush() writes what was appended into the file (a reopen finds it), and reads still see every record', () => {
+    const path = join(dir, 'flushed.log');
+    const store = new FileRecordStore(path, 'batch');
+    store.append(bytes(1));
+    const second = store.append(bytes(2, 2));
+    expect(statSync(path).size).toBe(0);
+    store.flush();
+    expect(statSync(path).size).toBe(2 * FRAME_HEADER_BYTES + 3);
+    expect(store.read(second, 2)).toEqual(bytes(2, 2));
+    // Another opening of the file, as after this process was killed: the kernel has the bytes.
+    expect(new FileRecordStore(path, 'batch').recovered).toEqual([bytes(1), bytes(2, 2)]);
+    const third = store.append(bytes(3, 3, 3));
+    store.flush();
+    store.flush(); // nothing new: nothing written twice
+    expect(statSync(path).size).toBe(3 * FRAME_HEADER_BYTES + 6);
+    expect(store.read(third, 3)).toEqual(bytes(3, 3, 3));
+    store.sync();
+    store.close();
+    expect(new FileRecordStore(path, 'batch').recovered).toEqual([bytes(1), bytes(2, 2), bytes(3, 3, 3)]);
+  });
+
   it('cuts off a torn tail (a write cut short) and keeps everything before it', () => {
     const path = join(dir, 'torn.log');
     const store = new FileRecordStore(path, 'always');

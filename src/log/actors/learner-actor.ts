@@ -1,9 +1,11 @@
 // A learner on its own worker thread: a LearnerNode (the pure Learner, its delivered log in
-// storage that outlives the thread, its read side, and "record, sync, then acknowledge") hosted
-// by roleActor, with acknowledgements batched per client endpoint.
+// storage that outlives the thread, its read side, and "record, write, then acknowledge; sync
+// before reporting progress") hosted by roleActor, with acknowledgements batched per client
+// endpoint.
 //
-// An acknowledged entry is therefore durable at this learner (and chosen at a majority of
-// acceptors), and acceptors only drop a prefix this learner can never need again.
+// An acknowledged entry is therefore chosen and synced at a majority of acceptors, and written to
+// this learner's log (a file: where a crash of the process keeps it); acceptors only drop a
+// prefix this learner synced and can never need again.
 import type { Actor, ActorContext } from '../../actors/index.js';
 import { LearnerNode } from '../../roles/index.js';
 import { LearnerLog } from '../../storage/index.js';

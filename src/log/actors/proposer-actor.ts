@@ -72,6 +72,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       counters.leader = proposer.isLeader ? 1 : 0;
       counters.ballot = proposer.ballot;
       counters.chosenBelow = proposer.chosenBelow;
+      counters.recoveryEnd = proposer.recoveryEnd;
       counters.inflightSlots = proposer.inflightCount;
       counters.pendingCommands = proposer.pendingCount;
       counters.campaigns = proposer.campaigns;
