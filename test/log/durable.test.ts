@@ -83,11 +83,15 @@ describe('durable storage', () => {
   });
 
   it("a learner's file cut short (a machine crash after it acknowledged, before its fdatasync) is whole again when open() returns", async () => {
-    const first = await ReplicatedLog.open({ storage: { dir } });
+    // Heartbeats far apart: the leader tells acceptors in its heartbeats which slots every learner
+    // reported, and they drop those; here they drop none. A learner acknowledges once its log is
+    // written and fdatasyncs it only before it reports progress, so what a crash of the machine
+    // can take from it is entries above its last report, which the acceptors still hold: cutting
+    // half its file stands for that (with the acceptors' drops, cutting below the last report
+    // would be a lost disk, which no learner can recover from).
+    const first = await ReplicatedLog.open({ storage: { dir }, heartbeatIntervalMs: 10_000, electionTimeoutMs: 30_000 });
     for (let i = 0; i < 40; i++) await first.append(tagEntry(5, i));
     await first.close();
-    // A learner acknowledges once its log is written, and fdatasyncs it only before it reports
-    // progress: a crash of the machine may take the rest, which the acceptors still hold.
     const learnerPath = join(dir, readdirSync(dir).find((name) => name.startsWith('learner-'))!);
     const bytes = statSync(learnerPath).size;
     truncateSync(learnerPath, Math.floor(bytes / 2));
