@@ -59,15 +59,24 @@ function learnerOver(store: RecordStore & { flush?(): void }, guard?: WriteGuard
     }
   };
   const take = (): string[] => events.splice(0);
-  return { node, choose, take };
+  // The first progress report goes out now, out of the way of what each test looks at.
+  node.tick(0);
+  node.endTurn();
+  take();
+  /** Slot 0 delivered and acknowledged, then slot 1 chosen in a turn whose tick made a progress report due. */
+  const progressDueAfterOneSlot = (): void => {
+    choose(0, 1);
+    node.endTurn();
+    take();
+    node.tick(60); // progress due: it says slot 0 was delivered, so the acceptors may drop it
+    choose(1, 60);
+  };
+  return { node, choose, take, progressDueAfterOneSlot };
 }
 
 describe('a learner with a file-like store (flush, then sync)', () => {
   it('acknowledges once the delivery is written, without an fdatasync', () => {
     const { node, choose, take } = learnerOver(new SimRecordStore());
-    node.tick(0); // the first progress report goes out now: out of the way of what follows
-    node.endTurn();
-    take();
     choose(0, 1);
     expect(take()).toEqual([]); // gathered, not sent: nothing is written yet
     expect(node.endTurn()).toBe(true);
@@ -78,15 +87,8 @@ describe('a learner with a file-like store (flush, then sync)', () => {
   });
 
   it('fdatasyncs before it sends a progress report, which covers only what that sync made durable', () => {
-    const { node, choose, take } = learnerOver(new SimRecordStore());
-    node.tick(0);
-    node.endTurn();
-    take();
-    choose(0, 1);
-    node.endTurn();
-    take();
-    node.tick(60); // progress due: it says slot 0 was delivered, so the acceptors may drop it
-    choose(1, 60);
+    const { node, choose, take, progressDueAfterOneSlot } = learnerOver(new SimRecordStore());
+    progressDueAfterOneSlot();
     expect(node.endTurn()).toBe(true);
     expect(take()).toEqual(['flush', 'sync', 'send progress to 0', 'publish 2', 'ack 1#2 at 1']);
     // Nothing held: no sync, however much was written.
@@ -99,9 +101,6 @@ describe('a learner with a file-like store (flush, then sync)', () => {
     let full = false;
     const guard = new TogglingGuard(() => full);
     const { node, choose, take } = learnerOver(new SimRecordStore(), guard);
-    node.tick(0);
-    node.endTurn();
-    take();
     choose(0, 1); // recorded in the store's buffer; the disk fills before it is written
     full = true;
     expect(node.endTurn()).toBe(false);
@@ -116,15 +115,8 @@ describe('a learner with a file-like store (flush, then sync)', () => {
     let syncRefused = false;
     const store = new SimRecordStore();
     const guard = new TogglingGuard(() => syncRefused);
-    const { node, choose, take } = learnerOver(store, guard);
-    node.tick(0);
-    node.endTurn();
-    take();
-    choose(0, 1);
-    node.endTurn();
-    take();
-    node.tick(60);
-    choose(1, 60);
+    const { node, take, progressDueAfterOneSlot } = learnerOver(store, guard);
+    progressDueAfterOneSlot();
     // The write goes through; the sync after it is refused.
     const flush = store.flush.bind(store);
     store.flush = () => {
@@ -142,9 +134,6 @@ describe('a learner with a file-like store (flush, then sync)', () => {
 describe('a learner whose store has nothing between append and sync (shared memory)', () => {
   it('syncs every turn before it acknowledges', () => {
     const { node, choose, take } = learnerOver(new SharedRecordStore(createSharedStoreMemory(1 << 20)));
-    node.tick(0);
-    node.endTurn();
-    take();
     choose(0, 1);
     node.endTurn();
     expect(take()).toEqual(['sync', 'publish 1', 'ack 1#1 at 0']);
