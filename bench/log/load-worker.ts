@@ -15,7 +15,7 @@ import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { ReplicatedLog, Sequencer } from '../../src/index.js';
 import { tagEntry } from '../lib/append-tag.js';
 import { MinorGcCounter } from '../lib/gc-counter.js';
-import { createLatencyHistogram, recordElapsedMs } from '../lib/histogram.js';
+import { createRecordingHistogram, loadRecordingHistograms, recordElapsedMs } from '../lib/histogram.js';
 import { arriveAndAwaitStart } from '../lib/start-barrier.js';
 import {
   CONTROL_COMPLETIONS,
@@ -93,7 +93,8 @@ async function connect(): Promise<Connection> {
 }
 
 async function windowRun(connection: Connection, params: WindowRunParams & { startBarrier: SharedArrayBuffer }): Promise<WindowResult> {
-  const histogram = createLatencyHistogram();
+  await loadRecordingHistograms();
+  const histogram = createRecordingHistogram();
   const gcs = new MinorGcCounter();
   const operations = Array.from({ length: data.lanes }, (_, i) => connection.lane(i));
   gcs.start();
@@ -135,11 +136,13 @@ async function windowRun(connection: Connection, params: WindowRunParams & { sta
   };
   await Promise.all(operations.map(lane));
   const minorGcs = await gcs.countMinorBetween(measureStartMs, measureEndMs);
+  const encoded = encodeIntoCompressedBase64(histogram);
+  histogram.destroy();
   return {
     completed,
     failed,
     elapsedMs: params.durationMs,
-    histogram: encodeIntoCompressedBase64(histogram),
+    histogram: encoded,
     minorGcs,
     outOfOrder,
   };
