@@ -1,6 +1,6 @@
 import { ReplicatedLog } from '../../src/index.js';
 import type { BenchOptions } from '../lib/args.js';
-import { describeTiming, measurementSeconds } from '../lib/estimate.js';
+import { closedLoopSeconds, describeClosedLoopTiming, describeClosedLoopWarmup } from '../lib/first-run-warmup.js';
 import { formatLatencyMs, formatRate, formatRatio, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { stepsOf } from '../lib/progress.js';
@@ -61,9 +61,9 @@ export const compareSuite: Suite = {
     return {
       measurements,
       steps: measurements + (systems === 2 ? 1 : 0),
-      seconds: measurements * measurementSeconds(options, COMPARE_SETUP_SECONDS) + (systems === 2 ? ETCD_START_SECONDS : 0),
+      seconds: measurements * closedLoopSeconds(options, COMPARE_SETUP_SECONDS) + (systems === 2 ? ETCD_START_SECONDS : 0),
       basis:
-        `${concurrencies.length} in-flight level(s) x ${systems === 2 ? 'synod and etcd' : 'synod (no etcd binary found)'}, each ${describeTiming(options)},` +
+        `${concurrencies.length} in-flight level(s) x ${systems === 2 ? 'synod and etcd' : 'synod (no etcd binary found)'}, each ${describeClosedLoopTiming(options)},` +
         ` plus about ${COMPARE_SETUP_SECONDS} s to start each`,
     };
   },
@@ -197,7 +197,7 @@ export function renderCompareReport(report: CompareReport): string {
     '',
     renderMachine(report.machine),
     wrapText(
-      `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up +` +
+      `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${describeClosedLoopWarmup(settings.warmupMs)} +` +
         ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
     ),
     'synod: ReplicatedLog, 3 acceptors in memory, append()',

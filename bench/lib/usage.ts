@@ -46,6 +46,8 @@ export function usage(suites: ReadonlyMap<string, UsageSuite>): string {
       return `  ${name.padEnd(nameWidth)}  ${name === 'all' ? 'what any of its suites takes; each suite gets its own (listed before the run)' : list || '(no other)'}`;
     }),
     '',
+    'log, sequencer, compare: the first run warms up 6 x --warmup (at most 3 s, at least --warmup):',
+    '  V8 is still compiling a fresh log\'s threads; --warmup 0 measures from cold.',
     'micro: each benchmark runs 0.4 x --duration after 0.4 x --warmup; tinybench samples give the spread.',
     'failover: --runs sets the number of kills (2 x runs + 1, at least 3) unless --kills is given.',
     'memory: fixed work (rounds of 1 M appends), not timed windows.',

@@ -2,6 +2,7 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { BenchOptions } from '../lib/args.js';
 import { MinorGcCounter } from '../lib/gc-counter.js';
+import { warmupMsOfRun } from '../lib/first-run-warmup.js';
 import { createLatencyHistogram } from '../lib/histogram.js';
 import { LoadPool } from '../lib/load-pool.js';
 import { median } from '../lib/stats.js';
@@ -90,12 +91,13 @@ export async function measureWindowRuns(pool: LoadPool, options: BenchOptions, h
     const mainCounter = new MinorGcCounter();
     mainCounter.start();
     let startMs = 0;
+    const warmupMs = warmupMsOfRun(options.warmupMs, run);
     const results = await pool.run<WindowResult>(
-      { mode: 'window', warmupMs: options.warmupMs, durationMs: options.durationMs },
-      options.warmupMs + options.durationMs + OVERRUN_MS,
+      { mode: 'window', warmupMs, durationMs: options.durationMs },
+      warmupMs + options.durationMs + OVERRUN_MS,
       () => (startMs = performance.now()),
     );
-    const windowStartMs = startMs + options.warmupMs;
+    const windowStartMs = startMs + warmupMs;
     mainGcs += await mainCounter.countMinorBetween(windowStartMs, windowStartMs + options.durationMs);
     const histogram = createLatencyHistogram();
     let completed = 0;

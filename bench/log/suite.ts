@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplicatedLog, type LogOptions } from '../../src/index.js';
 import type { BenchOptions, StorageKind } from '../lib/args.js';
-import { describeTiming, measurementSeconds, plural } from '../lib/estimate.js';
+import { plural } from '../lib/estimate.js';
+import { closedLoopSeconds, describeClosedLoopTiming, describeClosedLoopWarmup } from '../lib/first-run-warmup.js';
 import { formatEntryBytes, formatLatencyMs, formatMegabytesPerSecond, formatRate, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { GC_NOTE, residentBytes, settleMemory } from '../lib/process-figures.js';
@@ -90,8 +91,8 @@ export const logSuite: Suite = {
     return {
       measurements: configurations + 1,
       steps: configurations + 1,
-      seconds: configurations * measurementSeconds(options, LOG_SETUP_SECONDS) + baselineSeconds,
-      basis: `${plural(configurations, 'configuration')} + 1 baseline, each ${describeTiming(options)}, plus about ${LOG_SETUP_SECONDS} s to start a log`,
+      seconds: configurations * closedLoopSeconds(options, LOG_SETUP_SECONDS) + baselineSeconds,
+      basis: `${plural(configurations, 'configuration')} + 1 baseline, each ${describeClosedLoopTiming(options)}, plus about ${LOG_SETUP_SECONDS} s to start a log`,
     };
   },
   async run(options, progress) {
@@ -296,7 +297,7 @@ export function renderLogReport(report: LogReport): string {
     '',
     renderMachine(report.machine),
     wrapText(
-      `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
+      `each figure: median of ${settings.runs} run(s) of ${describeClosedLoopWarmup(settings.warmupMs)} + ${settings.durationMs / 1000} s measured;` +
         ` closed loop, the appends in flight split over up to ${settings.loadThreadsMax} load threads, started together; file storage: a temp dir, fsync batch`,
     ),
     `baseline: bare SharedArrayBuffer wait/notify round trip p50 ${formatLatencyMs(report.baseline.atomicsRoundTripP50Microseconds)}`,

@@ -1,3 +1,4 @@
+import { warmupMsOfRun } from '../lib/first-run-warmup.js';
 import type { LogFigures, LogReport } from '../log/suite.js';
 import { paragraph, panels, question, sharedLegend, table, type Section } from './html-parts.js';
 import { StyleBook } from './palette.js';
@@ -35,7 +36,7 @@ export function logSection(log: LogReport): Section {
     body: [
       paragraph(
         `Closed loop: the given number of appends kept in flight, spread over up to ${settings.loadThreadsMax} load threads; ` +
-          `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up. ` +
+          `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up (${formatSeconds(warmupMsOfRun(settings.warmupMs, 1))} before the first, as V8 compiles a fresh log's threads). ` +
           (settings.grid.storage.includes('file') ? `File storage: fsync '${settings.fileFsync}'${settings.fileFsync === 'batch' ? ' (group commit: one fsync per batch)' : ''}. ` : '') +
           `A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.`,
       ),

@@ -1,5 +1,5 @@
 import { Sequencer } from '../../src/index.js';
-import { describeTiming, measurementSeconds } from '../lib/estimate.js';
+import { closedLoopSeconds, describeClosedLoopTiming, describeClosedLoopWarmup } from '../lib/first-run-warmup.js';
 import { formatLatencyMs, formatRate, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { GC_NOTE, residentBytes, settleMemory } from '../lib/process-figures.js';
@@ -46,8 +46,8 @@ export const sequencerSuite: Suite = {
     return {
       measurements,
       steps: measurements,
-      seconds: measurements * measurementSeconds(options, SEQUENCER_SETUP_SECONDS),
-      basis: `${SEQUENCER_THREADS.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(', ')} and next(${SEQUENCER_BULK}), each ${describeTiming(options)}, plus about ${SEQUENCER_SETUP_SECONDS} s to start a sequencer`,
+      seconds: measurements * closedLoopSeconds(options, SEQUENCER_SETUP_SECONDS),
+      basis: `${SEQUENCER_THREADS.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(', ')} and next(${SEQUENCER_BULK}), each ${describeClosedLoopTiming(options)}, plus about ${SEQUENCER_SETUP_SECONDS} s to start a sequencer`,
     };
   },
   async run(options, progress) {
@@ -123,7 +123,7 @@ export function renderSequencerReport(report: SequencerReport): string {
     '',
     renderMachine(report.machine),
     wrapText(
-      `each figure: median of ${settings.runs} run(s) of ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured;` +
+      `each figure: median of ${settings.runs} run(s) of ${describeClosedLoopWarmup(settings.warmupMs)} + ${settings.durationMs / 1000} s measured;` +
         ` ${settings.inFlight} next() calls in flight over all client threads (closed loop), 3 acceptors in memory`,
     ),
     '',
