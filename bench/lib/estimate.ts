@@ -22,10 +22,10 @@ export function measurementSeconds(options: BenchOptions, setupSeconds: number):
   return options.runs * (options.warmupMs + options.durationMs) / 1000 + setupSeconds;
 }
 
-/** "1 run of 0.1 s warm-up + 0.3 s measured": the per-measurement timing, as the user set it. */
-export function describeTiming(options: BenchOptions): string {
+/** "1 run of 0.1 s warm-up + 0.3 s measured": the per-measurement timing, as the user set it (`warmup`: how the warm-up reads). */
+export function describeTiming(options: BenchOptions, warmup = `${options.warmupMs / 1000} s warm-up`): string {
   const runs = options.runs === 1 ? '1 run' : `${options.runs} runs`;
-  return `${runs} of ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured`;
+  return `${runs} of ${warmup} + ${options.durationMs / 1000} s measured`;
 }
 
 /** 25 -> "25 s", 190 -> "3 min 10 s", 4000 -> "1 h 7 min". */

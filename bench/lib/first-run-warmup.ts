@@ -8,6 +8,7 @@
 // use, stays short), and never less than --warmup; the runs after it take --warmup as given.
 // `--warmup 0` keeps every run cold, as asked.
 import type { BenchOptions } from './args.js';
+import { describeTiming, measurementSeconds } from './estimate.js';
 
 export const FIRST_RUN_WARMUP_FACTOR = 6;
 export const FIRST_RUN_WARMUP_MS_MAX = 3000;
@@ -18,11 +19,9 @@ export function warmupMsOfRun(warmupMs: number, run: number): number {
   return Math.max(warmupMs, Math.min(FIRST_RUN_WARMUP_MS_MAX, FIRST_RUN_WARMUP_FACTOR * warmupMs));
 }
 
-/** Seconds of one closed-loop measurement: its runs of warm-up + window, plus what it costs to start. */
+/** measurementSeconds(), with the first run's longer warm-up. */
 export function closedLoopSeconds(options: BenchOptions, setupSeconds: number): number {
-  let ms = 0;
-  for (let run = 1; run <= options.runs; run++) ms += warmupMsOfRun(options.warmupMs, run) + options.durationMs;
-  return ms / 1000 + setupSeconds;
+  return measurementSeconds(options, setupSeconds) + (warmupMsOfRun(options.warmupMs, 1) - options.warmupMs) / 1000;
 }
 
 /** "0.5 s warm-up (3 s before the first run)", or "0 s warm-up" when it is off. */
@@ -33,6 +32,5 @@ export function describeClosedLoopWarmup(warmupMs: number): string {
 
 /** "3 runs of 0.5 s warm-up (3 s before the first run) + 2 s measured". */
 export function describeClosedLoopTiming(options: BenchOptions): string {
-  const runs = options.runs === 1 ? '1 run' : `${options.runs} runs`;
-  return `${runs} of ${describeClosedLoopWarmup(options.warmupMs)} + ${options.durationMs / 1000} s measured`;
+  return describeTiming(options, describeClosedLoopWarmup(options.warmupMs));
 }

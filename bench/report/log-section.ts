@@ -36,7 +36,7 @@ export function logSection(log: LogReport): Section {
     body: [
       paragraph(
         `Closed loop: the given number of appends kept in flight, spread over up to ${settings.loadThreadsMax} load threads; ` +
-          `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up (${formatSeconds(warmupMsOfRun(settings.warmupMs, 1))} before the first, as V8 compiles a fresh log's threads). ` +
+          `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up${firstRunWarmup(settings.warmupMs)}. ` +
           (settings.grid.storage.includes('file') ? `File storage: fsync '${settings.fileFsync}'${settings.fileFsync === 'batch' ? ' (group commit: one fsync per batch)' : ''}. ` : '') +
           `A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.`,
       ),
@@ -201,4 +201,10 @@ function figuresTable(figures: readonly LogFigures[]): string {
     ) +
     '</details>'
   );
+}
+
+/** " (3 s before the first, ...)" where the first run warmed up longer (first-run-warmup.ts); nothing otherwise. */
+function firstRunWarmup(warmupMs: number): string {
+  const first = warmupMsOfRun(warmupMs, 1);
+  return first === warmupMs ? '' : ` (${formatSeconds(first)} before the first, as V8 compiles a fresh log's threads)`;
 }
