@@ -101,7 +101,9 @@ export async function measureWindowRuns(pool: LoadPool, options: BenchOptions, h
     mainGcs += await mainCounter.countMinorBetween(windowStartMs, windowStartMs + options.durationMs);
     const histogram = createLatencyHistogram();
     let completed = 0;
+    let firstError: string | undefined;
     for (const result of results) {
+      firstError ??= result.firstError;
       completed += result.completed;
       failed += result.failed;
       outOfOrder += result.outOfOrder;
@@ -113,7 +115,9 @@ export async function measureWindowRuns(pool: LoadPool, options: BenchOptions, h
     // Operations slower than warm-up plus window (64 KiB x 256 in flight on a slow disk) may all
     // complete after it: the run counts 0 per second, and their latencies are still recorded.
     // Nothing completing at all, even after the window, is a hang.
-    if (completed <= 0 && histogram.totalCount === 0) throw new Error(`no operation completed in run ${run}, not even after its measured window`);
+    if (completed <= 0 && histogram.totalCount === 0) {
+      throw new Error(`no operation completed in run ${run}, not even after its measured window${firstError === undefined ? '' : `; the first to fail: ${firstError}`}`);
+    }
     completedAll += completed;
     rates.push(completed / (options.durationMs / 1000));
     percentiles.push(latencyOf(histogram));

@@ -48,6 +48,8 @@ export interface WindowResult {
   readonly minorGcs: number;
   /** Sequencer only: numbers that did not increase within a lane (must be 0). */
   readonly outOfOrder: number;
+  /** The first operation that failed, warm-up included (name: message), if any did: what a run that completed nothing says why. */
+  readonly firstError?: string;
 }
 
 export interface TimelineResult {

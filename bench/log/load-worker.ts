@@ -105,6 +105,7 @@ async function windowRun(connection: Connection, params: WindowRunParams & { sta
   let completed = 0;
   let failed = 0;
   let outOfOrder = 0;
+  let firstError: string | undefined;
   let lastEndMs = measureEndMs;
   // A sequencer's next() mostly resolves from numbers on hand, in about the time a clock reading
   // takes on a VM (~100 ns): timing every call would measure the clock. Its lanes read the clock
@@ -122,8 +123,9 @@ async function windowRun(connection: Connection, params: WindowRunParams & { sta
       let value: number;
       try {
         value = await operation();
-      } catch {
+      } catch (error) {
         if (t0 >= measureStartMs) failed++;
+        firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         continue;
       }
       const t1 = timed ? (clockMs = now()) : clockMs;
@@ -145,6 +147,7 @@ async function windowRun(connection: Connection, params: WindowRunParams & { sta
     histogram: encoded,
     minorGcs,
     outOfOrder,
+    ...(firstError === undefined ? {} : { firstError }),
   };
 }
 
