@@ -6,6 +6,7 @@ import { MessageType, ProposerRole, type Message } from '../../paxos/index.js';
 import { ProposerNode } from '../../roles/index.js';
 import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import { Courier } from './courier.js';
+import { acceptWakesLearners } from './learner-accept-wake.js';
 import { warmUpLeaderPaths } from './leader-warmup.js';
 import { proposerTuningOf, type ProposerActorConfig } from './role-configs.js';
 import { roleActor } from './role-actor.js';
@@ -17,12 +18,12 @@ const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export default function proposerActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as ProposerActorConfig;
-  // An Accept goes to a learner without waking it: it could not deliver the slot before a
-  // quorum's votes, and the acceptors' Accepted votes wake it (the Proposer sends learners their
-  // copy first, so it is in the learner's mailbox before any vote). Woken for it, the learner
-  // parked again at once: one wake-up a slot for nothing, the leader's system call.
+  // An Accept goes to a learner without waking it where the log's threads outnumber the cores:
+  // the acceptors' votes wake it (learner-accept-wake.ts says when and why).
   const learners = new Set(config.layout.learners);
-  const courier = new Courier(context, (to, message) => (message as Message).type === MessageType.Accept && learners.has(to));
+  const courier = acceptWakesLearners(config.layout)
+    ? new Courier(context)
+    : new Courier(context, (to, message) => (message as Message).type === MessageType.Accept && learners.has(to));
   const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
   const clients = function* (): Iterable<ActorId> {
     for (const peer of context.peers()) if (!roles.has(peer)) yield peer;
