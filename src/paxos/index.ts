@@ -13,5 +13,6 @@ export * from './storage.js';
 export * from './acceptor.js';
 export * from './election.js';
 export * from './proposer.js';
+export * from './session-table.js';
 export * from './learner.js';
 export * from './defaults.js';

@@ -16,7 +16,9 @@
 //    every acceptor for what they accepted from its next slot on.
 //  - Durable state (nextSlot, nextLogIndex, sessions) belongs with the application's state:
 //    the application persists it atomically with applying the delivered commands, and a
-//    restarted learner is built from it and catches up from there.
+//    restarted learner is built from it and catches up from there. Built from a SessionTable,
+//    the learner delivers against that table itself (shared with the log that records the
+//    deliveries: session-table.ts), not a copy.
 
 import { NO_BALLOT } from './ballot.js';
 import type { Ballot } from './ballot.js';
@@ -28,7 +30,7 @@ import { Quorum } from './quorum.js';
 import type { Ready } from './ready.js';
 import { COMMAND_HEADER_BYTES, commandClientId, commandCount, commandDataBytes, commandSeq, countCommands, viewOf } from './value.js';
 import type { Value } from './value.js';
-import { SafeIntegerMap } from '../util/safe-integer-map.js';
+import { SessionTable, type SessionTuple } from './session-table.js';
 
 export interface LearnerConfig {
   readonly id: NodeId;
@@ -48,8 +50,16 @@ export interface LearnerConfig {
 export interface LearnerDurableState {
   readonly nextSlot: number;
   readonly nextLogIndex: number;
-  /** [clientId, highest delivered seq, its logIndex] */
-  readonly sessions: ReadonlyArray<readonly [number, number, number]>;
+  /**
+   * [clientId, highest delivered seq, its logIndex] per client: copied into the learner's own
+   * table; or a SessionTable, which the learner takes as it is and advances as it delivers.
+   */
+  readonly sessions: ReadonlyArray<SessionTuple> | SessionTable;
+}
+
+/** A learner's durable state as a snapshot: its sessions copied out. */
+export interface LearnerStateSnapshot extends LearnerDurableState {
+  readonly sessions: ReadonlyArray<SessionTuple>;
 }
 
 interface BallotTally {
@@ -63,11 +73,6 @@ interface SlotTally {
   chosenBallot: Ballot;
 }
 
-interface Session {
-  seq: number;
-  logIndex: number;
-}
-
 export class Learner {
   readonly id: NodeId;
   private readonly quorum: Quorum;
@@ -79,7 +84,7 @@ export class Learner {
 
   private nextSlotValue: number;
   private nextLogIndexValue: number;
-  private readonly sessions = new SafeIntegerMap<Session>();
+  private readonly sessions: SessionTable;
   private readonly tallies = new Map<number, SlotTally>();
   private knownChosenBelow = 0;
   private lastDeliveryMs = Number.NEGATIVE_INFINITY;
@@ -105,7 +110,8 @@ export class Learner {
     this.nextLogIndexValue = durable?.nextLogIndex ?? 0;
     checkIndex('durable.nextSlot', this.nextSlotValue);
     checkIndex('durable.nextLogIndex', this.nextLogIndexValue);
-    for (const [clientId, seq, logIndex] of durable?.sessions ?? []) this.sessions.set(clientId, { seq, logIndex });
+    const sessions = durable?.sessions ?? [];
+    this.sessions = sessions instanceof SessionTable ? sessions : SessionTable.from(sessions);
   }
 
   /** The next slot to deliver: every slot below it has been delivered. */
@@ -128,10 +134,8 @@ export class Learner {
     return this.snapshotNeededBelowValue;
   }
 
-  durableState(): LearnerDurableState {
-    const sessions: Array<readonly [number, number, number]> = [];
-    for (const [clientId, session] of this.sessions) sessions.push([clientId, session.seq, session.logIndex]);
-    return { nextSlot: this.nextSlotValue, nextLogIndex: this.nextLogIndexValue, sessions };
+  durableState(): LearnerStateSnapshot {
+    return { nextSlot: this.nextSlotValue, nextLogIndex: this.nextLogIndexValue, sessions: [...this.sessions] };
   }
 
   step(msg: Message, nowMs: number, ready: Ready): void {
@@ -253,11 +257,7 @@ export class Learner {
         }
         const logIndex = this.nextLogIndexValue;
         this.nextLogIndexValue += count;
-        if (session === undefined) this.sessions.set(clientId, { seq, logIndex });
-        else {
-          session.seq = seq;
-          session.logIndex = logIndex;
-        }
+        this.sessions.advance(clientId, seq, logIndex, session);
         ready.deliver(slot, indexInBatch, logIndex, clientId, seq, count, value, dataStart, dataEnd - dataStart);
       }
       this.tallies.delete(slot);

@@ -20,10 +20,15 @@
 // acceptors' slots again, and open() waits until every learner delivered them). The fdatasync
 // this saves was half of each round's syncs with files (the acceptors' is the other).
 //
+// The learner delivers against the log's own session table (LearnerLog.sharedState()), advancing
+// it as it goes, and the log records the deliveries without looking any client up again
+// (recordDelivered). The table journals those advances until the record is made (checkpoint).
+//
 // A store that refuses a write:
 //   - refused at record (a store that writes at once): the learner must not be ahead of its log,
-//     so it is rebuilt from what the log holds and learns those slots again (the acceptors keep
-//     them: nothing below the log's next slot was reported);
+//     so the table's advances past what the log holds are undone (rollbackFrom the log's length)
+//     and the learner is rebuilt from what the log holds and learns those slots again (the
+//     acceptors keep them: nothing below the log's next slot was reported);
 //   - refused at flush or sync: everything stays held, acknowledgements too, and the next end of
 //     turn tries again.
 import { Learner, Ready } from '../paxos/index.js';
@@ -39,7 +44,7 @@ export interface LearnerNodeOptions {
   readonly log: LearnerLog;
   readonly transport: Transport;
   readonly guard?: WriteGuard;
-  /** Builds the learner from the log's durable state (at start, and after a refused write). The simulator's broken learners come in here. */
+  /** Builds the learner from the log's shared state (at start, and after a refused write): it must deliver against the state's sessions, the log's table. */
   readonly build?: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
   /** Told of each delivery once the log took it (before it is synced): the simulator's checker listens here. */
   readonly delivered?: (delivery: Delivery) => void;
@@ -81,15 +86,16 @@ export class LearnerNode implements RoleNode {
   private readonly guard: WriteGuard;
   private readonly build: (config: LearnerConfig, durable: LearnerDurableState) => Learner;
   /** What the guard runs, made once: a closure per step and per turn was garbage on the delivery path. */
-  private readonly recordReady = (): void => this.options.log.record(this.ready.delivered, this.learnerValue.nextSlot);
+  private readonly recordReady = (): void => this.options.log.recordDelivered(this.ready.delivered, this.learnerValue.nextSlot);
   private readonly flushLog = (): void => this.options.log.flush();
   private readonly syncLog = (): void => this.options.log.sync();
 
   constructor(private readonly options: LearnerNodeOptions) {
     this.guard = options.guard ?? UNGUARDED_WRITES;
     this.build = options.build ?? ((config, durable) => new Learner(config, durable));
-    this.learnerValue = this.build(options.config, options.log.durableState());
+    this.learnerValue = this.build(options.config, options.log.sharedState());
     this.recordedNextSlot = options.log.nextSlot;
+    options.log.sessionTable.checkpoint();
   }
 
   get learner(): Learner {
@@ -149,10 +155,14 @@ export class LearnerNode implements RoleNode {
     if (ready.delivered.length > 0 || learner.nextSlot > this.recordedNextSlot) {
       const log = this.options.log;
       if (!this.guard.trySync(this.recordReady)) {
-        this.learnerValue = this.build(this.options.config, log.durableState());
+        // A record split in parts may have kept some: what the log holds stays advanced.
+        log.sessionTable.rollbackFrom(log.length);
+        log.sessionTable.checkpoint();
+        this.learnerValue = this.build(this.options.config, log.sharedState());
         ready.clear();
         return;
       }
+      log.sessionTable.checkpoint();
       this.recordedNextSlot = learner.nextSlot;
       this.unflushed = true;
       for (let i = 0; i < ready.delivered.length; i++) {

@@ -14,7 +14,15 @@
 // Where memory goes: each entry's bytes are kept ONCE, in the store (the shared memory that
 // outlives the learner's thread, or the file), and the JS heap holds only an EntryIndex, 12
 // bytes per entry, pointing into the store; reads copy the bytes out of it. Plus one session
-// (seq, logIndex) per client ever seen, which exactly-once delivery needs forever.
+// (seq, logIndex) per client ever seen, which exactly-once delivery needs forever: kept once, in
+// this log's SessionTable, which the learner that records here delivers against (sharedState()).
+//
+// Two ways in. record() takes deliveries from anyone: it checks each client's seq against the
+// sessions and advances them itself. recordDelivered() takes what a Learner built on
+// sharedState() delivered: that learner already decided each delivery against this very table
+// and advanced it (journaled until the record is made: learner-node.ts checkpoints or rolls the
+// table back), so the log checks only what the table cannot vouch for (dense indexes, slot
+// order, sizes) and looks no client up.
 //
 // trim(beforeIndex) drops a prefix everywhere: the store is rewritten (RecordStore.rewrite,
 // atomic) to START (the new first index and nextSlot), SESSIONS (every client's session: the
@@ -23,7 +31,8 @@
 
 import { SynodErrorCode, withCode } from '../error-codes.js';
 import { checkIndex } from '../paxos/ids.js';
-import type { LearnerDurableState } from '../paxos/learner.js';
+import type { LearnerDurableState, LearnerStateSnapshot } from '../paxos/learner.js';
+import { SessionTable } from '../paxos/session-table.js';
 import { DeliveredCommand, type Delivery } from '../paxos/ready.js';
 import type { Command } from '../paxos/value.js';
 import { ENTRY_INDEX_POSITIONS_MAX, EntryIndex } from './entry-index.js';
@@ -31,7 +40,6 @@ import { FRAME_PAYLOAD_BYTES_MAX } from './frame.js';
 import { LearnerRecordWriter, batchBytesMax, entriesBytesMax, readLearnerRecord, sessionsBytesMax, type LearnerRecordSink } from './learner-record.js';
 import type { RecordStore } from './record-store.js';
 import { isListLike, itemAt, type ListLike } from '../util/reused-list.js';
-import { SafeIntegerMap } from '../util/safe-integer-map.js';
 
 /** Sizes of the records a trim writes: small enough to build in memory, large enough to be few. */
 const SESSIONS_PER_RECORD = 4096;
@@ -65,26 +73,13 @@ export class LogTrimmedError extends RangeError {
   }
 }
 
-interface Session {
-  seq: number;
-  logIndex: number;
-  /** The batch check that last saw this client (checkDeliveries), and the seq it saw there. */
-  checkedInBatch: number;
-  checkedSeq: number;
-}
-
 export class LearnerLog {
   /** Where each kept entry's data is in the store, by logIndex - firstIndex; undefined unless retainEntries. */
   private index: EntryIndex | undefined;
   /** Protected for one reader only: the simulator's deliberately broken log, which forgets them. */
-  protected readonly sessions = new SafeIntegerMap<Session>();
-  /**
-   * Highest seq per client within the batch being checked, for clients without a session yet
-   * (the others keep it in their session: checkedInBatch), and the number of the batch checked.
-   * A map filled and cleared per batch allocated for every client of every batch.
-   */
-  private readonly newClientSeqs = new Map<number, number>();
-  private batchesChecked = 0;
+  protected readonly sessions = new SessionTable();
+  /** Highest seq per client within the batch record() is checking (its cold path: cleared per batch). */
+  private readonly batchSeqs = new Map<number, number>();
   private nextSlotValue = 0;
   private lengthValue = 0;
   private firstIndexValue = 0;
@@ -120,11 +115,23 @@ export class LearnerLog {
     return this.nextSlotValue;
   }
 
-  /** What to build the restarted learner from: `new Learner(config, log.durableState())`. */
-  durableState(): LearnerDurableState {
-    const sessions: Array<readonly [number, number, number]> = [];
-    for (const [clientId, session] of this.sessions) sessions.push([clientId, session.seq, session.logIndex]);
-    return { nextSlot: this.nextSlotValue, nextLogIndex: this.lengthValue, sessions };
+  /** The log's durable state, sessions copied out: what a learner built elsewhere would start from. */
+  durableState(): LearnerStateSnapshot {
+    return { nextSlot: this.nextSlotValue, nextLogIndex: this.lengthValue, sessions: [...this.sessions] };
+  }
+
+  /**
+   * What to build the learner that records here from: `new Learner(config, log.sharedState())`.
+   * Its sessions are this log's own table, not a copy: the learner advances it as it delivers,
+   * and hands its deliveries to recordDelivered().
+   */
+  sharedState(): LearnerDurableState {
+    return { nextSlot: this.nextSlotValue, nextLogIndex: this.lengthValue, sessions: this.sessions };
+  }
+
+  /** The sessions' table (sharedState()'s): its owner checkpoints it after each record and rolls it back after a refused one. */
+  get sessionTable(): SessionTable {
+    return this.sessions;
   }
 
   /** A copy of the data of the command at `logIndex`. */
@@ -183,13 +190,27 @@ export class LearnerLog {
    * the log's state (durableState()) says so.
    */
   record(deliveries: ListLike<Delivery>, nextSlot: number): void {
+    this.recordChecked(deliveries, nextSlot, true);
+  }
+
+  /**
+   * As record(), for deliveries a Learner built on sharedState() made: their sessions are in the
+   * table already, so no client's seq is checked or set here (the learner decided each against
+   * the same table). Everything else is checked as record() checks it.
+   */
+  recordDelivered(deliveries: ListLike<Delivery>, nextSlot: number): void {
+    this.recordChecked(deliveries, nextSlot, false);
+  }
+
+  /** record() and recordDelivered(): `ownSessions`, check and advance the sessions here. */
+  private recordChecked(deliveries: ListLike<Delivery>, nextSlot: number, ownSessions: boolean): void {
     checkIndex('nextSlot', nextSlot);
     if (nextSlot < this.nextSlotValue) throw new RangeError(`nextSlot must not go down: ${nextSlot} < ${this.nextSlotValue}`);
     if (!isListLike(deliveries)) throw new TypeError(`deliveries must be an array or a ReusedList, got ${String(deliveries)}`);
     if (deliveries.length === 0 && nextSlot === this.nextSlotValue) return;
-    const bytesMax = this.checkDeliveries(deliveries, nextSlot);
+    const bytesMax = this.checkDeliveries(deliveries, nextSlot, ownSessions);
     if (bytesMax <= this.recordBytesMax) {
-      this.recordPart(deliveries, 0, deliveries.length, nextSlot, bytesMax);
+      this.recordPart(deliveries, 0, deliveries.length, nextSlot, bytesMax, ownSessions);
       return;
     }
     const retained = this.index !== undefined;
@@ -205,13 +226,13 @@ export class LearnerLog {
         to++;
       }
       const partNextSlot = to < deliveries.length ? itemAt(deliveries, to).slot : nextSlot;
-      this.recordPart(deliveries, from, to, partNextSlot, batchBytesMax(to - from, dataBytes));
+      this.recordPart(deliveries, from, to, partNextSlot, batchBytesMax(to - from, dataBytes), ownSessions);
       from = to;
     }
   }
 
-  /** Appends the record of deliveries[from, to) (checked), which takes at most `bytesMax` bytes. */
-  private recordPart(deliveries: ListLike<Delivery>, from: number, to: number, nextSlot: number, bytesMax: number): void {
+  /** Appends the record of deliveries[from, to) (checked), which takes at most `bytesMax` bytes; `ownSessions`: then advances their sessions. */
+  private recordPart(deliveries: ListLike<Delivery>, from: number, to: number, nextSlot: number, bytesMax: number, ownSessions: boolean): void {
     const index = this.index;
     const writer = this.writer;
     const store = this.store;
@@ -239,7 +260,8 @@ export class LearnerLog {
     index?.shift(firstPosition, payloadOffset);
     for (let at = from; at < to; at++) {
       const { logIndex, command } = itemAt(deliveries, at);
-      this.deliver(command.clientId, command.seq, logIndex, command.count ?? 1);
+      this.lengthValue += command.count ?? 1;
+      if (ownSessions) this.sessions.set(command.clientId, command.seq, logIndex);
     }
     this.nextSlotValue = nextSlot;
   }
@@ -298,9 +320,9 @@ export class LearnerLog {
     writer.start(beforeIndex, this.nextSlotValue);
     yield writer.payload();
     let inRecord = 0;
-    for (const [clientId, session] of this.sessions) {
+    for (const [clientId, seq, logIndex] of this.sessions) {
       if (inRecord === 0) writer.sessions(sessionsBytesMax(Math.min(SESSIONS_PER_RECORD, this.sessions.size)));
-      writer.session(clientId, session.seq, session.logIndex);
+      writer.session(clientId, seq, logIndex);
       if (++inRecord === SESSIONS_PER_RECORD) {
         yield writer.payload();
         inRecord = 0;
@@ -366,7 +388,7 @@ export class LearnerLog {
         this.nextSlotValue = nextSlot;
       },
       command: (clientId, seq, count, dataAt, dataBytes) => {
-        this.setSession(clientId, seq, this.lengthValue);
+        this.sessions.set(clientId, seq, this.lengthValue);
         entry(count, dataAt, dataBytes);
       },
       start: (firstIndex, nextSlot) => {
@@ -374,7 +396,7 @@ export class LearnerLog {
         this.firstIndexValue = this.lengthValue = firstIndex;
         this.nextSlotValue = nextSlot;
       },
-      session: (clientId, seq, logIndex) => this.setSession(clientId, seq, logIndex),
+      session: (clientId, seq, logIndex) => this.sessions.set(clientId, seq, logIndex),
       entries: checkDense,
       entry,
     };
@@ -386,12 +408,11 @@ export class LearnerLog {
     });
   }
 
-  /** Checks a batch for record(); returns the bound of its bytes as one record. */
-  private checkDeliveries(deliveries: ListLike<Delivery>, nextSlot: number): number {
+  /** Checks a batch for record() (`checkSessions`: each client's seq too); returns the bound of its bytes as one record. */
+  private checkDeliveries(deliveries: ListLike<Delivery>, nextSlot: number, checkSessions: boolean): number {
     // A plain loop and names built only for an error: this runs for every delivery on the hot path.
-    const newClients = this.newClientSeqs;
-    if (newClients.size > 0) newClients.clear();
-    const batch = ++this.batchesChecked;
+    const batchSeqs = this.batchSeqs;
+    if (batchSeqs.size > 0) batchSeqs.clear();
     let expectedLogIndex = this.lengthValue;
     // Delivery goes slot by slot: never below a slot this log already moved past, never back.
     let lowestSlot = this.nextSlotValue;
@@ -417,17 +438,14 @@ export class LearnerLog {
       if (!isIndex(command.seq)) checkIndex(`${deliveryName(index)}.command.seq`, command.seq);
       // A DeliveredCommand (what a Learner hands out) is a view of its value by construction.
       if (!(command instanceof DeliveredCommand) && !(command.data instanceof Uint8Array)) throw new TypeError(`${deliveryName(index)}.command.data must be a Uint8Array`);
-      // The learner delivers each client's commands with rising seqs; anything else is a caller bug
+      // A learner delivers each client's commands with rising seqs; anything else is a caller bug
       // that would leave the session table (and so deduplication after a restart) wrong.
-      const session = this.sessions.get(command.clientId);
-      const highestSeq = session === undefined ? (newClients.get(command.clientId) ?? 0) : session.checkedInBatch === batch ? session.checkedSeq : session.seq;
-      if (command.seq <= highestSeq) {
-        throw new RangeError(`${deliveryName(index)}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
-      }
-      if (session === undefined) newClients.set(command.clientId, command.seq);
-      else {
-        session.checkedInBatch = batch;
-        session.checkedSeq = command.seq;
+      if (checkSessions) {
+        const highestSeq = batchSeqs.get(command.clientId) ?? this.sessions.get(command.clientId)?.seq ?? 0;
+        if (command.seq <= highestSeq) {
+          throw new RangeError(`${deliveryName(index)}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
+        }
+        batchSeqs.set(command.clientId, command.seq);
       }
       if (this.index !== undefined) {
         const bytes = dataBytesOf(command);
@@ -483,19 +501,6 @@ export class LearnerLog {
     return entries;
   }
 
-  private deliver(clientId: number, seq: number, logIndex: number, count: number): void {
-    this.lengthValue += count;
-    this.setSession(clientId, seq, logIndex);
-  }
-
-  private setSession(clientId: number, seq: number, logIndex: number): void {
-    const session = this.sessions.get(clientId);
-    if (session === undefined) this.sessions.set(clientId, { seq, logIndex, checkedInBatch: 0, checkedSeq: 0 });
-    else {
-      session.seq = seq;
-      session.logIndex = logIndex;
-    }
-  }
 }
 
 const NO_DATA = new Uint8Array(0);
