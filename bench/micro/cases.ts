@@ -2,7 +2,7 @@ import { pack, unpack } from 'msgpackr';
 import { AckBatcher } from '../../src/protocol/ack-batcher.js';
 import { forEachAck } from '../../src/protocol/ack-ranges.js';
 import type { ClientReplyBatchMessage } from '../../src/protocol/wire.js';
-import { Inbox, Outbox, createDoorbell, createRing } from '../../src/mailbox/index.js';
+import { Inbox, Outbox, copyRange, createDoorbell, createRing } from '../../src/mailbox/index.js';
 import {
   commandClientId,
   commandSeq,
@@ -67,6 +67,8 @@ export const BENCHMARK_NAMES = [
   'acceptor record 64KiB, in place',
   'copy 64KiB out of shared memory, slice',
   'copy 64KiB out of shared memory, co-aligned',
+  'copy 64KiB into shared memory, misaligned',
+  'copy 64KiB into shared memory, co-aligned',
   'learner: a slot of 256x16B',
 ] as const;
 
@@ -209,6 +211,14 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   const SHARED_FIELD_AT = 3;
   const coAligned = copyCoAligned(sharedField, SHARED_FIELD_AT, RECORD_VALUE_BYTES);
   check(coAligned.byteLength === RECORD_VALUE_BYTES && (coAligned.byteOffset & 7) === SHARED_FIELD_AT && coAligned[RECORD_VALUE_BYTES - 1] === 9, 'the co-aligned copy keeps the bytes and their alignment');
+  // A 64 KiB value, 8-aligned in the sender's heap, copied into a ring: where a message's header
+  // leaves it (3 bytes off), and where a record's lead pad puts it (layout.ts).
+  const heapValue = new Uint8Array(RECORD_VALUE_BYTES).fill(4);
+  const ringBytes = new Uint8Array(new SharedArrayBuffer(RECORD_VALUE_BYTES + 64));
+  const RING_FIELD_MISALIGNED_AT = 8 + 3;
+  const RING_FIELD_PADDED_AT = 8;
+  copyRange(heapValue, 0, RECORD_VALUE_BYTES, ringBytes, RING_FIELD_MISALIGNED_AT);
+  check(ringBytes[RING_FIELD_MISALIGNED_AT + RECORD_VALUE_BYTES - 1] === 4, 'the misaligned copy lands whole');
 
   const learnerSlot = learnerSlotRunner(BATCH_COMMANDS, SMALL_DATA_BYTES);
   learnerSlot.run(2);
@@ -408,6 +418,24 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
       description: 'the same field copied to the same address modulo 8 in a fresh buffer (copyCoAligned, what the decoder does)',
       run: (n) => {
         for (let i = 0; i < n; i++) sink = copyCoAligned(sharedField, SHARED_FIELD_AT, RECORD_VALUE_BYTES);
+      },
+    },
+    {
+      name: 'copy 64KiB into shared memory, misaligned',
+      group: 'encode a value into a ring',
+      description: 'copyRange of a 64 KiB heap value into shared memory 3 bytes off its address modulo 8: through a bounce buffer, two moves (what a sender did)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) copyRange(heapValue, 0, RECORD_VALUE_BYTES, ringBytes, RING_FIELD_MISALIGNED_AT);
+        sink = ringBytes;
+      },
+    },
+    {
+      name: 'copy 64KiB into shared memory, co-aligned',
+      group: 'encode a value into a ring',
+      description: 'the same copy to the same address modulo 8, one move: where a record\'s lead pad puts a large binary field (Outbox)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) copyRange(heapValue, 0, RECORD_VALUE_BYTES, ringBytes, RING_FIELD_PADDED_AT);
+        sink = ringBytes;
       },
     },
     {

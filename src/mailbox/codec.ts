@@ -90,10 +90,16 @@ export class MessageCodec {
   /**
    * Writes `message` as msgpack straight into `target[start, limit)` (a ring slot) when the fast
    * encoder handles it. Returns the end offset, FAST_ENCODE_NO_ROOM if it did not fit, or
-   * FAST_ENCODE_UNSUPPORTED if only msgpackr can encode it (use encodeWithMsgpackr()).
+   * FAST_ENCODE_UNSUPPORTED if only msgpackr can encode it (use encodeWithMsgpackr()). With
+   * `alignLargeBinary`, also FAST_ENCODE_MISALIGNED: encode again alignmentPad bytes further on.
    */
-  encodeInto(message: unknown, target: Uint8Array, start: number, limit: number): number {
-    return this.fastEncoder.encode(message, target, start, limit);
+  encodeInto(message: unknown, target: Uint8Array, start: number, limit: number, alignLargeBinary = false): number {
+    return this.fastEncoder.encode(message, target, start, limit, alignLargeBinary);
+  }
+
+  /** After encodeInto() said FAST_ENCODE_MISALIGNED: how many bytes further on to encode (1 to 7). */
+  get alignmentPad(): number {
+    return this.fastEncoder.alignmentPad;
   }
 
   /** The exact bytes encodeInto() writes for `message`, or FAST_ENCODE_UNSUPPORTED (only msgpackr encodes it). */

@@ -1,4 +1,4 @@
-import { copyRange } from './copy-range.js';
+import { ALIGNED_COPY_MIN_BYTES, copyRange, isSharedBytes } from './copy-range.js';
 
 /**
  * A msgpack encoder for the shapes mailbox messages usually have, writing the very bytes that
@@ -23,6 +23,13 @@ import { copyRange } from './copy-range.js';
 export const FAST_ENCODE_UNSUPPORTED = -1;
 /** The value is supported but does not fit before `limit`: retry with more room. */
 export const FAST_ENCODE_NO_ROOM = -2;
+/**
+ * Asked to align (encode()'s `alignLargeBinary`): the value's first binary field of
+ * ALIGNED_COPY_MIN_BYTES or more would land in shared memory at another address modulo 8 than
+ * its source, which V8 copies byte by byte (or copyRange through a bounce: the bytes moved twice).
+ * Encode again `alignmentPad` bytes further on, and that field lands co-aligned.
+ */
+export const FAST_ENCODE_MISALIGNED = -3;
 
 /** Deeper values go to msgpackr, which recurses without a limit of its own. */
 export const MAX_DEPTH = 32;
@@ -40,14 +47,19 @@ export class FastEncoder {
   // negative return is a FAST_ENCODE_* status), which keeps it in a register across the calls.
   private target: Uint8Array = EMPTY;
   private limit = 0;
+  /** Whether the next large binary field may ask for alignment (FAST_ENCODE_MISALIGNED); only the first one does. */
+  private alignLargeBinary = false;
+  /** After FAST_ENCODE_MISALIGNED: the bytes (1 to 7) to start further on. */
+  alignmentPad = 0;
 
   /**
    * Writes `value` as msgpack into `target[start, limit)`. Returns the end offset, or
    * FAST_ENCODE_UNSUPPORTED / FAST_ENCODE_NO_ROOM (bytes may have been written either way).
    */
-  encode(value: unknown, target: Uint8Array, start: number, limit: number): number {
+  encode(value: unknown, target: Uint8Array, start: number, limit: number, alignLargeBinary = false): number {
     this.target = target;
     this.limit = limit;
+    this.alignLargeBinary = alignLargeBinary;
     return this.write(value, start, 0);
   }
 
@@ -260,6 +272,14 @@ export class FastEncoder {
       target[p++] = length >>> 16;
       target[p++] = length >>> 8;
       target[p++] = length;
+    }
+    if (this.alignLargeBinary && length >= ALIGNED_COPY_MIN_BYTES) {
+      this.alignLargeBinary = false;
+      const pad = (value.byteOffset - target.byteOffset - p) & 7;
+      if (pad !== 0 && isSharedBytes(target)) {
+        this.alignmentPad = pad;
+        return FAST_ENCODE_MISALIGNED;
+      }
     }
     if (length <= SHORT_BINARY_BYTES) {
       // Short fields by an inline loop, four bytes a round, rather than copyRange()'s set().

@@ -15,6 +15,10 @@
  * A record is `[payloadBytes: Int32 | type: Int32 | payload]`, padded to 8 bytes. When a record
  * does not fit before the end of the data area, the producer writes a padding record that
  * fills the rest and starts the real record at data offset 0, so a record is never split.
+ * Every payload therefore starts 8-aligned. The type word's low byte is the record's type; bits
+ * 8-10 are a lead pad (0-7): the payload proper starts that many bytes in, counted in
+ * payloadBytes. A sender pads so that a large binary field lands at its source's address modulo
+ * 8, where V8 copies shared memory word by word (see copy-range.ts); the reader skips the pad.
  *
  * Positions are free-running byte counters that wrap at 2^32: `(tail - head) | 0` is the number
  * of bytes in use, and `position & (capacity - 1)` the offset in the data area. That works
@@ -40,6 +44,18 @@ export const RECORD_TYPE_PADDING = 0;
 export const RECORD_TYPE_MESSAGE = 1;
 /** Raw bytes with no codec (the bare ring). */
 export const RECORD_TYPE_BYTES = 2;
+/** The type word: the record's type in the low byte, its lead pad from this bit on. */
+export const RECORD_TYPE_MASK = 0xff;
+export const RECORD_PAD_SHIFT = 8;
+/** The largest lead pad: alignment to 8 bytes never takes more. */
+export const RECORD_PAD_BYTES_MAX = RECORD_ALIGNMENT_BYTES - 1;
+// The largest pad must fit the bits above the type in an Int32 word.
+if (((RECORD_PAD_BYTES_MAX << RECORD_PAD_SHIFT) >>> RECORD_PAD_SHIFT) !== RECORD_PAD_BYTES_MAX) throw new Error('synod: a record pad does not fit its type word');
+
+/** The type word of a record of `type` whose payload proper starts `padBytes` (0-7) in. */
+export function recordTypeWord(type: number, padBytes: number): number {
+  return type | (padBytes << RECORD_PAD_SHIFT);
+}
 
 export const RING_CAPACITY_BYTES_MIN = 1024;
 export const RING_CAPACITY_BYTES_MAX = 1 << 30;

@@ -1,6 +1,8 @@
 import {
   RECORD_ALIGNMENT_BYTES,
   RECORD_HEADER_BYTES,
+  RECORD_PAD_SHIFT,
+  RECORD_TYPE_MASK,
   RECORD_TYPE_PADDING,
   RING_CAPACITY_BYTES_DEFAULT,
   RING_CAPACITY_BYTES_MAX,
@@ -262,14 +264,16 @@ export class RingConsumer {
         const index = head & this.mask;
         const at = RING_HEADER_BYTES + index;
         const payloadBytes = this.words[at >> 2]!;
-        const type = this.words[(at >> 2) + 1]!;
+        const typeWord = this.words[(at >> 2) + 1]!;
+        const type = typeWord & RECORD_TYPE_MASK;
         if (type === RECORD_TYPE_PADDING) {
           head = (head + this.capacityBytes - index) | 0;
           continue;
         }
         head = (head + recordBytes(payloadBytes)) | 0;
         count++;
-        handler(type, this.bytes, at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + payloadBytes);
+        // The payload proper starts after the record's lead pad (layout.ts).
+        handler(type, this.bytes, at + RECORD_HEADER_BYTES + (typeWord >>> RECORD_PAD_SHIFT), at + RECORD_HEADER_BYTES + payloadBytes);
       }
     } finally {
       if (head !== this.head) this.release(head);

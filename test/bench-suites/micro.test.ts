@@ -27,6 +27,8 @@ const NAMES = [
   'acceptor record 64KiB, in place',
   'copy 64KiB out of shared memory, slice',
   'copy 64KiB out of shared memory, co-aligned',
+  'copy 64KiB into shared memory, misaligned',
+  'copy 64KiB into shared memory, co-aligned',
   'learner: a slot of 256x16B',
 ];
 

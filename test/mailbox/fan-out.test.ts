@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Inbox, MessageCodec, Outbox, createDoorbell, createRing } from 'synod/mailbox';
+import { FAST_ENCODE_MISALIGNED, Inbox, MessageCodec, Outbox, createDoorbell, createRing } from 'synod/mailbox';
 
-/** A codec that counts its encodes, to show a fan-out is encoded once. */
+/** A codec that counts its encodes, to show a fan-out is encoded once (a try that stops to align a large binary field writes none of it: not counted). */
 class CountingCodec extends MessageCodec {
   encodes = 0;
-  override encodeInto(message: unknown, target: Uint8Array, start: number, end: number): number {
-    this.encodes++;
-    return super.encodeInto(message, target, start, end);
+  override encodeInto(message: unknown, target: Uint8Array, start: number, end: number, alignLargeBinary?: boolean): number {
+    const result = super.encodeInto(message, target, start, end, alignLargeBinary);
+    if (result !== FAST_ENCODE_MISALIGNED) this.encodes++;
+    return result;
   }
   override encode(message: unknown) {
     this.encodes++;
