@@ -119,8 +119,8 @@ export class Outbox {
     let pad = 0;
     let end = this.codec.encodeInto(message, producer.bytes, claimed, claimed + payloadBytes, true);
     if (end === FAST_ENCODE_MISALIGNED) {
-      // Unpublished, a claim is simply claimed again: the same record, a pad longer, if that fits;
-      // else as claimed first, unaligned (the copy goes through a bounce).
+      // The same record claimed again a pad longer, if that fits; else as first claimed, unaligned
+      // (the copy goes through a bounce).
       pad = this.codec.alignmentPad;
       const padded = payloadBytes + pad <= producer.maxPayloadBytes ? producer.claim(recordTypeWord(RECORD_TYPE_MESSAGE, pad), payloadBytes + pad) : -1;
       if (padded >= 0) claimed = padded;

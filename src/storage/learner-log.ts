@@ -190,7 +190,7 @@ export class LearnerLog {
    * the log's state (durableState()) says so.
    */
   record(deliveries: ListLike<Delivery>, nextSlot: number): void {
-    this.recordChecked(deliveries, nextSlot, true);
+    this.recordBatch(deliveries, nextSlot, true);
   }
 
   /**
@@ -199,11 +199,11 @@ export class LearnerLog {
    * the same table). Everything else is checked as record() checks it.
    */
   recordDelivered(deliveries: ListLike<Delivery>, nextSlot: number): void {
-    this.recordChecked(deliveries, nextSlot, false);
+    this.recordBatch(deliveries, nextSlot, false);
   }
 
-  /** record() and recordDelivered(): `ownSessions`, check and advance the sessions here. */
-  private recordChecked(deliveries: ListLike<Delivery>, nextSlot: number, ownSessions: boolean): void {
+  /** record() and recordDelivered(): with `ownSessions`, the sessions are checked and advanced here. */
+  private recordBatch(deliveries: ListLike<Delivery>, nextSlot: number, ownSessions: boolean): void {
     checkIndex('nextSlot', nextSlot);
     if (nextSlot < this.nextSlotValue) throw new RangeError(`nextSlot must not go down: ${nextSlot} < ${this.nextSlotValue}`);
     if (!isListLike(deliveries)) throw new TypeError(`deliveries must be an array or a ReusedList, got ${String(deliveries)}`);
@@ -408,8 +408,8 @@ export class LearnerLog {
     });
   }
 
-  /** Checks a batch for record() (`checkSessions`: each client's seq too); returns the bound of its bytes as one record. */
-  private checkDeliveries(deliveries: ListLike<Delivery>, nextSlot: number, checkSessions: boolean): number {
+  /** Checks a batch for recordBatch() (`ownSessions`: each client's seq too); returns the bound of its bytes as one record. */
+  private checkDeliveries(deliveries: ListLike<Delivery>, nextSlot: number, ownSessions: boolean): number {
     // A plain loop and names built only for an error: this runs for every delivery on the hot path.
     const batchSeqs = this.batchSeqs;
     if (batchSeqs.size > 0) batchSeqs.clear();
@@ -440,7 +440,7 @@ export class LearnerLog {
       if (!(command instanceof DeliveredCommand) && !(command.data instanceof Uint8Array)) throw new TypeError(`${deliveryName(index)}.command.data must be a Uint8Array`);
       // A learner delivers each client's commands with rising seqs; anything else is a caller bug
       // that would leave the session table (and so deduplication after a restart) wrong.
-      if (checkSessions) {
+      if (ownSessions) {
         const highestSeq = batchSeqs.get(command.clientId) ?? this.sessions.get(command.clientId)?.seq ?? 0;
         if (command.seq <= highestSeq) {
           throw new RangeError(`${deliveryName(index)}.command.seq ${command.seq} of client ${command.clientId} must be above its last delivered seq ${highestSeq}`);
