@@ -2,7 +2,7 @@ import { pack, unpack } from 'msgpackr';
 import { AckBatcher } from '../../src/protocol/ack-batcher.js';
 import { forEachAck } from '../../src/protocol/ack-ranges.js';
 import type { ClientReplyBatchMessage } from '../../src/protocol/wire.js';
-import { Inbox, Outbox, copyRange, createDoorbell, createRing } from '../../src/mailbox/index.js';
+import { Inbox, Outbox, ValueSlabWriter, copyRange, createDoorbell, createRing, createValueSlab } from '../../src/mailbox/index.js';
 import {
   commandClientId,
   commandSeq,
@@ -59,6 +59,7 @@ export const BENCHMARK_NAMES = [
   'ring small write+drain',
   'ring Accept fan-out x4, encode each',
   'ring Accept fan-out x4, encode once',
+  'ring Accept fan-out x4, by reference',
   'msgpackr pack Accept',
   'msgpackr unpack Accept',
   'ack ranges: gather+drain 256 acks',
@@ -181,6 +182,25 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
   };
   fanOut(acceptMessage, true);
   check(fanReceived === FAN_OUT_LINKS, 'the fan-out reaches every link');
+  // The same fan-out from an actor with a value slab: the value written once, a reference per ring (value-slab.ts).
+  const fanSlab = createValueSlab(4 * RING_CAPACITY_BYTES);
+  const fanSlabWriter = ValueSlabWriter.claim(fanSlab)!;
+  const fanSlabDoorbell = createDoorbell();
+  const fanSlabInbox = new Inbox(fanSlabDoorbell);
+  const fanSlabOutboxes = Array.from({ length: FAN_OUT_LINKS }, (_, i) => {
+    const fanRing = createRing(RING_CAPACITY_BYTES);
+    fanSlabInbox.addLink(i + 1, fanRing, fanSlab);
+    return new Outbox(fanRing, fanSlabDoorbell, undefined, undefined, fanSlabWriter);
+  });
+  const fanOutByReference = (message: unknown): void => {
+    for (let i = 0; i < FAN_OUT_LINKS; i++) {
+      const sent = i > 0 ? fanSlabOutboxes[i]!.trySendAgain(message, fanSlabOutboxes[i - 1]!) : fanSlabOutboxes[i]!.trySend(message);
+      if (!sent) throw new Error('micro bench: fan-out ring full although drained after every send');
+    }
+    if (fanSlabInbox.drain(onFanMessage) !== FAN_OUT_LINKS) throw new Error('micro bench: fan-out drain did not return one message per link');
+  };
+  fanOutByReference(acceptMessage);
+  check(fanReceived === 2 * FAN_OUT_LINKS && fanSlabWriter.placements === 1, 'the fan-out by reference reaches every link, the value placed once');
   const packedAccept = pack(acceptMessage);
   const unpacked = unpack(packedAccept) as typeof acceptMessage;
   check(unpacked.ballot === 65537 && Buffer.compare(unpacked.value, value256) === 0, 'msgpackr round-trips the Accept');
@@ -347,6 +367,15 @@ export function createMicroBenchmarks(): { benchmarks: MicroBenchmark[]; fixture
       description: `the same fan-out encoded once and copied to the other ${FAN_OUT_LINKS - 1} links (trySendAgain, what actors do), then drained`,
       run: (n) => {
         for (let i = 0; i < n; i++) fanOut(acceptMessage, true);
+        sink = fanReceived;
+      },
+    },
+    {
+      name: 'ring Accept fan-out x4, by reference',
+      group: 'ring (same thread)',
+      description: `the same fan-out from an actor with a value slab: the value written into the slab once, a ${FAN_OUT_LINKS}x copied record of the fields and a reference, then drained (each receiver copies the value out of the slab)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++) fanOutByReference(acceptMessage);
         sink = fanReceived;
       },
     },

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { HeldWakeups, Inbox, Outbox } from '../mailbox/index.js';
+import { HeldWakeups, Inbox, Outbox, ValueSlabWriter } from '../mailbox/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { INTERRUPT_CONTROL, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
@@ -36,6 +36,9 @@ class HostedActor implements ActorContext {
   touched = false;
   /** The link this actor wrote to last: a fan-out of one message copies its encoding from there. */
   private lastOutbox: Outbox | undefined = undefined;
+  /** The writer of this actor's value slab, once claimed; undefined after a failed claim too (an earlier incarnation wrote it). */
+  private slabWriter: ValueSlabWriter | undefined = undefined;
+  private slabClaimed = false;
 
   constructor(
     readonly id: ActorId,
@@ -45,6 +48,16 @@ class HostedActor implements ActorContext {
 
   send(to: ActorId, message: unknown): boolean {
     return this.write(to, message, false);
+  }
+
+  /** The writer of `slab` (this actor's, as every outgoing link carries it), claimed at the first link: none if it was taken before. */
+  writerOf(slab: SharedArrayBuffer | undefined): ValueSlabWriter | undefined {
+    if (slab === undefined) return undefined;
+    if (!this.slabClaimed) {
+      this.slabClaimed = true;
+      this.slabWriter = ValueSlabWriter.claim(slab);
+    }
+    return this.slabWriter;
   }
 
   sendQuietly(to: ActorId, message: unknown): boolean {
@@ -301,20 +314,22 @@ export class ActorHost {
     for (const link of outgoing) {
       const hosted = this.hosted(link.from);
       if (hosted.outboxes[link.to]?.producer.sab === link.ring) continue;
-      hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, this.wakeups);
+      hosted.outboxes[link.to]?.retire();
+      hosted.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, this.wakeups, hosted.writerOf(link.slab));
       hosted.releasedPeers.delete(link.to); // an id handed out again
       if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
     }
     for (const link of incoming) {
       if (this.linkEnds[link.linkId] !== undefined) continue;
       this.linkEnds[link.linkId] = [link.from, link.to];
-      this.inbox.addLink(link.linkId, link.ring);
+      this.inbox.addLink(link.linkId, link.ring, link.slab);
     }
   }
 
   private dropPeer(id: ActorId): void {
     for (const hosted of this.actors) {
       if (hosted === undefined) continue;
+      hosted.outboxes[id]?.retire();
       hosted.outboxes[id] = undefined;
       hosted.peerIds = hosted.peerIds.filter((peer) => peer !== id);
       hosted.releasedPeers.add(id);

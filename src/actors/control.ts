@@ -10,6 +10,8 @@ export interface OutgoingLink {
   ring: SharedArrayBuffer;
   /** Doorbell of the thread hosting `to`. */
   doorbell: SharedArrayBuffer;
+  /** The value slab of `from` (an actor's; none for an endpoint): large binaries may go by reference to it (value-slab.ts). */
+  slab?: SharedArrayBuffer;
 }
 
 /** The receiving end of a link, as handed to the thread that hosts the receiver. */
@@ -18,6 +20,8 @@ export interface IncomingLink {
   from: ActorId;
   to: ActorId;
   ring: SharedArrayBuffer;
+  /** The value slab of `from`, where references in its records point (none: it sends everything inline). */
+  slab?: SharedArrayBuffer;
 }
 
 export interface HostedActorSpec {

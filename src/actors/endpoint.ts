@@ -162,7 +162,7 @@ export class Endpoint {
     for (const link of incoming) {
       if (this.senderOfLink[link.linkId] !== undefined) continue;
       this.senderOfLink[link.linkId] = link.from;
-      this.inbox.addLink(link.linkId, link.ring);
+      this.inbox.addLink(link.linkId, link.ring, link.slab);
     }
   }
 

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, createDoorbell, createRing } from '../mailbox/index.js';
+import { Doorbell, RING_CAPACITY_BYTES_DEFAULT, VALUE_SLAB_BYTES_MAX, VALUE_SLAB_BYTES_MIN, createDoorbell, createRing, createValueSlab } from '../mailbox/index.js';
 import { ACTOR_ID_MAX, isActorId, linkKey, linkTouches } from './actor-ids.js';
 import { INTERRUPT_CONTROL, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { Endpoint, type EndpointHandle } from './endpoint.js';
@@ -40,6 +40,8 @@ interface Participant {
   endpoint: Endpoint | undefined;
   /** Doorbell of the thread this participant receives on (kept across restarts). */
   readonly doorbell: SharedArrayBuffer;
+  /** An actor's value slab, for the life of the system (only its first incarnation writes it: value-slab.ts); none for an endpoint. */
+  readonly slab: SharedArrayBuffer | undefined;
   state: ParticipantState;
   placedBefore?: boolean;
   /** Links to participants that appeared while this one was starting, handed over once it runs. */
@@ -140,6 +142,8 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
   private readonly freeIds = new IdPool(ACTOR_ID_MAX, (id) => this.participants.has(id));
   private closed = false;
   private readonly ringBytes: number;
+  /** Bytes of each actor's value slab. */
+  private readonly slabBytes: number;
   private readonly supervision: ResolvedSupervision;
   private readonly decisions: RestartDecisions;
   /** A worker thread started ahead for the next restart (supervision.spareThread). */
@@ -152,6 +156,12 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
     if (typeof options !== 'object' || options === null) throw new TypeError(`ActorSystem options must be an object, got ${String(options)}`);
     this.ringBytes = options.ringBytes ?? RING_CAPACITY_BYTES_DEFAULT;
     createRing(this.ringBytes); // validates the size now rather than at the first spawn
+    // Two rings' worth: an actor's large values in flight to all its receivers at once, before
+    // the slab is full and they go inline again. It bounds the bytes queued for a receiver as its
+    // ring did (a ring of references holds many more values than a ring of values): measured on 2
+    // cores, four rings' worth gave 64 KiB x 256 a p99 up to half again longer (more queued ahead
+    // of each Accept) and no more throughput.
+    this.slabBytes = Math.min(VALUE_SLAB_BYTES_MAX, Math.max(VALUE_SLAB_BYTES_MIN, 2 * this.ringBytes));
     this.supervision = options.supervision === false ? SUPERVISION_OFF : resolveSupervision(options.supervision);
     this.decisions = new RestartDecisions(this.supervision);
     this.spare = this.supervision.spareThread ? new SpareThread(WORKER_HOST_URL) : undefined;
@@ -177,6 +187,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       spec: { ...spec, id },
       endpoint: undefined,
       doorbell: worker.doorbell.sab,
+      slab: createValueSlab(this.slabBytes),
       state: 'starting',
       heldLinks: { outgoing: [], incoming: [] },
       restartPolicy: spec.restart ?? this.supervision.restart,
@@ -271,6 +282,7 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       spec: undefined,
       endpoint: undefined,
       doorbell,
+      slab: undefined,
       state: 'running',
       heldLinks: { outgoing: [], incoming: [] },
       actorsOnly,
@@ -528,11 +540,15 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       if (participant.kind === 'endpoint' && other.kind === 'endpoint' && (participant.actorsOnly || other.actorsOnly)) continue;
       const out = this.link(participant, other);
       const back = this.link(other, participant);
-      own.outgoing.push({ from: participant.id, to: other.id, ring: out.ring, doorbell: other.doorbell });
-      own.incoming.push({ linkId: back.linkId, from: other.id, to: participant.id, ring: back.ring });
+      // Values by reference between actors only: an endpoint's thread may be unwired while it
+      // still reads (a reclaimed connection), and its slab references would go stale under it.
+      const slabOut = other.kind === 'actor' ? participant.slab : undefined;
+      const slabBack = participant.kind === 'actor' ? other.slab : undefined;
+      own.outgoing.push({ from: participant.id, to: other.id, ring: out.ring, doorbell: other.doorbell, slab: slabOut });
+      own.incoming.push({ linkId: back.linkId, from: other.id, to: participant.id, ring: back.ring, slab: slabBack });
       others.set(other, {
-        outgoing: [{ from: other.id, to: participant.id, ring: back.ring, doorbell: participant.doorbell }],
-        incoming: [{ linkId: out.linkId, from: participant.id, to: other.id, ring: out.ring }],
+        outgoing: [{ from: other.id, to: participant.id, ring: back.ring, doorbell: participant.doorbell, slab: slabBack }],
+        incoming: [{ linkId: out.linkId, from: participant.id, to: other.id, ring: out.ring, slab: slabOut }],
       });
     }
     return { own, others };

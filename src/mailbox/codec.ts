@@ -2,6 +2,7 @@ import { Packr, Unpackr, REUSE_BUFFER_MODE, RESET_BUFFER_MODE, isNativeAccelerat
 import { copyRange } from './copy-range.js';
 import { FAST_DECODE_UNSUPPORTED, FastDecoder } from './fast-decoder.js';
 import { FAST_ENCODE_NO_ROOM, FAST_ENCODE_UNSUPPORTED, FastEncoder } from './fast-encoder.js';
+import type { ValueSlabWriter } from './value-slab.js';
 
 /** Bytes produced by MessageCodec.encode(): valid in `buffer[start, end)` until the next encode on this thread. */
 export interface EncodedMessage {
@@ -93,8 +94,8 @@ export class MessageCodec {
    * FAST_ENCODE_UNSUPPORTED if only msgpackr can encode it (use encodeWithMsgpackr()). With
    * `alignLargeBinary`, also FAST_ENCODE_MISALIGNED: encode again alignmentPad bytes further on.
    */
-  encodeInto(message: unknown, target: Uint8Array, start: number, limit: number, alignLargeBinary = false): number {
-    return this.fastEncoder.encode(message, target, start, limit, alignLargeBinary);
+  encodeInto(message: unknown, target: Uint8Array, start: number, limit: number, alignLargeBinary = false, slab?: ValueSlabWriter, replay = false): number {
+    return this.fastEncoder.encode(message, target, start, limit, alignLargeBinary, slab, replay);
   }
 
   /** After encodeInto() said FAST_ENCODE_MISALIGNED: how many bytes further on to encode (1 to 7). */
@@ -103,8 +104,13 @@ export class MessageCodec {
   }
 
   /** The exact bytes encodeInto() writes for `message`, or FAST_ENCODE_UNSUPPORTED (only msgpackr encodes it). */
-  measure(message: unknown): number {
-    return this.fastEncoder.measure(message);
+  measure(message: unknown, slab?: ValueSlabWriter): number {
+    return this.fastEncoder.measure(message, slab);
+  }
+
+  /** The data area of the value slab that references in the records decoded next point into (the sender's; undefined: none). */
+  set receiveSlab(data: Uint8Array | undefined) {
+    this.fastDecoder.slab = data;
   }
 
   /** msgpackr alone, for every value (the fallback of encode(); public for tests and comparisons). */

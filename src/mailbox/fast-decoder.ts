@@ -1,6 +1,7 @@
 import { ALIGNED_COPY_MIN_BYTES, SMALL_COPY_BYTES, copyRange, isSharedBytes } from './copy-range.js';
 import { FLOAT64_BYTE_ORDER } from './fast-encoder.js';
 import { MAX_SHAPE_KEYS, ObjectShapes, type ShapeNode } from './object-shapes.js';
+import { VALUE_REF_EXT_TYPE } from './value-slab.js';
 
 /**
  * A msgpack decoder for the formats FastEncoder writes, reading straight from the ring slot and
@@ -77,6 +78,11 @@ export class FastDecoder {
   private textScratch = new Uint8Array(256);
   /** Binary fields as views of the source (decodeWithViews), not copies. */
   private binaryViews = false;
+  /**
+   * The data area of the value slab of the record's sender (value-slab.ts), where its references
+   * point; undefined on a link without one, where a reference is an error. Set by the Inbox per link.
+   */
+  slab: Uint8Array | undefined = undefined;
 
   /**
    * As decode(), but every binary field is a view of `source`, not a copy: valid only while the
@@ -166,6 +172,11 @@ export class FastDecoder {
         if (!this.has(2) || source[this.position] !== 0) return this.fail();
         this.position += 2;
         return undefined;
+      case 0xd7:
+        // fixext 8 of VALUE_REF_EXT_TYPE: a binary in the sender's value slab. Other extensions go to msgpackr.
+        if (!this.has(9) || source[this.position] !== VALUE_REF_EXT_TYPE) return this.fail();
+        this.position++;
+        return this.readReference(this.readUint(4), this.readUint(4));
       case 0xd9:
         return this.has(1) ? this.readString(this.readUint(1)) : this.fail();
       case 0xda:
@@ -237,6 +248,19 @@ export class FastDecoder {
       copy.set(source.subarray(start, start + length));
     }
     return copy;
+  }
+
+  /**
+   * The binary a reference points at: as a view of the slab in place, else a co-aligned copy. A
+   * reference on a link without a slab, or past its end, is a broken record (never msgpackr's to
+   * guess at): an error.
+   */
+  private readReference(offset: number, length: number): Uint8Array {
+    const slab = this.slab;
+    if (slab === undefined) throw new TypeError('a record references a value slab, but its link has none');
+    if (offset + length > slab.byteLength) throw new RangeError(`a value reference [${offset}, ${offset + length}) runs past its slab's ${slab.byteLength} bytes`);
+    if (this.binaryViews) return slab.subarray(offset, offset + length);
+    return copyCoAligned(slab, offset, length);
   }
 
   private readString(length: number): string | undefined {

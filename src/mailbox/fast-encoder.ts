@@ -1,4 +1,5 @@
 import { ALIGNED_COPY_MIN_BYTES, copyRange, isSharedBytes } from './copy-range.js';
+import { VALUE_REF_BYTES, VALUE_REF_EXT_TYPE, VALUE_REF_MIN_BYTES, type ValueSlabWriter } from './value-slab.js';
 
 /**
  * A msgpack encoder for the shapes mailbox messages usually have, writing the very bytes that
@@ -51,16 +52,46 @@ export class FastEncoder {
   private alignLargeBinary = false;
   /** After FAST_ENCODE_MISALIGNED: the bytes (1 to 7) to start further on. */
   alignmentPad = 0;
+  /** The sender's value slab, during an encode or measure that may send large binaries by reference (value-slab.ts). */
+  private slab: ValueSlabWriter | undefined = undefined;
+  /**
+   * Each large binary's reference (its offset in the slab, or -1: inline), in the order the walk
+   * meets them: an encode that replays them writes exactly what the measure or the encode before
+   * it decided, whatever the slab's room is by then (a size that changed between the two would
+   * break the record).
+   */
+  private readonly references: number[] = [];
+  private referenceCount = 0;
+  private referenceIndex = 0;
 
   /**
    * Writes `value` as msgpack into `target[start, limit)`. Returns the end offset, or
    * FAST_ENCODE_UNSUPPORTED / FAST_ENCODE_NO_ROOM (bytes may have been written either way).
+   * With a `slab`, binaries of VALUE_REF_MIN_BYTES or more go by reference where it has room;
+   * `replay`: as the last encode() or measure() with that slab decided.
    */
-  encode(value: unknown, target: Uint8Array, start: number, limit: number, alignLargeBinary = false): number {
+  encode(value: unknown, target: Uint8Array, start: number, limit: number, alignLargeBinary = false, slab?: ValueSlabWriter, replay = false): number {
     this.target = target;
     this.limit = limit;
     this.alignLargeBinary = alignLargeBinary;
+    this.startReferences(slab, replay);
     return this.write(value, start, 0);
+  }
+
+  private startReferences(slab: ValueSlabWriter | undefined, replay: boolean): void {
+    this.slab = slab;
+    if (!replay) this.referenceCount = 0;
+    this.referenceIndex = 0;
+  }
+
+  /** The next large binary's reference: the one decided for it before (replay), else placed now. */
+  private referenceFor(value: Uint8Array): number {
+    const index = this.referenceIndex++;
+    if (index < this.referenceCount) return this.references[index]!;
+    const offset = this.slab!.place(value);
+    this.references[index] = offset;
+    this.referenceCount = index + 1;
+    return offset;
   }
 
   /**
@@ -69,7 +100,8 @@ export class FastEncoder {
    * in place (see Outbox.trySend), where it would otherwise encode into a scratch buffer and copy.
    * encode() into exactly this many bytes always succeeds (its room checks are exact at the limit).
    */
-  measure(value: unknown): number {
+  measure(value: unknown, slab?: ValueSlabWriter): number {
+    this.startReferences(slab, false);
     return this.measureValue(value, 0);
   }
 
@@ -90,7 +122,11 @@ export class FastEncoder {
       }
       const constructor = (value as object).constructor;
       if (constructor === Object) return this.measureObject(value as Record<string, unknown>, depth + 1);
-      if (constructor === Uint8Array || constructor === Buffer) return binaryHeaderBytes((value as Uint8Array).length) + (value as Uint8Array).length;
+      if (constructor === Uint8Array || constructor === Buffer) {
+        const length = (value as Uint8Array).length;
+        if (this.slab !== undefined && length >= VALUE_REF_MIN_BYTES && this.referenceFor(value as Uint8Array) >= 0) return VALUE_REF_BYTES;
+        return binaryHeaderBytes(length) + length;
+      }
       return FAST_ENCODE_UNSUPPORTED;
     }
     if (typeof value === 'string') return stringBytes(value);
@@ -257,6 +293,11 @@ export class FastEncoder {
 
   private writeBinary(value: Uint8Array, p: number): number {
     const length = value.length; // not byteLength: measured slower on Node 20, and equal for bytes
+    if (this.slab !== undefined && length >= VALUE_REF_MIN_BYTES) {
+      if (p + VALUE_REF_BYTES > this.limit) return FAST_ENCODE_NO_ROOM;
+      const offset = this.referenceFor(value);
+      if (offset >= 0) return this.writeReference(offset, length, p);
+    }
     if (p + binaryHeaderBytes(length) + length > this.limit) return FAST_ENCODE_NO_ROOM;
     const target = this.target;
     if (length < 0x100) {
@@ -295,6 +336,22 @@ export class FastEncoder {
       copyRange(value, 0, length, target, p);
     }
     return p + length;
+  }
+
+  /** A reference to `length` bytes at `offset` of the sender's slab: fixext 8 (value-slab.ts). */
+  private writeReference(offset: number, length: number, p: number): number {
+    const target = this.target;
+    target[p] = 0xd7;
+    target[p + 1] = VALUE_REF_EXT_TYPE;
+    target[p + 2] = offset >>> 24;
+    target[p + 3] = offset >>> 16;
+    target[p + 4] = offset >>> 8;
+    target[p + 5] = offset;
+    target[p + 6] = length >>> 24;
+    target[p + 7] = length >>> 16;
+    target[p + 8] = length >>> 8;
+    target[p + 9] = length;
+    return p + VALUE_REF_BYTES;
   }
 
   private writeArray(value: unknown[], p: number, depth: number): number {

@@ -4,6 +4,7 @@ import { RingConsumer } from './ring.js';
 import { threadCodec, type MessageCodec } from './codec.js';
 import { defaultWaitStrategy, type WaitStrategy } from './wait-strategy.js';
 import { ReusedList } from '../util/reused-list.js';
+import { valueSlabData } from './value-slab.js';
 
 const POLLS_PER_CLOCK_READING = 8;
 /** The least an adaptive spin shrinks to: about as long as the 64 polls of the old fixed spin. */
@@ -22,6 +23,8 @@ export type RawRecordHandler = (from: number, type: number, bytes: Uint8Array, s
 interface IncomingLink {
   readonly from: number;
   readonly consumer: RingConsumer;
+  /** The data area of the sender's value slab, where its records' references point (value-slab.ts); none if it has none. */
+  readonly slab: Uint8Array | undefined;
 }
 
 /**
@@ -69,10 +72,10 @@ export class Inbox {
     this.spinBudgetMicroseconds = waitStrategy.spinMicroseconds ?? 0;
   }
 
-  /** Adds the receiving end of the ring that `from` writes to. */
-  addLink(from: number, ringSab: SharedArrayBuffer): void {
+  /** Adds the receiving end of the ring that `from` writes to, and the value slab its sender references (if it has one). */
+  addLink(from: number, ringSab: SharedArrayBuffer, slabSab?: SharedArrayBuffer): void {
     if (this.links.some((link) => link.from === from)) throw new RangeError(`inbox already has a link from ${from}`);
-    this.links = [...this.links, { from, consumer: new RingConsumer(ringSab) }];
+    this.links = [...this.links, { from, consumer: new RingConsumer(ringSab), slab: slabSab === undefined ? undefined : valueSlabData(slabSab) }];
   }
 
   removeLink(from: number): void {
@@ -127,6 +130,7 @@ export class Inbox {
       const link = links[(this.nextLink + visited) % linkCount]!;
       this.currentFrom = link.from;
       this.currentInPlace = this.inPlaceLinks?.(link.from) === true;
+      this.codec.receiveSlab = link.slab;
       decoded.clear();
       total += link.consumer.drain(this.onRecord, maxPerLink);
       if (this.rawHandler === undefined) {
@@ -134,6 +138,7 @@ export class Inbox {
       }
     }
     decoded.clear();
+    this.codec.receiveSlab = undefined;
     if (linkCount > 0) this.nextLink = (this.nextLink + 1) % linkCount;
     return total;
   }

@@ -10,3 +10,4 @@ export * from './wait-strategy.js';
 export * from './inbox.js';
 export * from './outbox.js';
 export * from './held-wakeups.js';
+export * from './value-slab.js';

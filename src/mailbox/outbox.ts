@@ -6,6 +6,7 @@ import { threadCodec, type MessageCodec } from './codec.js';
 import { copyRange } from './copy-range.js';
 import { FAST_ENCODE_MISALIGNED, FAST_ENCODE_NO_ROOM, FAST_ENCODE_UNSUPPORTED } from './fast-encoder.js';
 import type { HeldWakeups } from './held-wakeups.js';
+import type { SlabLink, ValueSlabWriter } from './value-slab.js';
 
 /**
  * The least free space at the tail worth encoding into directly; with less, the message is sized
@@ -39,6 +40,10 @@ export class Outbox {
   private lastEnd = 0;
   /** The lead pad of that record: a fan-out copy keeps it, so the bytes stay co-aligned. */
   private lastPad = 0;
+  /** The lowest slab position that record references (Infinity: none): a fan-out copy references the same. */
+  private lastSlabStart = Number.POSITIVE_INFINITY;
+  /** This ring's bookkeeping in the sender's value slab. */
+  private readonly slabLink: SlabLink | undefined;
   /**
    * sendAsync() messages not written yet, and the promise the next one waits behind. While any
    * waits, trySend() says false: a link delivers in the order messages were sent, also across a
@@ -54,10 +59,22 @@ export class Outbox {
     codec: MessageCodec = threadCodec(),
     /** The sending thread's held wake-ups (an actor host's, per pass); none: every write rings at once. */
     private readonly wakeups?: HeldWakeups,
+    /**
+     * The sending actor's value slab: trySend() sends large binaries by reference to it (the
+     * receiver's link must know the slab). None: everything inline. The waiting sends (send(),
+     * sendAsync()) always go inline: their records are written later, from a copy.
+     */
+    readonly slab?: ValueSlabWriter,
   ) {
     this.producer = new RingProducer(ringSab);
     this.doorbell = new Doorbell(doorbellSab);
     this.codec = codec;
+    this.slabLink = slab?.link(ringSab);
+  }
+
+  /** This Outbox is replaced or dropped: its ring's references are let go once its receiver consumed them. */
+  retire(): void {
+    if (this.slabLink !== undefined) this.slabLink.retired = true;
   }
 
   /** After a commit: ring the receiver now, or owe it the ring while this thread holds wake-ups. */
@@ -84,6 +101,16 @@ export class Outbox {
    */
   trySend(message: unknown, quiet = false): boolean {
     if (this.asyncWaiting > 0) return false;
+    const slab = this.slab;
+    if (slab === undefined) return this.encodeAndWrite(message, quiet, undefined);
+    slab.beginRecord();
+    const written = this.encodeAndWrite(message, quiet, slab);
+    slab.endRecord();
+    return written;
+  }
+
+  /** trySend()'s work: the record written (and its references noted on this link), or false with nothing written. */
+  private encodeAndWrite(message: unknown, quiet: boolean, slab: ValueSlabWriter | undefined): boolean {
     // Fast path: encode straight into the free space at the ring's tail, no scratch buffer and no copy.
     const producer = this.producer;
     const at = producer.reserve(DIRECT_ENCODE_MIN_ROOM_BYTES);
@@ -91,14 +118,14 @@ export class Outbox {
     if (at >= 0) {
       const limit = at + producer.reservedPayloadBytes;
       let pad = 0;
-      encodedEnd = this.codec.encodeInto(message, producer.bytes, at, limit, true);
+      encodedEnd = this.codec.encodeInto(message, producer.bytes, at, limit, true, slab);
       if (encodedEnd === FAST_ENCODE_MISALIGNED) {
         pad = this.codec.alignmentPad;
-        encodedEnd = this.codec.encodeInto(message, producer.bytes, at + pad, limit);
+        encodedEnd = this.codec.encodeInto(message, producer.bytes, at + pad, limit, false, slab, true);
       }
       if (encodedEnd >= 0) {
         producer.commitReserved(recordTypeWord(RECORD_TYPE_MESSAGE, pad), encodedEnd - at);
-        this.remember(message, at + pad, encodedEnd, pad);
+        this.remember(message, at + pad, encodedEnd, pad, slab === undefined ? Number.POSITIVE_INFINITY : slab.recordReferencesFrom);
         if (!quiet) this.wake();
         return true;
       }
@@ -108,7 +135,7 @@ export class Outbox {
     // instead, a large message's bytes were copied twice more (measured with the copy audit).
     // (A value only msgpackr encodes may show itself only to measure(): the first try can run out
     // of room before it reaches the part it does not handle.)
-    const payloadBytes = encodedEnd === FAST_ENCODE_UNSUPPORTED ? FAST_ENCODE_UNSUPPORTED : this.codec.measure(message);
+    const payloadBytes = encodedEnd === FAST_ENCODE_UNSUPPORTED ? FAST_ENCODE_UNSUPPORTED : this.codec.measure(message, slab);
     if (payloadBytes === FAST_ENCODE_UNSUPPORTED) {
       const { buffer, start, end } = this.codec.encodeWithMsgpackr(message);
       return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, buffer, start, end, message, quiet);
@@ -117,7 +144,7 @@ export class Outbox {
     let claimed = producer.claim(RECORD_TYPE_MESSAGE, payloadBytes);
     if (claimed < 0) return false;
     let pad = 0;
-    let end = this.codec.encodeInto(message, producer.bytes, claimed, claimed + payloadBytes, true);
+    let end = this.codec.encodeInto(message, producer.bytes, claimed, claimed + payloadBytes, true, slab, true);
     if (end === FAST_ENCODE_MISALIGNED) {
       // The same record claimed again a pad longer, if that fits; else as first claimed, unaligned
       // (the copy goes through a bounce).
@@ -128,12 +155,12 @@ export class Outbox {
         pad = 0;
         claimed = producer.claim(RECORD_TYPE_MESSAGE, payloadBytes);
       }
-      end = this.codec.encodeInto(message, producer.bytes, claimed + pad, claimed + pad + payloadBytes);
+      end = this.codec.encodeInto(message, producer.bytes, claimed + pad, claimed + pad + payloadBytes, false, slab, true);
     }
     // Unpublished, a claim is simply claimed again by the next write: a failure here leaves the ring as it was.
     if (end !== claimed + pad + payloadBytes) throw new Error(`the encoder wrote ${end - claimed - pad} bytes of a message it measured at ${payloadBytes}`);
     producer.commit();
-    this.remember(message, claimed + pad, end, pad);
+    this.remember(message, claimed + pad, end, pad, slab === undefined ? Number.POSITIVE_INFINITY : slab.recordReferencesFrom);
     if (!quiet) this.wake();
     return true;
   }
@@ -146,15 +173,31 @@ export class Outbox {
    */
   trySendAgain(message: unknown, previous: Outbox, quiet = false): boolean {
     if (this.asyncWaiting > 0) return false;
-    if (previous.lastMessage !== message || previous === this) return this.trySend(message, quiet);
-    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, previous.producer.bytes, previous.lastStart, previous.lastEnd, message, quiet, previous.lastPad);
+    // References point into the slab of the record's writer: only a link of the same slab may copy
+    // them, and only while their bytes are there (a held message goes out after its other links
+    // consumed theirs, and the slab may have been written over since).
+    if (
+      previous.lastMessage !== message ||
+      previous === this ||
+      previous.slab !== this.slab ||
+      (previous.lastSlabStart !== Number.POSITIVE_INFINITY && !this.slab!.intactFrom(previous.lastSlabStart))
+    ) {
+      return this.trySend(message, quiet);
+    }
+    return this.tryWriteEncoded(RECORD_TYPE_MESSAGE, previous.producer.bytes, previous.lastStart, previous.lastEnd, message, quiet, previous.lastPad, previous.lastSlabStart);
   }
 
-  private remember(message: unknown, start: number, end: number, pad: number): void {
+  /**
+   * The record just committed, for a fan-out copy; and, if it references the slab from
+   * `slabStart`, those references are live on this ring until the receiver consumes it.
+   */
+  private remember(message: unknown, start: number, end: number, pad: number, slabStart = Number.POSITIVE_INFINITY): void {
     this.lastMessage = message;
     this.lastStart = start;
     this.lastEnd = end;
     this.lastPad = pad;
+    this.lastSlabStart = slabStart;
+    if (slabStart !== Number.POSITIVE_INFINITY) this.slab!.committed(this.slabLink!, this.producer.position, slabStart);
   }
 
   /** Writes raw bytes with no codec (the bare-ring baseline, and payloads already encoded). */
@@ -246,7 +289,16 @@ export class Outbox {
    * pad: every payload starts 8-aligned, so the bytes keep their address modulo 8), or unpadded
    * where the pad would make the record too large.
    */
-  private tryWriteEncoded(type: number, source: Uint8Array, start: number, end: number, message: unknown, quiet = false, pad = 0): boolean {
+  private tryWriteEncoded(
+    type: number,
+    source: Uint8Array,
+    start: number,
+    end: number,
+    message: unknown,
+    quiet = false,
+    pad = 0,
+    slabStart = Number.POSITIVE_INFINITY,
+  ): boolean {
     const payloadBytes = end - start;
     const producer = this.producer;
     if (payloadBytes > producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, producer.maxPayloadBytes);
@@ -255,7 +307,7 @@ export class Outbox {
     if (at < 0) return false;
     copyRange(source, start, end, producer.bytes, at + pad);
     producer.commit();
-    this.remember(message, at + pad, at + pad + payloadBytes, pad);
+    this.remember(message, at + pad, at + pad + payloadBytes, pad, slabStart);
     if (!quiet) this.wake();
     return true;
   }

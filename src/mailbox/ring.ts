@@ -123,6 +123,11 @@ export class RingProducer {
     return at + RECORD_HEADER_BYTES;
   }
 
+  /** The position after the last record committed (as the ring's tail word: wraps at 2^32). */
+  get position(): number {
+    return this.tail;
+  }
+
   /** Publishes the record last claimed. The store is sequentially consistent, so the payload written before it is visible to a consumer that loads the new tail. */
   commit(): void {
     this.tail = this.claimedTail;

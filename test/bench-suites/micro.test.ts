@@ -19,6 +19,7 @@ const NAMES = [
   'ring small write+drain',
   'ring Accept fan-out x4, encode each',
   'ring Accept fan-out x4, encode once',
+  'ring Accept fan-out x4, by reference',
   'msgpackr pack Accept',
   'msgpackr unpack Accept',
   'ack ranges: gather+drain 256 acks',

@@ -1,0 +1,268 @@
+import { copyRange } from './copy-range.js';
+import { RING_HEAD_INDEX } from './layout.js';
+
+/**
+ * A sending actor's value slab: shared memory where a large binary field (an entry's bytes) is
+ * written once, and every record that carries it holds a reference to it instead of its bytes.
+ *
+ * Why: a leader sends each Accept to every acceptor and learner, one ring each, so its value was
+ * copied into four rings (one encode, three copies of the record): three of the five copies of
+ * an entry's bytes the leader made. Through the slab it is copied once, and each ring gets a
+ * reference of VALUE_REF_BYTES; the receivers read the bytes from the slab where they read them
+ * from their ring before (a view while in place, a copy otherwise).
+ *
+ * Reclamation: a reference is live until the receiver has consumed the record that carries it,
+ * which its ring's head tells (a receiver releases a record only after it has decoded it, or
+ * after handling it in place). The writer notes, per ring, the ring position after each record
+ * with references and the lowest slab position it references; bytes below the oldest such
+ * position still unconsumed on any ring are free. A value that finds no room (receivers behind)
+ * goes in the record as before: a full slab slows nothing down beyond the copies it saves.
+ *
+ * One writer per slab, for the slab's life: an actor that restarts (another incarnation, perhaps
+ * on another thread) finds the slab claimed and sends its values inline. Its predecessor's
+ * references may still wait in rings for a receiver that restarts later, and they stay valid
+ * because nobody writes the slab again; a new writer, which could not know those references,
+ * could overwrite their bytes.
+ *
+ * Layout: word 0 is the writer's claim (0 free, 1 taken); the data area starts at
+ * VALUE_SLAB_HEADER_BYTES. A reference is msgpack fixext 8 of type VALUE_REF_EXT_TYPE: the
+ * offset in the data area and the length, each a big-endian uint32 (still msgpack any decoder
+ * reads, as an extension it does not know).
+ */
+export const VALUE_SLAB_HEADER_BYTES = 64;
+/** Binary fields at least this long go by reference where the link has a slab: below it, the reference and its bookkeeping cost about what the copies do. */
+export const VALUE_REF_MIN_BYTES = 1024;
+/** The msgpack extension type of a reference ('v'). */
+export const VALUE_REF_EXT_TYPE = 0x76;
+/** A reference's bytes: fixext 8 (token, type, 8 bytes of data). */
+export const VALUE_REF_BYTES = 10;
+/** The default data area: twice a default ring (1 MiB), page-backed, so untouched pages cost nothing. */
+export const VALUE_SLAB_BYTES_DEFAULT = 2 << 20;
+export const VALUE_SLAB_BYTES_MIN = 4096;
+/** Offsets and lengths are uint32 in a reference. */
+export const VALUE_SLAB_BYTES_MAX = 2 ** 31;
+// Every offset and length in the largest slab must fit a reference's uint32 fields (checked at the bound by test/mailbox/value-slab.test.ts).
+if (VALUE_SLAB_BYTES_MAX > 2 ** 32) throw new Error('synod: a value slab larger than a reference can address');
+
+/** Allocates a value slab of `dataBytes` (a multiple of 8). Page-backed: the OS gives pages as they are first written. */
+export function createValueSlab(dataBytes: number = VALUE_SLAB_BYTES_DEFAULT): SharedArrayBuffer {
+  if (!Number.isInteger(dataBytes) || dataBytes < VALUE_SLAB_BYTES_MIN || dataBytes > VALUE_SLAB_BYTES_MAX || dataBytes % 8 !== 0) {
+    throw new RangeError(`a value slab holds a multiple of 8 bytes from ${VALUE_SLAB_BYTES_MIN} to ${VALUE_SLAB_BYTES_MAX}, got ${dataBytes}`);
+  }
+  const bytes = VALUE_SLAB_HEADER_BYTES + dataBytes;
+  return new SharedArrayBuffer(bytes, { maxByteLength: bytes });
+}
+
+/** The data area of a slab, as a receiver reads references from it. */
+export function valueSlabData(sab: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(sab, VALUE_SLAB_HEADER_BYTES, sab.byteLength - VALUE_SLAB_HEADER_BYTES);
+}
+
+/**
+ * One ring a writer's references travel on: the unconsumed records that carry them, as the lowest
+ * slab position each references. Records are consumed in ring order but need not reference the
+ * slab in order (a retransmitted Accept references a value placed before the records ahead of
+ * it), so this is a minimum queue: a record is dropped from the back when a later one references
+ * no more than it does, since the later one is consumed after it and keeps at least as much; the
+ * front is then the lowest position any unconsumed record references.
+ */
+export class SlabLink {
+  /** Ring position after each kept record (Int32, wrapping as the ring's own), oldest first. */
+  private ends: number[] = [];
+  /** The lowest slab position each kept record references: increasing from front to back. */
+  private starts: number[] = [];
+  private front = 0;
+
+  /** Its Outbox was replaced or dropped: forgotten once nothing it carried is unconsumed. */
+  retired = false;
+
+  constructor(private readonly ringWords: Int32Array) {}
+
+  /** Records kept as not known consumed (for tests). */
+  get pending(): number {
+    return this.ends.length - this.front;
+  }
+
+  add(ringEnd: number, slabStart: number): void {
+    this.forgetConsumed();
+    while (this.ends.length > this.front && this.starts[this.starts.length - 1]! >= slabStart) {
+      this.ends.pop();
+      this.starts.pop();
+    }
+    this.ends.push(ringEnd);
+    this.starts.push(slabStart);
+  }
+
+  /** The lowest slab position still referenced from this ring, or Infinity. */
+  oldestLive(): number {
+    this.forgetConsumed();
+    return this.ends.length > this.front ? this.starts[this.front]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** Drops the records the receiver has released. Positions wrap at 2^32: compared as the ring compares them. */
+  private forgetConsumed(): void {
+    if (this.ends.length === this.front) return;
+    const head = Atomics.load(this.ringWords, RING_HEAD_INDEX);
+    while (this.front < this.ends.length && ((head - this.ends[this.front]!) | 0) >= 0) this.front++;
+    if (this.front === this.ends.length) {
+      this.ends.length = 0;
+      this.starts.length = 0;
+      this.front = 0;
+    } else if (this.front >= 1024 && this.front * 2 >= this.ends.length) {
+      this.ends = this.ends.slice(this.front);
+      this.starts = this.starts.slice(this.front);
+      this.front = 0;
+    }
+  }
+}
+
+/** How many placements a writer remembers by identity: a fan-out and a resend of the same value find it placed. */
+const PLACED_REMEMBERED = 8;
+
+/**
+ * The writing end of a slab (one per sending actor). Positions are free-running byte counts (a
+ * JavaScript number, exact to 2^53), a position's offset in the data area is it modulo the
+ * capacity; a value never wraps (the writer skips to the start instead).
+ */
+export class ValueSlabWriter {
+  readonly data: Uint8Array;
+  readonly capacityBytes: number;
+  private writePosition = 0;
+  /** Everything below this position may have been written over. */
+  private freeBelow = 0;
+  /** The lowest position referenced by the record being written (beginRecord() on): live even before its record is committed. */
+  private recordStart = Number.POSITIVE_INFINITY;
+  private links: SlabLink[] = [];
+  private readonly placedValues: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PLACED_REMEMBERED).fill(undefined);
+  private readonly placedPositions: number[] = new Array<number>(PLACED_REMEMBERED).fill(0);
+  private nextPlaced = 0;
+  /** Values written into the slab, and those sent inline for want of room (for tests and counters). */
+  placements = 0;
+  refusals = 0;
+
+  private constructor(sab: SharedArrayBuffer) {
+    this.data = valueSlabData(sab);
+    this.capacityBytes = this.data.byteLength;
+  }
+
+  /** The slab's one writer, or undefined if it had one before (an earlier incarnation of its actor): then send values inline. */
+  static claim(sab: SharedArrayBuffer): ValueSlabWriter | undefined {
+    const words = new Int32Array(sab, 0, 1);
+    return Atomics.compareExchange(words, 0, 0, 1) === 0 ? new ValueSlabWriter(sab) : undefined;
+  }
+
+  /**
+   * The bookkeeping of one Outbox's ring. An Outbox that is replaced (its peer's links handed over
+   * again: the same ring, perhaps another SharedArrayBuffer object for it) or dropped must
+   * retire() it; it is kept until what it carried is consumed.
+   */
+  link(ringSab: SharedArrayBuffer): SlabLink {
+    const link = new SlabLink(new Int32Array(ringSab, 0, RING_HEAD_INDEX + 1));
+    this.links = [...this.links.filter((kept) => !kept.retired || kept.oldestLive() !== Number.POSITIVE_INFINITY), link];
+    return link;
+  }
+
+  /** Links kept (for tests): retired ones go once their references are consumed. */
+  get linkCount(): number {
+    return this.links.length;
+  }
+
+  /** A record begins: what place() references from now on is live until endRecord() (by then committed() on its link, or never sent). */
+  beginRecord(): void {
+    this.recordStart = Number.POSITIVE_INFINITY;
+  }
+
+  endRecord(): void {
+    this.recordStart = Number.POSITIVE_INFINITY;
+  }
+
+  /** The lowest position the record since beginRecord() references (Infinity: none). */
+  get recordReferencesFrom(): number {
+    return this.recordStart;
+  }
+
+  /**
+   * Whether what was placed from `position` on is still there. A record copied to another link
+   * (a fan-out) is only as good as its references: a message sent again after its other links
+   * consumed it may find its bytes written over.
+   */
+  intactFrom(position: number): boolean {
+    return position >= this.freeBelow;
+  }
+
+  /** The record was published on `link`'s ring, ending at ring position `ringEnd`, referencing the slab from `slabStart`. */
+  committed(link: SlabLink, ringEnd: number, slabStart: number): void {
+    if (slabStart !== Number.POSITIVE_INFINITY) link.add(ringEnd, slabStart);
+  }
+
+  /**
+   * The offset in the data area where `value` is (written now, or still there from an earlier
+   * placement of this very array), or -1 if it does not fit: send it inline.
+   */
+  place(value: Uint8Array): number {
+    const remembered = this.findPlaced(value);
+    if (remembered >= 0) return this.reference(remembered);
+    const length = value.length;
+    const capacity = this.capacityBytes;
+    if (length > capacity / 2) {
+      this.refusals++;
+      return -1;
+    }
+    // Co-aligned with the source (the data area starts 8-aligned, the capacity is a multiple of
+    // 8): V8 copies shared memory word by word only then.
+    let position = this.writePosition + ((value.byteOffset - this.writePosition) & 7);
+    const offset = position % capacity;
+    if (offset + length > capacity) position += capacity - offset + (value.byteOffset & 7);
+    if (position + length - this.freeBelow > capacity) {
+      this.reclaim();
+      if (position + length - this.freeBelow > capacity) {
+        this.refusals++;
+        return -1;
+      }
+    }
+    copyRange(value, 0, length, this.data, position % capacity);
+    this.writePosition = position + length;
+    this.placements++;
+    this.placedValues[this.nextPlaced] = value;
+    this.placedPositions[this.nextPlaced] = position;
+    this.nextPlaced = (this.nextPlaced + 1) % PLACED_REMEMBERED;
+    return this.reference(position);
+  }
+
+  /** Bytes between the oldest live reference and the write position (for tests). */
+  get liveBytes(): number {
+    this.reclaim();
+    return this.writePosition - this.freeBelow;
+  }
+
+  private reference(position: number): number {
+    if (position < this.recordStart) this.recordStart = position;
+    return position % this.capacityBytes;
+  }
+
+  /** A placement of `value` still intact (not below freeBelow), or -1. */
+  private findPlaced(value: Uint8Array): number {
+    for (let i = 0; i < PLACED_REMEMBERED; i++) {
+      if (this.placedValues[i] === value) {
+        const position = this.placedPositions[i]!;
+        if (position >= this.freeBelow) return position;
+        this.placedValues[i] = undefined;
+      }
+    }
+    return -1;
+  }
+
+  /** Frees what no ring references any more: below the oldest live reference on any link (and the record being written). */
+  private reclaim(): void {
+    let oldest = Math.min(this.writePosition, this.recordStart);
+    const links = this.links;
+    let retiredDone = false;
+    for (let i = 0; i < links.length; i++) {
+      const live = links[i]!.oldestLive();
+      if (live < oldest) oldest = live;
+      else if (live === Number.POSITIVE_INFINITY && links[i]!.retired) retiredDone = true;
+    }
+    if (retiredDone) this.links = links.filter((link) => !link.retired || link.oldestLive() !== Number.POSITIVE_INFINITY);
+    if (oldest > this.freeBelow) this.freeBelow = oldest;
+  }
+}

@@ -1,0 +1,77 @@
+// Values by reference through the leader's slab (src/mailbox/value-slab.ts), across the faults
+// that make them hard: an acceptor killed with references still waiting in its ring (its next
+// incarnation reads them), a leader killed (the other proposer leads with its own slab), and the
+// first leader back (a second incarnation of its actor, which finds its slab claimed and sends
+// inline, while references of its first life may still wait in rings). Every acknowledged entry
+// must read back byte for byte at its index.
+import { describe, expect, it } from 'vitest';
+import type { ReplicatedLog } from 'synod';
+import { closedAfterEach } from './helpers.js';
+
+const { openLog } = closedAfterEach();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An entry of 1-5 KiB (most go by reference) whose every byte says which one it is. */
+function entry(seq: number): Uint8Array {
+  const bytes = new Uint8Array(1024 + ((seq * 977) % 4096));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (seq * 131 + i * 7) & 255;
+  return bytes;
+}
+
+async function appendBurst(log: ReplicatedLog, from: number, count: number, acknowledged: Map<number, number>): Promise<void> {
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const seq = from + i;
+      acknowledged.set(seq, await log.append(entry(seq)));
+    }),
+  );
+}
+
+async function leaderId(log: ReplicatedLog): Promise<number> {
+  for (let i = 0; i < 400; i++) {
+    const leader = (await log.cluster.actors()).find((actor) => actor.leader && actor.alive);
+    if (leader !== undefined) return leader.id;
+    await sleep(5);
+  }
+  throw new Error('no leader');
+}
+
+describe('values by reference across restarts', () => {
+  it('reads back every acknowledged entry exact after an acceptor, the leader and the next leader were killed mid-burst', async () => {
+    const log = await openLog({ appendTimeoutMs: 10_000 });
+    const acknowledged = new Map<number, number>();
+    await appendBurst(log, 0, 64, acknowledged);
+
+    const acceptor = (await log.cluster.actors()).find((actor) => actor.role === 'acceptor')!.id;
+    const during = appendBurst(log, 64, 64, acknowledged);
+    await log.cluster.kill(acceptor);
+    await during;
+
+    const first = await leaderId(log);
+    const failover = appendBurst(log, 128, 64, acknowledged);
+    await log.cluster.kill(first);
+    await failover;
+    await appendBurst(log, 192, 64, acknowledged);
+
+    // The second leader goes too: the first one, back, leads on its second life (values inline).
+    const second = await leaderId(log);
+    expect(second).not.toBe(first);
+    const again = appendBurst(log, 256, 64, acknowledged);
+    await log.cluster.kill(second);
+    await again;
+    await appendBurst(log, 320, 64, acknowledged);
+
+    expect(acknowledged.size).toBe(384);
+    const bySeq = new Map([...acknowledged].map(([seq, index]) => [index, seq]));
+    let read = 0;
+    for await (const { index, data } of log.read({ from: 0 })) {
+      const seq = bySeq.get(index);
+      expect(seq, `index ${index} was never acknowledged`).toBeDefined();
+      expect(Buffer.from(data).equals(Buffer.from(entry(seq!))), `entry ${seq} at index ${index}`).toBe(true);
+      read++;
+    }
+    expect(read).toBe(384);
+    const status = await log.status();
+    expect(status.actors.find((actor) => actor.id === first)!.restarts).toBeGreaterThanOrEqual(1);
+  });
+});
