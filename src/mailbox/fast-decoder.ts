@@ -7,7 +7,9 @@ import { VALUE_REF_EXT_TYPE } from './value-slab.js';
  * A msgpack decoder for the formats FastEncoder writes, reading straight from the ring slot and
  * producing what msgpackr's Unpackr({ useRecords: false, copyBuffers: true }) produces for them:
  * maps with string keys as plain objects ('__proto__' renamed '__proto_', as msgpackr does),
- * binaries as fresh Uint8Arrays copied out of the slot, fixext 1 type 0 as undefined.
+ * binaries as fresh Uint8Arrays copied out of the slot, fixext 1 type 0 as undefined. One format
+ * is its own: fixext 8 of VALUE_REF_EXT_TYPE, a binary in the sender's value slab (value-slab.ts),
+ * read as the bytes it references.
  *
  * Why: the receiver's profile showed msgpackr decode plus the copy of every record into a
  * private buffer (needed because msgpackr's native string extractor fails on shared memory) as

@@ -4,7 +4,8 @@ import { VALUE_REF_BYTES, VALUE_REF_EXT_TYPE, VALUE_REF_MIN_BYTES, type ValueSla
 /**
  * A msgpack encoder for the shapes mailbox messages usually have, writing the very bytes that
  * msgpackr's Packr({ useRecords: false }) writes for them, so a receiver cannot tell which
- * encoder ran and the fallback changes nothing but speed.
+ * encoder ran and the fallback changes nothing but speed. Given a sender's value slab, it writes
+ * binaries of VALUE_REF_MIN_BYTES or more as references into it instead (value-slab.ts).
  *
  * Why: profiled on the mailbox benchmark, msgpackr's pack() was about 60 % of the sender's time
  * for a 32-byte message (its general machinery: option checks, buffer management, the extension
