@@ -60,6 +60,12 @@ class HostedActor implements ActorContext {
     return this.slabWriter;
   }
 
+  /** Large values this actor sent through its value slab, and those that went inline for want of room in it (none without a writer). */
+  slabCounters(): Record<string, number> {
+    const writer = this.slabWriter;
+    return writer === undefined ? {} : { slabPlacements: writer.placements, slabInline: writer.refusals };
+  }
+
   sendQuietly(to: ActorId, message: unknown): boolean {
     return this.write(to, message, true);
   }
@@ -160,7 +166,7 @@ export class ActorHost {
     setLinks: (outgoing, incoming) => this.setLinks(outgoing, incoming),
     stopActor: (id) => this.whileControlling(() => this.stopActor(id)),
     shutdown: () => this.whileControlling(() => this.shutdown()),
-    counters: (id) => ({ ...this.hosted(id).counters, ...this.threadStats.read() }),
+    counters: (id) => ({ ...this.hosted(id).counters, ...this.hosted(id).slabCounters(), ...this.threadStats.read() }),
     collectGarbage: () => fullGc(),
     dropPeer: (id) => this.dropPeer(id),
   };

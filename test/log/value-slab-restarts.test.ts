@@ -37,6 +37,20 @@ async function leaderId(log: ReplicatedLog): Promise<number> {
 }
 
 describe('values by reference across restarts', () => {
+  it('counts what went through the leader\'s slab and what inline; a leader on its second life has no slab to count', async () => {
+    const log = await openLog();
+    for (let seq = 0; seq < 20; seq++) await log.append(entry(seq));
+    const leader = await leaderId(log);
+    const counters = await log.cluster.counters(leader);
+    expect(counters.slabPlacements).toBeGreaterThanOrEqual(20);
+    expect(counters.slabInline).toBe(0);
+    await log.cluster.kill(leader, { restart: false });
+    await log.cluster.restart(leader);
+    const again = await log.cluster.counters(leader);
+    expect(again.slabPlacements).toBeUndefined();
+    expect(again.received).toBeGreaterThanOrEqual(0);
+  });
+
   it('reads back every acknowledged entry exact after an acceptor, the leader and the next leader were killed mid-burst', async () => {
     const log = await openLog({ appendTimeoutMs: 10_000 });
     const acknowledged = new Map<number, number>();
