@@ -72,6 +72,11 @@ export class Outbox {
     this.slabLink = slab?.link(ringSab);
   }
 
+  /** Records on this ring with references into the slab not yet known consumed (for tests). */
+  get slabRecordsPending(): number {
+    return this.slabLink?.pending ?? 0;
+  }
+
   /** This Outbox is replaced or dropped: its ring's references are let go once its receiver consumed them. */
   retire(): void {
     if (this.slabLink !== undefined) this.slabLink.retired = true;
@@ -198,6 +203,7 @@ export class Outbox {
     this.lastPad = pad;
     this.lastSlabStart = slabStart;
     if (slabStart !== Number.POSITIVE_INFINITY) this.slab!.committed(this.slabLink!, this.producer.position, slabStart);
+    else this.slabLink?.forgetConsumed();
   }
 
   /** Writes raw bytes with no codec (the bare-ring baseline, and payloads already encoded). */

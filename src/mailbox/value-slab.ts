@@ -99,8 +99,13 @@ export class SlabLink {
     return this.ends.length > this.front ? this.starts[this.front]! : Number.POSITIVE_INFINITY;
   }
 
-  /** Drops the records the receiver has released. Positions wrap at 2^32: compared as the ring compares them. */
-  private forgetConsumed(): void {
+  /**
+   * Drops the records the receiver has released. Positions wrap at 2^32: compared as the ring
+   * compares them, exact while a kept record is within 2^31 bytes of the head, so the Outbox calls
+   * this after every record it writes on the ring (a ring of small messages must not carry an old
+   * record past that distance, where it would look unconsumed and hold the slab for good).
+   */
+  forgetConsumed(): void {
     if (this.ends.length === this.front) return;
     const head = Atomics.load(this.ringWords, RING_HEAD_INDEX);
     while (this.front < this.ends.length && ((head - this.ends[this.front]!) | 0) >= 0) this.front++;

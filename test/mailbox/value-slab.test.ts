@@ -190,6 +190,17 @@ describe('value slab', () => {
     void again;
   });
 
+  it('forgets a consumed record with references at the next record of any kind on its ring, not only at the next reference', () => {
+    // Positions wrap at 2^32: a record kept while 2^31 bytes of small messages pass would look unconsumed for good.
+    const { links } = fan(1, { ringStart: 0x7fff_fff0 });
+    const [link] = links;
+    expect(link!.outbox.trySend(accept(1, pattern(1, 2000)))).toBe(true);
+    expect(link!.outbox.slabRecordsPending).toBe(1);
+    link!.inbox.drain(() => {});
+    expect(link!.outbox.trySend(accept(2, pattern(2, 16)))).toBe(true);
+    expect(link!.outbox.slabRecordsPending).toBe(0);
+  });
+
   it('does not copy a record of one slab into a link of another (two actors on one thread)', () => {
     const codec = new MessageCodec();
     const ends = [createValueSlab(1 << 16), createValueSlab(1 << 16)].map((slab) => {
