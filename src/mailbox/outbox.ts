@@ -108,7 +108,6 @@ export class Outbox {
     if (this.asyncWaiting > 0) return false;
     const slab = this.slab;
     if (slab === undefined) return this.encodeAndWrite(message, quiet, undefined);
-    slab.beginRecord();
     const written = this.encodeAndWrite(message, quiet, slab);
     slab.endRecord();
     return written;
@@ -130,7 +129,7 @@ export class Outbox {
       }
       if (encodedEnd >= 0) {
         producer.commitReserved(recordTypeWord(RECORD_TYPE_MESSAGE, pad), encodedEnd - at);
-        this.remember(message, at + pad, encodedEnd, pad, slab === undefined ? Number.POSITIVE_INFINITY : slab.recordReferencesFrom);
+        this.remember(message, at + pad, encodedEnd, pad, slab?.recordReferencesFrom);
         if (!quiet) this.wake();
         return true;
       }
@@ -165,7 +164,7 @@ export class Outbox {
     // Unpublished, a claim is simply claimed again by the next write: a failure here leaves the ring as it was.
     if (end !== claimed + pad + payloadBytes) throw new Error(`the encoder wrote ${end - claimed - pad} bytes of a message it measured at ${payloadBytes}`);
     producer.commit();
-    this.remember(message, claimed + pad, end, pad, slab === undefined ? Number.POSITIVE_INFINITY : slab.recordReferencesFrom);
+    this.remember(message, claimed + pad, end, pad, slab?.recordReferencesFrom);
     if (!quiet) this.wake();
     return true;
   }
@@ -194,7 +193,8 @@ export class Outbox {
 
   /**
    * The record just committed, for a fan-out copy; and, if it references the slab from
-   * `slabStart`, those references are live on this ring until the receiver consumes it.
+   * `slabStart` (Infinity or none: no references), those references are live on this ring until
+   * the receiver consumes it.
    */
   private remember(message: unknown, start: number, end: number, pad: number, slabStart = Number.POSITIVE_INFINITY): void {
     this.lastMessage = message;

@@ -67,11 +67,12 @@ export function valueSlabData(sab: SharedArrayBuffer): Uint8Array {
  * front is then the lowest position any unconsumed record references.
  */
 export class SlabLink {
-  /** Ring position after each kept record (Int32, wrapping as the ring's own), oldest first. */
-  private ends: number[] = [];
+  /** Ring position after each kept record (Int32, wrapping as the ring's own), oldest first, in [front, back). */
+  private readonly ends: number[] = [];
   /** The lowest slab position each kept record references: increasing from front to back. */
-  private starts: number[] = [];
+  private readonly starts: number[] = [];
   private front = 0;
+  private back = 0;
 
   /** Its Outbox was replaced or dropped: forgotten once nothing it carried is unconsumed. */
   retired = false;
@@ -80,23 +81,22 @@ export class SlabLink {
 
   /** Records kept as not known consumed (for tests). */
   get pending(): number {
-    return this.ends.length - this.front;
+    return this.back - this.front;
   }
 
   add(ringEnd: number, slabStart: number): void {
     this.forgetConsumed();
-    while (this.ends.length > this.front && this.starts[this.starts.length - 1]! >= slabStart) {
-      this.ends.pop();
-      this.starts.pop();
-    }
-    this.ends.push(ringEnd);
-    this.starts.push(slabStart);
+    while (this.back > this.front && this.starts[this.back - 1]! >= slabStart) this.back--;
+    // Indexes move, the arrays keep their room: no allocation per record once they are grown.
+    this.ends[this.back] = ringEnd;
+    this.starts[this.back] = slabStart;
+    this.back++;
   }
 
   /** The lowest slab position still referenced from this ring, or Infinity. */
   oldestLive(): number {
     this.forgetConsumed();
-    return this.ends.length > this.front ? this.starts[this.front]! : Number.POSITIVE_INFINITY;
+    return this.back > this.front ? this.starts[this.front]! : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -106,16 +106,15 @@ export class SlabLink {
    * record past that distance, where it would look unconsumed and hold the slab for good).
    */
   forgetConsumed(): void {
-    if (this.ends.length === this.front) return;
+    if (this.back === this.front) return;
     const head = Atomics.load(this.ringWords, RING_HEAD_INDEX);
-    while (this.front < this.ends.length && ((head - this.ends[this.front]!) | 0) >= 0) this.front++;
-    if (this.front === this.ends.length) {
-      this.ends.length = 0;
-      this.starts.length = 0;
-      this.front = 0;
-    } else if (this.front >= 1024 && this.front * 2 >= this.ends.length) {
-      this.ends = this.ends.slice(this.front);
-      this.starts = this.starts.slice(this.front);
+    while (this.front < this.back && ((head - this.ends[this.front]!) | 0) >= 0) this.front++;
+    if (this.front === this.back) {
+      this.front = this.back = 0;
+    } else if (this.front >= 1024 && this.front * 2 >= this.back) {
+      this.ends.copyWithin(0, this.front, this.back);
+      this.starts.copyWithin(0, this.front, this.back);
+      this.back -= this.front;
       this.front = 0;
     }
   }
@@ -135,7 +134,7 @@ export class ValueSlabWriter {
   private writePosition = 0;
   /** Everything below this position may have been written over. */
   private freeBelow = 0;
-  /** The lowest position referenced by the record being written (beginRecord() on): live even before its record is committed. */
+  /** The lowest position referenced by the record being written (since the last endRecord()): live even before its record is committed. */
   private recordStart = Number.POSITIVE_INFINITY;
   private links: SlabLink[] = [];
   private readonly placedValues: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PLACED_REMEMBERED).fill(undefined);
@@ -163,8 +162,13 @@ export class ValueSlabWriter {
    */
   link(ringSab: SharedArrayBuffer): SlabLink {
     const link = new SlabLink(new Int32Array(ringSab, 0, RING_HEAD_INDEX + 1));
-    this.links = [...this.links.filter((kept) => !kept.retired || kept.oldestLive() !== Number.POSITIVE_INFINITY), link];
+    this.links = [...this.liveLinks(), link];
     return link;
+  }
+
+  /** The links but the retired ones whose references were all consumed. */
+  private liveLinks(): SlabLink[] {
+    return this.links.filter((link) => !link.retired || link.oldestLive() !== Number.POSITIVE_INFINITY);
   }
 
   /** Links kept (for tests): retired ones go once their references are consumed. */
@@ -172,16 +176,16 @@ export class ValueSlabWriter {
     return this.links.length;
   }
 
-  /** A record begins: what place() references from now on is live until endRecord() (by then committed() on its link, or never sent). */
-  beginRecord(): void {
-    this.recordStart = Number.POSITIVE_INFINITY;
-  }
-
+  /**
+   * A record is written (committed() on its link) or given up: what place() referenced for it is
+   * live only through its link from now on. Until then, the record being written holds it (a
+   * send that throws leaves it held until the next record ends: more kept, never less).
+   */
   endRecord(): void {
     this.recordStart = Number.POSITIVE_INFINITY;
   }
 
-  /** The lowest position the record since beginRecord() references (Infinity: none). */
+  /** The lowest position the record being written references (Infinity: none). */
   get recordReferencesFrom(): number {
     return this.recordStart;
   }
@@ -267,7 +271,7 @@ export class ValueSlabWriter {
       if (live < oldest) oldest = live;
       else if (live === Number.POSITIVE_INFINITY && links[i]!.retired) retiredDone = true;
     }
-    if (retiredDone) this.links = links.filter((link) => !link.retired || link.oldestLive() !== Number.POSITIVE_INFINITY);
+    if (retiredDone) this.links = this.liveLinks();
     if (oldest > this.freeBelow) this.freeBelow = oldest;
   }
 }
