@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { HeldWakeups, Inbox, Outbox, ValueSlabWriter } from '../mailbox/index.js';
+import type { WakeSignal } from '../mailbox/doorbell.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { INTERRUPT_CONTROL, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
+import { INTERRUPT_CONTROL, INTERRUPT_IDLE_WORK, type HostedActorSpec, type IncomingLink, type OutgoingLink, type WorkerControl } from './control.js';
 import { ActorNotRunningError, UnknownActorError } from './errors.js';
 import { ThreadStats } from './thread-stats.js';
 import { TimerSet } from './timers.js';
@@ -104,6 +105,14 @@ class HostedActor implements ActorContext {
     this.host.timers.cancel(this.id, key);
   }
 
+  get wakeSignal(): WakeSignal {
+    return this.host.wakeSignal;
+  }
+
+  messagesWaiting(): boolean {
+    return this.host.messagesWaiting();
+  }
+
   now(): number {
     return performance.now();
   }
@@ -171,6 +180,9 @@ export class ActorHost {
     dropPeer: (id) => this.dropPeer(id),
   };
 
+  /** How a helper thread wakes this thread for its actors' idle work (ActorContext.wakeSignal). */
+  readonly wakeSignal: WakeSignal;
+
   /** Wake-ups of receivers, held for the length of one pass of the turn (see turn()). */
   private readonly wakeups = new HeldWakeups();
 
@@ -182,10 +194,15 @@ export class ActorHost {
     doorbell: SharedArrayBuffer,
   ) {
     this.inbox = new Inbox(doorbell);
+    this.wakeSignal = { doorbell, bits: INTERRUPT_IDLE_WORK };
   }
 
   run(): void {
     this.schedule();
+  }
+
+  messagesWaiting(): boolean {
+    return this.inbox.hasMessages();
   }
 
   private async whileControlling<T>(task: () => Promise<T>): Promise<T> {

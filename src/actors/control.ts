@@ -2,6 +2,8 @@ import type { ActorId } from './types.js';
 
 /** Bit in a worker's doorbell interrupt word: a control-plane call is waiting on its MessagePort. */
 export const INTERRUPT_CONTROL = 1;
+/** Bit in a worker's doorbell interrupt word: another thread's work for an actor returned (ActorContext.wakeSignal); the host runs idle work. */
+export const INTERRUPT_IDLE_WORK = 2;
 
 /** The sending end of a link, as handed to the thread that owns the sender. */
 export interface OutgoingLink {

@@ -1,3 +1,4 @@
+import type { WakeSignal } from '../mailbox/doorbell.js';
 import type { RestartPolicy } from './supervisor.js';
 
 /** Actors are addressed by small non-negative integers, unique within an ActorSystem. */
@@ -74,6 +75,13 @@ export interface ActorContext {
   cancelTimer(key: string): void;
   /** Milliseconds on this thread's monotonic clock. */
   now(): number;
+  /**
+   * How another thread (a helper the actor started: a file's fdatasync, say) wakes this actor's
+   * thread when its work returns: the host then calls idle(), where the actor takes the outcome.
+   */
+  readonly wakeSignal: WakeSignal;
+  /** Whether messages wait in this thread's mailbox now (for this actor or another on its thread): work that waiting on something would hold up. */
+  messagesWaiting(): boolean;
   /** Counters read by the control plane; the runtime keeps `received`, `sent` and `sendRefused`, the behaviour may add its own. */
   readonly counters: Record<string, number>;
 }

@@ -24,6 +24,12 @@ export function doorbellWakesSent(): number {
  * receiver that is busy pay one atomic load and no notify, which is the whole point: the
  * wake-up, not the copy, is what costs (tens of microseconds on a small machine).
  */
+/** How another thread wakes a receiver for a reason other than a message: `new Doorbell(doorbell).interrupt(bits)`. */
+export interface WakeSignal {
+  readonly doorbell: SharedArrayBuffer;
+  readonly bits: number;
+}
+
 export function createDoorbell(): SharedArrayBuffer {
   return new SharedArrayBuffer(DOORBELL_BYTES);
 }
@@ -48,6 +54,17 @@ export class Doorbell {
     Atomics.notify(this.words, DOORBELL_SEQUENCE_INDEX);
     wakesSent++;
     return true;
+  }
+
+  /**
+   * Sets interrupt bits and wakes the receiver only if it is parked, as ring() does: for reasons
+   * that come often (a helper thread's I/O returning), where a busy receiver finds the bits at
+   * its next look and a notify would be a system call for nothing. The receiver's park re-checks
+   * the interrupt word after announcing itself, so the bits are never missed.
+   */
+  signal(bits: number): void {
+    Atomics.or(this.words, DOORBELL_INTERRUPT_INDEX, bits);
+    this.ring();
   }
 
   /** Sets interrupt bits (reasons to wake other than messages) and wakes the receiver whether or not it looked parked. */

@@ -152,6 +152,14 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   readonly compactFloorBytes: number;
   private readonly mirror: AcceptorMirror;
   private compactionCount = 0;
+  /**
+   * The commit point without the wait, where the store has one (RecordStore.startSync: a file
+   * whose fdatasync runs on a helper thread); absent otherwise, and sync() is the commit point.
+   */
+  readonly startSync?: (syncHere?: boolean) => number;
+  readonly syncedMark?: () => number;
+  /** The mark the store's syncs reached when last asked (a compaction is considered when it moves). */
+  private lastSyncedMark = 0;
 
   constructor(
     readonly store: RecordStore,
@@ -160,6 +168,17 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     this.compactFloorBytes = options.compactFloorBytes ?? COMPACT_FLOOR_BYTES_DEFAULT;
     checkIndex('compactFloorBytes', this.compactFloorBytes);
     this.mirror = replayInto(new AcceptorMirror(), store.recovered);
+    if (store.startSync !== undefined && store.syncedMark !== undefined) {
+      this.startSync = (syncHere) => store.startSync!(syncHere);
+      this.syncedMark = () => {
+        const mark = store.syncedMark!();
+        if (mark === this.lastSyncedMark) return mark;
+        this.lastSyncedMark = mark;
+        this.compactIfWorthIt();
+        // A compaction rewrites the store durably: every write so far is synced then.
+        return store.syncedMark!();
+      };
+    }
   }
 
   /** The state replayed at open plus every write since (synced or not). */
@@ -237,6 +256,11 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   /** The group-commit point: every write before it is durable when it returns. May compact. */
   sync(): void {
     this.store.sync();
+    this.compactIfWorthIt();
+  }
+
+  /** Compacts once the store is above its floor and over twice what is live. */
+  private compactIfWorthIt(): void {
     const sizeBytes = this.store.sizeBytes;
     if (sizeBytes > this.compactFloorBytes && sizeBytes > 2 * this.mirror.liveBytes) {
       // Compaction only saves room: what the caller waits for is durable already. A disk too full

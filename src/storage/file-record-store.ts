@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
 import { isStorageError } from './storage-error.js';
+import type { WakeSignal } from '../mailbox/doorbell.js';
+import { BackgroundSync, syncError } from './background-sync.js';
 import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, checkReadRange, checkReserved, headOf, tailOf, type FsyncMode, type RecordStore, type RewriteRecord } from './record-store.js';
 
 /**
@@ -20,6 +22,12 @@ import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, chec
  * Reads are preads at the offset. Records appended since the last flush() or sync() sit in the
  * pending buffer, and read() serves their bytes from there: reading never forces a write, so it
  * cannot change what a crash keeps, and the group commit stays the caller's to time.
+ *
+ * With fsync 'batch', syncInBackground() lets the fdatasync run on a helper thread
+ * (background-sync.ts): startSync() writes what is pending and starts a sync without waiting,
+ * and syncedMark() says how far the syncs that returned reach. Marks count the writes: every
+ * flush that wrote something takes the next one (writtenMark), and a sync that returned makes
+ * every mark up to the one it started at durable.
  */
 export class FileRecordStore implements RecordStore {
   readonly recoveredCount: number;
@@ -30,8 +38,15 @@ export class FileRecordStore implements RecordStore {
   private fileBytes: number;
   private pending = Buffer.allocUnsafe(64 * 1024);
   private pendingBytes = 0;
-  /** Written to the file but not yet fdatasynced (a failed fdatasync leaves this set: the next sync retries it). */
-  private dataUnsynced = false;
+  /** Marks of the writes: the last one written to the file, and the last one fdatasynced (a failed fdatasync leaves it behind: the next sync retries). */
+  private writtenMarkValue = 0;
+  private syncedMarkValue = 0;
+  /** The helper that fdatasyncs off this thread (syncInBackground), made at its first sync, and the mark its sync in flight started at (-1: none). */
+  private background: BackgroundSync | undefined;
+  private backgroundSpec: { readonly wake: WakeSignal; readonly module?: URL; readonly data?: unknown } | undefined;
+  private backgroundMark = -1;
+  /** Syncs run on the helper thread so far. */
+  backgroundSyncs = 0;
   /** Payload bytes reserve() made room for at the end of `pending`, or NOTHING_RESERVED. */
   private reservedBytes = NOTHING_RESERVED;
   private closed = false;
@@ -145,15 +160,128 @@ export class FileRecordStore implements RecordStore {
     }
     this.fileBytes += this.pendingBytes;
     this.pendingBytes = 0;
-    this.dataUnsynced = this.fsync !== 'never';
+    this.writtenMarkValue++;
+    // Left to the OS: as synced as it will ever be made.
+    if (this.fsync === 'never') this.syncedMarkValue = this.writtenMarkValue;
   }
 
   sync(): void {
+    this.settleBackground();
     this.flush();
-    if (this.dataUnsynced) {
+    if (this.syncedMarkValue < this.writtenMarkValue) {
+      const mark = this.writtenMarkValue;
       fdatasyncSync(this.fd);
-      this.dataUnsynced = false;
+      this.syncedMarkValue = mark;
     }
+  }
+
+  /**
+   * From now on (fsync 'batch' only) startSync() may run the fdatasync on a helper thread, which
+   * wakes the caller's thread through `wake` when a sync returns. The thread is made at the first
+   * such sync (a few milliseconds, and about 8 MB of memory: a store whose caller always syncs
+   * here never pays for it). Other modes ignore it: 'always' syncs at each append, 'never' never.
+   * `helper`: a test's helper module (see BackgroundSync).
+   */
+  syncInBackground(wake: WakeSignal, helper?: { readonly module: URL; readonly data?: unknown }): void {
+    this.assertOpen();
+    if (this.fsync !== 'batch' || this.backgroundSpec !== undefined) return;
+    this.backgroundSpec = { wake, ...helper };
+  }
+
+  /** Syncs may run on the helper thread (syncInBackground was called, for fsync 'batch') and it has not failed. */
+  get syncsInBackground(): boolean {
+    return this.backgroundSpec !== undefined && this.background?.broken !== true;
+  }
+
+  /** The helper thread runs and takes syncs (it is started by the first startSync() that could use it, which syncs here meanwhile). */
+  get syncHelperReady(): boolean {
+    return this.background?.ready === true;
+  }
+
+  /** The mark of the last write (flush) to the file. */
+  get writtenMark(): number {
+    return this.writtenMarkValue;
+  }
+
+  /**
+   * Writes what is pending (a disk that refuses the write throws here, as flush() does) and makes
+   * sure a sync toward it runs: on the helper thread if there is one and it is free (otherwise the
+   * next one starts when it returns, see syncedMark), else here and now. Returns the mark that
+   * must be synced before anything that depends on these writes may leave.
+   *
+   * `syncHere`: sync on this thread, now (as sync()): for a caller with nothing else to do
+   * meanwhile, to whom the helper's wake-up would only add a hop (and on a machine with fewer
+   * cores than threads, a wait for a core) before it could reply.
+   */
+  startSync(syncHere = false): number {
+    this.flush();
+    if (!syncHere && this.syncsInBackground && this.background === undefined) {
+      // The first time: the helper starts now, and until it runs this thread syncs (replies held
+      // for the milliseconds a thread takes to start would have proposers resending their Accepts).
+      const spec = this.backgroundSpec!;
+      this.background = new BackgroundSync(spec.wake, spec.module, spec.data);
+    }
+    const background = this.background;
+    if (syncHere || background === undefined || !background.ready) {
+      this.sync();
+      return this.writtenMarkValue;
+    }
+    if (this.backgroundMark < 0 && this.syncedMarkValue < this.writtenMarkValue) {
+      this.backgroundMark = this.writtenMarkValue;
+      background.request(this.fd);
+      this.backgroundSyncs++;
+    }
+    return this.writtenMarkValue;
+  }
+
+  /**
+   * How far the syncs that returned reach (every write with a mark up to it is durable). Takes
+   * the outcome of a background sync that returned, and starts the next one if writes came since.
+   * A failed sync throws its disk error once (as sync() would); what it was to cover stays unsynced
+   * and the next look starts a sync again.
+   */
+  syncedMark(): number {
+    const background = this.background;
+    if (background === undefined) return this.syncedMarkValue;
+    if (this.backgroundMark >= 0) {
+      if (background.inFlight) {
+        // A helper that died never answers: its sync is done here instead.
+        if (background.broken) this.syncAfterBrokenHelper();
+        return this.syncedMarkValue;
+      }
+      this.takeBackgroundOutcome();
+    }
+    // Writes since the sync that returned (or that failed): the next sync starts now, not at the
+    // caller's next write, which may never come while it waits for these.
+    if (this.syncedMarkValue < this.writtenMarkValue) this.startSync();
+    return this.syncedMarkValue;
+  }
+
+  /** Waits for a background sync in flight and takes its outcome (a failure is thrown). */
+  private settleBackground(): void {
+    const background = this.background;
+    if (background === undefined || this.backgroundMark < 0) return;
+    if (!background.waitFinished()) {
+      this.syncAfterBrokenHelper();
+      return;
+    }
+    this.takeBackgroundOutcome();
+  }
+
+  private takeBackgroundOutcome(): void {
+    const mark = this.backgroundMark;
+    this.backgroundMark = -1;
+    const errno = this.background!.errno;
+    if (errno !== 0) throw syncError(errno, this.path);
+    if (mark > this.syncedMarkValue) this.syncedMarkValue = mark;
+  }
+
+  /** The helper is gone with a sync in flight: this thread syncs in its place (and from now on, startSync() syncs here). */
+  private syncAfterBrokenHelper(): void {
+    this.backgroundMark = -1;
+    const mark = this.writtenMarkValue;
+    fdatasyncSync(this.fd);
+    this.syncedMarkValue = mark;
   }
 
   rewrite(payloads: Iterable<RewriteRecord>, placed?: (payloadOffset: number) => void): void {
@@ -189,6 +317,8 @@ export class FileRecordStore implements RecordStore {
     try {
       this.sync();
     } finally {
+      // sync() waited for the helper's sync in flight, unless it threw first: the helper ends after it.
+      this.background?.close();
       closeSync(this.fd);
       this.closed = true;
     }

@@ -96,6 +96,16 @@ export interface RecordStore {
   flush?(): void;
   sync(): void;
   /**
+   * A commit point that does not wait (a file whose fdatasync runs on a helper thread): writes
+   * what was appended, makes sure a sync toward it runs, and returns the mark that sync must reach
+   * before anything depending on these writes may leave. With `syncHere`, the sync runs on the
+   * caller's thread before it returns (for a caller that has nothing to do meanwhile). Absent:
+   * callers sync().
+   */
+  startSync?(syncHere?: boolean): number;
+  /** With startSync(): how far the syncs that returned reach (throws a failed sync's disk error, once). */
+  syncedMark?(): number;
+  /**
    * Atomically replaces the whole content with `payloads` (compaction): a crash leaves either
    * the old or the new content. Consumed one payload at a time, so each one need only be valid
    * until the next is pulled, and the iterator may read() the old content while it runs.

@@ -1,10 +1,10 @@
 // An acceptor on its own worker thread: an AcceptorNode (the pure Acceptor, its storage and
-// group commit: every promise and acceptance of a turn synced once, then the replies sent) over
-// a store that outlives the thread, hosted by roleActor.
+// group commit: every promise and acceptance of a turn synced once, the replies sent once that
+// sync returned) over a store that outlives the thread, hosted by roleActor.
 import type { Actor, ActorContext } from '../../actors/index.js';
 import { AcceptorNode } from '../../roles/index.js';
 import { MessageType, type Message } from '../../paxos/index.js';
-import { COMPACT_FLOOR_BYTES_DEFAULT, DurableAcceptorStorage } from '../../storage/index.js';
+import { COMPACT_FLOOR_BYTES_DEFAULT, DurableAcceptorStorage, FileRecordStore } from '../../storage/index.js';
 import { Courier } from './courier.js';
 import { StorageGuard } from './storage-guard.js';
 import type { AcceptorActorConfig } from './role-configs.js';
@@ -14,6 +14,11 @@ import { roleActor } from './role-actor.js';
 export default function acceptorActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as AcceptorActorConfig;
   const store = openStore(config.store);
+  // A file's fdatasync may run on a helper thread (fsync 'batch'): when Accepts wait in the
+  // mailbox at the commit point, the acceptor takes and writes them while the disk syncs, and each
+  // reply leaves once a sync covering it returned (with nothing waiting, it syncs on its own thread:
+  // the helper's wake-up would only delay the replies).
+  if (store instanceof FileRecordStore) store.syncInBackground(context.wakeSignal);
   // In memory the store has a ceiling (memoryBytesMax): compact well before it.
   const compactFloorBytes =
     config.store.kind === 'shared' ? Math.min(COMPACT_FLOOR_BYTES_DEFAULT, config.store.memory.halves[0].maxByteLength / 4) : COMPACT_FLOOR_BYTES_DEFAULT;
@@ -39,6 +44,7 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
     storage,
     transport: courier,
     guard,
+    workWaiting: () => context.messagesWaiting(),
   });
   return roleActor({
     receivesInPlace: inPlace,
@@ -49,6 +55,15 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
       counters.promised = node.acceptor.promisedBallot;
       counters.logSlots = node.acceptor.logSize;
       counters.compactions = storage.compactions;
+      if (store instanceof FileRecordStore) counters.backgroundSyncs = store.backgroundSyncs;
+    },
+    // A sync on the helper thread returned (it wakes this thread): its replies go. Not while the
+    // disk fails: the guard's timer paces the retries.
+    idle() {
+      if (!node.waitingForSync || guard.failing) return false;
+      const before = node.heldCount;
+      node.releaseSynced();
+      return node.heldCount < before;
     },
     // A disk that still refuses writes loses only what was never acknowledged.
     stop: () => void guard.trySync(() => store.close()),
