@@ -186,9 +186,9 @@ export class AcceptorNode implements RoleNode {
       // Told before any reply leaves (an acceptance counts as a vote only once it is synced).
       const committed = this.options.committed;
       if (committed !== undefined) {
-        const synced: AcceptedEntry[] = [];
-        for (let i = 0; i < entriesSynced; i++) synced.push(this.waitingEntries.get(i));
-        committed(synced);
+        const durable: AcceptedEntry[] = [];
+        for (let i = 0; i < entriesSynced; i++) durable.push(this.waitingEntries.get(i));
+        committed(durable);
       }
       this.waitingEntries.dropFirst(entriesSynced);
       entryMarks.dropFirst(entriesSynced);

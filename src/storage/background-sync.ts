@@ -76,8 +76,11 @@ export function syncError(errno: number, path: string): NodeJS.ErrnoException {
 
 /**
  * One helper thread that runs fdatasync for one requester, one sync at a time. request() returns
- * at once; finished() says when that sync returned, and errno() how. The thread holds nothing
- * open (unref'd), ends with close(), and ends with the thread that made it.
+ * at once; `inFlight` says whether that sync has returned yet, and `errno` how. The thread holds
+ * nothing open (unref'd), ends with close(), and ends with the thread that made it.
+ *
+ * Tickets are Int32 words compared for equality only (one sync in flight at a time), so they wrap
+ * past 2^31 - 1 harmlessly (test/storage/background-sync.test.ts runs one across the wrap).
  *
  * If the helper cannot run (its thread failed to start, or died), `broken` is set and the
  * requester must sync on its own thread: a request then never finishes.

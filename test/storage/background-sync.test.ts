@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDoorbell, Doorbell } from 'synod/mailbox';
-import { BackgroundSync, FileRecordStore, isStorageError, syncError } from 'synod/storage';
+import { BackgroundSync, FileRecordStore, SYNC_FINISHED, isStorageError, syncError } from 'synod/storage';
 import { EXIT, FAIL_ERRNO, GATE_OPEN, GATE_WORDS, STARTED, SYNCED } from '../../dist/test/fixtures/gated-sync-words.js';
 
 const GATED_HELPER = new URL('../../dist/test/fixtures/gated-sync-thread.js', import.meta.url);
@@ -240,6 +240,15 @@ describe('a file store syncing on a helper thread', () => {
       expect(new Doorbell(doorbellSab).takeInterrupts()).toBe(IDLE_BITS);
       expect(() => sync.request(fd)).not.toThrow();
       expect(sync.waitFinished()).toBe(true);
+      // Tickets across the Int32 wrap: the last before it, then the first two after it.
+      const inside = sync as unknown as { ticket: number; words: Int32Array };
+      inside.ticket = 0x7fff_fffe;
+      Atomics.store(inside.words, SYNC_FINISHED, 0x7fff_fffe);
+      for (const expected of [0x7fff_ffff, -0x8000_0000, -0x7fff_ffff]) {
+        expect(sync.request(fd)).toBe(expected);
+        expect(sync.waitFinished()).toBe(true);
+        expect(sync.errno).toBe(0);
+      }
     } finally {
       sync.close();
       closeSync(fd);
