@@ -8,6 +8,7 @@ import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
 import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
 import { RUNTIME_TIMINGS } from '../protocol/timings.js';
+import { storageErrorOf } from '../storage/storage-error.js';
 import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from '../protocol/wire.js';
 
 export type { LogEntry } from '../protocol/read-core.js';
@@ -106,6 +107,9 @@ function captureSettlers(resolve: (index: number) => void, reject: (error: Error
 }
 
 const { clientSweepIntervalMs, followResubscribeMs, readRetryMs } = RUNTIME_TIMINGS;
+/** What a trim a learner's disk refused may still do (storageErrorOf's consequence). */
+const TRIM_NEEDS_ROOM =
+  'a trim writes the entries it keeps to a new file before it lets the old one go, so it needs room for them: make room on the disk (the learner tries this trim again at its next write, so it may still take effect then)';
 
 /**
  * The client side of a replicated log on one thread: appends with exactly-once retries, and reads.
@@ -367,6 +371,7 @@ export class LogClient {
     const deadline = performance.now() + this.options.appendTimeoutMs;
     const waiting = new Set(this.layout.learners);
     let firstIndex = Number.POSITIVE_INFINITY;
+    let failure: TrimReplyMessage['failure'];
     while (waiting.size > 0) {
       if (performance.now() >= deadline) throw new TrimTimeoutError(beforeIndex, this.options.appendTimeoutMs);
       const requestId = this.nextRequestId++;
@@ -380,6 +385,7 @@ export class LogClient {
           }
           if (!waiting.delete(reply.from)) return;
           firstIndex = Math.min(firstIndex, reply.firstIndex);
+          failure ??= reply.failure;
           if (waiting.size === 0) {
             clearTimeout(timer);
             resolve();
@@ -393,6 +399,10 @@ export class LogClient {
       this.trimWaiters.delete(requestId);
       this.holdThreadOpen();
       if (this.closed) throw this.closedError();
+    }
+    if (failure !== undefined) {
+      const { code, errno, path } = failure;
+      throw storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path, TRIM_NEEDS_ROOM);
     }
     return firstIndex;
   }

@@ -46,6 +46,8 @@ export class LearnerReads {
   private readonly subscriptions = new Map<string, Subscription>();
   /** Highest trim asked for: a learner behind it trims the rest once it has delivered that far. */
   private trimGoal = 0;
+  /** The disk error of the last trim whose compacted copy could not be written; cleared when one goes through. */
+  private trimFailure: (NodeJS.ErrnoException & { code: string }) | undefined;
   /** Data bytes of one ReadReply or EntriesPush, leaving room for every entry's overhead. */
   private readonly pageDataBytesMax: number;
 
@@ -112,7 +114,13 @@ export class LearnerReads {
         const goal = Math.min(trim.beforeIndex, this.barrier.highest());
         if (goal > this.trimGoal) this.trimGoal = goal;
         if (this.retainEntries) this.applyTrim();
-        const reply: TrimReplyMessage = { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex: this.log.firstIndex };
+        const firstIndex = this.log.firstIndex;
+        const failure = this.trimFailure;
+        // Failed short of the goal: the client hears why (the goal stays, and is tried again at the next write).
+        const reply: TrimReplyMessage =
+          failure !== undefined && firstIndex < goal
+            ? { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex, failure: { code: failure.code, errno: typeof failure.errno === 'number' ? failure.errno : 0, path: typeof failure.path === 'string' ? failure.path : '' } }
+            : { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex };
         this.courier.send(from, reply);
         return true;
       }
@@ -181,8 +189,10 @@ export class LearnerReads {
     // next release tries again.
     try {
       this.log.trim(below);
+      this.trimFailure = undefined;
     } catch (error) {
       if (!isStorageError(error)) throw error;
+      this.trimFailure = error;
     }
     this.trimmed(this.log.firstIndex);
   }

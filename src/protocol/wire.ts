@@ -55,6 +55,13 @@ export interface TrimReplyMessage {
   readonly from: number;
   readonly requestId: number;
   readonly firstIndex: number;
+  /**
+   * The disk refused the trim's compacted copy (a trim writes the entries it keeps to a new file
+   * before it drops the old one, so a full disk cannot be trimmed into room): its errno name,
+   * number (0 if unknown) and file ('' if unknown). Absent when the trim went through, or is only
+   * waiting for this learner to reach beforeIndex.
+   */
+  readonly failure?: { readonly code: string; readonly errno: number; readonly path: string };
 }
 
 export interface CampaignMessage {

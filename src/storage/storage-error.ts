@@ -37,16 +37,13 @@ export class StorageError extends Error {
   }
 }
 
-/** The disk is full (ENOSPC, EDQUOT): the log resumes by itself once there is room; the append may still commit then. */
+/** What an append that failed on a full disk may still do. */
+const APPEND_MAY_COMMIT = 'the log resumes by itself once there is room, and this append may still commit then';
+
+/** The disk is full (ENOSPC, EDQUOT): the log resumes by itself once there is room; the append (or trim: see `consequence`) may still take effect then. */
 export class StorageFullError extends StorageError {
-  constructor(systemCode: string, errno: number | undefined, path: string | undefined) {
-    super(
-      systemCode,
-      errno,
-      path,
-      `storage is full (${systemCode}${path ? `, ${path}` : ''}); the log resumes by itself once there is room, and this append may still commit then`,
-      SynodErrorCode.StorageFull,
-    );
+  constructor(systemCode: string, errno: number | undefined, path: string | undefined, consequence: string = APPEND_MAY_COMMIT) {
+    super(systemCode, errno, path, `storage is full (${systemCode}${path ? `, ${path}` : ''}); ${consequence}`, SynodErrorCode.StorageFull);
     this.name = 'StorageFullError';
   }
 }
@@ -56,7 +53,10 @@ export function isStorageFullCode(systemCode: string): boolean {
   return systemCode === 'ENOSPC' || systemCode === 'EDQUOT';
 }
 
-/** The client-side error for a storage failure a role reported. */
-export function storageErrorOf(systemCode: string, errno: number | undefined, path: string | undefined): StorageError {
-  return isStorageFullCode(systemCode) ? new StorageFullError(systemCode, errno, path) : new StorageError(systemCode, errno, path);
+/** The client-side error for a storage failure a role reported; `consequence` says what the operation may still do (an append's, by default). */
+export function storageErrorOf(systemCode: string, errno: number | undefined, path: string | undefined, consequence?: string): StorageError {
+  if (isStorageFullCode(systemCode)) return new StorageFullError(systemCode, errno, path, consequence);
+  return consequence === undefined
+    ? new StorageError(systemCode, errno, path)
+    : new StorageError(systemCode, errno, path, `storage write failed with ${systemCode}${path ? ` (${path})` : ''}; ${consequence}`);
 }

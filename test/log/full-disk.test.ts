@@ -115,6 +115,33 @@ describeIfAvailable(isRoot, 'the full-disk test mounts a tmpfs, which needs root
     await scenario(dir, join(learnerMount, 'filler'));
   });
 
+  it('trim on a full disk rejects with StorageFullError saying it needs room, trims nothing, and goes through once there is room', async () => {
+    const dir = join(mountPoint, 'trim');
+    mkdirSync(dir);
+    const filler = join(mountPoint, 'filler-trim');
+    const log = await ReplicatedLog.open({ storage: { dir }, appendTimeoutMs: 20_000 });
+    try {
+      for (let i = 0; i < 60; i++) expect(await log.append(entry(i))).toBe(i);
+      fillDisk(filler);
+      // The kept entries go to a new file before the old one goes: no room, no trim.
+      const refused = await log.trim(50).then(
+        (firstIndex) => new Error(`trim resolved to ${firstIndex} on a full disk`),
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(StorageFullError);
+      expect(refused).toMatchObject({ code: 'ERR_SYNOD_STORAGE_FULL', systemCode: 'ENOSPC', retryable: true });
+      expect((refused as Error).message).toMatch(/a trim writes the entries it keeps to a new file/);
+      expect(log.bounds().firstIndex).toBe(0);
+      rmSync(filler);
+      expect(await log.trim(50)).toBe(50);
+      const kept: string[] = [];
+      for await (const { data } of log.read({ from: 50 })) kept.push(new TextDecoder().decode(data));
+      expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => new TextDecoder().decode(entry(50 + i))));
+    } finally {
+      await log.close();
+    }
+  });
+
   it('a sequencer: next() fails with StorageFullError once its numbers on hand run out, and numbers on once there is room', async () => {
     const dir = join(mountPoint, 'sequencer');
     mkdirSync(dir);
