@@ -219,7 +219,12 @@ export class FileRecordStore implements RecordStore {
       // The first time: the helper starts now, and until it runs this thread syncs (replies held
       // for the milliseconds a thread takes to start would have proposers resending their Accepts).
       const spec = this.backgroundSpec!;
-      this.background = new BackgroundSync(spec.wake, spec.module, spec.data);
+      try {
+        this.background = new BackgroundSync(spec.wake, spec.module, spec.data);
+      } catch {
+        // No thread to be had (a process at its thread limit): this store syncs here, for good.
+        this.backgroundSpec = undefined;
+      }
     }
     const background = this.background;
     if (syncHere || background === undefined || !background.ready) {

@@ -201,6 +201,21 @@ describe('a file store syncing on a helper thread', () => {
     expect(new FileRecordStore(join(dir, 'a.log'), 'batch').recovered).toEqual([bytes(9), bytes(8)]);
   });
 
+  it('syncs on its own thread, for good, when no helper thread can be made', () => {
+    const store = new FileRecordStore(join(dir, 'c.log'), 'batch');
+    opened.push(store);
+    // A module Node refuses to start a worker from, at once: as a process out of threads would.
+    store.syncInBackground({ doorbell: createDoorbell(), bits: IDLE_BITS }, { module: new URL('https://example.invalid/helper.js') });
+    store.append(bytes(1));
+    const mark = store.startSync();
+    expect(store.syncedMark()).toBe(mark);
+    expect(store.syncsInBackground).toBe(false);
+    store.append(bytes(2));
+    const next = store.startSync();
+    expect(store.syncedMark()).toBe(next);
+    expect(store.backgroundSyncs).toBe(0);
+  });
+
   it("uses no helper in 'always' and 'never' modes: every mark is synced when startSync() returns", () => {
     for (const fsync of ['always', 'never'] as const) {
       rmSync(join(dir, 'a.log'), { force: true });
