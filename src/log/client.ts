@@ -8,7 +8,7 @@ import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
 import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
 import { RUNTIME_TIMINGS } from '../protocol/timings.js';
-import { storageErrorOf } from '../storage/storage-error.js';
+import { storageErrorOfReport } from '../storage/storage-error.js';
 import { LogMessageType, type EntriesPushMessage, type ReadReplyMessage, type StorageFailureMessage, type TrimMessage, type TrimReplyMessage } from '../protocol/wire.js';
 
 export type { LogEntry } from '../protocol/read-core.js';
@@ -107,7 +107,7 @@ function captureSettlers(resolve: (index: number) => void, reject: (error: Error
 }
 
 const { clientSweepIntervalMs, followResubscribeMs, readRetryMs } = RUNTIME_TIMINGS;
-/** What a trim a learner's disk refused may still do (storageErrorOf's consequence). */
+/** What a trim a learner's disk refused may still do (storageErrorOfReport's consequence). */
 const TRIM_NEEDS_ROOM =
   'a trim writes the entries it keeps to a new file before it lets the old one go, so it needs room for them: make room on the disk (the learner tries this trim again at its next write, so it may still take effect then)';
 
@@ -400,10 +400,7 @@ export class LogClient {
       this.holdThreadOpen();
       if (this.closed) throw this.closedError();
     }
-    if (failure !== undefined) {
-      const { code, errno, path } = failure;
-      throw storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path, TRIM_NEEDS_ROOM);
-    }
+    if (failure !== undefined) throw storageErrorOfReport(failure, TRIM_NEEDS_ROOM);
     return firstIndex;
   }
 

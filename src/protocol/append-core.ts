@@ -17,7 +17,7 @@
 // ids, which pack the session into 16 bits beside the endpoint id, never run into another
 // endpoint's however many appends are abandoned.
 import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../paxos/index.js';
-import { storageErrorOf } from '../storage/storage-error.js';
+import { storageErrorOfReport } from '../storage/storage-error.js';
 import { AppendTimeoutError, LogClosedError } from './errors.js';
 import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
 import { CommandBatchWriter, type Slab } from './command-batch.js';
@@ -363,8 +363,7 @@ export class AppendCore<T> {
       if (!this.pending.has(pending)) continue;
       if (pending.startedMs < failBefore) {
         const token = this.abandon(pending, nowMs);
-        const { code, errno, path } = storage!.failure;
-        this.sink.rejected(token, storageErrorOf(code, errno === 0 ? undefined : errno, path === '' ? undefined : path));
+        this.sink.rejected(token, storageErrorOfReport(storage!.failure));
         continue; // its command may still commit
       }
       if (nowMs - pending.startedMs >= this.options.appendTimeoutMs) {

@@ -1,7 +1,7 @@
 // The read side of a learner: reads, follow subscriptions and trims, served from its LearnerLog.
 // The learner actor (and the simulator's learners) hand it the client messages the learner does
 // not handle itself, and call afterRelease() once a batch's deliveries are durable and acknowledged.
-import { isStorageError, type LearnerLog } from '../storage/index.js';
+import { isStorageError, reportStorageFailure, type LearnerLog } from '../storage/index.js';
 import { PAGE_ENTRY_OVERHEAD_BYTES, type LogLimits } from './limits.js';
 import type { ReadBarrier } from './read-barrier.js';
 import {
@@ -115,12 +115,9 @@ export class LearnerReads {
         if (goal > this.trimGoal) this.trimGoal = goal;
         if (this.retainEntries) this.applyTrim();
         const firstIndex = this.log.firstIndex;
-        const failure = this.trimFailure;
         // Failed short of the goal: the client hears why (the goal stays, and is tried again at the next write).
-        const reply: TrimReplyMessage =
-          failure !== undefined && firstIndex < goal
-            ? { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex, failure: { code: failure.code, errno: typeof failure.errno === 'number' ? failure.errno : 0, path: typeof failure.path === 'string' ? failure.path : '' } }
-            : { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex };
+        const failure = this.trimFailure !== undefined && firstIndex < goal ? reportStorageFailure(this.trimFailure) : undefined;
+        const reply: TrimReplyMessage = { type: LogMessageType.TrimReply, from: this.context.id, requestId: trim.requestId, firstIndex, ...(failure === undefined ? {} : { failure }) };
         this.courier.send(from, reply);
         return true;
       }

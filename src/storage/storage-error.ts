@@ -53,6 +53,23 @@ export function isStorageFullCode(systemCode: string): boolean {
   return systemCode === 'ENOSPC' || systemCode === 'EDQUOT';
 }
 
+/** A disk error as a role reports it to clients (StorageFailure, TrimReply): errno name, number (0 if unknown), file ('' if unknown). */
+export interface ReportedStorageFailure {
+  readonly code: string;
+  readonly errno: number;
+  readonly path: string;
+}
+
+/** What a role reports of a disk error it met. */
+export function reportStorageFailure(error: NodeJS.ErrnoException & { code: string }): ReportedStorageFailure {
+  return { code: error.code, errno: typeof error.errno === 'number' ? error.errno : 0, path: typeof error.path === 'string' ? error.path : '' };
+}
+
+/** The client-side error for a reported failure (its unknown errno and file left out); `consequence` as for storageErrorOf. */
+export function storageErrorOfReport(report: ReportedStorageFailure, consequence?: string): StorageError {
+  return storageErrorOf(report.code, report.errno === 0 ? undefined : report.errno, report.path === '' ? undefined : report.path, consequence);
+}
+
 /** The client-side error for a storage failure a role reported; `consequence` says what the operation may still do (an append's, by default). */
 export function storageErrorOf(systemCode: string, errno: number | undefined, path: string | undefined, consequence?: string): StorageError {
   if (isStorageFullCode(systemCode)) return new StorageFullError(systemCode, errno, path, consequence);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplicatedLog } from 'synod';
 import { closedAfterEach } from './helpers.js';
+import { laneEntry } from '../fixtures/log/entry.js';
 
 const { openLog } = closedAfterEach();
 const LANES = 16;
@@ -12,15 +13,7 @@ const ENTRY_BYTES = 16 * 1024;
 const KILLS = 9;
 const ACKS_BETWEEN_KILLS = 60;
 
-/** Lane, number, then bytes that follow from both: a value read from the wrong place does not pass. */
-function entryOf(lane: number, n: number): Uint8Array {
-  const data = new Uint8Array(ENTRY_BYTES);
-  const view = new DataView(data.buffer);
-  view.setUint32(0, lane);
-  view.setUint32(4, n);
-  for (let i = 8; i < ENTRY_BYTES; i++) data[i] = (lane * 7 + n * 13 + i) & 255;
-  return data;
-}
+const entryOf = (lane: number, n: number): Uint8Array => laneEntry(lane, n, ENTRY_BYTES);
 
 /** Waits until `done()`, or fails the test naming what it waited for (a stuck log, not a test timeout). */
 async function until(done: () => boolean, what: string): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActorNotRunningError, ReplicatedLog } from 'synod';
+import { laneEntry } from '../fixtures/log/entry.js';
 
 const LANES = 32;
 const ENTRY_BYTES = 16 * 1024;
@@ -21,15 +22,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Lane, number, then bytes that follow from both: a value read from the wrong place does not pass. */
-function entryOf(lane: number, n: number): Uint8Array {
-  const data = new Uint8Array(ENTRY_BYTES);
-  const view = new DataView(data.buffer);
-  view.setUint32(0, lane);
-  view.setUint32(4, n);
-  for (let i = 8; i < ENTRY_BYTES; i++) data[i] = (lane * 7 + n * 13 + i) & 255;
-  return data;
-}
+const entryOf = (lane: number, n: number): Uint8Array => laneEntry(lane, n, ENTRY_BYTES);
 
 /** Syncs the acceptors' helpers ran, those of an acceptor that is restarting left out. */
 async function helperSyncs(log: ReplicatedLog, acceptors: readonly number[]): Promise<number> {

@@ -41,11 +41,7 @@ async function startedGatedStore() {
   const mark = gated.store.startSync();
   expect(gated.store.syncedMark()).toBe(mark);
   expect(gated.store.backgroundSyncs).toBe(0);
-  const deadline = Date.now() + 10_000;
-  while (!gated.store.syncHelperReady) {
-    if (Date.now() > deadline) throw new Error('the helper thread did not start within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  await waitUntil(() => gated.store.syncHelperReady, () => 'the helper thread did not start');
   return gated;
 }
 
@@ -64,23 +60,22 @@ function gatedStore(fsync: 'batch' | 'always' | 'never' = 'batch') {
   return { store, gate, doorbell, open };
 }
 
-/** Polls syncedMark() until it reaches `mark` (the helper answers on its own thread), up to 10 s. */
-async function syncedTo(store: FileRecordStore, mark: number): Promise<void> {
+/** Polls `done` (the helper answers on its own thread) until it holds, or fails naming what it waited for after 10 s. */
+async function waitUntil(done: () => boolean, what: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (store.syncedMark() < mark) {
-    if (Date.now() > deadline) throw new Error(`syncedMark() stayed at ${store.syncedMark()}, below ${mark}`);
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`waited 10 s: ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 
-/** Waits until the helper has started `count` syncs in all. */
-async function started(gate: Int32Array, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Atomics.load(gate, STARTED) < count) {
-    if (Date.now() > deadline) throw new Error(`the helper started ${Atomics.load(gate, STARTED)} syncs, not ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
+/** Until syncedMark() reaches `mark`. */
+const syncedTo = (store: FileRecordStore, mark: number): Promise<void> =>
+  waitUntil(() => store.syncedMark() >= mark, () => `syncedMark() stayed at ${store.syncedMark()}, below ${mark}`);
+
+/** Until the helper has started `count` syncs in all. */
+const started = (gate: Int32Array, count: number): Promise<void> =>
+  waitUntil(() => Atomics.load(gate, STARTED) >= count, () => `the helper started ${Atomics.load(gate, STARTED)} syncs, not ${count}`);
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
@@ -148,15 +143,16 @@ describe('a file store syncing on a helper thread', () => {
     const mark = store.startSync();
     open();
     let failure: unknown;
-    const deadline = Date.now() + 10_000;
-    while (failure === undefined && Date.now() < deadline) {
+    const failed = (): boolean => {
       try {
         store.syncedMark();
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        return false;
       } catch (error) {
         failure = error;
+        return true;
       }
-    }
+    };
+    await waitUntil(failed, () => 'syncedMark() never reported the failed sync');
     expect(isStorageError(failure)).toBe(true);
     expect(failure).toMatchObject({ code: 'ENOSPC', syscall: 'fdatasync', path: join(dir, 'a.log') });
     // Once: the next look starts the sync again (the writes are still unsynced), and it succeeds.
@@ -248,9 +244,7 @@ describe('a file store syncing on a helper thread', () => {
     const fd = openSync(join(dir, 'b.log'), 'r+');
     try {
       sync.request(fd);
-      const deadline = Date.now() + 10_000;
-      while (sync.inFlight && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
-      expect(sync.inFlight).toBe(false);
+      await waitUntil(() => !sync.inFlight, () => 'the real helper\'s sync did not return');
       expect(sync.errno).toBe(0);
       expect(new Doorbell(doorbellSab).takeInterrupts()).toBe(IDLE_BITS);
       expect(() => sync.request(fd)).not.toThrow();

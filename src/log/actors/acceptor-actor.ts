@@ -58,16 +58,20 @@ export default function acceptorActor(rawConfig: unknown, context: ActorContext)
       if (store instanceof FileRecordStore) counters.backgroundSyncs = store.backgroundSyncs;
     },
     // A sync on the helper thread returned (it wakes this thread): its replies go. Not while the
-    // disk fails: the guard's timer paces the retries.
-    idle() {
-      if (!node.waitingForSync || guard.failing) return false;
-      const before = node.heldCount;
-      node.releaseSynced();
-      return node.heldCount < before;
-    },
+    // disk fails: the guard's timer paces the retries. Only a file store syncs off this thread: an
+    // acceptor in memory has no idle work, and its thread's idle passes call nothing.
+    ...(store instanceof FileRecordStore ? { idle: () => releaseWhenSynced(node, guard) } : {}),
     // A disk that still refuses writes loses only what was never acknowledged.
     stop: () => void guard.trySync(() => store.close()),
   });
+}
+
+/** Actor.idle for an acceptor whose store syncs on a helper thread: true if replies went out. */
+function releaseWhenSynced(node: AcceptorNode, guard: StorageGuard): boolean {
+  if (!node.waitingForSync || guard.failing) return false;
+  const before = node.heldCount;
+  node.releaseSynced();
+  return node.heldCount < before;
 }
 
 /** A reply that carries accepted entries, with copies of their values: held, it keeps no view of the store. */

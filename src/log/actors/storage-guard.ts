@@ -1,5 +1,5 @@
 import type { ActorContext, ActorId } from '../../actors/index.js';
-import { isStorageError } from '../../storage/index.js';
+import { isStorageError, reportStorageFailure } from '../../storage/index.js';
 import type { ClusterLayout } from '../../protocol/cluster-layout.js';
 import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import { LogMessageType, type StorageFailureMessage } from '../../protocol/wire.js';
@@ -64,13 +64,7 @@ export class StorageGuard {
 
   /** Every client endpoint hears of it (best effort: a full mailbox skips that client this time). */
   private report(error: NodeJS.ErrnoException & { code: string }): void {
-    const message: StorageFailureMessage = {
-      type: LogMessageType.StorageFailure,
-      from: this.context.id,
-      code: error.code,
-      errno: typeof error.errno === 'number' ? error.errno : 0,
-      path: typeof error.path === 'string' ? error.path : '',
-    };
+    const message: StorageFailureMessage = { type: LogMessageType.StorageFailure, from: this.context.id, ...reportStorageFailure(error) };
     for (const peer of this.context.peers()) if (!this.roles.has(peer)) this.context.send(peer, message);
   }
 }
