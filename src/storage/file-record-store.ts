@@ -2,6 +2,7 @@ import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSy
 import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
 import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { SparseTail } from './sparse-tail.js';
 import { isStorageError } from './storage-error.js';
 import type { WakeSignal } from '../mailbox/doorbell.js';
 import { BackgroundSync, syncError } from './background-sync.js';
@@ -28,6 +29,9 @@ import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, chec
  * and syncedMark() says how far the syncs that returned reach. Marks count the writes: every
  * flush that wrote something takes the next one (writtenMark), and a sync that returned makes
  * every mark up to the one it started at durable.
+ *
+ * With fsync 'batch' or 'always', the file's length is kept ahead of its records (sparse-tail.ts:
+ * a hole, cut off at close), so that an fdatasync has no new length to commit.
  */
 export class FileRecordStore implements RecordStore {
   readonly recoveredCount: number;
@@ -36,6 +40,7 @@ export class FileRecordStore implements RecordStore {
   private recoveredEnd: number | undefined;
   private fd: number;
   private fileBytes: number;
+  private tail: SparseTail;
   private pending = Buffer.allocUnsafe(64 * 1024);
   private pendingBytes = 0;
   /** Marks of the writes: the last one written to the file, and the last one fdatasynced (a failed fdatasync leaves it behind: the next sync retries). */
@@ -72,6 +77,7 @@ export class FileRecordStore implements RecordStore {
       closeSync(this.fd);
       throw error;
     }
+    this.tail = this.tailOf(this.fd, this.fileBytes);
     if (!existed) syncDirectory(path);
   }
 
@@ -154,6 +160,7 @@ export class FileRecordStore implements RecordStore {
     if (this.pendingBytes === 0) return;
     // Positional writes from the end of what the file holds: after a failed write (a full
     // disk), the next flush or sync writes the same bytes at the same place again.
+    this.tail.cover(this.fileBytes + this.pendingBytes);
     let written = 0;
     while (written < this.pendingBytes) {
       written += writeSync(this.fd, this.pending, written, this.pendingBytes - written, this.fileBytes + written);
@@ -314,6 +321,7 @@ export class FileRecordStore implements RecordStore {
     closeSync(this.fd);
     this.fd = openSync(this.path, 'r+');
     this.fileBytes = out.bytes;
+    this.tail = this.tailOf(this.fd, out.bytes);
     this.recoveredEnd = undefined;
   }
 
@@ -324,6 +332,7 @@ export class FileRecordStore implements RecordStore {
     } finally {
       // sync() waited for the helper's sync in flight, unless it threw first: the helper ends after it.
       this.background?.close();
+      this.tail.cut(this.fileBytes);
       closeSync(this.fd);
       this.closed = true;
     }
@@ -334,6 +343,11 @@ export class FileRecordStore implements RecordStore {
     const scan = scanFileFrames(this.fd, end, visit);
     if (scan.kind === 'corrupt') throw new CorruptLogError(this.path, scan.offset, scan.reason);
     if (scan.kind === 'torn') throw new CorruptLogError(this.path, scan.end, 'a frame checked at open is damaged now');
+  }
+
+  /** No hole for fsync 'never': it has no fdatasync to spare a new length. */
+  private tailOf(fd: number, recordsBytes: number): SparseTail {
+    return new SparseTail(fd, recordsBytes, this.fsync === 'never' ? 0 : undefined);
   }
 
   private assertOpen(): void {

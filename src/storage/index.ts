@@ -1,6 +1,7 @@
 export * from './record-store.js';
 export * from './frame.js';
 export * from './file-record-store.js';
+export * from './sparse-tail.js';
 export * from './background-sync.js';
 export * from './shared-record-store.js';
 export * from './shared-store-control.js';

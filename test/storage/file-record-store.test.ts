@@ -12,6 +12,16 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const bytes = (...values: number[]) => new Uint8Array(values);
+/**
+ * How many bytes of the file hold records: its length less the hole an open store keeps after
+ * them (sparse-tail.ts), which reads as zeros (the records here end in a non-zero byte).
+ */
+function writtenBytes(path: string): number {
+  const content = readFileSync(path);
+  let end = content.byteLength;
+  while (end > 0 && content[end - 1] === 0) end--;
+  return end;
+}
 
 describe('FileRecordStore', () => {
   it('gives back every synced record after reopening, in order', () => {
@@ -29,12 +39,12 @@ describe('FileRecordStore', () => {
   it("writes nothing before sync() in 'batch' mode, and each record at once in 'always' mode", () => {
     const batch = new FileRecordStore(join(dir, 'batch.log'), 'batch');
     batch.append(bytes(1, 2, 3));
-    expect(statSync(join(dir, 'batch.log')).size).toBe(0);
+    expect(writtenBytes(join(dir, 'batch.log'))).toBe(0);
     batch.sync();
-    expect(statSync(join(dir, 'batch.log')).size).toBe(FRAME_HEADER_BYTES + 3);
+    expect(writtenBytes(join(dir, 'batch.log'))).toBe(FRAME_HEADER_BYTES + 3);
     const always = new FileRecordStore(join(dir, 'always.log'), 'always');
     always.append(bytes(1, 2, 3));
-    expect(statSync(join(dir, 'always.log')).size).toBe(FRAME_HEADER_BYTES + 3);
+    expect(writtenBytes(join(dir, 'always.log'))).toBe(FRAME_HEADER_BYTES + 3);
   });
 
   it('flush() writes what was appended into the file (a reopen finds it), and reads still see every record', () => {
@@ -42,16 +52,16 @@ describe('FileRecordStore', () => {
     const store = new FileRecordStore(path, 'batch');
     store.append(bytes(1));
     const second = store.append(bytes(2, 2));
-    expect(statSync(path).size).toBe(0);
+    expect(writtenBytes(path)).toBe(0);
     store.flush();
-    expect(statSync(path).size).toBe(2 * FRAME_HEADER_BYTES + 3);
+    expect(writtenBytes(path)).toBe(2 * FRAME_HEADER_BYTES + 3);
     expect(store.read(second, 2)).toEqual(bytes(2, 2));
     // Another opening of the file, as after this process was killed: the kernel has the bytes.
     expect(new FileRecordStore(path, 'batch').recovered).toEqual([bytes(1), bytes(2, 2)]);
     const third = store.append(bytes(3, 3, 3));
     store.flush();
     store.flush(); // nothing new: nothing written twice
-    expect(statSync(path).size).toBe(3 * FRAME_HEADER_BYTES + 6);
+    expect(writtenBytes(path)).toBe(3 * FRAME_HEADER_BYTES + 6);
     expect(store.read(third, 3)).toEqual(bytes(3, 3, 3));
     store.sync();
     store.close();
