@@ -58,7 +58,10 @@ const typedArraySlice = Uint8Array.prototype.slice as (this: Uint8Array, start: 
  */
 export function copyCoAligned(source: Uint8Array, start: number, length: number): Uint8Array {
   const shift = (source.byteOffset + start) & 7;
-  const copy = new Uint8Array(new ArrayBuffer(length + shift), shift, length);
+  // Memory not zeroed first (its every byte is written next): `new ArrayBuffer` zeroes it, 2.4% of
+  // the process's samples at 64 KiB entries (perf: memset), 1.3 us of a 64 KiB copy's 5.8 here.
+  // allocUnsafeSlow: an ArrayBuffer of its own (never the shared pool's), read as a plain Uint8Array.
+  const copy = new Uint8Array(Buffer.allocUnsafeSlow(length + shift).buffer, shift, length);
   copy.set(source.subarray(start, start + length));
   return copy;
 }

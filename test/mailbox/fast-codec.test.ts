@@ -158,6 +158,8 @@ describe('fast msgpack codec: parity with msgpackr', () => {
           const decoded = decoder.decode(source, at, at + bytes.length) as { k: number; d: Uint8Array };
           expect(decoded).toStrictEqual(unpackr.unpack(bytes));
           expect(decoded.d.buffer).toBeInstanceOf(ArrayBuffer);
+          // A buffer of its own (not a slice of a shared pool, as Buffer.allocUnsafe's small ones are).
+          expect(decoded.d.buffer.byteLength).toBe(decoded.d.byteOffset + length);
           const fieldAt = source.byteOffset + at + bytes.length - length; // the field is the record's tail
           // Co-aligned out of shared memory from ALIGNED_COPY_MIN_BYTES on (a copy V8 makes word by word); at offset 0 otherwise.
           const aligned = source === shared && length >= ALIGNED_COPY_MIN_BYTES;
