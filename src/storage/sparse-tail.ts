@@ -6,10 +6,12 @@ export const SPARSE_TAIL_BYTES = 4 * 1024 * 1024;
 /**
  * The length of an append-only file, kept ahead of its records so that most writes land inside
  * the file instead of past its end. fdatasync must make a file's new length durable with its
- * data (on ext4, a journal commit), but not a write that leaves the length as it was: measured
- * on this project's 2-core VM (ext4 on virtio), four files each written 2 KiB at a time and
- * fdatasynced in turn, 265 us a sync against 299 us appending; a log with `storage.dir` took 7.7%
- * more appends a second (16 B x 256 in flight, 5 interleaved pairs, each one faster).
+ * data (on ext4, a journal commit), but not a write that leaves the length as it was. Measured
+ * on this project's 2-core VM (ext4 on virtio; BENCHMARKS.md, 2026-12-04 late night): four files
+ * each written 2 KiB at a time and fdatasynced in turn, 265 us a sync against 299 us appending; in
+ * a log under load, an acceptor's fdatasync 318 against 410 us on average; one appender with
+ * `storage.dir`, p50 about 15% lower; fsync 'always' about 20% more appends a second. (At 256 in
+ * flight on 2 cores the throughput did not change: the sync is not what that load waits on most.)
  *
  * The extra length is a hole: it takes no disk space and reads as zeros. A crash that leaves it
  * leaves a torn tail to the scan at open (a zero frame header fails its checksum, and nothing
