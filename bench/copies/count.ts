@@ -36,6 +36,21 @@ export interface CopyCount {
   readonly byThread: Readonly<Record<string, number>>;
   /** Leader changes during the counted entries: a new leader re-proposes, so the counts then say more than the path. */
   readonly leaderChanges: number;
+  /**
+   * Accepts the proposers sent again during the counted entries (an acceptor's vote slower than
+   * the retransmit timeout, 100 ms: a stalled disk or VM), one per acceptor each went to: each may
+   * be copied once more by its receiver, beyond the path.
+   */
+  readonly acceptsResent: number;
+}
+
+/** Accepts retransmitted so far by every proposer alive (counter acceptsResent). */
+async function acceptsResent(log: ReplicatedLog): Promise<number> {
+  let total = 0;
+  for (const actor of await log.cluster.actors()) {
+    if (actor.alive && actor.role === 'proposer') total += (await log.cluster.counters(actor.id)).acceptsResent ?? 0;
+  }
+  return total;
 }
 
 
@@ -85,10 +100,12 @@ export async function countCopies(options: {
     };
     await run(options.warmupEntries);
     const before = await snapshot(log);
+    const resentBefore = await acceptsResent(log);
     const leaderChangesBefore = log.metrics().leaderChangesTotal;
     await run(options.entries);
     const leaderChanges = log.metrics().leaderChangesTotal - leaderChangesBefore;
     const after = await snapshot(log);
+    const resent = (await acceptsResent(log)) - resentBefore;
     const payloadBytes = options.entries * options.entryBytes;
     const byThread: Record<string, number> = {};
     let copied = 0;
@@ -97,7 +114,7 @@ export async function countCopies(options: {
       copied += delta;
       byThread[thread] = round2(delta / payloadBytes);
     }
-    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread, leaderChanges };
+    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread, leaderChanges, acceptsResent: resent };
   } finally {
     await log.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

@@ -21,6 +21,8 @@ export class AcceptWindow {
   private readonly inflight = new Map<number, InflightSlot>();
   private nextSlotValue = 0;
   private chosenBelowValue = 0;
+  /** Accepts sent again by retransmit(), one per acceptor it went to (for counters). */
+  acceptsResent = 0;
 
   constructor(
     private readonly proposerId: NodeId,
@@ -84,7 +86,10 @@ export class AcceptWindow {
       if (nowMs - slot.sentAtMs < retransmitMs) continue;
       slot.sentAtMs = nowMs;
       for (const acceptor of this.quorum.acceptors) {
-        if ((slot.votes & this.quorum.bit(acceptor)) === 0) ready.send.push({ to: acceptor, msg: slot.msg });
+        if ((slot.votes & this.quorum.bit(acceptor)) === 0) {
+          ready.send.push({ to: acceptor, msg: slot.msg });
+          this.acceptsResent++;
+        }
       }
     }
   }

@@ -191,6 +191,10 @@ export class Proposer {
   get pendingCount(): number {
     return this.queue.commands;
   }
+  /** Accepts retransmitted so far, one per acceptor each went to. */
+  get acceptsResent(): number {
+    return this.window.acceptsResent;
+  }
   get failedCampaigns(): number {
     return this.election.failedCampaigns;
   }

@@ -1,8 +1,9 @@
 // Copies of an entry's bytes from append() to its acknowledgement, counted by the copy audit
 // (bench/copies/audit.cts, preloaded into every thread) while 64 KiB entries go one at a time
 // through a log of 3 acceptors in memory, few enough that no store compacts (compaction copies
-// what is live, a cost apart from the path). Every thread's count is exact, so a change that
-// copies an entry once more anywhere on the path fails here; the audit itself is checked by
+// what is live, a cost apart from the path). Every thread's count is exact but for a few stray
+// copies off the path (expectCopies), so a change that copies an entry once more anywhere on the
+// path fails here; the audit itself is checked by
 // appending a copy of each entry, which must show as exactly one copy more on the client's thread.
 //
 // The audit counts bytes moved. Today 9 entries' worth in all in memory, in 9 copies (issue 20's
@@ -27,9 +28,32 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 interface CopyCount {
+  entries: number;
   copiesPerEntry: number;
   byThread: Record<string, number>;
   leaderChanges: number;
+  acceptsResent: number;
+}
+
+/**
+ * Copies off the path that a count of 40 entries may catch at its edges, a few per thread: a
+ * file store's write buffer growing the first time two records wait in it at once (its bytes
+ * copied into the larger one), a learner's catch-up (an acceptor places the value in its slab,
+ * the learner copies it out), a compaction moving the one live value. Seen: up to 0.1 entries'
+ * worth over the path in all (CI, a fresh clone: 12.1 against 12), 1 copy in 40 at one thread.
+ */
+const STRAY_COPIES_PER_THREAD = 4;
+const STRAY_COPIES_IN_ALL = 10;
+
+/**
+ * `copies` is `expected` (as toBeCloseTo(expected, 1) would say) or above it by at most the stray
+ * copies above and the Accepts the proposers sent again, per entry: an acceptor whose vote came
+ * later than the retransmit timeout (a disk or VM stalled for 100 ms) gets the Accept twice and
+ * copies its value out twice. A copy more on the path is a whole entry's worth, and fails.
+ */
+function expectCopies(copies: number | undefined, expected: number, count: CopyCount, seen: string, strayCopies = STRAY_COPIES_PER_THREAD): void {
+  expect(copies, seen).toBeGreaterThan(expected - 0.05);
+  expect(copies, seen).toBeLessThan(expected + 0.05 + (count.acceptsResent + strayCopies) / count.entries);
 }
 
 function countCopies(...extra: string[]): CopyCount {
@@ -52,23 +76,26 @@ describe('copies of an entry between append() and its acknowledgement', () => {
     const count = countCopies();
     // The whole count with any failure below (a leader change mid-count, say, shows there).
     const seen = JSON.stringify(count);
-    expect(count.byThread.client, seen).toBeCloseTo(2, 1);
-    expect(Math.max(...byRole(count, 'proposer')), seen).toBeCloseTo(2, 1);
+    expectCopies(count.byThread.client, 2, count, seen);
+    expectCopies(Math.max(...byRole(count, 'proposer')), 2, count, seen);
     const acceptors = byRole(count, 'acceptor');
     expect(acceptors).toHaveLength(3);
-    for (const copies of acceptors) expect(copies, seen).toBeCloseTo(1, 1);
+    for (const copies of acceptors) expectCopies(copies, 1, count, seen);
     expect(byRole(count, 'learner')).toHaveLength(1);
-    expect(byRole(count, 'learner')[0], seen).toBeCloseTo(2, 1);
-    expect(count.copiesPerEntry, seen).toBeCloseTo(9, 1);
+    expectCopies(byRole(count, 'learner')[0], 2, count, seen);
+    expectCopies(count.copiesPerEntry, 9, count, seen, STRAY_COPIES_IN_ALL);
 
     // A file store keeps no bytes in memory to point at: its acceptors copy the Accept out first.
     const withFiles = countCopies('--storage', 'file');
-    for (const copies of byRole(withFiles, 'acceptor')) expect(copies).toBeCloseTo(2, 1);
-    expect(withFiles.copiesPerEntry).toBeCloseTo(12, 1);
+    const seenWithFiles = JSON.stringify(withFiles);
+    for (const copies of byRole(withFiles, 'acceptor')) expectCopies(copies, 2, withFiles, seenWithFiles);
+    expectCopies(withFiles.copiesPerEntry, 12, withFiles, seenWithFiles, STRAY_COPIES_IN_ALL);
 
     const withOneMore = countCopies('--copy-before-append');
     expect(withOneMore.byThread.client! - count.byThread.client!).toBeCloseTo(1, 1);
-    expect(withOneMore.copiesPerEntry - count.copiesPerEntry).toBeCloseTo(1, 1);
+    const extra = withOneMore.copiesPerEntry - count.copiesPerEntry;
+    expect(extra).toBeGreaterThan(0.95 - (count.acceptsResent + STRAY_COPIES_IN_ALL) / count.entries);
+    expect(extra).toBeLessThan(1.05 + (withOneMore.acceptsResent + STRAY_COPIES_IN_ALL) / withOneMore.entries);
   });
 
   it('refuses to count without the audit loaded', () => {

@@ -76,6 +76,7 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       counters.recoveryEnd = proposer.recoveryEnd;
       counters.inflightSlots = proposer.inflightCount;
       counters.pendingCommands = proposer.pendingCount;
+      counters.acceptsResent = proposer.acceptsResent;
       counters.campaigns = proposer.campaigns;
       counters.failedCampaigns = proposer.failedCampaigns;
     },
