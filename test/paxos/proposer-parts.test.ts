@@ -49,6 +49,7 @@ describe('AcceptWindow', () => {
     ready.clear();
     window.retransmit(150, 100, ready); // sent again at 100: not due until 200
     expect(ready.send.toArray()).toEqual([]);
+    expect(window.acceptsResent).toBe(2); // one per acceptor it went to
   });
 
   it('retires what every learner delivered, and starts issuing above it', () => {

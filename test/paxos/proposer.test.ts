@@ -222,8 +222,10 @@ describe('phase 2: pipelined, batched Accepts while the ballot stands', () => {
     ready.clear();
     proposer.tick(39, ready);
     expect(sent(ready, MessageType.Accept)).toHaveLength(0);
+    expect(proposer.acceptsResent).toBe(0);
     proposer.tick(40, ready);
     expect(sent(ready, MessageType.Accept).map((envelope) => envelope.to)).toEqual([11, 12]);
+    expect(proposer.acceptsResent).toBe(2);
   });
 
   it('ignores a client retry of a command it is still proposing', () => {
