@@ -224,7 +224,9 @@ export class DurableAcceptorStorage implements AcceptorStorage {
       value.byteLength >= ALIGNED_COPY_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
     const headBytes = head.byteLength;
     const recordBytes = FRAME_HEADER_BYTES + headBytes + value.byteLength;
-    const payloadOffset = this.store.append(head, value);
+    // A file store writes the value from the entry's own copy, which nobody changes (an acceptor
+    // over a file decodes its Accepts into values of their own: it does not take them in place).
+    const payloadOffset = this.store.appendKeeping !== undefined && !this.valuesInStore ? this.store.appendKeeping(head, value) : this.store.append(head, value);
     const stored = this.store.payloadView?.(payloadOffset + headBytes, value.byteLength);
     if (stored !== undefined) replaceAcceptedValue(entry, stored);
     this.mirror.accept(entry, recordBytes);

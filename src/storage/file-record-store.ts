@@ -1,7 +1,8 @@
 import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readFully, scanFileFrames } from './file-frame-scan.js';
-import { FRAME_HEADER_BYTES, sealFrame, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { FRAME_HEADER_BYTES, walkFrames, writeFrame, type FrameVisitor } from './frame.js';
+import { PendingWrites, KEPT_VALUE_MIN_BYTES } from './pending-writes.js';
 import { SparseTail } from './sparse-tail.js';
 import { isStorageError } from './storage-error.js';
 import type { WakeSignal } from '../mailbox/doorbell.js';
@@ -41,8 +42,8 @@ export class FileRecordStore implements RecordStore {
   private fd: number;
   private fileBytes: number;
   private tail: SparseTail;
-  private pending = Buffer.allocUnsafe(64 * 1024);
-  private pendingBytes = 0;
+  /** Appended, not yet written: frames in a buffer, and values kept where they lie (appendKeeping). */
+  private readonly pending = new PendingWrites();
   /** Marks of the writes: the last one written to the file, and the last one fdatasynced (a failed fdatasync leaves it behind: the next sync retries). */
   private writtenMarkValue = 0;
   private syncedMarkValue = 0;
@@ -93,13 +94,13 @@ export class FileRecordStore implements RecordStore {
   }
 
   get sizeBytes(): number {
-    return this.fileBytes + this.pendingBytes;
+    return this.fileBytes + this.pending.bytes;
   }
 
   forEachRecord(visit: FrameVisitor): void {
     this.assertOpen();
     this.scanFile(this.fileBytes, visit);
-    walkFrames(this.pending, this.pendingBytes, visit, this.fileBytes);
+    walkFrames(this.pending.view(), this.pending.bytes, visit, this.fileBytes);
   }
 
   append(payload: Uint8Array, tail?: Uint8Array): number {
@@ -109,26 +110,39 @@ export class FileRecordStore implements RecordStore {
   reserve(payloadBytesMax: number): number {
     this.assertOpen();
     this.reservedBytes = NOTHING_RESERVED;
-    const frameBytes = FRAME_HEADER_BYTES + payloadBytesMax;
-    if (this.pendingBytes + frameBytes > this.pending.byteLength) {
-      const grown = Buffer.allocUnsafe(Math.max(this.pending.byteLength * 2, this.pendingBytes + frameBytes));
-      this.pending.copy(grown, 0, 0, this.pendingBytes);
-      this.pending = grown;
-    }
+    const at = this.pending.reserve(payloadBytesMax);
     this.reservedBytes = payloadBytesMax;
-    return this.pendingBytes + FRAME_HEADER_BYTES;
+    return at;
   }
 
   get reservedTarget(): Uint8Array {
-    return this.pending;
+    return this.pending.target;
   }
 
   appendReserved(payloadBytes: number): number {
     this.assertOpen();
     checkReserved(payloadBytes, this.reservedBytes);
     this.reservedBytes = NOTHING_RESERVED;
-    const payloadOffset = this.fileBytes + this.pendingBytes + FRAME_HEADER_BYTES;
-    this.pendingBytes = sealFrame(this.pending, this.pendingBytes, payloadBytes);
+    const payloadOffset = this.fileBytes + this.pending.sealReserved(payloadBytes);
+    this.syncIfAlways();
+    return payloadOffset;
+  }
+
+  /**
+   * As append(payload, tail), but a long `tail` is written from where it lies when the record is
+   * (flush, sync, rewrite or close), not copied first: the caller must not change it before then.
+   * For a caller that keeps the bytes anyway (an acceptor's accepted value).
+   */
+  appendKeeping(payload: Uint8Array, tail: Uint8Array): number {
+    if (tail.byteLength < KEPT_VALUE_MIN_BYTES) return this.append(payload, tail);
+    this.assertOpen();
+    this.reservedBytes = NOTHING_RESERVED;
+    const payloadOffset = this.fileBytes + this.pending.appendKeeping(payload, tail);
+    this.syncIfAlways();
+    return payloadOffset;
+  }
+
+  private syncIfAlways(): void {
     if (this.fsync === 'always') {
       // A disk error leaves the record pending, and sync() (the caller's commit point, which it
       // calls before replying) reports it: append never fails half-way through a caller's batch.
@@ -138,7 +152,6 @@ export class FileRecordStore implements RecordStore {
         if (!isStorageError(error)) throw error;
       }
     }
-    return payloadOffset;
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -150,23 +163,21 @@ export class FileRecordStore implements RecordStore {
     if (fromFile > 0) readFully(this.fd, bytes, 0, fromFile, offset);
     if (fromFile < length) {
       const pendingAt = offset + fromFile - this.fileBytes;
-      bytes.set(this.pending.subarray(pendingAt, pendingAt + length - fromFile), fromFile);
+      bytes.set(this.pending.view().subarray(pendingAt, pendingAt + length - fromFile), fromFile);
     }
     return bytes;
   }
 
   flush(): void {
     this.assertOpen();
-    if (this.pendingBytes === 0) return;
+    const pendingBytes = this.pending.bytes;
+    if (pendingBytes === 0) return;
     // Positional writes from the end of what the file holds: after a failed write (a full
     // disk), the next flush or sync writes the same bytes at the same place again.
-    this.tail.cover(this.fileBytes + this.pendingBytes);
-    let written = 0;
-    while (written < this.pendingBytes) {
-      written += writeSync(this.fd, this.pending, written, this.pendingBytes - written, this.fileBytes + written);
-    }
-    this.fileBytes += this.pendingBytes;
-    this.pendingBytes = 0;
+    this.tail.cover(this.fileBytes + pendingBytes);
+    this.pending.writeTo(this.fd, this.fileBytes);
+    this.fileBytes += pendingBytes;
+    this.pending.clear();
     this.writtenMarkValue++;
     // Left to the OS: as synced as it will ever be made.
     if (this.fsync === 'never') this.syncedMarkValue = this.writtenMarkValue;

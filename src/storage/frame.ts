@@ -64,6 +64,22 @@ export function sealFrame(target: Uint8Array, offset: number, payloadBytes: numb
 }
 
 /**
+ * As sealFrame, for a frame whose payload is the `headBytes` already written at
+ * `offset + FRAME_HEADER_BYTES`, then `tail`, which the caller writes after them elsewhere (a
+ * file store writes a kept value from where it lies: pending-writes.ts). Returns the offset after
+ * the head.
+ */
+export function sealFrameWithTail(target: Uint8Array, offset: number, headBytes: number, tail: Uint8Array): number {
+  const payloadBytes = headBytes + tail.byteLength;
+  checkFramePayloadBytes(payloadBytes);
+  writeUint32LE(target, offset, payloadBytes);
+  const payloadStart = offset + FRAME_HEADER_BYTES;
+  // The CRC runs on across the parts: the same word as over the payload in one piece.
+  writeUint32LE(target, offset + 4, crc32(tail, frameChecksum(target, payloadStart, payloadStart + headBytes)));
+  return payloadStart + headBytes;
+}
+
+/**
  * The checksum word of a frame sealed without one (sealUncheckedFrame). Only shared-memory stores
  * write such frames, and only walkTrustedFrames reads them.
  */

@@ -2,6 +2,7 @@ export * from './record-store.js';
 export * from './frame.js';
 export * from './file-record-store.js';
 export * from './sparse-tail.js';
+export { KEPT_VALUE_MIN_BYTES } from './pending-writes.js';
 export * from './background-sync.js';
 export * from './shared-record-store.js';
 export * from './shared-store-control.js';

@@ -50,6 +50,12 @@ export interface RecordStore {
    */
   append(payload: Uint8Array, tail?: Uint8Array): number;
   /**
+   * As append(payload, tail), but the store may keep `tail` where it lies and write it from there
+   * at its next flush, sync, rewrite or close, instead of copying it now: the caller must not
+   * change it before then. Absent: callers append() (a store in memory copies once anyway).
+   */
+  appendKeeping?(payload: Uint8Array, tail: Uint8Array): number;
+  /**
    * A store in shared memory: the address modulo 8 (the offset from an 8-aligned base) where the
    * next record's payload will start, so a writer can place its bytes where V8 copies them word by
    * word. Absent for a store that writes through a private buffer.
