@@ -44,34 +44,30 @@ export interface CopyCount {
   readonly acceptsResent: number;
 }
 
-/** Accepts retransmitted so far by every proposer alive (counter acceptsResent). */
-async function acceptsResent(log: ReplicatedLog): Promise<number> {
-  let total = 0;
-  for (const actor of await log.cluster.actors()) {
-    if (actor.alive && actor.role === 'proposer') total += (await log.cluster.counters(actor.id)).acceptsResent ?? 0;
-  }
-  return total;
-}
-
-
 function mainThreadAudit(): AuditTotals {
   const totals = (globalThis as Record<symbol, AuditTotals | undefined>)[Symbol.for('synod.copyAudit')];
   if (totals === undefined) throw new Error('the copy audit is not loaded: run with node --require dist/bench/copies/audit.cjs');
   return { bytes: totals.bytes, copies: totals.copies };
 }
 
-/** Audit totals per thread of the log (one entry per thread, named by its first actor) and of this thread. */
-async function snapshot(log: ReplicatedLog): Promise<Map<string, number>> {
+/**
+ * Audit totals per thread of the log (one entry per thread, named by its first actor) and of this
+ * thread, and the Accepts every proposer alive has retransmitted so far (counter acceptsResent).
+ */
+async function snapshot(log: ReplicatedLog): Promise<{ byThread: Map<string, number>; acceptsResent: number }> {
   const byThread = new Map<string, number>([['client', mainThreadAudit().bytes]]);
   const seenThreads = new Set<number>();
+  let acceptsResent = 0;
   for (const actor of await log.cluster.actors()) {
-    if (!actor.alive || seenThreads.has(actor.threadId)) continue;
-    seenThreads.add(actor.threadId);
+    if (!actor.alive) continue;
     const counters = await log.cluster.counters(actor.id);
+    if (actor.role === 'proposer') acceptsResent += counters.acceptsResent ?? 0;
+    if (seenThreads.has(actor.threadId)) continue;
+    seenThreads.add(actor.threadId);
     if (counters.threadCopiedBytes === undefined) throw new Error(`actor ${actor.id} reports no threadCopiedBytes: is the audit preloaded in workers?`);
     byThread.set(`${actor.role} ${actor.id}${actor.leader ? ' (leader)' : ''}`, counters.threadCopiedBytes);
   }
-  return byThread;
+  return { byThread, acceptsResent };
 }
 
 export async function countCopies(options: {
@@ -100,21 +96,19 @@ export async function countCopies(options: {
     };
     await run(options.warmupEntries);
     const before = await snapshot(log);
-    const resentBefore = await acceptsResent(log);
     const leaderChangesBefore = log.metrics().leaderChangesTotal;
     await run(options.entries);
     const leaderChanges = log.metrics().leaderChangesTotal - leaderChangesBefore;
     const after = await snapshot(log);
-    const resent = (await acceptsResent(log)) - resentBefore;
     const payloadBytes = options.entries * options.entryBytes;
     const byThread: Record<string, number> = {};
     let copied = 0;
-    for (const [thread, bytes] of after) {
-      const delta = bytes - (before.get(thread) ?? 0);
+    for (const [thread, bytes] of after.byThread) {
+      const delta = bytes - (before.byThread.get(thread) ?? 0);
       copied += delta;
       byThread[thread] = round2(delta / payloadBytes);
     }
-    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread, leaderChanges, acceptsResent: resent };
+    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread, leaderChanges, acceptsResent: after.acceptsResent - before.acceptsResent };
   } finally {
     await log.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

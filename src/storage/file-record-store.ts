@@ -21,8 +21,9 @@ import { CorruptLogError, FSYNC_MODES, NOTHING_RESERVED, appendByReserving, chec
  * flush() writes without the fdatasync: the records then outlive this process (the kernel
  * holds them), not a crash of the machine.
  *
- * Reads are preads at the offset. Records appended since the last flush() or sync() sit in the
- * pending buffer, and read() serves their bytes from there: reading never forces a write, so it
+ * Reads are preads at the offset. Records appended since the last flush() or sync() are pending
+ * (pending-writes.ts: a buffer, and the values appendKeeping() kept where they lie), and read()
+ * serves their bytes from there: reading never forces a write, so it
  * cannot change what a crash keeps, and the group commit stays the caller's to time.
  *
  * With fsync 'batch', syncInBackground() lets the fdatasync run on a helper thread
