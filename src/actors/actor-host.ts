@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { HeldWakeups, Inbox, Outbox, ValueSlabWriter } from '../mailbox/index.js';
+import { HeldWakeups, Inbox, Outbox, ValueSlabWriter, type SlabHold } from '../mailbox/index.js';
 import type { WakeSignal } from '../mailbox/doorbell.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -35,6 +35,8 @@ class HostedActor implements ActorContext {
   readonly releasedPeers = new Set<ActorId>();
   /** Received a message since the last flush. */
   touched = false;
+  /** The holds of this actor's incoming links, if it holdsSlabValues (Actor.holdsSlabValues). */
+  slabHolds: SlabHold[] = [];
   /** The link this actor wrote to last: a fan-out of one message copies its encoding from there. */
   private lastOutbox: Outbox | undefined = undefined;
   /** The writer of this actor's value slab, once claimed; undefined after a failed claim too (an earlier incarnation wrote it). */
@@ -61,10 +63,13 @@ class HostedActor implements ActorContext {
     return this.slabWriter;
   }
 
-  /** Large values this actor sent through its value slab, and those that went inline for want of room in it (none without a writer). */
+  /** Large values this actor sent through its value slab, and those that went inline for want of room in it (none without a writer); and what it keeps of others' slabs. */
   slabCounters(): Record<string, number> {
     const writer = this.slabWriter;
-    return writer === undefined ? {} : { slabPlacements: writer.placements, slabInline: writer.refusals };
+    const counters: Record<string, number> = writer === undefined ? {} : { slabPlacements: writer.placements, slabInline: writer.refusals };
+    // Records whose values in their senders' slabs this actor keeps now (Actor.holdsSlabValues).
+    if (this.slabHolds.length > 0) counters.slabKept = this.slabHolds.reduce((sum, hold) => sum + hold.kept, 0);
+    return counters;
   }
 
   sendQuietly(to: ActorId, message: unknown): boolean {
@@ -94,6 +99,17 @@ class HostedActor implements ActorContext {
 
   peers(): readonly ActorId[] {
     return this.peerIds;
+  }
+
+  keepSlabValues(key: number): void {
+    this.host.keepHanded(key);
+  }
+
+  releaseSlabValues(belowKey: number): boolean {
+    const holds = this.slabHolds;
+    let withinBound = true;
+    for (let i = 0; i < holds.length; i++) if (!holds[i]!.release(belowKey)) withinBound = false;
+    return withinBound;
   }
 
   setTimer(key: string, delayMs: number): void {
@@ -203,6 +219,11 @@ export class ActorHost {
 
   messagesWaiting(): boolean {
     return this.inbox.hasMessages();
+  }
+
+  /** HostedActor.keepSlabValues(): the message being handed over is the inbox's. */
+  keepHanded(key: number): void {
+    this.inbox.keepHanded(key);
   }
 
   private async whileControlling<T>(task: () => Promise<T>): Promise<T> {
@@ -316,6 +337,9 @@ export class ActorHost {
       if (actor === null || typeof actor !== 'object' || typeof actor.receive !== 'function') {
         throw new TypeError(`behaviour module ${spec.module} made ${String(actor)}, not an actor with receive()`);
       }
+      if (actor.holdsSlabValues === true && actor.receivesInPlace === true) {
+        throw new TypeError(`behaviour module ${spec.module} made an actor that both holds slab values and receives in place: its views would be of the ring`);
+      }
       hosted.actor = actor;
       this.refreshIdlers();
       await actor.start?.(hosted);
@@ -345,8 +369,19 @@ export class ActorHost {
     for (const link of incoming) {
       if (this.linkEnds[link.linkId] !== undefined) continue;
       this.linkEnds[link.linkId] = [link.from, link.to];
-      this.inbox.addLink(link.linkId, link.ring, link.slab);
+      const receiver = this.actors[link.to];
+      const holds = receiver?.actor?.holdsSlabValues === true;
+      this.inbox.addLink(link.linkId, link.ring, link.slab, holds);
+      const hold = holds ? this.inbox.slabHold(link.linkId) : undefined;
+      if (hold !== undefined) receiver!.slabHolds = [...receiver!.slabHolds, hold];
     }
+  }
+
+  /** The link `linkId` into actor `to` goes: its hold (if any) is no longer the actor's to release. */
+  private dropHold(to: ActorId, linkId: number): void {
+    const hosted = this.actors[to];
+    const hold = this.inbox.slabHold(linkId);
+    if (hosted !== undefined && hold !== undefined) hosted.slabHolds = hosted.slabHolds.filter((kept) => kept !== hold);
   }
 
   private dropPeer(id: ActorId): void {
@@ -365,7 +400,9 @@ export class ActorHost {
       }
     }
     for (let linkId = 0; linkId < this.linkEnds.length; linkId++) {
-      if (this.linkEnds[linkId]?.[0] === id) {
+      const ends = this.linkEnds[linkId];
+      if (ends?.[0] === id) {
+        this.dropHold(ends[1], linkId);
         this.inbox.removeLink(linkId);
         this.linkEnds[linkId] = undefined;
       }

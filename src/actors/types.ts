@@ -23,6 +23,16 @@ export interface Actor<Message = unknown> {
    */
   readonly receivesInPlace?: boolean;
   /**
+   * Keep large values of received messages where the sender wrote them (its value slab), not a
+   * copy: receive() gets binary fields that came by reference as views of the sender's slab,
+   * valid until the next context.releaseSlabValues(), or longer for a message it calls
+   * context.keepSlabValues(key) on: until a releaseSlabValues() with a key above. Inline binaries
+   * are copies as usual. The actor must call releaseSlabValues() often (each flush), or its
+   * senders' slabs fill and their values go inline (copied). Not with receivesInPlace. Read once,
+   * at start.
+   */
+  readonly holdsSlabValues?: boolean;
+  /**
    * Called after a batch of messages was handed to receive(), before the thread parks or moves
    * on: the place for group commit (persist everything the batch changed with one sync, then
    * send the replies the batch produced).
@@ -82,6 +92,18 @@ export interface ActorContext {
   readonly wakeSignal: WakeSignal;
   /** Whether messages wait in this thread's mailbox now (for this actor or another on its thread): work that waiting on something would hold up. */
   messagesWaiting(): boolean;
+  /**
+   * In receive() of an actor that holdsSlabValues: the message's values in its senders' slab stay
+   * valid until releaseSlabValues() is called with a key above `key` (the learner's: the slot).
+   */
+  keepSlabValues(key: number): void;
+  /**
+   * Lets go of the slab values kept with a key below `belowKey` (and of those not kept past the
+   * message that brought them): their senders may write over them. False if something kept lags
+   * too far behind its ring (SLAB_HOLD_LAG_BYTES_MAX): the actor must then copy out every slab
+   * value it keeps and call releaseSlabValues(Infinity). True for an actor that holds none.
+   */
+  releaseSlabValues(belowKey: number): boolean;
   /** Counters read by the control plane; the runtime keeps `received`, `sent` and `sendRefused`, the behaviour may add its own. */
   readonly counters: Record<string, number>;
 }

@@ -113,6 +113,16 @@ export class MessageCodec {
     this.fastDecoder.slab = data;
   }
 
+  /** References decode as views of the slab (set with receiveSlab, per link): see FastDecoder.slabViews. */
+  set receiveSlabViews(views: boolean) {
+    this.fastDecoder.slabViews = views;
+  }
+
+  /** References decoded as views so far. */
+  get slabViewsTaken(): number {
+    return this.fastDecoder.slabViewsTaken;
+  }
+
   /** msgpackr alone, for every value (the fallback of encode(); public for tests and comparisons). */
   encodeWithMsgpackr(message: unknown): EncodedMessage {
     const buffer = this.packr.pack(message, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as ReusedBuffer;

@@ -88,6 +88,14 @@ export class FastDecoder {
    * point; undefined on a link without one, where a reference is an error. Set by the Inbox per link.
    */
   slab: Uint8Array | undefined = undefined;
+  /**
+   * References read as views of the slab, not copies, while binaries in the record itself are
+   * still copied: for a receiver that keeps the slab's bytes where they are (slab-hold.ts). Set by
+   * the Inbox per link.
+   */
+  slabViews = false;
+  /** References read as views so far (the Inbox tells by it whether a record's message keeps any). */
+  slabViewsTaken = 0;
 
   /**
    * As decode(), but every binary field is a view of `source`, not a copy: valid only while the
@@ -265,6 +273,10 @@ export class FastDecoder {
     if (slab === undefined) throw new TypeError('a record references a value slab, but its link has none');
     if (offset + length > slab.byteLength) throw new RangeError(`a value reference [${offset}, ${offset + length}) runs past its slab's ${slab.byteLength} bytes`);
     if (this.binaryViews) return slab.subarray(offset, offset + length);
+    if (this.slabViews) {
+      this.slabViewsTaken++;
+      return slab.subarray(offset, offset + length);
+    }
     return copyCoAligned(slab, offset, length);
   }
 

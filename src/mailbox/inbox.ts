@@ -5,6 +5,7 @@ import { threadCodec, type MessageCodec } from './codec.js';
 import { defaultWaitStrategy, type WaitStrategy } from './wait-strategy.js';
 import { ReusedList } from '../util/reused-list.js';
 import { valueSlabData } from './value-slab.js';
+import { SlabHold } from './slab-hold.js';
 
 const POLLS_PER_CLOCK_READING = 8;
 /** The least an adaptive spin shrinks to: about as long as the 64 polls of the old fixed spin. */
@@ -25,6 +26,8 @@ interface IncomingLink {
   readonly consumer: RingConsumer;
   /** The data area of the sender's value slab, where its records' references point (value-slab.ts); none if it has none. */
   readonly slab: Uint8Array | undefined;
+  /** The receiver keeps values of that slab past their records (slab-hold.ts): references decode as views. */
+  readonly hold: SlabHold | undefined;
 }
 
 /**
@@ -47,13 +50,26 @@ export class Inbox {
   private inPlaceLinks: InPlaceLinks | undefined;
   /** Messages decoded from one link's records, handed over only after the records are released (reused, never reallocated). */
   private readonly decoded = new ReusedList<unknown>();
+  /** On a holding link, the ring position of each decoded message's record if it took views of the slab, else NaN. */
+  private readonly decodedStarts = new ReusedList<number>();
+  private currentLink: IncomingLink | undefined;
+  /** The message being handed over: its link's hold and its record's start (NaN: it keeps nothing of the slab). */
+  private handedHold: SlabHold | undefined;
+  private handedStart = Number.NaN;
   private readonly onRecord = (type: number, bytes: Uint8Array, start: number, end: number): void => {
     if (this.rawHandler !== undefined) {
       this.rawHandler(this.currentFrom, type, bytes, start, end);
     } else if (type === RECORD_TYPE_MESSAGE && this.currentInPlace) {
       this.messageHandler!(this.currentFrom, this.codec.decodeInPlace(bytes, start, end));
     } else if (type === RECORD_TYPE_MESSAGE) {
-      this.decoded.push(this.codec.decode(bytes, start, end));
+      const link = this.currentLink!;
+      if (link.hold === undefined) {
+        this.decoded.push(this.codec.decode(bytes, start, end));
+      } else {
+        const taken = this.codec.slabViewsTaken;
+        this.decoded.push(this.codec.decode(bytes, start, end));
+        this.decodedStarts.push(this.codec.slabViewsTaken !== taken ? link.consumer.recordStart : Number.NaN);
+      }
     } else {
       throw new TypeError(`record of type ${type} on link ${this.currentFrom} where msgpack messages were expected`);
     }
@@ -72,15 +88,38 @@ export class Inbox {
     this.spinBudgetMicroseconds = waitStrategy.spinMicroseconds ?? 0;
   }
 
-  /** Adds the receiving end of the ring that `from` writes to, and the value slab its sender references (if it has one). */
-  addLink(from: number, ringSab: SharedArrayBuffer, slabSab?: SharedArrayBuffer): void {
+  /**
+   * Adds the receiving end of the ring that `from` writes to, and the value slab its sender
+   * references (if it has one). `holdsSlabValues`: the receiver keeps values of that slab past
+   * their records (keepHanded(), slabHold()), so its references decode as views of the slab; never
+   * for a link taken in place (drain()'s `inPlace`), whose views are of the ring.
+   */
+  addLink(from: number, ringSab: SharedArrayBuffer, slabSab?: SharedArrayBuffer, holdsSlabValues = false): void {
     if (this.links.some((link) => link.from === from)) throw new RangeError(`inbox already has a link from ${from}`);
-    this.links = [...this.links, { from, consumer: new RingConsumer(ringSab), slab: slabSab === undefined ? undefined : valueSlabData(slabSab) }];
+    const slab = slabSab === undefined ? undefined : valueSlabData(slabSab);
+    const hold = slab !== undefined && holdsSlabValues ? new SlabHold(ringSab) : undefined;
+    this.links = [...this.links, { from, consumer: new RingConsumer(ringSab), slab, hold }];
   }
 
   removeLink(from: number): void {
+    for (const link of this.links) if (link.from === from) link.hold?.end();
     this.links = this.links.filter((link) => link.from !== from);
     this.nextLink = 0;
+  }
+
+  /** The hold of the link from `from`, if its receiver keeps slab values (addLink()). */
+  slabHold(from: number): SlabHold | undefined {
+    return this.links.find((link) => link.from === from)?.hold;
+  }
+
+  /**
+   * Called by a handler during drain(): the slab values of the message being handed over (if it
+   * has any) stay where they are until its link's hold is released with a key above `key`. Those
+   * it does not keep this way are valid until the hold's next release().
+   */
+  keepHanded(key: number): void {
+    const start = this.handedStart;
+    if (start === start) this.handedHold?.keep(start, key);
   }
 
   get linkCount(): number {
@@ -130,15 +169,31 @@ export class Inbox {
       const link = links[(this.nextLink + visited) % linkCount]!;
       this.currentFrom = link.from;
       this.currentInPlace = this.inPlaceLinks?.(link.from) === true;
+      if (this.currentInPlace && link.hold !== undefined) throw new TypeError(`link ${link.from} both holds slab values and is taken in place`);
+      this.currentLink = link;
       this.codec.receiveSlab = link.slab;
+      this.codec.receiveSlabViews = link.hold !== undefined;
       decoded.clear();
+      this.decodedStarts.clear();
       total += link.consumer.drain(this.onRecord, maxPerLink);
       if (this.rawHandler === undefined) {
-        for (let i = 0; i < decoded.length; i++) handler!(link.from, decoded.get(i));
+        const hold = link.hold;
+        this.handedHold = hold;
+        try {
+          for (let i = 0; i < decoded.length; i++) {
+            if (hold !== undefined) this.handedStart = this.decodedStarts.get(i);
+            handler!(link.from, decoded.get(i));
+          }
+        } finally {
+          this.handedHold = undefined;
+          this.handedStart = Number.NaN;
+        }
       }
     }
     decoded.clear();
+    this.currentLink = undefined;
     this.codec.receiveSlab = undefined;
+    this.codec.receiveSlabViews = false;
     if (linkCount > 0) this.nextLink = (this.nextLink + 1) % linkCount;
     return total;
   }

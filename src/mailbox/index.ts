@@ -11,3 +11,4 @@ export * from './inbox.js';
 export * from './outbox.js';
 export * from './held-wakeups.js';
 export * from './value-slab.js';
+export * from './slab-hold.js';

@@ -6,11 +6,15 @@
  *
  *   byte 0    tail            producer's position (bytes written and committed), Int32, wraps mod 2^32
  *   byte 64   head            consumer's position (bytes consumed), Int32, wraps mod 2^32
+ *   byte 68   slabReleased    with slabHolds set: the position below which the consumer holds no
+ *                             value of the sender's slab (value-slab.ts, slab-hold.ts); <= head
+ *   byte 72   slabHolds       1 while the consumer keeps slab values past their records (a
+ *                             learner): the sender's slab then frees by slabReleased, not head
  *   byte 128  producerParked  free bytes the producer waits for on `head` (backpressure); 0 if not waiting
  *   byte 192  data[capacity]  records, capacity a power of two
  *
- * Each control word sits alone on its own 64-byte cache line so the producer's writes of
- * `tail` never invalidate the line the consumer writes `head` to (false sharing).
+ * The producer's words and the consumer's sit on separate 64-byte cache lines so the producer's
+ * writes of `tail` never invalidate the line the consumer writes `head` to (false sharing).
  *
  * A record is `[payloadBytes: Int32 | type: Int32 | payload]`, padded to 8 bytes. When a record
  * does not fit before the end of the data area, the producer writes a padding record that
@@ -34,6 +38,9 @@ export const CACHE_LINE_BYTES = 64;
 
 export const RING_TAIL_INDEX = 0; // Int32 index of `tail` (byte 0)
 export const RING_HEAD_INDEX = CACHE_LINE_BYTES / 4; // byte 64
+/** On head's cache line (both written by the consumer only, read by the producer's slab). */
+export const RING_SLAB_RELEASED_INDEX = RING_HEAD_INDEX + 1; // byte 68
+export const RING_SLAB_HOLDS_INDEX = RING_HEAD_INDEX + 2; // byte 72
 export const RING_PRODUCER_PARKED_INDEX = (2 * CACHE_LINE_BYTES) / 4; // byte 128
 export const RING_HEADER_BYTES = 3 * CACHE_LINE_BYTES;
 

@@ -239,6 +239,8 @@ export class RingConsumer {
   private readonly words: Int32Array;
   private readonly mask: number;
   private head: number;
+  /** The ring position where the record drain() is handing over starts (for a receiver that keeps slab values: slab-hold.ts). */
+  recordStart = 0;
 
   constructor(readonly sab: SharedArrayBuffer) {
     this.capacityBytes = capacityOf(sab);
@@ -275,6 +277,7 @@ export class RingConsumer {
           head = (head + this.capacityBytes - index) | 0;
           continue;
         }
+        this.recordStart = head;
         head = (head + recordBytes(payloadBytes)) | 0;
         count++;
         // The payload proper starts after the record's lead pad (layout.ts).

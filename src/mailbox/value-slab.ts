@@ -1,5 +1,5 @@
 import { copyRange } from './copy-range.js';
-import { RING_HEAD_INDEX } from './layout.js';
+import { RING_HEAD_INDEX, RING_SLAB_HOLDS_INDEX, RING_SLAB_RELEASED_INDEX } from './layout.js';
 
 /**
  * A sending actor's value slab: shared memory where a large binary field (an entry's bytes) is
@@ -13,7 +13,9 @@ import { RING_HEAD_INDEX } from './layout.js';
  *
  * Reclamation: a reference is live until the receiver has consumed the record that carries it,
  * which its ring's head tells (a receiver releases a record only after it has decoded it, or
- * after handling it in place). The writer notes, per ring, the ring position after each record
+ * after handling it in place); or, on a ring whose receiver keeps values past their records (a
+ * learner keeps an Accept's value as a view of the slab until its slot is chosen and written to
+ * its log: slab-hold.ts), until the receiver's released position passes the record. The writer notes, per ring, the ring position after each record
  * with references and the lowest slab position it references; bytes below the oldest such
  * position still unconsumed on any ring are free. A value that finds no room (receivers behind)
  * goes in the record as before: a full slab slows nothing down beyond the copies it saves.
@@ -100,15 +102,19 @@ export class SlabLink {
   }
 
   /**
-   * Drops the records the receiver has released. Positions wrap at 2^32: compared as the ring
-   * compares them, exact while a kept record is within 2^31 bytes of the head, so the Outbox calls
-   * this after every record it writes on the ring (a ring of small messages must not carry an old
-   * record past that distance, where it would look unconsumed and hold the slab for good).
+   * Drops the records the receiver has released: those its ring's head passed, or on a ring whose
+   * receiver holds values (slabHolds), those its released position passed (never ahead of head).
+   * Positions wrap at 2^32: compared as the ring compares them, exact while a kept record is within
+   * 2^31 bytes of that position, so the Outbox calls this after every record it writes on the ring
+   * (a ring of small messages must not carry an old record past that distance, where it would look
+   * unconsumed and hold the slab for good), and a holding receiver lets go of what it keeps before
+   * its released position falls SLAB_HOLD_LAG_BYTES_MAX behind its head (slab-hold.ts).
    */
   forgetConsumed(): void {
     if (this.back === this.front) return;
-    const head = Atomics.load(this.ringWords, RING_HEAD_INDEX);
-    while (this.front < this.back && ((head - this.ends[this.front]!) | 0) >= 0) this.front++;
+    const words = this.ringWords;
+    const released = Atomics.load(words, RING_SLAB_HOLDS_INDEX) !== 0 ? Atomics.load(words, RING_SLAB_RELEASED_INDEX) : Atomics.load(words, RING_HEAD_INDEX);
+    while (this.front < this.back && ((released - this.ends[this.front]!) | 0) >= 0) this.front++;
     if (this.front === this.back) {
       this.front = this.back = 0;
     } else if (this.front >= 1024 && this.front * 2 >= this.back) {
@@ -161,7 +167,7 @@ export class ValueSlabWriter {
    * retire() it; it is kept until what it carried is consumed.
    */
   link(ringSab: SharedArrayBuffer): SlabLink {
-    const link = new SlabLink(new Int32Array(ringSab, 0, RING_HEAD_INDEX + 1));
+    const link = new SlabLink(new Int32Array(ringSab, 0, RING_SLAB_HOLDS_INDEX + 1));
     this.links = [...this.liveLinks(), link];
     return link;
   }

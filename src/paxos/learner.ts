@@ -134,6 +134,16 @@ export class Learner {
     return this.snapshotNeededBelowValue;
   }
 
+  /**
+   * Replaces each value kept for a slot not yet delivered by `replace(value)`: a runtime that
+   * holds them as views of another thread's memory copies them out before it lets that memory go.
+   */
+  replaceValues(replace: (value: Value) => Value): void {
+    for (const tally of this.tallies.values()) {
+      for (const entry of tally.ballots) if (entry.value !== undefined) entry.value = replace(entry.value);
+    }
+  }
+
   durableState(): LearnerStateSnapshot {
     return { nextSlot: this.nextSlotValue, nextLogIndex: this.nextLogIndexValue, sessions: [...this.sessions] };
   }

@@ -120,7 +120,9 @@ export class LearnerRecordWriter {
 
   /** An entry of an ENTRIES record, its data source[dataAt, dataAt + dataBytes); returns where its data lands in the payload. */
   entry(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {
-    if (dataBytes >= ALIGNED_COPY_MIN_BYTES && isSharedBytes(this.bytes)) {
+    // Either end in shared memory (a store in memory; a value the learner keeps in its sender's
+    // slab, written into a file store's buffer): co-aligned, or the copy goes through a bounce.
+    if (dataBytes >= ALIGNED_COPY_MIN_BYTES && (isSharedBytes(this.bytes) || isSharedBytes(source))) {
       this.at = this.coAlignedLengths(count, source, dataAt, dataBytes);
     } else {
       this.at = writeVarint(this.bytes, this.at, count);
@@ -135,8 +137,8 @@ export class LearnerRecordWriter {
 
   /**
    * count and dataBytes written with as many extra varint bytes (0-7, spread over the two) as put
-   * the data at an address aligned like source[dataAt] modulo 8: V8 copies into shared memory word
-   * by word only between alike-aligned addresses, byte by byte (about 7x slower) otherwise. A
+   * the data at an address aligned like source[dataAt] modulo 8: V8 copies into or out of shared
+   * memory word by word only between alike-aligned addresses, byte by byte (about 7x slower) otherwise. A
    * varint padded with 0x80 bytes reads as the same number (VarintReader).
    */
   private coAlignedLengths(count: number, source: Uint8Array, dataAt: number, dataBytes: number): number {

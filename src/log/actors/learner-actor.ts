@@ -19,6 +19,7 @@ import type { LearnerActorConfig } from './role-configs.js';
 import { IdlePrefault } from './idle-prefault.js';
 import { openStore } from './open-store.js';
 import { roleActor } from './role-actor.js';
+import { keptValuesSlot, releaseDeliveredValues } from './learner-slab-values.js';
 
 export default function learnerActor(rawConfig: unknown, context: ActorContext): Actor {
   const config = rawConfig as LearnerActorConfig;
@@ -47,7 +48,7 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
   });
   // A log in memory grows into fresh pages: faulted in while the thread is idle, not inside a turn.
   const prefault = new IdlePrefault(store);
-  return roleActor({
+  const actor = roleActor({
     node,
     courier,
     guard,
@@ -60,4 +61,23 @@ export default function learnerActor(rawConfig: unknown, context: ActorContext):
     peerReleased: (id) => reads.forgetPeer(id),
     stop: () => void guard.trySync(() => store.close()),
   });
+  // Values stay in their senders' slabs until delivered (learner-slab-values.ts): kept per message
+  // at receive, let go after each end of turn (a flush, or a timer: a tick or a retried write).
+  return {
+    ...actor,
+    holdsSlabValues: true,
+    receive(from, message, context) {
+      actor.receive(from, message, context);
+      const slot = keptValuesSlot(message as { type: number });
+      if (slot >= 0) context.keepSlabValues(slot);
+    },
+    flush(context) {
+      actor.flush!(context);
+      releaseDeliveredValues(context, node.learner);
+    },
+    timer(key, context) {
+      actor.timer!(key, context);
+      releaseDeliveredValues(context, node.learner);
+    },
+  };
 }

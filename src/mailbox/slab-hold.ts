@@ -1,0 +1,108 @@
+import { RING_HEAD_INDEX, RING_SLAB_HOLDS_INDEX, RING_SLAB_RELEASED_INDEX } from './layout.js';
+
+/**
+ * How far a holding receiver's released position may fall behind its head before it must let go
+ * of everything it keeps (copy it out). The sender compares ring positions modulo 2^32, exact
+ * while a record it tracks lies within 2^31 bytes of the released position; a record is at most a
+ * ring's capacity (RING_CAPACITY_BYTES_MAX, 2^30) past the head, so the lag stays below 2^30.
+ */
+export const SLAB_HOLD_LAG_BYTES_MAX = 2 ** 29;
+
+/**
+ * The receiving end of one ring whose receiver keeps values of the sender's value slab past the
+ * records that carried them (value-slab.ts): a learner keeps an Accept's value as a view of the
+ * leader's slab until the slot is chosen and written to its log, instead of a copy out of it.
+ *
+ * The receiver publishes a released position (layout.ts: slabReleased, with slabHolds set): the
+ * lowest ring position of a record whose slab values it still keeps, or its head when it keeps
+ * none; the sender frees slab bytes only behind it. The position is only ever set to at most the
+ * head of that moment, so a record consumed later is covered without a store: keeping a value is
+ * free, letting go (release()) publishes.
+ *
+ * Each kept record carries a key (the learner's: the slot it holds a value for); release(below)
+ * lets go of the records whose key is below, in any order. A receiver that keeps something long
+ * (a slot that is never chosen while traffic goes on) must let go before the lag passes
+ * SLAB_HOLD_LAG_BYTES_MAX: release() says when (it returns false), and the receiver then copies
+ * what it keeps and calls releaseAll().
+ */
+export class SlabHold {
+  private readonly words: Int32Array;
+  /** Ring position (start) and key of each record kept, in the order kept. */
+  private readonly starts: number[] = [];
+  private readonly keys: number[] = [];
+  private count = 0;
+  private ended = false;
+
+  constructor(
+    ringSab: SharedArrayBuffer,
+    private readonly lagBytesMax: number = SLAB_HOLD_LAG_BYTES_MAX,
+  ) {
+    if (!(lagBytesMax > 0 && lagBytesMax <= SLAB_HOLD_LAG_BYTES_MAX)) {
+      throw new RangeError(`a slab hold's lag bound is in (0, ${SLAB_HOLD_LAG_BYTES_MAX}] bytes, got ${lagBytesMax}`);
+    }
+    this.words = new Int32Array(ringSab, 0, RING_SLAB_HOLDS_INDEX + 1);
+    // Released first, then the flag: a sender that sees the flag reads a position no later than
+    // the head (an earlier incarnation's may be older still: it only keeps more).
+    Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, Atomics.load(this.words, RING_HEAD_INDEX));
+    Atomics.store(this.words, RING_SLAB_HOLDS_INDEX, 1);
+  }
+
+  /** Records kept (for tests and counters). */
+  get kept(): number {
+    return this.count;
+  }
+
+  /** The published released position. */
+  get released(): number {
+    return Atomics.load(this.words, RING_SLAB_RELEASED_INDEX);
+  }
+
+  /**
+   * Keeps the slab values of the record that started at ring position `recordStart` (consumed
+   * since the last release(): the released position is still at or below it) until release() is
+   * called with a key above `key`.
+   */
+  keep(recordStart: number, key: number): void {
+    if (this.ended) return;
+    this.starts[this.count] = recordStart;
+    this.keys[this.count] = key;
+    this.count++;
+  }
+
+  /**
+   * Lets go of the records kept with a key below `belowKey` and publishes the released position.
+   * False if what is still kept lags the head by more than the bound: the receiver must copy out
+   * everything it keeps and call releaseAll().
+   */
+  release(belowKey: number): boolean {
+    if (this.ended) return true;
+    let kept = 0;
+    let oldest = 0;
+    const head = Atomics.load(this.words, RING_HEAD_INDEX);
+    for (let i = 0; i < this.count; i++) {
+      const key = this.keys[i]!;
+      if (key < belowKey) continue;
+      const start = this.starts[i]!;
+      if (kept === 0 || ((start - oldest) | 0) < 0) oldest = start;
+      this.starts[kept] = start;
+      this.keys[kept] = key;
+      kept++;
+    }
+    // The arrays keep their room: no allocation per release once they are grown.
+    this.count = kept;
+    Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, kept === 0 ? head : oldest);
+    return kept === 0 || ((head - oldest) | 0) <= this.lagBytesMax;
+  }
+
+  /** Lets go of everything (the receiver copied out what it kept). */
+  releaseAll(): void {
+    this.release(Number.POSITIVE_INFINITY);
+  }
+
+  /** The receiver stops holding (its link is removed): the sender frees by the head again. */
+  end(): void {
+    this.ended = true;
+    this.count = 0;
+    Atomics.store(this.words, RING_SLAB_HOLDS_INDEX, 0);
+  }
+}
