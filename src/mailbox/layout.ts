@@ -8,8 +8,8 @@
  *   byte 64   head            consumer's position (bytes consumed), Int32, wraps mod 2^32
  *   byte 68   slabReleased    with slabHolds set: the position below which the consumer holds no
  *                             value of the sender's slab (value-slab.ts, slab-hold.ts); <= head
- *   byte 72   slabHolds       1 while the consumer keeps slab values past their records (a
- *                             learner): the sender's slab then frees by slabReleased, not head
+ *   byte 72   slabHolds       1 once a consumer of the ring keeps slab values past their records
+ *                             (a learner): the sender's slab then frees by slabReleased, not head
  *   byte 128  producerParked  free bytes the producer waits for on `head` (backpressure); 0 if not waiting
  *   byte 192  data[capacity]  records, capacity a power of two
  *

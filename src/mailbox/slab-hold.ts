@@ -99,10 +99,15 @@ export class SlabHold {
     this.release(Number.POSITIVE_INFINITY);
   }
 
-  /** The receiver stops holding (its link is removed): the sender frees by the head again. */
+  /**
+   * The receiver goes (its link is removed): it keeps nothing from now on, so its head is the
+   * released position. The flag stays: clearing it could race with the receiver's next
+   * incarnation on another thread, which sets it before it keeps anything; a head written late
+   * is at most that incarnation's starting head, below all it keeps.
+   */
   end(): void {
     this.ended = true;
     this.count = 0;
-    Atomics.store(this.words, RING_SLAB_HOLDS_INDEX, 0);
+    Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, Atomics.load(this.words, RING_HEAD_INDEX));
   }
 }
