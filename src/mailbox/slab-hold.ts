@@ -20,17 +20,22 @@ export const SLAB_HOLD_LAG_BYTES_MAX = 2 ** 29;
  * free, letting go (release()) publishes.
  *
  * Each kept record carries a key (the learner's: the slot it holds a value for); release(below)
- * lets go of the records whose key is below, in any order. A receiver that keeps something long
+ * lets go of the records whose key is below. A record kept under a key no higher than an earlier
+ * kept record's is not noted: the earlier one, which starts before it and is let go no sooner,
+ * already holds the released position below it. So the records noted rise in start and in key, and
+ * letting go drops a prefix (a learner's Accepts come in slot order: each is noted; an Accept sent
+ * again for an earlier slot is not). A receiver that keeps something long
  * (a slot that is never chosen while traffic goes on) must let go before the lag passes
  * SLAB_HOLD_LAG_BYTES_MAX: release() says when (it returns false), and the receiver then copies
  * what it keeps and calls releaseAll().
  */
 export class SlabHold {
   private readonly words: Int32Array;
-  /** Ring position (start) and key of each record kept, in the order kept. */
+  /** Ring position (start) and key of each record noted, oldest first, in [front, back): keys increasing. */
   private readonly starts: number[] = [];
   private readonly keys: number[] = [];
-  private count = 0;
+  private front = 0;
+  private back = 0;
   private ended = false;
 
   constructor(
@@ -47,9 +52,9 @@ export class SlabHold {
     Atomics.store(this.words, RING_SLAB_HOLDS_INDEX, 1);
   }
 
-  /** Records kept (for tests and counters). */
+  /** Records noted as kept (for tests and counters). */
   get kept(): number {
-    return this.count;
+    return this.back - this.front;
   }
 
   /** The published released position. */
@@ -63,10 +68,10 @@ export class SlabHold {
    * called with a key above `key`.
    */
   keep(recordStart: number, key: number): void {
-    if (this.ended) return;
-    this.starts[this.count] = recordStart;
-    this.keys[this.count] = key;
-    this.count++;
+    if (this.ended || (this.back > this.front && this.keys[this.back - 1]! >= key)) return;
+    this.starts[this.back] = recordStart;
+    this.keys[this.back] = key;
+    this.back++;
   }
 
   /**
@@ -76,22 +81,23 @@ export class SlabHold {
    */
   release(belowKey: number): boolean {
     if (this.ended) return true;
-    let kept = 0;
-    let oldest = 0;
+    while (this.front < this.back && this.keys[this.front]! < belowKey) this.front++;
     const head = Atomics.load(this.words, RING_HEAD_INDEX);
-    for (let i = 0; i < this.count; i++) {
-      const key = this.keys[i]!;
-      if (key < belowKey) continue;
-      const start = this.starts[i]!;
-      if (kept === 0 || ((start - oldest) | 0) < 0) oldest = start;
-      this.starts[kept] = start;
-      this.keys[kept] = key;
-      kept++;
+    if (this.front === this.back) {
+      // Indexes move, the arrays keep their room: no allocation per release once they are grown.
+      this.front = this.back = 0;
+      Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, head);
+      return true;
     }
-    // The arrays keep their room: no allocation per release once they are grown.
-    this.count = kept;
-    Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, kept === 0 ? head : oldest);
-    return kept === 0 || ((head - oldest) | 0) <= this.lagBytesMax;
+    if (this.front >= 1024 && this.front * 2 >= this.back) {
+      this.starts.copyWithin(0, this.front, this.back);
+      this.keys.copyWithin(0, this.front, this.back);
+      this.back -= this.front;
+      this.front = 0;
+    }
+    const oldest = this.starts[this.front]!;
+    Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, oldest);
+    return ((head - oldest) | 0) <= this.lagBytesMax;
   }
 
   /** Lets go of everything (the receiver copied out what it kept). */
@@ -107,7 +113,7 @@ export class SlabHold {
    */
   end(): void {
     this.ended = true;
-    this.count = 0;
+    this.front = this.back = 0;
     Atomics.store(this.words, RING_SLAB_RELEASED_INDEX, Atomics.load(this.words, RING_HEAD_INDEX));
   }
 }

@@ -68,9 +68,11 @@ describe('slab hold', () => {
     const at = [start, (start + 0x80) | 0, (start + 0x180) | 0];
     Atomics.store(words, RING_HEAD_INDEX, (start + 0x200) | 0);
     hold.keep(at[0]!, 9);
+    // Let go no later than the record before it, which holds the position below it: not noted.
     hold.keep(at[1]!, 5);
     hold.keep(at[2]!, 12);
-    // Key 5 goes; of the two left, the oldest is the one before the wrap (a larger Int32 than the other).
+    expect(hold.kept).toBe(2);
+    // Nothing below 6 was noted: the oldest is still the one before the wrap (a larger Int32 than the other).
     expect(hold.release(6)).toBe(true);
     expect(hold.released).toBe(at[0]);
     expect(hold.kept).toBe(2);
@@ -86,6 +88,22 @@ describe('slab hold', () => {
     hold.end();
     expect(hold.released).toBe((start + 0x300) | 0);
     expect(Atomics.load(words, RING_SLAB_HOLDS_INDEX)).toBe(1);
+  });
+
+  it('lets go of a long run of kept records a prefix at a time, its arrays compacted as it goes', () => {
+    const ring = createRing(1 << 12);
+    const words = new Int32Array(ring);
+    const hold = new SlabHold(ring);
+    for (let i = 0; i < 3000; i++) hold.keep(i * 8, i);
+    Atomics.store(words, RING_HEAD_INDEX, 3000 * 8);
+    for (let below = 0; below < 3000; below += 7) {
+      expect(hold.release(below)).toBe(true);
+      expect(hold.released).toBe(below * 8);
+      expect(hold.kept).toBe(3000 - below + (below > 0 ? 1 : 0));
+      hold.keep(3000 * 8, 100_000); // a record consumed since, kept for long: noted once, at the back
+    }
+    hold.releaseAll();
+    expect(hold.released).toBe(3000 * 8);
   });
 
   it('says when what it keeps lags its head past the bound, and refuses bounds it cannot honour', () => {
