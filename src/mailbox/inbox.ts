@@ -1,11 +1,11 @@
 import { Doorbell } from './doorbell.js';
-import { DOORBELL_INTERRUPT_INDEX, RECORD_TYPE_MESSAGE } from './layout.js';
+import { DOORBELL_INTERRUPT_INDEX, RECORD_TYPE_MESSAGE, RING_HEADER_BYTES } from './layout.js';
 import { RingConsumer } from './ring.js';
 import { threadCodec, type MessageCodec } from './codec.js';
 import { defaultWaitStrategy, type WaitStrategy } from './wait-strategy.js';
 import { ReusedList } from '../util/reused-list.js';
 import { valueSlabData } from './value-slab.js';
-import { SlabHold } from './slab-hold.js';
+import { SLAB_HOLD_RING_BYTES_MAX, SlabHold } from './slab-hold.js';
 
 const POLLS_PER_CLOCK_READING = 8;
 /** The least an adaptive spin shrinks to: about as long as the 64 polls of the old fixed spin. */
@@ -92,12 +92,13 @@ export class Inbox {
    * Adds the receiving end of the ring that `from` writes to, and the value slab its sender
    * references (if it has one). `holdsSlabValues`: the receiver keeps values of that slab past
    * their records (keepHanded(), slabHold()), so its references decode as views of the slab; never
-   * for a link taken in place (drain()'s `inPlace`), whose views are of the ring.
+   * for a link taken in place (drain()'s `inPlace`), whose views are of the ring; on a ring larger
+   * than SLAB_HOLD_RING_BYTES_MAX the receiver gets copies as any other.
    */
   addLink(from: number, ringSab: SharedArrayBuffer, slabSab?: SharedArrayBuffer, holdsSlabValues = false): void {
     if (this.links.some((link) => link.from === from)) throw new RangeError(`inbox already has a link from ${from}`);
     const slab = slabSab === undefined ? undefined : valueSlabData(slabSab);
-    const hold = slab !== undefined && holdsSlabValues ? new SlabHold(ringSab) : undefined;
+    const hold = slab !== undefined && holdsSlabValues && ringSab.byteLength - RING_HEADER_BYTES <= SLAB_HOLD_RING_BYTES_MAX ? new SlabHold(ringSab) : undefined;
     this.links = [...this.links, { from, consumer: new RingConsumer(ringSab), slab, hold }];
   }
 

@@ -1,12 +1,26 @@
-import { RING_HEAD_INDEX, RING_SLAB_HOLDS_INDEX, RING_SLAB_RELEASED_INDEX } from './layout.js';
+import { RING_HEADER_BYTES, RING_HEAD_INDEX, RING_SLAB_HOLDS_INDEX, RING_SLAB_RELEASED_INDEX } from './layout.js';
 
 /**
  * How far a holding receiver's released position may fall behind its head before it must let go
- * of everything it keeps (copy it out). The sender compares ring positions modulo 2^32, exact
- * while a record it tracks lies within 2^31 bytes of the released position; a record is at most a
- * ring's capacity (RING_CAPACITY_BYTES_MAX, 2^30) past the head, so the lag stays below 2^30.
+ * of everything it keeps (copy it out), at most.
  */
 export const SLAB_HOLD_LAG_BYTES_MAX = 2 ** 29;
+/**
+ * The largest ring whose receiver may hold slab values; a receiver of a larger one copies them
+ * (Inbox.addLink). The sender compares ring positions modulo 2^32, exact while a record it tracks
+ * ends within 2^31 bytes of the released position. Its records end at most a capacity past the
+ * head; the head moves at most a capacity between two releases (a receiver drains each link once
+ * per pass and releases after it: ActorHost), past a lag release() checked. So a capacity C allows
+ * a lag of 2^31 - 2C (less a margin): none at the largest ring (2^30).
+ */
+export const SLAB_HOLD_RING_BYTES_MAX = 2 ** 29;
+// At the largest ring that holds, the lag bound must still be positive and within the comparison.
+if (2 * SLAB_HOLD_RING_BYTES_MAX + SLAB_HOLD_LAG_BYTES_MAX >= 2 ** 31) throw new Error('synod: a slab hold on the largest holding ring could outrun the ring positions');
+
+/** The lag bound for a ring of `capacityBytes` (at most SLAB_HOLD_RING_BYTES_MAX). */
+export function slabHoldLagBytesMax(capacityBytes: number): number {
+  return Math.min(SLAB_HOLD_LAG_BYTES_MAX, 2 ** 31 - 2 * capacityBytes - 8);
+}
 
 /**
  * The receiving end of one ring whose receiver keeps values of the sender's value slab past the
@@ -38,12 +52,17 @@ export class SlabHold {
   private back = 0;
   private ended = false;
 
-  constructor(
-    ringSab: SharedArrayBuffer,
-    private readonly lagBytesMax: number = SLAB_HOLD_LAG_BYTES_MAX,
-  ) {
-    if (!(lagBytesMax > 0 && lagBytesMax <= SLAB_HOLD_LAG_BYTES_MAX)) {
-      throw new RangeError(`a slab hold's lag bound is in (0, ${SLAB_HOLD_LAG_BYTES_MAX}] bytes, got ${lagBytesMax}`);
+  private readonly lagBytesMax: number;
+
+  constructor(ringSab: SharedArrayBuffer, lagBytesMax?: number) {
+    const capacityBytes = ringSab.byteLength - RING_HEADER_BYTES;
+    if (capacityBytes > SLAB_HOLD_RING_BYTES_MAX) {
+      throw new RangeError(`a ring of ${capacityBytes} bytes is too large to hold slab values on (at most ${SLAB_HOLD_RING_BYTES_MAX})`);
+    }
+    const bound = slabHoldLagBytesMax(capacityBytes);
+    this.lagBytesMax = lagBytesMax ?? bound;
+    if (!(this.lagBytesMax > 0 && this.lagBytesMax <= bound)) {
+      throw new RangeError(`a slab hold's lag bound on a ring of ${capacityBytes} bytes is in (0, ${bound}] bytes, got ${lagBytesMax}`);
     }
     this.words = new Int32Array(ringSab, 0, RING_SLAB_HOLDS_INDEX + 1);
     // Released first, then the flag: a sender that sees the flag reads a position no later than

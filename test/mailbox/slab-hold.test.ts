@@ -10,7 +10,10 @@ import {
   RING_SLAB_RELEASED_INDEX,
   RING_TAIL_INDEX,
   SLAB_HOLD_LAG_BYTES_MAX,
+  SLAB_HOLD_RING_BYTES_MAX,
+  RING_CAPACITY_BYTES_MAX,
   SlabHold,
+  slabHoldLagBytesMax,
   ValueSlabWriter,
   createDoorbell,
   createRing,
@@ -124,6 +127,38 @@ describe('slab hold', () => {
     expect(far.release(0)).toBe(true);
     expect(() => new SlabHold(ring, SLAB_HOLD_LAG_BYTES_MAX + 1)).toThrow(RangeError);
     expect(() => new SlabHold(ring, 0)).toThrow(RangeError);
+  });
+
+  it('holds on rings up to SLAB_HOLD_RING_BYTES_MAX, with a lag bound that keeps every tracked record within the sender\'s comparison; copies on larger ones', () => {
+    // What the sender may still track: records ending a capacity past the head, the head a
+    // capacity past the last check, that check at most the bound past the released position.
+    for (const capacity of [1 << 16, 1 << 20, SLAB_HOLD_RING_BYTES_MAX]) {
+      expect(2 * capacity + slabHoldLagBytesMax(capacity)).toBeLessThan(2 ** 31);
+      expect(slabHoldLagBytesMax(capacity)).toBeGreaterThan(0);
+    }
+    const largest = createRing(SLAB_HOLD_RING_BYTES_MAX);
+    const words = new Int32Array(largest, 0, 32);
+    const hold = new SlabHold(largest);
+    hold.keep(0, 1);
+    Atomics.store(words, RING_HEAD_INDEX, slabHoldLagBytesMax(SLAB_HOLD_RING_BYTES_MAX));
+    expect(hold.release(0)).toBe(true);
+    Atomics.store(words, RING_HEAD_INDEX, slabHoldLagBytesMax(SLAB_HOLD_RING_BYTES_MAX) + 8);
+    expect(hold.release(0)).toBe(false);
+    // The largest ring of all holds nothing: its receiver gets copies.
+    expect(RING_CAPACITY_BYTES_MAX).toBeGreaterThan(SLAB_HOLD_RING_BYTES_MAX);
+    const tooLarge = createRing(RING_CAPACITY_BYTES_MAX);
+    expect(() => new SlabHold(tooLarge)).toThrow(RangeError);
+    const slab = createValueSlab(1 << 16);
+    const doorbell = createDoorbell();
+    const outbox = new Outbox(tooLarge, doorbell, new MessageCodec(), undefined, ValueSlabWriter.claim(slab)!);
+    const inbox = new Inbox(doorbell, undefined, new MessageCodec());
+    inbox.addLink(1, tooLarge, slab, true);
+    expect(inbox.slabHold(1)).toBeUndefined();
+    expect(outbox.trySend(accept(1, pattern(1, 4000)))).toBe(true);
+    const received: Accept[] = [];
+    inbox.drain((_from, m) => received.push(m as Accept));
+    expect(received[0]!.value.buffer).not.toBe(slab);
+    expect(matches(1, received[0]!.value)).toBe(true);
   });
 
   it('keeps every value a receiver holds intact until it lets go, whatever it keeps, for how long, and in which order', () => {
