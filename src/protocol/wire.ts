@@ -1,5 +1,6 @@
 // Messages between log clients and learners, beside the Paxos messages of synod/paxos
 // (whose types are 1..12). Plain objects with a numeric `type`, like those.
+import type { ReportedStorageFailure } from '../storage/storage-error.js';
 
 export const LogMessageType = {
   /** client -> learner: committed entries from `fromIndex`, at most `countMax`. */
@@ -32,15 +33,10 @@ export const LogMessageType = {
   StorageFailure: 52,
 } as const;
 
-export interface StorageFailureMessage {
+/** A role's disk refused a write: the failure as reported (errno name such as ENOSPC, number 0 if unknown, file '' if unknown). */
+export interface StorageFailureMessage extends ReportedStorageFailure {
   readonly type: typeof LogMessageType.StorageFailure;
   readonly from: number;
-  /** errno name: ENOSPC, EDQUOT, EIO, ... */
-  readonly code: string;
-  /** errno number (0 if unknown). */
-  readonly errno: number;
-  /** The file ('' if unknown). */
-  readonly path: string;
 }
 
 export interface TrimMessage {
@@ -61,7 +57,7 @@ export interface TrimReplyMessage {
    * number (0 if unknown) and file ('' if unknown). Absent when the trim went through, or is only
    * waiting for this learner to reach beforeIndex.
    */
-  readonly failure?: { readonly code: string; readonly errno: number; readonly path: string };
+  readonly failure?: ReportedStorageFailure;
 }
 
 export interface CampaignMessage {

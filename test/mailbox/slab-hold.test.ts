@@ -20,19 +20,8 @@ import {
   createValueSlab,
 } from 'synod/mailbox';
 import { seededRandom } from '../storage/backends.js';
+import { accept, matches, pattern, type Accept } from './value-patterns.js';
 
-const accept = (slot: number, value: Uint8Array) => ({ type: 3, from: 1, ballot: 65_537, slot, value });
-type Accept = ReturnType<typeof accept>;
-
-function pattern(seq: number, length: number, target: Uint8Array = new Uint8Array(length)): Uint8Array {
-  for (let i = 0; i < length; i++) target[i] = (seq * 31 + i * 7) & 255;
-  return target;
-}
-
-function matches(seq: number, value: Uint8Array): boolean {
-  for (let i = 0; i < value.length; i++) if (value[i] !== ((seq * 31 + i * 7) & 255)) return false;
-  return true;
-}
 
 function setPositions(ring: SharedArrayBuffer, position: number): void {
   const words = new Int32Array(ring);

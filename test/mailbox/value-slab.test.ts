@@ -19,19 +19,8 @@ import {
   createValueSlab,
 } from 'synod/mailbox';
 import { seededRandom } from '../storage/backends.js';
+import { accept, matches, pattern } from './value-patterns.js';
 
-const accept = (slot: number, value: Uint8Array) => ({ type: 3, from: 1, ballot: 65_537, slot, value });
-
-/** Bytes that say which message they belong to, at every position. */
-function pattern(seq: number, length: number, source: Uint8Array<ArrayBufferLike> = new Uint8Array(length)): Uint8Array<ArrayBufferLike> {
-  for (let i = 0; i < length; i++) source[i] = (seq * 31 + i * 7) & 255;
-  return source;
-}
-
-function matches(seq: number, value: Uint8Array): boolean {
-  for (let i = 0; i < value.length; i++) if (value[i] !== ((seq * 31 + i * 7) & 255)) return false;
-  return true;
-}
 
 /** One sender (a writer of `slab`) and `count` receivers, each on a ring of its own whose inbox knows the slab. */
 function fan(count: number, options: { ringBytes?: number; slabBytes?: number; ringStart?: number } = {}) {
