@@ -54,6 +54,11 @@ export function formatMegabytesPerSecond(bytesPerSecond: number): string {
   return `${mb.toFixed(mb >= 100 ? 0 : mb >= 1 ? 1 : 2)} MB/s`;
 }
 
+/** A memory or copy rate in decimal gigabytes per second: 0.3174 -> "0.32 GB/s", 19.21 -> "19.2 GB/s". */
+export function formatGigabytesPerSecond(gigabytesPerSecond: number): string {
+  return `${gigabytesPerSecond.toFixed(gigabytesPerSecond >= 10 ? 1 : 2)} GB/s`;
+}
+
 /** Memory in MiB (binary, as RSS is reported): 191_889_408 -> "183 MiB". */
 export function formatMebibytes(bytes: number): string {
   const mib = bytes / (1 << 20);

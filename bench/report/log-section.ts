@@ -1,4 +1,5 @@
 import { warmupMsOfRun } from '../lib/first-run-warmup.js';
+import { formatGigabytesPerSecond } from '../lib/format.js';
 import type { LogFigures, LogReport } from '../log/suite.js';
 import { paragraph, panels, question, sharedLegend, table, type Section } from './html-parts.js';
 import { StyleBook } from './palette.js';
@@ -38,7 +39,8 @@ export function logSection(log: LogReport): Section {
         `Closed loop: the given number of appends kept in flight, spread over up to ${settings.loadThreadsMax} load threads; ` +
           `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up${firstRunWarmup(settings.warmupMs)}. ` +
           (settings.grid.storage.includes('file') ? `File storage: fsync '${settings.fileFsync}'${settings.fileFsync === 'batch' ? ' (group commit: one fsync per batch)' : ''}. ` : '') +
-          `A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.`,
+          `A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.` +
+          freshMemorySentence(log.baseline),
       ),
       throughputByConcurrency(figures, styles),
       throughputByLatency(figures, styles),
@@ -207,4 +209,14 @@ function figuresTable(figures: readonly LogFigures[]): string {
 function firstRunWarmup(warmupMs: number): string {
   const first = warmupMsOfRun(warmupMs, 1);
   return first === warmupMs ? '' : ` (${formatSeconds(first)} before the first, as V8 compiles a fresh log's threads)`;
+}
+
+/** What copying into fresh memory cost on the machine of the run. */
+function freshMemorySentence(baseline: LogReport['baseline']): string {
+  // A report saved before the baseline had these (the JSON a report is rendered from) lacks them.
+  if (typeof baseline.freshMemoryGigabytesPerSecond !== 'number') return '';
+  return (
+    ` It copied 64 KiB entries into memory never written at ${formatGigabytesPerSecond(baseline.freshMemoryGigabytesPerSecond)}, over memory written before at ` +
+    `${formatGigabytesPerSecond(baseline.rewrittenMemoryGigabytesPerSecond)}: a log in memory that is not trimmed writes each entry into fresh memory.`
+  );
 }

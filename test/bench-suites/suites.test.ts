@@ -13,6 +13,8 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(report.settings).toMatchObject({ durationMs: 200, warmupMs: 50, runs: 1, fileFsync: 'batch' });
     expect(report.settings.grid).toEqual({ concurrency: [1, 16], entryBytes: [16], acceptors: [3], storage: ['memory', 'file'] });
     positiveFinite(report.baseline.atomicsRoundTripP50Microseconds);
+    positiveFinite(report.baseline.freshMemoryGigabytesPerSecond);
+    positiveFinite(report.baseline.rewrittenMemoryGigabytesPerSecond);
     expect(report.configurations).toHaveLength(4);
     const seen = report.configurations.map((c: any) => `${c.storage}/${c.acceptors}/${c.entryBytes}/${c.concurrency}`).sort();
     expect(seen).toEqual(['file/3/16/1', 'file/3/16/16', 'memory/3/16/1', 'memory/3/16/16']);
