@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// node dist/bench/fuzz/options-faults.js [--start N] [--seeds K] [--no-kills]   (npm run fuzz -- ...)
+//
+// Odd options under faults, one seeded trial after another. A trial opens a log with options
+// drawn at or near their bounds (trial-options.ts), refuses an entry one byte over its limit,
+// appends from the main thread and a connected worker (sizes 0, 1, the limit and between), kills
+// actors meanwhile (any role, a minority of acceptors at a time, at most KILLS_PER_ACTOR_MAX each:
+// within the supervisor's budget), and has a third thread follow the log. Then every acknowledged
+// append must read back exact at its index, from a fresh read and from the follower (which must
+// also see the indexes in order, none skipped); a trim to half must leave the rest readable; with
+// a directory, the log is closed and reopened with other batching, window and fsync mode, and read
+// back again. Prints one line per trial and exits 1 if any failed.
+//
+// The seed fixes the options, the entries and the kill schedule's choices; when a kill lands
+// depends on real threads, so a failing seed is replayed as the same trial, not the same run.
+// --break-check flips a byte of one entry as the checker reads it (the checker must fail the trial).
+import { rmSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { EntryTooLargeError, ReplicatedLog, type ActorId, type LogOptions } from '../../src/index.js';
+import { Rng } from '../../src/sim/rng.js';
+import { appendAll, checksum, entryFor, type Acked, type AppendOutcome } from './entries.js';
+import type { FollowOutcome, FuzzThreadData } from './fuzz-thread.js';
+import { planTrial, type TrialPlan } from './trial-options.js';
+
+/** Kills of one actor in one trial, at most: the supervisor gives up after 10 restarts in 60 s. */
+const KILLS_PER_ACTOR_MAX = 8;
+
+interface Args {
+  readonly start: number;
+  readonly seeds: number;
+  readonly kills: boolean;
+  readonly breakCheck: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const value = (name: string, fallback: number): number => {
+    const at = argv.indexOf(name);
+    if (at < 0) return fallback;
+    const parsed = Number(argv[at + 1]);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new RangeError(`${name} takes a non-negative integer, got ${argv[at + 1]}`);
+    return parsed;
+  };
+  return { start: value('--start', 1), seeds: value('--seeds', 20), kills: !argv.includes('--no-kills'), breakCheck: argv.includes('--break-check') };
+}
+
+function startThread<T>(data: FuzzThreadData): { worker: Worker; result: Promise<T> } {
+  const worker = new Worker(new URL('./fuzz-thread.js', import.meta.url), { workerData: data });
+  const result = new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`fuzz thread exited (${code}) before it reported`)));
+  });
+  return { worker, result };
+}
+
+/** Kills actors until `stopped()`, choosing with `rng`: never a majority of acceptors, at most KILLS_PER_ACTOR_MAX per actor. */
+async function killLoop(log: ReplicatedLog, acceptors: number, rng: Rng, stopped: () => boolean): Promise<number> {
+  const killsOf = new Map<ActorId, number>();
+  let kills = 0;
+  while (!stopped()) {
+    await new Promise((resolve) => setTimeout(resolve, rng.int(150, 650)));
+    if (stopped()) break;
+    const actors = await log.cluster.actors();
+    const acceptorsDown = actors.filter((actor) => actor.role === 'acceptor' && !actor.alive).length;
+    const candidates = actors.filter(
+      (actor) => actor.alive && (killsOf.get(actor.id) ?? 0) < KILLS_PER_ACTOR_MAX && (actor.role !== 'acceptor' || 2 * (acceptorsDown + 1) < acceptors),
+    );
+    if (candidates.length === 0) continue;
+    const victim = rng.pick(candidates);
+    killsOf.set(victim.id, (killsOf.get(victim.id) ?? 0) + 1);
+    try {
+      await log.cluster.kill(victim.id);
+      kills++;
+    } catch {
+      // Down already (a restart under way): nothing to kill.
+    }
+  }
+  return kills;
+}
+
+/** Every acknowledged append at or above `from` read back exact, once each; the problems found. */
+async function readBack(log: ReplicatedLog, acked: readonly Acked[], from: number, breakCheck: boolean): Promise<{ read: number; problems: string[] }> {
+  const byIndex = new Map(acked.map((append) => [append.index, append]));
+  const found = new Set<number>();
+  const problems: string[] = [];
+  let read = 0;
+  let broken = !breakCheck;
+  for await (const { index, data } of log.read({ from })) {
+    read++;
+    const append = byIndex.get(index);
+    if (append === undefined) continue;
+    found.add(index);
+    // --break-check: the first acknowledged entry with bytes reads back with its first byte flipped.
+    let bytes = data;
+    if (!broken && data.length > 0) {
+      bytes = Uint8Array.from(data, (byte, i) => (i === 0 ? byte ^ 1 : byte));
+      broken = true;
+    }
+    if (Buffer.compare(Buffer.from(bytes), Buffer.from(entryFor(append.thread, append.seq, append.size))) !== 0) problems.push(`index ${index} reads back other bytes (${data.length} against ${append.size})`);
+  }
+  const missing = acked.filter((append) => append.index >= from && !found.has(append.index)).length;
+  if (missing > 0) problems.push(`${missing} acknowledged appends missing`);
+  return { read, problems };
+}
+
+/** The follower's view: indexes from 0 up without a gap, each acknowledged entry's length and checksum right. */
+function checkFollower(outcome: FollowOutcome, acked: readonly Acked[]): string[] {
+  const problems: string[] = [];
+  if (outcome.error !== undefined) problems.push(`follower: ${outcome.error}`);
+  const byIndex = new Map(acked.map((append) => [append.index, append]));
+  let expected = 0;
+  for (const [index, length, sum] of outcome.seen) {
+    if (index !== expected) problems.push(`follower read index ${index} after ${expected - 1}`);
+    expected = index + 1;
+    const append = byIndex.get(index);
+    if (append !== undefined && (length !== append.size || sum !== checksumOf(append))) problems.push(`follower: index ${index} other bytes`);
+  }
+  const seen = new Set(outcome.seen.map(([index]) => index));
+  const missing = acked.filter((append) => !seen.has(append.index)).length;
+  if (missing > 0) problems.push(`follower missed ${missing} acknowledged appends`);
+  return problems;
+}
+
+const checksums = new Map<string, number>();
+/** The checksum the follower should have sent for `append` (computed once per entry). */
+function checksumOf(append: Acked): number {
+  const key = `${append.thread}/${append.seq}/${append.size}`;
+  let sum = checksums.get(key);
+  if (sum === undefined) checksums.set(key, (sum = checksum(entryFor(append.thread, append.seq, append.size))));
+  return sum;
+}
+
+async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: boolean }> {
+  const rng = new Rng(seed);
+  const plan: TrialPlan = planTrial(rng.fork());
+  const killRng = rng.fork();
+  const label = `seed ${seed} ${JSON.stringify(plan.options)}`;
+  const started = performance.now();
+  const problems: string[] = [];
+  let log: ReplicatedLog | undefined;
+  try {
+    log = await ReplicatedLog.open(plan.options);
+    await log.append(new Uint8Array(plan.entryBytesMax + 1)).then(
+      () => problems.push(`an entry of ${plan.entryBytesMax + 1} bytes was taken`),
+      (error: unknown) => {
+        if (!(error instanceof EntryTooLargeError)) problems.push(`an entry too large: ${(error as Error).name}, not EntryTooLargeError`);
+      },
+    );
+    const handle = log.handle();
+    const follower = startThread<FollowOutcome>({ mode: 'follow', handle });
+    const appender = startThread<AppendOutcome>({ mode: 'append', handle, thread: 1, sizes: plan.sizes[1], lanes: plan.lanes[1] });
+    let appending = true;
+    const killing = args.kills ? killLoop(log, plan.options.acceptors!, killRng, () => !appending) : Promise.resolve(0);
+    const own = log;
+    const outcomes = [await appendAll((bytes) => own.append(bytes), 0, plan.sizes[0], plan.lanes[0]), await appender.result];
+    appending = false;
+    const kills = await killing;
+    const acked = outcomes.flatMap((outcome) => outcome.acked);
+    const failures = outcomes.flatMap((outcome) => outcome.failures);
+    if (failures.length > 0) problems.push(`${failures.length} appends failed (${[...new Set(failures)].join(', ')})`);
+    follower.worker.postMessage(log.bounds().nextIndex);
+    problems.push(...checkFollower(await follower.result, acked));
+    const fresh = await readBack(log, acked, 0, args.breakCheck);
+    problems.push(...fresh.problems);
+    const trimTo = Math.floor(log.bounds().nextIndex / 2);
+    await log.trim(trimTo);
+    if (log.bounds().firstIndex !== trimTo) problems.push(`trim(${trimTo}) left firstIndex ${log.bounds().firstIndex}`);
+    problems.push(...(await readBack(log, acked, trimTo, false)).problems.map((problem) => `after trim: ${problem}`));
+    await log.close();
+    log = undefined;
+    let reopened = '';
+    if (plan.options.storage !== undefined) {
+      const options: LogOptions = { ...plan.options, ...plan.reopen };
+      log = await ReplicatedLog.open(options);
+      const again = await readBack(log, acked, trimTo, false);
+      problems.push(...again.problems.map((problem) => `reopened: ${problem}`));
+      const more = await appendAll((bytes) => log!.append(bytes), 2, plan.sizes[0].slice(0, 20), 4);
+      if (more.failures.length > 0) problems.push(`reopened: ${more.failures.length} appends failed`);
+      await log.close();
+      log = undefined;
+      reopened = `, reopened and read ${again.read}`;
+    }
+    const ms = (performance.now() - started).toFixed(0);
+    if (problems.length > 0) return { line: `FAIL ${label}: ${problems.slice(0, 5).join('; ')}`, ok: false };
+    return { line: `ok seed ${seed}: ${acked.length} acknowledged, ${kills} kills, read ${fresh.read}${reopened} (${ms} ms)`, ok: true };
+  } catch (error) {
+    return { line: `FAIL ${label}: threw ${(error as Error).stack ?? String(error)}`, ok: false };
+  } finally {
+    await log?.close().catch(() => undefined);
+    if (plan.options.storage !== undefined) rmSync(plan.options.storage.dir, { recursive: true, force: true });
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+let failed = 0;
+for (let seed = args.start; seed < args.start + args.seeds; seed++) {
+  const { line, ok } = await runTrial(seed, args);
+  console.log(line);
+  if (!ok) failed++;
+}
+console.log(`${args.seeds - failed} of ${args.seeds} trials clean (seeds ${args.start} to ${args.start + args.seeds - 1}); replay one: npm run fuzz -- --start N --seeds 1`);
+process.exitCode = failed > 0 ? 1 : 0;
