@@ -28,6 +28,18 @@ export function planTrial(rng: Rng): TrialPlan {
   const entryBytesMax = rng.pick([1, 100, Math.min(65_536, ringBytes / 4), limits.entryBytesBound]);
   const fsync = rng.pick(['always', 'batch', 'never'] as const);
   const storage = rng.chance(0.5) ? { dir: mkdtempSync(join(tmpdir(), 'synod-fuzz-')), fsync } : undefined;
+  const smallMemory = storage === undefined && rng.chance(0.3);
+  const count = Math.max(40, Math.min(400, Math.floor(BYTES_PER_THREAD / Math.max(1, entryBytesMax))));
+  const size = (): number => {
+    const draw = rng.next();
+    return draw < 0.1 ? 0 : draw < 0.2 ? 1 : draw < 0.35 ? entryBytesMax : rng.int(0, entryBytesMax);
+  };
+  const sizes: [number[], number[]] = [Array.from({ length: count }, size), Array.from({ length: count }, size)];
+  // A small memoryBytesMax, still room for everything the trial appends (a full store is a
+  // StorageFullError by design, which this trial does not look for): at least the least the log
+  // takes, and twice the trial's bytes with room for records' heads.
+  const trialBytes = sizes.flat().reduce((sum, bytes) => sum + bytes + 64, 0);
+  const memoryBytesMax = Math.max(4 * limits.messageBytesMax, 1 << 20, 2 ** Math.ceil(Math.log2(2 * trialBytes)));
   const options: LogOptions = {
     acceptors: rng.pick([1, 3, 3, 5, 7]),
     proposers: rng.pick([1, 2, 3]),
@@ -39,14 +51,8 @@ export function planTrial(rng: Rng): TrialPlan {
     inflightAppendsMax: rng.pick([1, 3, 4096]),
     electionTimeoutMs: rng.pick([30, 100]),
     heartbeatIntervalMs: 10,
-    ...(storage !== undefined ? { storage } : rng.chance(0.3) ? { memoryBytesMax: 8 * Math.max(1 << 20, 4 * limits.messageBytesMax) } : {}),
+    ...(storage !== undefined ? { storage } : smallMemory ? { memoryBytesMax } : {}),
   };
-  const count = Math.max(40, Math.min(400, Math.floor(BYTES_PER_THREAD / Math.max(1, entryBytesMax))));
-  const size = (): number => {
-    const draw = rng.next();
-    return draw < 0.1 ? 0 : draw < 0.2 ? 1 : draw < 0.35 ? entryBytesMax : rng.int(0, entryBytesMax);
-  };
-  const sizes: [number[], number[]] = [Array.from({ length: count }, size), Array.from({ length: count }, size)];
   const lanes: [number, number] = [rng.pick([1, 4, 32]), rng.pick([1, 4, 32])];
   const reopen = {
     batchCommandsMax: rng.pick([1, 256]),
