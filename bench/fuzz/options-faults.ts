@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node dist/bench/fuzz/options-faults.js [--start N] [--seeds K] [--no-kills]   (npm run fuzz -- ...)
+// node dist/bench/fuzz/options-faults.js [--start N] [--seeds K] [--no-kills] [--break-check]   (npm run fuzz -- ...)
 //
 // Odd options under faults, one seeded trial after another. A trial opens a log with options
 // drawn at or near their bounds (trial-options.ts), refuses an entry one byte over its limit,
@@ -32,7 +32,13 @@ interface Args {
   readonly breakCheck: boolean;
 }
 
+const FLAGS = new Set(['--start', '--seeds', '--no-kills', '--break-check']);
+
 function parseArgs(argv: readonly string[]): Args {
+  for (let at = 0; at < argv.length; at++) {
+    if (!FLAGS.has(argv[at]!)) throw new RangeError(`unknown argument ${argv[at]} (takes --start N, --seeds K, --no-kills, --break-check)`);
+    if (argv[at] === '--start' || argv[at] === '--seeds') at++;
+  }
   const value = (name: string, fallback: number): number => {
     const at = argv.indexOf(name);
     if (at < 0) return fallback;
@@ -191,7 +197,13 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
   }
 }
 
-const args = parseArgs(process.argv.slice(2));
+let args: Args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`npm run fuzz: ${(error as Error).message}`);
+  process.exit(2);
+}
 let failed = 0;
 for (let seed = args.start; seed < args.start + args.seeds; seed++) {
   const { line, ok } = await runTrial(seed, args);

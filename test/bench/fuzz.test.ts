@@ -30,6 +30,13 @@ describe('npm run fuzz (odd options under faults)', () => {
     expect(run.status).toBe(1);
   });
 
+  it('refuses an argument it does not take, before any trial', () => {
+    const run = fuzz('--seed', '3');
+    expect(run.stderr).toContain('unknown argument --seed');
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(2);
+  });
+
   it('draws options within every bound, the same for the same seed', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const plan = planTrial(new Rng(seed));
