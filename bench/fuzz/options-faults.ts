@@ -30,13 +30,15 @@ interface Args {
   readonly seeds: number;
   readonly kills: boolean;
   readonly breakCheck: boolean;
+  /** Prints each stage of a trial, and every 10 s the log's state while one stage lasts. */
+  readonly verbose: boolean;
 }
 
-const FLAGS = new Set(['--start', '--seeds', '--no-kills', '--break-check']);
+const FLAGS = new Set(['--start', '--seeds', '--no-kills', '--break-check', '--verbose']);
 
 function parseArgs(argv: readonly string[]): Args {
   for (let at = 0; at < argv.length; at++) {
-    if (!FLAGS.has(argv[at]!)) throw new RangeError(`unknown argument ${argv[at]} (takes --start N, --seeds K, --no-kills, --break-check)`);
+    if (!FLAGS.has(argv[at]!)) throw new RangeError(`unknown argument ${argv[at]} (takes --start N, --seeds K, --no-kills, --break-check, --verbose)`);
     if (argv[at] === '--start' || argv[at] === '--seeds') at++;
   }
   const value = (name: string, fallback: number): number => {
@@ -46,7 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (!Number.isInteger(parsed) || parsed < 0) throw new RangeError(`${name} takes a non-negative integer, got ${argv[at + 1]}`);
     return parsed;
   };
-  return { start: value('--start', 1), seeds: value('--seeds', 20), kills: !argv.includes('--no-kills'), breakCheck: argv.includes('--break-check') };
+  return { start: value('--start', 1), seeds: value('--seeds', 20), kills: !argv.includes('--no-kills'), breakCheck: argv.includes('--break-check'), verbose: argv.includes('--verbose') };
 }
 
 function startThread<T>(data: FuzzThreadData): { worker: Worker; result: Promise<T> } {
@@ -136,6 +138,29 @@ function checksumOf(append: Acked): number {
   return sum;
 }
 
+/** The stage, the log's bounds and its actors (alive, restarts, leading): what --verbose prints while a stage lasts. */
+async function describeState(log: ReplicatedLog | undefined, stage: string): Promise<string> {
+  if (log === undefined) return stage;
+  try {
+    const actors = await log.cluster.actors();
+    const counters = await Promise.all(actors.map((actor) => (actor.alive ? log.cluster.counters(actor.id).catch(() => undefined) : undefined)));
+    // What each learner delivered and the slot it waits for; what each proposer knows chosen.
+    const progress = (i: number): string => {
+      const c = counters[i];
+      if (c === undefined) return '';
+      if (actors[i]!.role === 'learner') return ` delivered ${c.delivered} next slot ${c.nextSlot}`;
+      if (actors[i]!.role === 'proposer') return ` chosen below ${c.chosenBelow}`;
+      return ` slots ${c.logSlots}`;
+    };
+    const roles = actors.map(
+      (actor, i) => `${actor.role[0]}${actor.id}${actor.alive ? '' : ' down'}${actor.leader ? ' leading' : ''}${actor.restarts > 0 ? ` x${actor.restarts}` : ''}${progress(i)}`,
+    );
+    return `${stage}: bounds ${JSON.stringify(log.bounds())}, ${roles.join(', ')}`;
+  } catch (error) {
+    return `${stage}: ${(error as Error).message}`;
+  }
+}
+
 async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: boolean }> {
   const rng = new Rng(seed);
   const plan: TrialPlan = planTrial(rng.fork());
@@ -144,6 +169,12 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
   const started = performance.now();
   const problems: string[] = [];
   let log: ReplicatedLog | undefined;
+  let stage = 'open';
+  const note = (next: string): void => {
+    stage = next;
+    if (args.verbose) console.log(`  seed ${seed}: ${stage} (${(performance.now() - started).toFixed(0)} ms)`);
+  };
+  const watchdog = args.verbose ? setInterval(() => void describeState(log, stage).then((state) => console.log(`  seed ${seed}: still ${state}`)), 10_000) : undefined;
   try {
     log = await ReplicatedLog.open(plan.options);
     await log.append(new Uint8Array(plan.entryBytesMax + 1)).then(
@@ -155,6 +186,7 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
     const handle = log.handle();
     const follower = startThread<FollowOutcome>({ mode: 'follow', handle });
     const appender = startThread<AppendOutcome>({ mode: 'append', handle, thread: 1, sizes: plan.sizes[1], lanes: plan.lanes[1] });
+    note('appending');
     let appending = true;
     const killing = args.kills ? killLoop(log, plan.options.acceptors!, killRng, () => !appending) : Promise.resolve(0);
     const own = log;
@@ -164,19 +196,24 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
     const acked = outcomes.flatMap((outcome) => outcome.acked);
     const failures = outcomes.flatMap((outcome) => outcome.failures);
     if (failures.length > 0) problems.push(`${failures.length} appends failed (${[...new Set(failures)].join(', ')})`);
+    note('following');
     follower.worker.postMessage(log.bounds().nextIndex);
     problems.push(...checkFollower(await follower.result, acked));
+    note('reading back');
     const fresh = await readBack(log, acked, 0, args.breakCheck);
     problems.push(...fresh.problems);
     const trimTo = Math.floor(log.bounds().nextIndex / 2);
+    note('trimming');
     await log.trim(trimTo);
     if (log.bounds().firstIndex !== trimTo) problems.push(`trim(${trimTo}) left firstIndex ${log.bounds().firstIndex}`);
     problems.push(...(await readBack(log, acked, trimTo, false)).problems.map((problem) => `after trim: ${problem}`));
+    note('closing');
     await log.close();
     log = undefined;
     let reopened = '';
     if (plan.options.storage !== undefined) {
       const options: LogOptions = { ...plan.options, ...plan.reopen };
+      note('reopening');
       log = await ReplicatedLog.open(options);
       const again = await readBack(log, acked, trimTo, false);
       problems.push(...again.problems.map((problem) => `reopened: ${problem}`));
@@ -192,6 +229,7 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
   } catch (error) {
     return { line: `FAIL ${label}: threw ${(error as Error).stack ?? String(error)}`, ok: false };
   } finally {
+    clearInterval(watchdog);
     await log?.close().catch(() => undefined);
     if (plan.options.storage !== undefined) rmSync(plan.options.storage.dir, { recursive: true, force: true });
   }

@@ -488,12 +488,29 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
         participant.exitReason = reason;
         participant.downSinceMs = performance.now();
         if (this.closed) continue;
+        this.wakeReceiversOf(participant);
         this.emit('actorExit', { id: participant.id, role: participant.role, worker: name, reason });
         if (!record.holdDown) this.supervise(participant);
       }
     });
     this.workers.set(name, record);
     return record;
+  }
+
+  /**
+   * Rings the doorbell of every receiver `participant` has a link to, once its thread is gone. A
+   * thread holds its receivers' wake-ups to the end of each pass (HeldWakeups), so one that died
+   * inside a pass (killed, or crashed in a handler it never returned from) may have committed
+   * records whose receivers it never rang; a receiver parked with no timeout (an endpoint: a
+   * client's thread) would never read them, and a learner's pushes to a follower then filled its
+   * ring for good. Found by `npm run fuzz` (a follow read that stopped after a learner was killed).
+   * A ring wakes only a receiver that is parked: one that is busy finds the records anyway.
+   */
+  private wakeReceiversOf(participant: Participant): void {
+    for (const receiver of this.participants.values()) {
+      if (receiver === participant || receiver.state === 'released') continue;
+      if (this.links.has(linkKey(participant.id, receiver.id))) new Doorbell(receiver.doorbell).ring();
+    }
   }
 
   /** Runs a control call on a worker: posts it, rings the CONTROL interrupt, and fails if the thread dies first. */

@@ -47,6 +47,20 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 const info = (actors: ActorSystem, id: number) => actors.actors().find((actor) => actor.id === id)!;
 
 describe('the supervisor', () => {
+  it("wakes the receivers a dead actor's thread still owed a wake-up", async () => {
+    // The actor replies inside its pass, where wake-ups are held to the pass's end (HeldWakeups),
+    // and is killed before that end: its reply is committed and nobody rang. The endpoint parks
+    // with no timeout, so without a wake from the runtime it would never read the reply.
+    const { actors } = newSystem(false);
+    const endpoint = actors.endpoint();
+    const id = await actors.spawn({ role: 'stall', module: behaviour('reply-then-stall') });
+    const reply = endpoint.receive(5_000); // parks now: nothing has come
+    expect(endpoint.send(id, { n: 1 })).toBe(true);
+    await sleep(300); // the actor has replied and stalls
+    await actors.kill(id);
+    expect((await reply).message).toEqual({ n: 1 });
+  });
+
   it('restarts a killed actor by itself, reporting the restart as supervised', async () => {
     const { actors, events } = newSystem();
     const endpoint = actors.endpoint();
