@@ -499,9 +499,9 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
 
   /**
    * Rings the doorbell of every receiver `participant` has a link to, once its thread is gone. A
-   * thread holds its receivers' wake-ups to the end of each pass (HeldWakeups), so one that died
-   * inside a pass (killed, or crashed in a handler it never returned from) may have committed
-   * records whose receivers it never rang; a receiver parked with no timeout (an endpoint: a
+   * thread holds its receivers' wake-ups to the end of each pass (HeldWakeups), so one that was
+   * ended inside a pass (kill(), or process.exit() or an out-of-memory in a handler: an exception
+   * still runs the pass's end) may have committed records whose receivers it never rang; a receiver parked with no timeout (an endpoint: a
    * client's thread) would never read them, and a learner's pushes to a follower then filled its
    * ring for good. Found by `npm run fuzz` (a follow read that stopped after a learner was killed).
    * A ring wakes only a receiver that is parked: one that is busy finds the records anyway.
