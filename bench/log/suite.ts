@@ -18,6 +18,7 @@ import { actorGcsBetween, snapshotActors, worstOf, type ActorGcFigures } from '.
 import { describeThreadCpu, threadCpuBetween, type ThreadCpuFigures } from './thread-cpu.js';
 import type { AtomicsResult } from './atomics-worker.js';
 import { measureFreshMemory, type FreshMemoryFigures } from './fresh-memory.js';
+import { DISK_SYNC_BLOCK_BYTES, measureDiskSync, type DiskSyncFigures } from './disk-sync.js';
 import { LOAD_THREADS_MAX, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from './closed-loop.js';
 
 export const LOG_GRID = {
@@ -68,6 +69,8 @@ export interface LogReport {
     /** Copying 64 KiB entries into memory never written (as a log in memory grows) and over memory written before, GB/s: medians of the runs (fresh-memory.ts). */
     readonly freshMemoryGigabytesPerSecond: number;
     readonly rewrittenMemoryGigabytesPerSecond: number;
+    /** fdatasync of a block appended to a file in the temp dir, alone and one per acceptor at once (disk-sync.ts): medians of the runs; only when the grid has file storage. */
+    readonly diskSync?: DiskSyncFigures;
   };
   readonly configurations: readonly LogFigures[];
   readonly targets: {
@@ -88,6 +91,11 @@ const ATOMICS_WORKER = new URL('./atomics-worker.js', import.meta.url);
 /** The fresh-memory baseline: entries of the log's largest default size, at most this long a run. */
 const FRESH_MEMORY_ENTRY_BYTES = 65_536;
 const FRESH_MEMORY_BUDGET_MS = 300;
+/** The disk-sync baseline: syncs per thread a run, and the writers at once (the file goal's acceptors). */
+const DISK_SYNCS = 200;
+const DISK_SYNC_CONCURRENCY = 3;
+/** About what one run of it takes (2-core VM: 4 threads started, 800 syncs of 0.1-0.5 ms). */
+const DISK_SYNC_SECONDS = 0.5;
 
 /** Seconds to open a log, start its load threads and close it again, per configuration (2-core VM: 2.4 s for 16 B, more for 64 KiB). */
 const LOG_SETUP_SECONDS = 3;
@@ -97,7 +105,8 @@ export const logSuite: Suite = {
   description: 'replicated log: committed appends/s and append latency over appenders x entry size x acceptors x storage',
   estimate(options) {
     const configurations = logConfigurationsOf(options).length;
-    const baselineSeconds = (options.runs * (Math.min(options.warmupMs, 200) + Math.min(options.durationMs, 1000) + FRESH_MEMORY_BUDGET_MS)) / 1000 + 0.3;
+    const syncSeconds = logGridOf(options).storage.includes('file') ? DISK_SYNC_SECONDS : 0;
+    const baselineSeconds = (options.runs * (Math.min(options.warmupMs, 200) + Math.min(options.durationMs, 1000) + FRESH_MEMORY_BUDGET_MS)) / 1000 + options.runs * syncSeconds + 0.3;
     return {
       measurements: configurations + 1,
       steps: configurations + 1,
@@ -144,14 +153,25 @@ export async function measureLog(options: BenchOptions, progress: ProgressSink):
   const steps = stepsOf(progress);
   steps.plan(configurations.length + 1, 'log');
 
-  steps.step('baseline: bare SharedArrayBuffer wait/notify round trip; copies into fresh memory');
+  const withFiles = grid.storage.includes('file');
+  steps.step(`baseline: bare SharedArrayBuffer wait/notify round trip; copies into fresh memory${withFiles ? '; disk syncs' : ''}`);
   const atomicsRuns: number[] = [];
   const freshRuns: FreshMemoryFigures[] = [];
+  const syncRuns: DiskSyncFigures[] = [];
   for (let run = 0; run < options.runs; run++) {
     atomicsRuns.push(await measureAtomicsRoundTrip(options));
     freshRuns.push(measureFreshMemory(FRESH_MEMORY_ENTRY_BYTES, FRESH_MEMORY_BUDGET_MS));
+    if (withFiles) syncRuns.push(await measureDiskSync(DISK_SYNC_CONCURRENCY, DISK_SYNCS));
   }
   const fresh = median(freshRuns.map((f) => f.freshGigabytesPerSecond));
+  const diskSync: DiskSyncFigures | undefined =
+    syncRuns.length === 0
+      ? undefined
+      : {
+          aloneP50Microseconds: median(syncRuns.map((f) => f.aloneP50Microseconds)),
+          concurrentP50Microseconds: median(syncRuns.map((f) => f.concurrentP50Microseconds)),
+          concurrency: DISK_SYNC_CONCURRENCY,
+        };
 
   const figures: LogFigures[] = [];
   for (const configuration of configurations) {
@@ -176,13 +196,19 @@ export async function measureLog(options: BenchOptions, progress: ProgressSink):
       runsP50Microseconds: atomicsRuns,
       freshMemoryGigabytesPerSecond: fresh,
       rewrittenMemoryGigabytesPerSecond: median(freshRuns.map((f) => f.rewrittenGigabytesPerSecond)),
+      ...(diskSync === undefined ? {} : { diskSync }),
     },
     configurations: figures,
-    targets: logTargets(figures, atomicsP50, fresh),
+    targets: logTargets(figures, atomicsP50, fresh, diskSync),
   };
 }
 
-function logTargets(figures: readonly LogFigures[], atomicsP50: number, freshMemoryGigabytesPerSecond: number): LogReport['targets'] {
+function logTargets(
+  figures: readonly LogFigures[],
+  atomicsP50: number,
+  freshMemoryGigabytesPerSecond: number,
+  diskSync: DiskSyncFigures | undefined,
+): LogReport['targets'] {
   const find = (concurrency: number, entryBytes = 16, storage: StorageKind = 'memory') =>
     figures.find((f) => f.storage === storage && f.acceptors === 3 && f.entryBytes === entryBytes && f.concurrency === concurrency);
   const at256 = find(256);
@@ -256,7 +282,7 @@ function logTargets(figures: readonly LogFigures[], atomicsP50: number, freshMem
       file256 && at256 ? file256.perSecond / at256.perSecond : undefined,
       'at least',
       0.7,
-      file256 && at256 ? `${formatRate(file256.perSecond)} vs ${formatRate(at256.perSecond)}` : lacks('file and memory, 3 acceptors, 16 B, 256 in flight'),
+      file256 && at256 ? `${formatRate(file256.perSecond)} vs ${formatRate(at256.perSecond)}${fileRoundNote(at256, diskSync)}` : lacks('file and memory, 3 acceptors, 16 B, 256 in flight'),
     ),
   };
 }
@@ -304,6 +330,17 @@ export async function measureConfiguration(
   }
 }
 
+/**
+ * What the file / memory ratio stands on: a round of the memory log at that concurrency (in
+ * flight / rate, by Little's law) against one of this machine's fdatasyncs with one writer per
+ * acceptor at once. A file round waits for a majority of the syncs on top of a memory round.
+ */
+function fileRoundNote(memory: LogFigures, diskSync: DiskSyncFigures | undefined): string {
+  if (diskSync === undefined || !(memory.perSecond > 0)) return '';
+  const roundMicroseconds = (memory.concurrency / memory.perSecond) * 1e6;
+  return `; a memory round took ${formatLatencyMs(roundMicroseconds)}, an fdatasync here ${formatLatencyMs(diskSync.concurrentP50Microseconds)} with ${diskSync.concurrency} at once`;
+}
+
 export async function measureAtomicsRoundTrip(options: BenchOptions): Promise<number> {
   const word = new SharedArrayBuffer(4);
   const timing = { warmupMs: Math.min(options.warmupMs, 200), durationMs: Math.min(options.durationMs, 1000) };
@@ -334,6 +371,14 @@ export function renderLogReport(report: LogReport): string {
       `baseline: copying 64 KiB entries into memory never written ${formatGigabytesPerSecond(report.baseline.freshMemoryGigabytesPerSecond)}, over memory written before ${formatGigabytesPerSecond(report.baseline.rewrittenMemoryGigabytesPerSecond)}` +
         ' (a log in memory that is not trimmed grows: its learner writes each entry into fresh memory)',
     ),
+    ...(report.baseline.diskSync === undefined
+      ? []
+      : [
+          wrapText(
+            `baseline: fdatasync after a ${formatEntryBytes(DISK_SYNC_BLOCK_BYTES)} append to a file in the temp dir p50 ${formatLatencyMs(report.baseline.diskSync.aloneP50Microseconds)} alone,` +
+              ` ${formatLatencyMs(report.baseline.diskSync.concurrentP50Microseconds)} with ${report.baseline.diskSync.concurrency} files synced at once (one per acceptor)`,
+          ),
+        ]),
     '',
     renderTable([
       ['storage', 'acceptors', 'entry', 'in flight', 'appends/s', 'p50', 'p99', 'payload'],

@@ -40,7 +40,8 @@ export function logSection(log: LogReport): Section {
           `each figure is the median of ${settings.runs} run(s) of ${formatSeconds(settings.durationMs)} after ${formatSeconds(settings.warmupMs)} of warm-up${firstRunWarmup(settings.warmupMs)}. ` +
           (settings.grid.storage.includes('file') ? `File storage: fsync '${settings.fileFsync}'${settings.fileFsync === 'batch' ? ' (group commit: one fsync per batch)' : ''}. ` : '') +
           `A bare SharedArrayBuffer wait/notify round trip took ${formatLatency(log.baseline.atomicsRoundTripP50Microseconds)} (p50) on this machine.` +
-          freshMemorySentence(log.baseline),
+          freshMemorySentence(log.baseline) +
+          diskSyncSentence(log.baseline),
       ),
       throughputByConcurrency(figures, styles),
       throughputByLatency(figures, styles),
@@ -218,5 +219,15 @@ function freshMemorySentence(baseline: LogReport['baseline']): string {
   return (
     ` It copied 64 KiB entries into memory never written at ${formatGigabytesPerSecond(baseline.freshMemoryGigabytesPerSecond)}, over memory written before at ` +
     `${formatGigabytesPerSecond(baseline.rewrittenMemoryGigabytesPerSecond)}: a log in memory that is not trimmed writes each entry into fresh memory.`
+  );
+}
+
+/** What an fdatasync cost on the machine of the run (only a run with file storage measures it). */
+function diskSyncSentence(baseline: LogReport['baseline']): string {
+  const sync = baseline.diskSync;
+  if (sync === undefined || typeof sync.aloneP50Microseconds !== 'number') return '';
+  return (
+    ` An fdatasync after a small append to a file in the temp dir took ${formatLatency(sync.aloneP50Microseconds)} (p50) alone and ` +
+    `${formatLatency(sync.concurrentP50Microseconds)} with ${sync.concurrency} files synced at once (one per acceptor): a round of a log with storage.dir waits for a majority of those.`
   );
 }

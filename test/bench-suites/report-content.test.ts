@@ -89,6 +89,16 @@ describe('the HTML report, from recorded figures', () => {
     expect(chartsOf(html).has('throughput-16')).toBe(true);
   });
 
+  it('gives the disk\'s fdatasync latency beside the round trip when the run measured it, and nothing when it did not', () => {
+    const json = logRun();
+    json.baseline = { ...json.baseline, diskSync: { aloneP50Microseconds: 150, concurrentP50Microseconds: 320, concurrency: 3 } };
+    expect(render(json)).toContain(
+      `An fdatasync after a small append to a file in the temp dir took ${formatLatency(150)} (p50) alone and ${formatLatency(320)} with 3 files synced at once (one per acceptor)`,
+    );
+    delete json.baseline.diskSync;
+    expect(render(json)).not.toContain('An fdatasync');
+  });
+
   it('draws every series of a chart in a style of its own, and a configuration in the same style in every panel', () => {
     const charts = chartsOf(render(allRun()));
     expect(charts.size).toBeGreaterThanOrEqual(10);

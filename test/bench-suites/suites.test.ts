@@ -15,6 +15,10 @@ describe('synod bench suites (tiny runs, --json)', () => {
     positiveFinite(report.baseline.atomicsRoundTripP50Microseconds);
     positiveFinite(report.baseline.freshMemoryGigabytesPerSecond);
     positiveFinite(report.baseline.rewrittenMemoryGigabytesPerSecond);
+    // The grid has file storage: the disk's fdatasync was measured, alone and one per acceptor.
+    positiveFinite(report.baseline.diskSync.aloneP50Microseconds);
+    positiveFinite(report.baseline.diskSync.concurrentP50Microseconds);
+    expect(report.baseline.diskSync.concurrency).toBe(3);
     expect(report.configurations).toHaveLength(4);
     const seen = report.configurations.map((c: any) => `${c.storage}/${c.acceptors}/${c.entryBytes}/${c.concurrency}`).sort();
     expect(seen).toEqual(['file/3/16/1', 'file/3/16/16', 'memory/3/16/1', 'memory/3/16/16']);
@@ -74,6 +78,9 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(run.stdout).toMatch(/\n {2}memory +3 +16 B +1 +\d+(\.\d+)? (k|M)?\/s +\d+\.\d+ ms +\d+(\.\d+)? ms +\d+\.\d+ (k|M)B\/s\n/);
     // A goal this grid cannot measure says so; none reads as a failure.
     expect(run.stdout).toMatch(/\n {2}not measured {3}appends\/s, 256 appenders/);
+    // No file storage in this grid: no disk-sync baseline either.
+    expect(run.stdout).toMatch(/\nbaseline: copying 64 KiB entries/);
+    expect(run.stdout).not.toMatch(/fdatasync/);
     expect(run.stdout).not.toMatch(/\b(PASS|MISS)\b/);
   }, SUITE_TEST_TIMEOUT_MS);
 
