@@ -127,6 +127,9 @@ export interface AppendOptions {
   signal?: AbortSignal;
 }
 
+/** append()'s options when none are given: one object for every call (a default `{}` is an allocation per append). */
+const NO_APPEND_OPTIONS: AppendOptions = Object.freeze({});
+
 /** Inspect and break the cluster: the fault-injection surface for tests, demos and benchmarks. */
 export class Cluster {
   /** @internal The log builds its cluster. */
@@ -422,7 +425,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
   }
 
   /** Appends one entry; resolves to its index (0-based, dense) once it is chosen and durable. */
-  append(data: Uint8Array, options: AppendOptions = {}): Promise<number> {
+  append(data: Uint8Array, options: AppendOptions = NO_APPEND_OPTIONS): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());
     if (typeof options !== 'object' || options === null) return Promise.reject(new TypeError(`append options must be an object, got ${String(options)}`));
     const client = this.client!;
