@@ -86,9 +86,8 @@ async function killLoop(log: ReplicatedLog, acceptors: number, rng: Rng, stopped
   return kills;
 }
 
-/** Every acknowledged append at or above `from` read back exact, once each; the problems found. */
-async function readBack(log: ReplicatedLog, acked: readonly Acked[], from: number, breakCheck: boolean): Promise<{ read: number; problems: string[] }> {
-  const byIndex = new Map(acked.map((append) => [append.index, append]));
+/** Every acknowledged append at or above `from` read back exact, once each; the problems found. `byIndex`: the acknowledged appends by index. */
+async function readBack(log: ReplicatedLog, byIndex: ReadonlyMap<number, Acked>, from: number, breakCheck: boolean): Promise<{ read: number; problems: string[] }> {
   const found = new Set<number>();
   const problems: string[] = [];
   let read = 0;
@@ -106,16 +105,16 @@ async function readBack(log: ReplicatedLog, acked: readonly Acked[], from: numbe
     }
     if (Buffer.compare(Buffer.from(bytes), Buffer.from(entryFor(append.thread, append.seq, append.size))) !== 0) problems.push(`index ${index} reads back other bytes (${data.length} against ${append.size})`);
   }
-  const missing = acked.filter((append) => append.index >= from && !found.has(append.index)).length;
+  let missing = 0;
+  for (const index of byIndex.keys()) if (index >= from && !found.has(index)) missing++;
   if (missing > 0) problems.push(`${missing} acknowledged appends missing`);
   return { read, problems };
 }
 
 /** The follower's view: indexes from 0 up without a gap, each acknowledged entry's length and checksum right. */
-function checkFollower(outcome: FollowOutcome, acked: readonly Acked[]): string[] {
+function checkFollower(outcome: FollowOutcome, byIndex: ReadonlyMap<number, Acked>): string[] {
   const problems: string[] = [];
   if (outcome.error !== undefined) problems.push(`follower: ${outcome.error}`);
-  const byIndex = new Map(acked.map((append) => [append.index, append]));
   let expected = 0;
   for (const [index, length, sum] of outcome.seen) {
     if (index !== expected) problems.push(`follower read index ${index} after ${expected - 1}`);
@@ -124,7 +123,8 @@ function checkFollower(outcome: FollowOutcome, acked: readonly Acked[]): string[
     if (append !== undefined && (length !== append.size || sum !== checksumOf(append))) problems.push(`follower: index ${index} other bytes`);
   }
   const seen = new Set(outcome.seen.map(([index]) => index));
-  const missing = acked.filter((append) => !seen.has(append.index)).length;
+  let missing = 0;
+  for (const index of byIndex.keys()) if (!seen.has(index)) missing++;
   if (missing > 0) problems.push(`follower missed ${missing} acknowledged appends`);
   return problems;
 }
@@ -193,7 +193,9 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
     const outcomes = [await appendAll((bytes) => own.append(bytes), 0, plan.sizes[0], plan.lanes[0]), await appender.result];
     appending = false;
     const kills = await killing;
-    const acked = outcomes.flatMap((outcome) => outcome.acked);
+    const ackedList = outcomes.flatMap((outcome) => outcome.acked);
+    // Each acknowledged append by its index, built once for every check below.
+    const acked = new Map(ackedList.map((append) => [append.index, append]));
     const failures = outcomes.flatMap((outcome) => outcome.failures);
     if (failures.length > 0) problems.push(`${failures.length} appends failed (${[...new Set(failures)].join(', ')})`);
     note('following');
@@ -225,7 +227,7 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
     }
     const ms = (performance.now() - started).toFixed(0);
     if (problems.length > 0) return { line: `FAIL ${label}: ${problems.slice(0, 5).join('; ')}`, ok: false };
-    return { line: `ok seed ${seed}: ${acked.length} acknowledged, ${kills} kills, read ${fresh.read}${reopened} (${ms} ms)`, ok: true };
+    return { line: `ok seed ${seed}: ${ackedList.length} acknowledged, ${kills} kills, read ${fresh.read}${reopened} (${ms} ms)`, ok: true };
   } catch (error) {
     return { line: `FAIL ${label}: threw ${(error as Error).stack ?? String(error)}`, ok: false };
   } finally {
