@@ -59,6 +59,13 @@ class HostedActor implements ActorContext {
     if (!this.slabClaimed) {
       this.slabClaimed = true;
       this.slabWriter = ValueSlabWriter.claim(slab);
+      if (this.slabWriter !== undefined) {
+        const writer = this.slabWriter;
+        writer.ownerViews = (visit) => {
+          // The writer is this actor's for the slab's life; its behaviour (once started) keeps the views.
+          if (this.actor?.keptSlabViews !== undefined) this.actor.keptSlabViews(visit);
+        };
+      }
     }
     return this.slabWriter;
   }
@@ -66,7 +73,7 @@ class HostedActor implements ActorContext {
   /** Large values this actor sent through its value slab, and those that went inline for want of room in it (none without a writer); and what it keeps of others' slabs. */
   slabCounters(): Record<string, number> {
     const writer = this.slabWriter;
-    const counters: Record<string, number> = writer === undefined ? {} : { slabPlacements: writer.placements, slabInline: writer.refusals };
+    const counters: Record<string, number> = writer === undefined ? {} : { slabPlacements: writer.placements, slabInline: writer.refusals, slabKeeps: writer.keeps, slabKeepRefusals: writer.keepRefusals };
     // Records whose values in their senders' slabs this actor keeps now (Actor.holdsSlabValues).
     if (this.slabHolds.length > 0) counters.slabKept = this.slabHolds.reduce((sum, hold) => sum + hold.kept, 0);
     return counters;
@@ -74,6 +81,11 @@ class HostedActor implements ActorContext {
 
   sendQuietly(to: ActorId, message: unknown): boolean {
     return this.write(to, message, true);
+  }
+
+  keepInSlab(bytes: Uint8Array): Uint8Array | undefined {
+    // No writer before the first outgoing link, or for a later incarnation (the slab was claimed before).
+    return this.slabWriter?.keep(bytes);
   }
 
   private write(to: ActorId, message: unknown, quiet: boolean): boolean {
@@ -174,7 +186,9 @@ export class ActorHost {
   /** Whether the receiver of a link takes its messages in place (Actor.receivesInPlace). */
   private readonly receivesInPlace = (linkId: number): boolean => {
     const ends = this.linkEnds[linkId];
-    return ends !== undefined && this.actors[ends[1]]?.actor?.receivesInPlace === true;
+    if (ends === undefined) return false;
+    const actor = this.actors[ends[1]]?.actor;
+    return actor !== undefined && (actor.receivesInPlace === true || actor.receivesInPlaceFrom?.(ends[0]) === true);
   };
 
   private readonly fireTimer = (hosted: HostedActor, key: string): void => {
@@ -337,7 +351,7 @@ export class ActorHost {
       if (actor === null || typeof actor !== 'object' || typeof actor.receive !== 'function') {
         throw new TypeError(`behaviour module ${spec.module} made ${String(actor)}, not an actor with receive()`);
       }
-      if (actor.holdsSlabValues === true && actor.receivesInPlace === true) {
+      if (actor.holdsSlabValues === true && (actor.receivesInPlace === true || actor.receivesInPlaceFrom !== undefined)) {
         throw new TypeError(`behaviour module ${spec.module} made an actor that both holds slab values and receives in place: its views would be of the ring`);
       }
       hosted.actor = actor;

@@ -23,6 +23,17 @@ export interface Actor<Message = unknown> {
    */
   readonly receivesInPlace?: boolean;
   /**
+   * As receivesInPlace, for the messages from `from` only (an actor that must keep views of what
+   * some senders send: a proposer takes its clients' batches in place, its peers' Promises not).
+   * Asked on every pass over the link; receivesInPlace true overrides it.
+   */
+  receivesInPlaceFrom?(from: ActorId): boolean;
+  /**
+   * Visits every view of this actor's own value slab (ActorContext.keepInSlab()) that it still
+   * reads; what it does not visit may be written over. Called when the slab looks for room.
+   */
+  keptSlabViews?(visit: (view: Uint8Array) => void): void;
+  /**
    * Keep large values of received messages where the sender wrote them (its value slab), not a
    * copy: receive() gets binary fields that came by reference as views of the sender's slab,
    * valid until the next context.releaseSlabValues(), or longer for a message it calls
@@ -104,6 +115,13 @@ export interface ActorContext {
    * value it keeps and call releaseSlabValues(Infinity). True for an actor that holds none.
    */
   releaseSlabValues(belowKey: number): boolean;
+  /**
+   * A copy of `bytes` in this actor's value slab, which its sends reference where it lies instead
+   * of copying it again (a value a proposer sends to every acceptor and learner); undefined where
+   * the slab has no room or the actor has none (keep a copy elsewhere). Valid for as long as the
+   * actor's keptSlabViews() visits it.
+   */
+  keepInSlab(bytes: Uint8Array): Uint8Array | undefined;
   /** Counters read by the control plane; the runtime keeps `received`, `sent` and `sendRefused`, the behaviour may add its own. */
   readonly counters: Record<string, number>;
 }

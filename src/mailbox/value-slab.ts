@@ -146,9 +146,24 @@ export class ValueSlabWriter {
   private readonly placedValues: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PLACED_REMEMBERED).fill(undefined);
   private readonly placedPositions: number[] = new Array<number>(PLACED_REMEMBERED).fill(0);
   private nextPlaced = 0;
-  /** Values written into the slab, and those sent inline for want of room (for tests and counters). */
+  /** Values written into the slab, and those sent inline for want of room in it (for tests and counters). */
   placements = 0;
   refusals = 0;
+  /** Copies the owner keeps in the slab (keep()), and those it had to keep elsewhere. */
+  keeps = 0;
+  keepRefusals = 0;
+  /**
+   * Visits every view of this slab from keep() that the owner still reads (set by an owner that
+   * keeps any): what it visits is not written over. Called when the writer looks for room.
+   */
+  ownerViews: ((visit: (view: Uint8Array) => void) => void) | undefined = undefined;
+  /** The lowest position of the views the owner visited during this reclaim. */
+  private ownerOldest = Number.POSITIVE_INFINITY;
+  private readonly visitOwnerView = (view: Uint8Array): void => {
+    if (view.buffer !== this.data.buffer) return;
+    const position = this.positionOfKept(view);
+    if (position < this.ownerOldest) this.ownerOldest = position;
+  };
 
   private constructor(sab: SharedArrayBuffer) {
     this.data = valueSlabData(sab);
@@ -211,37 +226,83 @@ export class ValueSlabWriter {
   }
 
   /**
-   * The offset in the data area where `value` is (written now, or still there from an earlier
-   * placement of this very array), or -1 if it does not fit: send it inline.
+   * The offset in the data area where `value` is (written now, still there from an earlier
+   * placement of this very array, or a view of this slab that its owner keeps: keep()), or -1 if
+   * it does not fit: send it inline.
    */
   place(value: Uint8Array): number {
+    if (value.buffer === this.data.buffer) return this.reference(this.positionOfKept(value));
     const remembered = this.findPlaced(value);
     if (remembered >= 0) return this.reference(remembered);
-    const length = value.length;
-    const capacity = this.capacityBytes;
-    if (length > capacity / 2) {
+    const position = this.allocate(value, this.capacityBytes);
+    if (position < 0) {
       this.refusals++;
       return -1;
     }
-    // Co-aligned with the source (the data area starts 8-aligned, the capacity is a multiple of
-    // 8): V8 copies shared memory word by word only then.
-    let position = this.writePosition + ((value.byteOffset - this.writePosition) & 7);
-    const offset = position % capacity;
-    if (offset + length > capacity) position += capacity - offset + (value.byteOffset & 7);
-    if (position + length - this.freeBelow > capacity) {
-      this.reclaim();
-      if (position + length - this.freeBelow > capacity) {
-        this.refusals++;
-        return -1;
-      }
-    }
-    copyRange(value, 0, length, this.data, position % capacity);
-    this.writePosition = position + length;
+    copyRange(value, 0, value.length, this.data, position % this.capacityBytes);
+    this.writePosition = position + value.length;
     this.placements++;
     this.placedValues[this.nextPlaced] = value;
     this.placedPositions[this.nextPlaced] = position;
     this.nextPlaced = (this.nextPlaced + 1) % PLACED_REMEMBERED;
     return this.reference(position);
+  }
+
+  /**
+   * A copy of `bytes` in the slab for the owner to keep (a proposer's queued client commands,
+   * copied out of the ring they came on), or undefined where that would fill more than half the
+   * slab: keep a copy elsewhere. A record that sends the view, or any view within it, references
+   * it where it lies (place()): the bytes are copied once on their way from the ring to every
+   * receiver. The view stays as written for as long as ownerViews visits it, and after that for as
+   * long as a record references it; the owner must visit every view of the slab it still reads.
+   */
+  keep(bytes: Uint8Array): Uint8Array | undefined {
+    // At most half: values placed for records (those the owner does not keep) still find room.
+    const position = this.allocate(bytes, this.capacityBytes / 2);
+    if (position < 0) {
+      this.keepRefusals++;
+      return undefined;
+    }
+    const offset = position % this.capacityBytes;
+    copyRange(bytes, 0, bytes.length, this.data, offset);
+    this.writePosition = position + bytes.length;
+    this.keeps++;
+    return this.data.subarray(offset, offset + bytes.length);
+  }
+
+  /**
+   * Where a value of `value`'s length and alignment goes, with at most `liveBytesMax` live bytes
+   * after it (reclaiming first if need be), or -1. Co-aligned with the source (the data area
+   * starts 8-aligned, the capacity is a multiple of 8): V8 copies shared memory word by word only
+   * then.
+   */
+  private allocate(value: Uint8Array, liveBytesMax: number): number {
+    const length = value.length;
+    const capacity = this.capacityBytes;
+    if (length > capacity / 2) return -1;
+    let position = this.writePosition + ((value.byteOffset - this.writePosition) & 7);
+    const offset = position % capacity;
+    if (offset + length > capacity) position += capacity - offset + (value.byteOffset & 7);
+    if (position + length - this.freeBelow > liveBytesMax) {
+      this.reclaim();
+      if (position + length - this.freeBelow > liveBytesMax) return -1;
+    }
+    return position;
+  }
+
+  /**
+   * The position of a view of this slab's data area: live bytes lie within one capacity from
+   * freeBelow, so its offset names one position there. A view outside the live bytes was let go
+   * and may have been written over: its owner failed to visit it (a bug), so this throws.
+   */
+  private positionOfKept(view: Uint8Array): number {
+    const capacity = this.capacityBytes;
+    const offset = view.byteOffset - this.data.byteOffset;
+    const position = this.freeBelow + ((((offset - (this.freeBelow % capacity)) % capacity) + capacity) % capacity);
+    if (position + view.length > this.writePosition) {
+      throw new Error(`a view of the value slab at offset ${offset} (${view.length} bytes) lies outside its live bytes: it was let go while still read`);
+    }
+    return position;
   }
 
   /** Bytes between the oldest live reference and the write position (for tests). */
@@ -267,9 +328,14 @@ export class ValueSlabWriter {
     return -1;
   }
 
-  /** Frees what no ring references any more: below the oldest live reference on any link (and the record being written). */
+  /** Frees what no ring references any more and the owner no longer keeps: below the oldest live reference on any link (and the record being written), and the oldest view the owner visits. */
   private reclaim(): void {
     let oldest = Math.min(this.writePosition, this.recordStart);
+    if (this.ownerViews !== undefined) {
+      this.ownerOldest = Number.POSITIVE_INFINITY;
+      this.ownerViews(this.visitOwnerView);
+      if (this.ownerOldest < oldest) oldest = this.ownerOldest;
+    }
     const links = this.links;
     let retiredDone = false;
     for (let i = 0; i < links.length; i++) {

@@ -80,6 +80,11 @@ export class AcceptWindow {
     return true;
   }
 
+  /** Visits the value of every slot in flight (what a retransmit still sends). */
+  forEachValue(visit: (value: Value) => void): void {
+    for (const slot of this.inflight.values()) visit(slot.msg.value);
+  }
+
   /** Sends each Accept unanswered for `retransmitMs` again, to the acceptors that have not voted for it. */
   retransmit(nowMs: number, retransmitMs: number, ready: Ready): void {
     for (const slot of this.inflight.values()) {

@@ -35,11 +35,18 @@ export class CommandQueue {
   /** Entries of queuedSeq at NOTHING_QUEUED. */
   private idleClients = 0;
 
+  /** The bytes enqueue() was called with, and what keepCommands made of them (once per call, at its first kept run). */
+  private keptFrom: Uint8Array | undefined = undefined;
+  private kept: Uint8Array = NOOP;
+  private keptView: DataView = viewOf(NOOP);
+
   constructor(
     /** Commands queued at most; beyond this, new ones are dropped (their clients retry). */
     private readonly pendingCommandsMax: number,
     private readonly batchCommandsMax: number,
     private readonly batchBytesMax: number,
+    /** What the queue keeps of bytes it queues commands from (ProposerConfig.keepCommands). */
+    private readonly keepCommands: (commands: Uint8Array) => Uint8Array = (commands) => commands,
   ) {}
 
   /** Commands waiting for a slot. */
@@ -52,6 +59,7 @@ export class CommandQueue {
    * of a command already queued or in flight do, commands beyond pendingCommandsMax do not.
    */
   enqueue(commands: Uint8Array, view: DataView): number {
+    this.keptFrom = undefined;
     let queued = 0;
     // Commands to keep form runs; a skipped command (a retry already queued, or no room) ends a run.
     let runStart = 0;
@@ -77,7 +85,13 @@ export class CommandQueue {
       at = next;
     }
     this.pushRun(commands, view, runStart, commands.byteLength, runCommands);
+    this.keptFrom = undefined;
     return queued;
+  }
+
+  /** Visits the bytes of every run with commands still waiting for a slot. */
+  forEachRun(visit: (bytes: Uint8Array) => void): void {
+    for (let i = this.pendingHead; i < this.pending.length; i++) visit(this.pending[i]!.bytes);
   }
 
   /**
@@ -114,10 +128,17 @@ export class CommandQueue {
     this.idleClients = 0;
   }
 
-  private pushRun(bytes: Uint8Array, view: DataView, start: number, end: number, commands: number): void {
+  private pushRun(source: Uint8Array, sourceView: DataView, start: number, end: number, commands: number): void {
     if (commands === 0) return;
+    // Only bytes with a command kept are copied (a batch of retries only is not), once per batch.
+    if (this.keptFrom !== source) {
+      this.keptFrom = source;
+      this.kept = this.keepCommands(source);
+      this.keptView = this.kept === source ? sourceView : viewOf(this.kept);
+    }
+    const bytes = this.kept;
     const run = start === 0 && end === bytes.byteLength ? bytes : bytes.subarray(start, end);
-    this.pending.push({ bytes: run, view: run === bytes ? view : viewOf(run), at: 0, commands });
+    this.pending.push({ bytes: run, view: run === bytes ? this.keptView : viewOf(run), at: 0, commands });
     this.pendingCommands += commands;
   }
 

@@ -86,6 +86,13 @@ export interface ProposerConfig {
   readonly batchBytesMax?: number;
   /** Client commands queued while the window is full; beyond this they are dropped (clients retry). */
   readonly pendingCommandsMax?: number;
+  /**
+   * What the proposer keeps of the bytes enqueueCommands() gets, called once per call that
+   * queues a command: the bytes themselves by default (the caller must not modify them). A host
+   * that hands over views valid only during the call (a batch read in place from its ring) passes
+   * a copier; forEachHeldValue() then names every copy still read.
+   */
+  readonly keepCommands?: (commands: Uint8Array) => Uint8Array;
   /** Default true. Only for demonstrating dueling proposers. */
   readonly randomizedTimeouts?: boolean;
   /** Default true. Only for demonstrating dueling proposers. */
@@ -144,7 +151,8 @@ export class Proposer {
     checkPositiveInteger('batchCommandsMax', batchCommandsMax);
     checkPositiveInteger('batchBytesMax', batchBytesMax);
     checkPositiveInteger('pendingCommandsMax', pendingCommandsMax);
-    this.queue = new CommandQueue(pendingCommandsMax, batchCommandsMax, batchBytesMax);
+    if (config.keepCommands !== undefined && typeof config.keepCommands !== 'function') throw new TypeError(`keepCommands must be a function, got ${String(config.keepCommands)}`);
+    this.queue = new CommandQueue(pendingCommandsMax, batchCommandsMax, batchBytesMax, config.keepCommands);
     this.phaseOne = new PhaseOne(this.quorum);
     this.window = new AcceptWindow(this.id, this.quorum, (value) => this.queue.chosen(value));
     this.progress = new LearnerProgress(this.learners);
@@ -190,6 +198,17 @@ export class Proposer {
   }
   get pendingCount(): number {
     return this.queue.commands;
+  }
+
+  /**
+   * Visits every byte range of client commands the proposer still reads: queued runs (kept as
+   * keepCommands made them) and the values of slots in flight (which retransmits send again).
+   * A slot's value is a view of a run, or a copy where it joined runs; a recovered value or a
+   * no-op is the proposer's own.
+   */
+  forEachHeldValue(visit: (bytes: Uint8Array) => void): void {
+    this.queue.forEachRun(visit);
+    this.window.forEachValue(visit);
   }
   /** Accepts retransmitted so far, one per acceptor each went to. */
   get acceptsResent(): number {
@@ -277,7 +296,8 @@ export class Proposer {
    * Queues encoded commands (value layout, see value.ts) without opening slots: slots are opened
    * by the next fill() (or any propose, tick or vote). A caller that takes many commands at once
    * queues them all, then fills once, so they share slots instead of each opening a slot of its
-   * own while the window has room. The bytes are kept, not copied: do not modify them. Commands
+   * own while the window has room. The bytes are kept as config.keepCommands makes them (by default
+   * not copied: do not modify them). Commands
    * go into slots as runs of these bytes, never decoded into objects. Not leading: each command
    * gets a Redirect to `replyTo` (if a node). Returns how many commands are queued (retries of a
    * command already queued or in flight count as queued; commands beyond pendingCommandsMax are

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { ActorContext } from '../../src/actors/index.js';
 import { Courier } from '../../src/log/actors/courier.js';
 import { withOwnEntries } from '../../src/log/actors/acceptor-actor.js';
+import { keepHeldAccept } from '../../src/log/actors/proposer-actor.js';
 import { MessageType, makeBallot } from '../../src/paxos/index.js';
-import type { Message, PromiseMessage } from '../../src/paxos/index.js';
+import type { AcceptMessage, Message, PromiseMessage } from '../../src/paxos/index.js';
 
 function fullMailboxes() {
   const sent: unknown[] = [];
@@ -56,6 +57,28 @@ describe("an acceptor's held replies", () => {
     makeRoom();
     courier.retry();
     expect((sent[0] as { entries: Array<{ value: Uint8Array }> }).entries[0]!.value).toEqual(new Uint8Array(8).fill(0xee));
+  });
+});
+
+describe("a proposer's held Accepts", () => {
+  it('hold a copy of a value that lies in the proposer\'s slab (kept only while its slot is in flight), and heap values as they are', () => {
+    const { context, sent, makeRoom } = fullMailboxes();
+    const courier = new Courier(context, undefined, keepHeldAccept);
+    const slab = new Uint8Array(new SharedArrayBuffer(64)).fill(7);
+    const inSlab: AcceptMessage = { type: MessageType.Accept, from: 0, ballot: makeBallot(3, 0), slot: 9, value: slab.subarray(8, 40) };
+    const onHeap: AcceptMessage = { type: MessageType.Accept, from: 0, ballot: makeBallot(3, 0), slot: 10, value: new Uint8Array(16).fill(5) };
+    const heartbeat: Message = { type: MessageType.Heartbeat, from: 0, ballot: makeBallot(3, 0), chosenBelow: 0, gcBelow: 0 };
+    courier.send(2, inSlab);
+    courier.send(2, onHeap);
+    courier.send(2, heartbeat);
+    slab.fill(0xee); // the slot was chosen meanwhile, and the slab wrote over its bytes
+    makeRoom();
+    courier.retry();
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toMatchObject({ type: MessageType.Accept, slot: 9, ballot: inSlab.ballot });
+    expect((sent[0] as AcceptMessage).value).toEqual(new Uint8Array(32).fill(7));
+    expect(sent[1]).toBe(onHeap);
+    expect(sent[2]).toBe(heartbeat);
   });
 });
 

@@ -334,6 +334,53 @@ describe('slots from encoded commands', () => {
     expect(accepts.map((msg) => decodeValue(msg.value).map((c) => `${c.clientId}#${c.seq}`))).toEqual([['1#1', '2#1', '3#1', '4#1']]);
   });
 
+  it('keeps what keepCommands makes of a batch (once per batch, only where a command is kept), and names every range it still reads', () => {
+    const copies: Uint8Array[] = [];
+    // A host whose batches are views valid only during the call: it copies what the queue keeps.
+    const keepCommands = (commands: Uint8Array): Uint8Array => {
+      const copy = commands.slice();
+      copies.push(copy);
+      return copy;
+    };
+    const { proposer, ready } = leader({ batchCommandsMax: 2, windowSlotsMax: 1, keepCommands });
+    const batch = encoded(cmd(1, 1), cmd(2, 1), cmd(3, 1));
+    expect(proposer.enqueueCommands(batch, ready)).toBe(3);
+    expect(copies).toHaveLength(1);
+    // Retries only: nothing new is kept, nothing copied.
+    expect(proposer.enqueueCommands(encoded(cmd(2, 1), cmd(3, 1)), ready)).toBe(2);
+    expect(copies).toHaveLength(1);
+    const held = (): Uint8Array[] => {
+      const views: Uint8Array[] = [];
+      proposer.forEachHeldValue((view) => views.push(view));
+      return views;
+    };
+    expect(held().map((view) => view.buffer)).toEqual([copies[0]!.buffer]);
+    proposer.fill(0, ready);
+    // One slot in flight (a view of the kept copy, commands 1 and 2), command 3 queued in the same copy.
+    const accept = sent(ready, MessageType.Accept)[0]!.msg as AcceptMessage;
+    expect(accept.value.buffer).toBe(copies[0]!.buffer);
+    expect(accept.value.buffer).not.toBe(batch.buffer);
+    expect(held()).toHaveLength(2);
+    expect(held().every((view) => view.buffer === copies[0]!.buffer)).toBe(true);
+    // The caller writes over its batch (its ring moved on): the proposer's slots are unchanged.
+    batch.fill(0);
+    expect(decodeValue(accept.value).map((c) => c.clientId)).toEqual([1, 2]);
+    for (const acceptor of ACCEPTORS.slice(0, 2)) proposer.step({ type: MessageType.Accepted, from: acceptor, ballot: proposer.ballot, slot: accept.slot }, 1, ready);
+    // Slot chosen, command 3 in the next slot: only that one is still read.
+    const views = held();
+    expect(proposer.pendingCount).toBe(0);
+    expect(views).toHaveLength(1);
+    expect(views[0]!.buffer).toBe(copies[0]!.buffer);
+    expect(decodeValue(views[0]!).map((c) => c.clientId)).toEqual([3]);
+    proposer.step({ type: MessageType.Accepted, from: 10, ballot: proposer.ballot, slot: accept.slot + 1 }, 2, ready);
+    proposer.step({ type: MessageType.Accepted, from: 11, ballot: proposer.ballot, slot: accept.slot + 1 }, 2, ready);
+    expect(held()).toEqual([]);
+  });
+
+  it('refuses a keepCommands that is not a function', () => {
+    expect(() => make({ keepCommands: 'copy' as unknown as (commands: Uint8Array) => Uint8Array })).toThrow(TypeError);
+  });
+
   it('keeps every field of a command, count included', () => {
     const { proposer, ready } = leader();
     const reservation: Command = { clientId: 4, seq: 2, data: new Uint8Array(0), count: 65_536 };

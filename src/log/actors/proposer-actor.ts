@@ -2,7 +2,8 @@
 // around it) hosted by roleActor. A standby rehearses leading once, soon after it starts
 // (leader-warmup.ts).
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
-import { MessageType, ProposerRole, type Message } from '../../paxos/index.js';
+import { VALUE_REF_MIN_BYTES } from '../../mailbox/index.js';
+import { MessageType, ProposerRole, type AcceptMessage, type Message } from '../../paxos/index.js';
 import { ProposerNode } from '../../roles/index.js';
 import { RUNTIME_TIMINGS } from '../../protocol/timings.js';
 import { Courier } from './courier.js';
@@ -21,9 +22,11 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   // An Accept goes to a learner without waking it where the log's threads outnumber the cores:
   // the acceptors' votes wake it (learner-accept-wake.ts says when and why).
   const learners = new Set(config.layout.learners);
-  const courier = acceptWakesLearners(config.layout)
-    ? new Courier(context)
-    : new Courier(context, (to, message) => (message as Message).type === MessageType.Accept && learners.has(to));
+  const courier = new Courier(
+    context,
+    acceptWakesLearners(config.layout) ? undefined : (to, message) => (message as Message).type === MessageType.Accept && learners.has(to),
+    keepHeldAccept,
+  );
   const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
   const clients = function* (): Iterable<ActorId> {
     for (const peer of context.peers()) if (!roles.has(peer)) yield peer;
@@ -36,6 +39,10 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       learners: config.layout.learners,
       random: Math.random,
       ...proposerTuningOf(config),
+      // A client's batch comes in place (a view of the ring, valid during the call): what the
+      // queue keeps of it is copied once, into this proposer's value slab where it has room, and
+      // the Accepts cut from it reference it there (no second copy into the slab when sent).
+      keepCommands: (commands) => (commands.byteLength >= VALUE_REF_MIN_BYTES ? context.keepInSlab(commands) : undefined) ?? commands.slice(),
     },
     transport: courier,
     // NewLeader goes straight to the mailboxes: a full one skips that client (its resend timeout covers it).
@@ -52,6 +59,10 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
   return roleActor({
     node,
     courier,
+    // Clients' batches only: a peer's Promise carries values the proposer keeps as they came.
+    receivesInPlaceFrom: (from) => !roles.has(from),
+    // What the slab must not write over: the commands the proposer queued and the slots in flight.
+    keptSlabViews: (visit) => proposer.forEachHeldValue(visit),
     // The warm-up comes after the log's first election (open() waits for that, and a warm-up at
     // start made open() about 100 ms slower on 2 cores), and well before the bench's next kill
     // (about 2 s after each restart). The rehearsal takes 15-45 ms of this thread; a Campaign that
@@ -81,4 +92,15 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
       counters.failedCampaigns = proposer.failedCampaigns;
     },
   });
+}
+
+/**
+ * An Accept the courier holds past its turn (a full mailbox) may outlive its slot, and the slab
+ * keeps only the values of slots in flight (keptSlabViews): a held Accept whose value lies in the
+ * slab takes a copy of it.
+ */
+export function keepHeldAccept(message: unknown): unknown {
+  const accept = message as AcceptMessage;
+  if (accept.type !== MessageType.Accept || !(accept.value.buffer instanceof SharedArrayBuffer)) return message;
+  return { ...accept, value: accept.value.slice() };
 }

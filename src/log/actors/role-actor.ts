@@ -14,6 +14,10 @@ const TICK_TIMER_KEY = 'tick';
 export interface HostedRole {
   /** Actor.receivesInPlace: the node steps on messages still in their ring (acceptors over shared memory). */
   readonly receivesInPlace?: boolean;
+  /** Actor.receivesInPlaceFrom: as receivesInPlace, for some senders only (a proposer's clients). */
+  receivesInPlaceFrom?(from: ActorId): boolean;
+  /** Actor.keptSlabViews: the views of the actor's own value slab the node still reads. */
+  keptSlabViews?(visit: (view: Uint8Array) => void): void;
   readonly node: RoleNode;
   /** Sends the node's messages, holding those a full mailbox refused until retry(). */
   readonly courier: Courier;
@@ -79,6 +83,8 @@ export function roleActor(role: HostedRole): Actor {
     stop() {
       role.stop?.();
     },
+    ...(role.receivesInPlaceFrom === undefined ? {} : { receivesInPlaceFrom: role.receivesInPlaceFrom }),
+    ...(role.keptSlabViews === undefined ? {} : { keptSlabViews: role.keptSlabViews }),
     // Only a role with idle work gets the callback: the host calls idle() on every idle pass.
     ...(role.idle === undefined ? {} : { idle: role.idle }),
     // A released endpoint's id may go to another endpoint: what was held for it must not reach that one.
