@@ -1,11 +1,13 @@
 // The leader's queue of client commands waiting for a slot, and the cutter that makes a slot's
-// value of them. Commands stay as the bytes clients sent (value layout, value.ts), in runs; a
+// value of them. Commands stay as the bytes clients sent (or the copy the host keeps of them: ProposerConfig.keepCommands; value layout, value.ts), in runs; a
 // slot's value is a view of one run or, spanning runs, one copy of the pieces. The queue also
 // remembers the highest seq per client queued or in flight in this leadership, so a client's
 // retry of a command already on its way is counted as queued, not queued twice.
 import { commandClientId, commandSeq, nextCommandAt, NOOP, viewOf, type Value } from './value.js';
 import { SafeIntegerMap } from '../util/safe-integer-map.js';
 
+/** A view of no bytes, for the queue's kept batch between calls. */
+const NOOP_VIEW = viewOf(NOOP);
 /** queuedSeq's mark for a client with nothing queued or in flight: below every seq (seqs start at 1). */
 const NOTHING_QUEUED = 0;
 /** Idle clients queuedSeq keeps before it forgets them all. */
@@ -38,7 +40,7 @@ export class CommandQueue {
   /** The bytes enqueue() was called with, and what keepCommands made of them (once per call, at its first kept run). */
   private keptFrom: Uint8Array | undefined = undefined;
   private kept: Uint8Array = NOOP;
-  private keptView: DataView = viewOf(NOOP);
+  private keptView: DataView = NOOP_VIEW;
 
   constructor(
     /** Commands queued at most; beyond this, new ones are dropped (their clients retry). */
@@ -85,7 +87,10 @@ export class CommandQueue {
       at = next;
     }
     this.pushRun(commands, view, runStart, commands.byteLength, runCommands);
+    // Only the runs keep the copy: a batch whose commands all went into slots is garbage then.
     this.keptFrom = undefined;
+    this.kept = NOOP;
+    this.keptView = NOOP_VIEW;
     return queued;
   }
 
