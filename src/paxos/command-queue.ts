@@ -47,6 +47,8 @@ export class CommandQueue {
     private readonly pendingCommandsMax: number,
     private readonly batchCommandsMax: number,
     private readonly batchBytesMax: number,
+    /** A value spanning runs (one copy of its pieces) holds at most this many bytes (ProposerConfig.joinBytesMax). */
+    private readonly joinBytesMax: number = Number.POSITIVE_INFINITY,
     /** What the queue keeps of bytes it queues commands from (ProposerConfig.keepCommands). */
     private readonly keepCommands: (commands: Uint8Array) => Uint8Array = (commands) => commands,
   ) {}
@@ -150,14 +152,22 @@ export class CommandQueue {
   /**
    * The next slot's value from the queue: commands in arrival order, up to batchCommandsMax
    * commands and batchBytesMax bytes (one command always goes, so an entry up to the size limit
-   * is never stuck). A value within one run is a view of it; one spanning runs is one copy.
+   * is never stuck). A value within one run is a view of it; one spanning runs is one copy, so it
+   * takes from a further run only while the value stays within joinBytesMax (a slot of large
+   * entries goes as a view of its run rather than as a copy joined with the next).
    */
   takeBatch(): Value {
     let commandsLeft = this.batchCommandsMax;
     let bytesLeft = this.batchBytesMax;
+    let valueBytes = 0;
     let first: Uint8Array | undefined;
     let pieces: Uint8Array[] | undefined;
     while (this.pendingHead < this.pending.length && commandsLeft > 0) {
+      if (first !== undefined) {
+        const joinRoom = this.joinBytesMax - valueBytes;
+        if (joinRoom <= 0) break;
+        if (joinRoom < bytesLeft) bytesLeft = joinRoom;
+      }
       const run = this.pending[this.pendingHead]!;
       const runBytes = run.bytes.byteLength - run.at;
       let end: number;
@@ -182,6 +192,7 @@ export class CommandQueue {
       else (pieces ??= [first]).push(piece);
       commandsLeft -= taken;
       bytesLeft -= end - run.at;
+      valueBytes += end - run.at;
       this.pendingCommands -= taken;
       run.commands -= taken;
       run.at = end;

@@ -19,6 +19,11 @@ export const PROPOSER_DEFAULTS = Object.freeze({
   batchCommandsMax: 256,
   /** Bytes of one slot's value, command headers included (the log sets its own, from its ring). */
   batchBytesMax: 256 * 1024,
+  /**
+   * Bytes of a slot's value joined from several client batches (joining copies them): small
+   * commands still share slots across batches, and a slot of large entries stays a view of one.
+   */
+  joinBytesMax: 64 * 1024,
   /** Client commands queued while the window is full; beyond this, new ones are dropped (clients retry). */
   pendingCommandsMax: 65_536,
 });

@@ -87,6 +87,12 @@ export interface ProposerConfig {
   /** Client commands queued while the window is full; beyond this they are dropped (clients retry). */
   readonly pendingCommandsMax?: number;
   /**
+   * Bytes of a slot's value that joins commands from more than one client batch (a copy of them
+   * all; a value from one batch is a view of it): a slot joins a further batch only while its
+   * value stays within this, so large entries are not copied to share a slot.
+   */
+  readonly joinBytesMax?: number;
+  /**
    * What the proposer keeps of the bytes enqueueCommands() gets, called once per call that
    * queues a command: the bytes themselves by default (the caller must not modify them). A host
    * that hands over views valid only during the call (a batch read in place from its ring) passes
@@ -145,14 +151,16 @@ export class Proposer {
     const batchCommandsMax = config.batchCommandsMax ?? PROPOSER_DEFAULTS.batchCommandsMax;
     const batchBytesMax = config.batchBytesMax ?? PROPOSER_DEFAULTS.batchBytesMax;
     const pendingCommandsMax = config.pendingCommandsMax ?? PROPOSER_DEFAULTS.pendingCommandsMax;
+    const joinBytesMax = config.joinBytesMax ?? PROPOSER_DEFAULTS.joinBytesMax;
     checkPositiveInteger('heartbeatIntervalMs', this.heartbeatIntervalMs);
     checkPositiveInteger('retransmitMs', this.retransmitMs);
     checkPositiveInteger('windowSlotsMax', this.windowSlotsMax);
     checkPositiveInteger('batchCommandsMax', batchCommandsMax);
     checkPositiveInteger('batchBytesMax', batchBytesMax);
     checkPositiveInteger('pendingCommandsMax', pendingCommandsMax);
+    checkPositiveInteger('joinBytesMax', joinBytesMax);
     if (config.keepCommands !== undefined && typeof config.keepCommands !== 'function') throw new TypeError(`keepCommands must be a function, got ${String(config.keepCommands)}`);
-    this.queue = new CommandQueue(pendingCommandsMax, batchCommandsMax, batchBytesMax, config.keepCommands);
+    this.queue = new CommandQueue(pendingCommandsMax, batchCommandsMax, batchBytesMax, joinBytesMax, config.keepCommands);
     this.phaseOne = new PhaseOne(this.quorum);
     this.window = new AcceptWindow(this.id, this.quorum, (value) => this.queue.chosen(value));
     this.progress = new LearnerProgress(this.learners);

@@ -377,6 +377,25 @@ describe('slots from encoded commands', () => {
     expect(held()).toEqual([]);
   });
 
+  it('joins batches into one slot only while the joined value stays within joinBytesMax; a slot of one batch is a view at any size', () => {
+    const big = (clientId: number): Command => ({ clientId, seq: 1, data: new Uint8Array(3000).fill(clientId) });
+    const { proposer, ready } = leader({ batchCommandsMax: 10, windowSlotsMax: 10, joinBytesMax: 4096 });
+    const first = encoded(big(1), big(2));
+    const second = encoded(big(3));
+    const third = encoded(cmd(4, 1));
+    const fourth = encoded(cmd(5, 1));
+    for (const batch of [first, second, third, fourth]) proposer.enqueueCommands(batch, ready);
+    proposer.fill(0, ready);
+    const accepts = sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => envelope.msg as AcceptMessage);
+    // 6 KiB from one batch: a view; the next batch would make a joined value over 4 KiB: a slot of
+    // its own, which then joins the small ones after it (a copy of 3 KiB and a few bytes).
+    expect(accepts.map((msg) => decodeValue(msg.value).map((c) => c.clientId))).toEqual([[1, 2], [3, 4, 5]]);
+    expect(accepts[0]!.value.buffer).toBe(first.buffer);
+    expect(accepts[1]!.value.buffer).not.toBe(second.buffer);
+    expect(accepts[1]!.value.byteLength).toBeLessThanOrEqual(4096);
+    expect(() => make({ joinBytesMax: 0 })).toThrow(RangeError);
+  });
+
   it('refuses a keepCommands that is not a function', () => {
     expect(() => make({ keepCommands: 'copy' as unknown as (commands: Uint8Array) => Uint8Array })).toThrow(TypeError);
   });
