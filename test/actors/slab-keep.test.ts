@@ -46,6 +46,19 @@ async function keepAround(endpoint: Endpoint, keeper: number, relay: number, for
   }
 }
 
+/**
+ * A keeper taking the endpoint's messages in place, on rings of 16 KiB (a slab of 32 KiB), and a
+ * relay: values go by reference between actors only, so a kept value reaches the endpoint through it.
+ */
+async function keeperWithRelay(): Promise<{ system: ActorSystem; keeper: number; relay: number; endpoint: Endpoint }> {
+  const actors = (system = new ActorSystem({ ringBytes: 1 << 14 }));
+  const keeper = await actors.spawn({ role: 'keeper', module: behaviour });
+  const relay = await actors.spawn({ role: 'relay', module: behaviour });
+  const endpoint = actors.endpoint();
+  expect((await ask(endpoint, keeper, { op: 'in-place-from', id: endpoint.id })).op).toBe('ok');
+  return { system: actors, keeper, relay, endpoint };
+}
+
 describe('an actor keeping values in its own slab', () => {
   it('takes in place only the messages of the senders it names: views of the ring from those, copies from the rest', async () => {
     system = new ActorSystem({ ringBytes: 1 << 16 });
@@ -58,15 +71,10 @@ describe('an actor keeping values in its own slab', () => {
   });
 
   it('sends a kept value by reference where it lies (no copy into the slab), and reuses no byte of it while kept', async () => {
-    system = new ActorSystem({ ringBytes: 1 << 14 });
-    const keeper = await system.spawn({ role: 'keeper', module: behaviour });
-    // Values go by reference between actors only: the kept value reaches the endpoint through a relay.
-    const relay = await system.spawn({ role: 'relay', module: behaviour });
-    const endpoint = system.endpoint();
-    expect((await ask(endpoint, keeper, { op: 'in-place-from', id: endpoint.id })).op).toBe('ok');
+    const { system: actors, keeper, relay, endpoint } = await keeperWithRelay();
     const { value, first } = await keepAround(endpoint, keeper, relay, false);
     expect(value).toEqual(bytesOf(1, 3000));
-    const counters = await system.counters(keeper);
+    const counters = await actors.counters(keeper);
     expect(counters.slabPlacements).toBe(0);
     // The slab fills in order: the others were kept while there was room short of the first's bytes, then kept elsewhere.
     expect(counters.slabKeeps).toBeGreaterThan(1);
@@ -77,11 +85,7 @@ describe('an actor keeping values in its own slab', () => {
   });
 
   it('the same check catches an actor that does not visit what it keeps', async () => {
-    system = new ActorSystem({ ringBytes: 1 << 14 });
-    const keeper = await system.spawn({ role: 'keeper', module: behaviour });
-    const relay = await system.spawn({ role: 'relay', module: behaviour });
-    const endpoint = system.endpoint();
-    expect((await ask(endpoint, keeper, { op: 'in-place-from', id: endpoint.id })).op).toBe('ok');
+    const { keeper, relay, endpoint } = await keeperWithRelay();
     const { value } = await keepAround(endpoint, keeper, relay, true);
     expect(value).not.toEqual(bytesOf(1, 3000));
   });

@@ -99,3 +99,18 @@ export async function leaderId(log: ReplicatedLog): Promise<number> {
   }
   throw new Error('no leader');
 }
+
+/**
+ * Reads the whole log and checks every entry byte for byte: each index must be one an append was
+ * acknowledged at (`seqAt`: index -> the seq appended there), holding `entry(seq)`. Returns how many were read.
+ */
+export async function readBackExact(log: ReplicatedLog, seqAt: Map<number, number>, entry: (seq: number) => Uint8Array): Promise<number> {
+  let read = 0;
+  for await (const { index, data } of log.read({ from: 0 })) {
+    const seq = seqAt.get(index);
+    expect(seq, `index ${index} was never acknowledged`).toBeDefined();
+    expect(Buffer.from(data).equals(Buffer.from(entry(seq!))), `entry ${seq} at index ${index}`).toBe(true);
+    read++;
+  }
+  return read;
+}

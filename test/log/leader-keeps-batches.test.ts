@@ -5,7 +5,7 @@
 // in flight) would send other bytes under its commands. Checked: with the proposer's
 // keptSlabViews visiting nothing, this test fails.
 import { describe, expect, it } from 'vitest';
-import { closedAfterEach } from './helpers.js';
+import { closedAfterEach, readBackExact } from './helpers.js';
 
 const { openLog } = closedAfterEach();
 
@@ -30,14 +30,7 @@ describe("a leader's queued batches in its slab", () => {
         }),
       );
     }
-    let read = 0;
-    for await (const { index, data } of log.read({ from: 0 })) {
-      const seq = acknowledged.get(index);
-      expect(seq, `index ${index} was never acknowledged`).toBeDefined();
-      expect(Buffer.from(data).equals(Buffer.from(entry(seq!))), `entry ${seq} at index ${index}`).toBe(true);
-      read++;
-    }
-    expect(read).toBe(12 * 48);
+    expect(await readBackExact(log, acknowledged, entry)).toBe(12 * 48);
     const leader = (await log.cluster.actors()).find((actor) => actor.leader && actor.alive)!;
     // One leader throughout (a leader that trips over a view it let go of dies of it).
     expect(leader.restarts).toBe(0);
