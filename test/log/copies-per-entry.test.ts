@@ -60,13 +60,27 @@ function expectCopies(copies: number | undefined, expected: number, count: CopyC
   expect(copies, seen).toBeLessThan(expected + 0.05 + (count.acceptsResent + strayCopies) / count.entries);
 }
 
+/**
+ * A count during which the leader changed is taken again, up to this many times in all: a new
+ * leader's recovery (its Prepare, the acceptors' Promises carrying their values, the values
+ * proposed again) copies entries off the path. Seen on CI with storage.dir: an fdatasync that
+ * stalled past the election timeout, a proposer taking over mid-count, each acceptor 0.18
+ * entries' worth over. The last count must have had no leader change.
+ */
+const COUNTS_MAX = 3;
+
 function countCopies(...extra: string[]): CopyCount {
   // One in flight: no send waits for room (a waiting send keeps a copy of its own), no slot joins two batches.
   const args = ['--require', './dist/bench/copies/audit.cjs', 'dist/bench/copies/count.js', '--in-flight', '1', '--warmup', '8', '--entries', '40', ...extra];
-  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  expect(result.stderr).toBe('');
-  expect(result.status).toBe(0);
-  return JSON.parse(result.stdout) as CopyCount;
+  let count: CopyCount | undefined;
+  for (let attempt = 0; attempt < COUNTS_MAX && (count === undefined || count.leaderChanges > 0); attempt++) {
+    const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    count = JSON.parse(result.stdout) as CopyCount;
+  }
+  expect(count!.leaderChanges, JSON.stringify(count)).toBe(0);
+  return count!;
 }
 
 function byRole(count: CopyCount, role: string): number[] {
@@ -78,7 +92,7 @@ function byRole(count: CopyCount, role: string): number[] {
 describe('copies of an entry between append() and its acknowledgement', () => {
   it('stay at what the path makes today, thread by thread, and the audit sees one more', () => {
     const count = countCopies();
-    // The whole count with any failure below (a leader change mid-count, say, shows there).
+    // The whole count with any failure below.
     const seen = JSON.stringify(count);
     expectCopies(count.byThread.client, 2, count, seen);
     expectCopies(Math.max(...byRole(count, 'proposer')), 1, count, seen);
