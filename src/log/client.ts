@@ -164,6 +164,7 @@ export class LogClient {
       },
       {
         send: (to, message) => this.send(to, message),
+        resent: () => this.counters.appendsResent++,
         resolved: (pending, index) => pending.resolve(index, this.counters),
         rejected: (pending, error) => pending.reject(error, this.counters),
         leaderAnnounced: (leader) => observer?.leaderAnnounced(leader),
@@ -439,7 +440,10 @@ export class LogClient {
     // and sending it again would only queue more behind them. A reader that never frees room (a
     // dead proposer) leaves the batch waiting here; NewLeader or the sweep sends its appends
     // elsewhere. The message is encoded before this returns.
-    this.endpoint.sendAsync(to, message, this.options.appendTimeoutMs).catch(() => this.core.sendFailed(to));
+    this.endpoint.sendAsync(to, message, this.options.appendTimeoutMs).then(
+      () => this.core.mailboxProgressed(to, performance.now()),
+      () => this.core.sendFailed(to),
+    );
   }
 
   private onMessage(_from: number, message: { type: number }): void {

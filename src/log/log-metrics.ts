@@ -17,6 +17,8 @@ export class AppendCounters {
   appendsFailedOther = 0;
   /** Refused before they were sent: not a Uint8Array, larger than entryBytesMax, a bad signal. */
   appendsRefused = 0;
+  /** Sends of an append after its first (AppendCoreSink.resent): a few at a leader change; many means appends were taken for lost. */
+  appendsResent = 0;
   reservationsAcknowledged = 0;
   indexesReserved = 0;
 
@@ -55,6 +57,7 @@ export interface LogMetrics {
   appendsFailedClosedTotal: number;
   appendsFailedOtherTotal: number;
   appendsRefusedTotal: number;
+  appendsResentTotal: number;
   reservationsAcknowledgedTotal: number;
   indexesReservedTotal: number;
   leaderChangesTotal: number;

@@ -603,6 +603,7 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       appendsFailedClosedTotal: appends.appendsFailedClosed,
       appendsFailedOtherTotal: appends.appendsFailedOther,
       appendsRefusedTotal: appends.appendsRefused,
+      appendsResentTotal: appends.appendsResent,
       reservationsAcknowledgedTotal: appends.reservationsAcknowledged,
       indexesReservedTotal: appends.indexesReserved,
       leaderChangesTotal: counts.leaderChanges,

@@ -218,6 +218,14 @@ export class Proposer {
     this.queue.forEachRun(visit);
     this.window.forEachValue(visit);
   }
+  /**
+   * A message to `to` that the transport held for room in its mailbox went in at `nowMs` (a
+   * transport that never holds one never calls this): an Accept to an acceptor that reads behind
+   * a burst is not retransmitted for retransmitMs from then (AcceptWindow.mailboxProgressed()).
+   */
+  mailboxProgressed(to: NodeId, nowMs: number): void {
+    this.window.mailboxProgressed(to, nowMs);
+  }
   /** Accepts retransmitted so far, one per acceptor each went to. */
   get acceptsResent(): number {
     return this.window.acceptsResent;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppendCore } from '../../src/protocol/append-core.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../../src/protocol/wire.js';
-import { COMMAND_HEADER_BYTES, commandClientId, commandDataBytes, commandSeq, countCommands, viewOf } from '../../src/paxos/index.js';
+import { COMMAND_HEADER_BYTES, MessageType, commandClientId, commandDataBytes, commandSeq, countCommands, viewOf } from '../../src/paxos/index.js';
 
 const LEADER = 0;
 const STANDBY = 1;
@@ -147,6 +147,32 @@ describe('AppendCore resends', () => {
       ack(command, i, t);
     }
     expect(appends.resendTimeoutMs).toBe(4 * RESEND_AFTER_MS);
+  });
+
+  it("in silence leaves alone an append while its proposer's full mailbox still takes what waited for room, and sends it on resendAfterMs after it last moved", () => {
+    const { appends, submit, sweep } = core();
+    // A burst larger than the leader's mailbox: the first acknowledgement is far off, and what
+    // did not fit goes in as the leader reads.
+    const queued = submit(0, 0);
+    appends.mailboxProgressed(LEADER, 60);
+    appends.mailboxProgressed(STANDBY, 90); // another proposer's mailbox says nothing about the leader's
+    expect(sweep(RESEND_AFTER_MS)).toEqual([]);
+    appends.mailboxProgressed(LEADER, 150);
+    expect(sweep(150 + RESEND_AFTER_MS - 1)).toEqual([]);
+    // The leader stopped reading (it may be gone): on to the next proposer.
+    expect(sweep(150 + RESEND_AFTER_MS)).toEqual([{ to: STANDBY, clientId: queued.clientId, seq: queued.seq }]);
+  });
+
+  it('takes no leader guess from the acknowledgement of an append that also went to another proposer (Karn)', () => {
+    const { appends, submit, ack, sweep } = core();
+    const first = submit(0, 0);
+    const second = submit(1, 0);
+    // Silence: both go on to the standby, which redirects the first back to the leader.
+    expect(sweep(RESEND_AFTER_MS).map(({ to }) => to)).toEqual([STANDBY, STANDBY]);
+    appends.onMessage({ type: MessageType.Redirect, from: STANDBY, clientId: first.clientId, seq: first.seq, leaderHint: LEADER } as never, RESEND_AFTER_MS + 1);
+    // The leader's copy of the second was chosen: its acknowledgement does not say the standby leads.
+    ack(second, 0, RESEND_AFTER_MS + 2);
+    expect(submit(2, RESEND_AFTER_MS + 3).to).toBe(LEADER);
   });
 
   it('sends again at the next sweep what a failed send carried (a mailbox full that long: to the next proposer)', () => {

@@ -33,4 +33,68 @@ describe('LogClient', () => {
       await system.close();
     }
   });
+
+  it("counts an append sent again (a NewLeader) in its counters' appendsResent, once per send after the first", async () => {
+    const system = new ActorSystem({ ringBytes: 1 << 16 });
+    try {
+      const leader = system.endpoint('leader');
+      const clientEndpoint = system.endpoint('client');
+      const layout = { proposers: [leader.id], acceptors: [], learners: [leader.id] };
+      const client = new LogClient(clientEndpoint, layout, OPTIONS, createClosedFlag());
+      const appended = client.append(new Uint8Array([1]));
+      const first = await nextRequest(leader);
+      expect(client.counters.appendsResent).toBe(0);
+      leader.send(clientEndpoint.id, { type: LogMessageType.NewLeader, from: leader.id });
+      const again = await nextRequest(leader);
+      expect([commandClientId(viewOf(again.commands), 0), commandSeq(viewOf(again.commands), 0)]).toEqual([commandClientId(viewOf(first.commands), 0), commandSeq(viewOf(first.commands), 0)]);
+      expect(client.counters.appendsResent).toBe(1);
+      const view = viewOf(first.commands);
+      leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges: [commandClientId(view, 0), commandSeq(view, 0), 1, 7] });
+      expect(await appended).toBe(7);
+      client.close();
+    } finally {
+      await system.close();
+    }
+  });
+
+  it("sends nothing on to the standby while the leader's full mailbox takes, slowly, a burst that waited for room (before its first acknowledgement)", async () => {
+    const system = new ActorSystem({ ringBytes: 1 << 16 });
+    try {
+      const leader = system.endpoint('leader');
+      const standby = system.endpoint('standby');
+      const clientEndpoint = system.endpoint('client');
+      const layout = { proposers: [leader.id, standby.id], acceptors: [], learners: [leader.id] };
+      // Silence until the first acknowledgement: every append sent is a candidate for a resend
+      // to the standby once resendAfterMs passed without the leader's mailbox moving.
+      const resendAfterMs = 300;
+      const options = { ...OPTIONS, entryBytesMax: 12 * 1024, requestBatchBytesMax: 16 * 1024, resendAfterMs, appendTimeoutMs: 60_000 };
+      const client = new LogClient(clientEndpoint, layout, options, createClosedFlag());
+      // Twelve batches of 12 KiB: about four fit in the leader's 64 KiB mailbox, the rest wait for room.
+      const appends = Array.from({ length: 12 }, (_, i) => client.append(new Uint8Array(12 * 1024).fill(i)));
+      const standbyGot: unknown[] = [];
+      standby.listen((_from, message) => standbyGot.push(message));
+      // The leader reads one batch every resendAfterMs / 6: 12 take two resend timeouts in all.
+      const requests: ClientRequestBatchMessage[] = [];
+      while (requests.length < 12) {
+        await new Promise((resolve) => setTimeout(resolve, resendAfterMs / 6));
+        requests.push(await nextRequest(leader));
+      }
+      expect(standbyGot).toEqual([]);
+      // Acknowledged, every append resolves at its index.
+      const ranges = requests.flatMap((request, i) => [commandClientId(viewOf(request.commands), 0), commandSeq(viewOf(request.commands), 0), 1, i]);
+      leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges });
+      expect(await Promise.all(appends)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      expect(client.counters.appendsResent).toBe(0);
+      client.close();
+    } finally {
+      await system.close();
+    }
+  });
 });
+
+async function nextRequest(endpoint: ReturnType<ActorSystem['endpoint']>): Promise<ClientRequestBatchMessage> {
+  for (;;) {
+    const { message } = await endpoint.receive(5000);
+    if ((message as { type: number }).type === LogMessageType.ClientRequestBatch) return message as ClientRequestBatchMessage;
+  }
+}

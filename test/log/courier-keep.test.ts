@@ -114,6 +114,22 @@ describe("a courier's retries", () => {
     courier.send(1, 'd');
     expect(sent).toEqual(['a', 'b', 'c', 'd']);
   });
+
+  it('tell the owner each time held messages to a peer went in (its reader is behind, and reading), and not for a message sent at once', () => {
+    const { context, makeRoom } = fullMailboxes();
+    const progressed: number[] = [];
+    const courier = new Courier(context, undefined, undefined, (to) => progressed.push(to));
+    courier.send(1, 'a');
+    courier.send(2, 'b');
+    courier.retry(); // still full: nothing went in
+    expect(progressed).toEqual([]);
+    makeRoom();
+    courier.retry();
+    expect(progressed).toEqual([1, 2]);
+    courier.send(1, 'c'); // at once: nothing was held
+    courier.retry();
+    expect(progressed).toEqual([1, 2]);
+  });
 });
 
 describe('quiet sends', () => {

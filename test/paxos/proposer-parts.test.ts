@@ -52,6 +52,23 @@ describe('AcceptWindow', () => {
     expect(window.acceptsResent).toBe(2); // one per acceptor it went to
   });
 
+  it('holds an Accept back from an acceptor whose mailbox moved within retransmitMs (behind a burst, not lost), and sends it once it stops moving', () => {
+    const window = new AcceptWindow(1, new Quorum(ACCEPTORS), () => {});
+    window.issue(ballot, value(1), 0);
+    window.mailboxProgressed(10, 60); // 10 reads what waited for room
+    window.mailboxProgressed(99, 60); // not an acceptor: ignored
+    const ready = new Ready();
+    window.retransmit(100, 100, ready);
+    expect(ready.send.toArray().map(({ to }) => to)).toEqual([11, 12]);
+    ready.clear();
+    window.retransmit(199, 100, ready); // the slot went again at 100
+    expect(ready.send.toArray()).toEqual([]);
+    window.mailboxProgressed(11, 150);
+    window.retransmit(200, 100, ready); // 10's mailbox last moved 140 ms ago, 11's 50 ms ago
+    expect(ready.send.toArray().map(({ to }) => to)).toEqual([10, 12]);
+    expect(window.acceptsResent).toBe(4);
+  });
+
   it('retires what every learner delivered, and starts issuing above it', () => {
     const retired: Value[] = [];
     const window = new AcceptWindow(1, new Quorum(ACCEPTORS), (v) => retired.push(v));

@@ -28,6 +28,8 @@ export class Courier {
      * views of memory that moves later (an acceptor's entries in its shared store), a copy.
      */
     private readonly keep: (message: unknown) => unknown = (message) => message,
+    /** Told each time held messages to `to` went in (its reader is behind, and reading). */
+    private readonly progressed?: (to: ActorId) => void,
   ) {}
 
   send(to: ActorId, message: unknown): void {
@@ -67,7 +69,10 @@ export class Courier {
       // Loud: a message sent quietly counts on something else waking its receiver soon after
       // (the acceptors' votes, for a learner's Accept); held, it comes later than that wake.
       while (sent < queue.length && this.trySend(to, queue[sent], false)) sent++;
-      if (sent > 0) queue.splice(0, sent);
+      if (sent > 0) {
+        queue.splice(0, sent);
+        this.progressed?.(to);
+      }
       if (queue.length > 0) held = true;
     }
     this.holding = held;

@@ -26,6 +26,8 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
     context,
     acceptWakesLearners(config.layout) ? undefined : (to, message) => (message as Message).type === MessageType.Accept && learners.has(to),
     keepHeldAccept,
+    // An acceptor that reads behind a burst is slow, not gone: its Accepts wait before they go again.
+    (to) => node.proposer.mailboxProgressed(to, context.now()),
   );
   const roles = new Set([...config.layout.proposers, ...config.layout.acceptors, ...config.layout.learners]);
   const clients = function* (): Iterable<ActorId> {
