@@ -107,9 +107,16 @@ interface PendingAppend<T> {
   resendNow: boolean;
   /** The client-wide number of its last send (sends are numbered in the order they go out). */
   sendNumber: number;
-  /** Where its last send went, and the number of its first send there (since it last went elsewhere): see acknowledged(). */
+  /**
+   * Where its last send went, and the number of its earliest copy there known (see
+   * acknowledged()): its first send, if that went there too (an append sent on in a silence and
+   * redirected back to the leader), else its first send there since it last went elsewhere.
+   */
   sentTo: number;
   firstSendNumberThere: number;
+  /** Where its first send went, and that send's number. */
+  firstSentTo: number;
+  firstSendNumber: number;
   /** It was sent to more than one proposer: its acknowledgement does not say which of them leads (see acknowledged()). */
   sentElsewhere: boolean;
   /** SentAppends' links, in the order appends were sent. */
@@ -144,6 +151,8 @@ function newPendingAppend<T>(): PendingAppend<T> {
     sendNumber: -1,
     sentTo: -1,
     firstSendNumberThere: -1,
+    firstSentTo: -1,
+    firstSendNumber: -1,
     sentElsewhere: false,
     sentPrev: undefined,
     sentNext: undefined,
@@ -247,7 +256,7 @@ export class AppendCore<T> {
     append.startedMs = append.sentMs = nowMs;
     append.target = -1;
     append.resendNow = false;
-    append.sendNumber = append.sentTo = append.firstSendNumberThere = -1;
+    append.sendNumber = append.sentTo = append.firstSendNumberThere = append.firstSentTo = append.firstSendNumber = -1;
     append.sentElsewhere = false;
     append.sentPrev = append.sentNext = undefined;
     if (this.closed) {
@@ -519,10 +528,16 @@ export class AppendCore<T> {
   private request(proposer: number, pending: PendingAppend<T>): void {
     if (pending.sendNumber >= 0) this.sink.resent?.();
     pending.sendNumber = this.sendsNumbered++;
+    if (pending.firstSentTo === -1) {
+      pending.firstSentTo = proposer;
+      pending.firstSendNumber = pending.sendNumber;
+    }
     if (proposer !== pending.sentTo) {
       if (pending.sentTo !== -1) pending.sentElsewhere = true;
       pending.sentTo = proposer;
-      pending.firstSendNumberThere = pending.sendNumber;
+      // Back where its first copy went, that copy may be the one decided: taking the later send
+      // for the earliest there took every append sent between them for lost.
+      pending.firstSendNumberThere = proposer === pending.firstSentTo ? pending.firstSendNumber : pending.sendNumber;
     }
     let writer = this.outgoing.get(proposer);
     if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));

@@ -175,6 +175,22 @@ describe('AppendCore resends', () => {
     expect(submit(2, RESEND_AFTER_MS + 3).to).toBe(LEADER);
   });
 
+  it('takes an append redirected back to the leader for its first copy there: what was sent there between is not taken for lost', () => {
+    const { appends, submit, ack, sweep } = core();
+    const first = submit(0, 0);
+    const mid = submit(1, RESEND_AFTER_MS / 2);
+    // Silence: the first goes on to the standby, which redirects it back to the leader.
+    expect(sweep(RESEND_AFTER_MS)).toEqual([{ to: STANDBY, clientId: first.clientId, seq: first.seq }]);
+    appends.onMessage({ type: MessageType.Redirect, from: STANDBY, clientId: first.clientId, seq: first.seq, leaderHint: LEADER } as never, RESEND_AFTER_MS + 1);
+    appends.flush();
+    // Its first copy, sent before mid, may be the one decided: mid is behind it, not lost (had
+    // the copy sent back been decided, mid would have been overtaken).
+    ack(first, 0, RESEND_AFTER_MS + 2);
+    expect(sweep(RESEND_AFTER_MS + 3)).toEqual([]);
+    ack(mid, 1, RESEND_AFTER_MS + 4);
+    expect(appends.inflight).toBe(0);
+  });
+
   it('sends again at the next sweep what a failed send carried (a mailbox full that long: to the next proposer)', () => {
     const { appends, submit, sweep } = core();
     const lost = submit(0, 0);
