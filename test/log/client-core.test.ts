@@ -62,28 +62,31 @@ describe('LogClient', () => {
     try {
       const leader = system.endpoint('leader');
       const standby = system.endpoint('standby');
+      const BATCHES = 16;
       const clientEndpoint = system.endpoint('client');
       const layout = { proposers: [leader.id, standby.id], acceptors: [], learners: [leader.id] };
       // Silence until the first acknowledgement: every append sent is a candidate for a resend
       // to the standby once resendAfterMs passed without the leader's mailbox moving.
-      const resendAfterMs = 300;
+      // Long enough that a stalled test process is not taken for the bug (reads 100 ms apart, a
+      // stall of 700 ms still passes), short enough that the burst outlasts it twice over.
+      const resendAfterMs = 800;
       const options = { ...OPTIONS, entryBytesMax: 12 * 1024, requestBatchBytesMax: 16 * 1024, resendAfterMs, appendTimeoutMs: 60_000 };
       const client = new LogClient(clientEndpoint, layout, options, createClosedFlag());
-      // Twelve batches of 12 KiB: about four fit in the leader's 64 KiB mailbox, the rest wait for room.
-      const appends = Array.from({ length: 12 }, (_, i) => client.append(new Uint8Array(12 * 1024).fill(i)));
+      // Sixteen batches of 12 KiB: about four fit in the leader's 64 KiB mailbox, the rest wait for room.
+      const appends = Array.from({ length: BATCHES }, (_, i) => client.append(new Uint8Array(12 * 1024).fill(i)));
       const standbyGot: unknown[] = [];
       standby.listen((_from, message) => standbyGot.push(message));
-      // The leader reads one batch every resendAfterMs / 6: 12 take two resend timeouts in all.
+      // The leader reads one batch every resendAfterMs / 8: the 16 take two resend timeouts in all.
       const requests: ClientRequestBatchMessage[] = [];
-      while (requests.length < 12) {
-        await new Promise((resolve) => setTimeout(resolve, resendAfterMs / 6));
+      while (requests.length < BATCHES) {
+        await new Promise((resolve) => setTimeout(resolve, resendAfterMs / 8));
         requests.push(await nextRequest(leader));
       }
       expect(standbyGot).toEqual([]);
       // Acknowledged, every append resolves at its index.
       const ranges = requests.flatMap((request, i) => [commandClientId(viewOf(request.commands), 0), commandSeq(viewOf(request.commands), 0), 1, i]);
       leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges });
-      expect(await Promise.all(appends)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      expect(await Promise.all(appends)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
       expect(client.counters.appendsResent).toBe(0);
       client.close();
     } finally {
