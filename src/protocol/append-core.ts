@@ -392,8 +392,9 @@ export class AppendCore<T> {
         this.sink.rejected(token, new AppendTimeoutError(this.options.appendTimeoutMs));
         continue; // its command may still commit
       }
-      // Its clock starts when it was sent, or later if sends to that proposer waited for room since.
-      const timedOut = nowMs - Math.max(pending.sentMs, this.mailboxProgressMs.get(pending.sentTo) ?? pending.sentMs) >= timeoutMs;
+      // Its clock starts when it was sent, or later if sends to that proposer waited for room since
+      // (looked up only for an append past its timeout: the sweep walks every append in flight).
+      const timedOut = nowMs - pending.sentMs >= timeoutMs && nowMs - (this.mailboxProgressMs.get(pending.sentTo) ?? Number.NEGATIVE_INFINITY) >= timeoutMs;
       const lost = leaderAlive ? this.overtaken(pending) || (timedOut && pending.target !== this.leaderGuess) : timedOut;
       if (pending.resendNow || lost) {
         pending.resendNow = false;
