@@ -8,10 +8,25 @@ import { commandClientId, commandSeq, viewOf } from '../../src/paxos/index.js';
 
 const OPTIONS = { generation: 0, entryBytesMax: 1024, inflightAppendsMax: 16, appendTimeoutMs: 5000, resendAfterMs: 1000, requestBatchBytesMax: 64 * 1024 };
 
+/** Runs `body` with a fresh actor system of 64 KiB rings, closed afterwards whatever happens. */
+async function withSystem(body: (system: ActorSystem) => Promise<void>): Promise<void> {
+  const system = new ActorSystem({ ringBytes: 1 << 16 });
+  try {
+    await body(system);
+  } finally {
+    await system.close();
+  }
+}
+
+/** The (client id, seq) of a request's first command. */
+function firstCommand(request: ClientRequestBatchMessage): [number, number] {
+  const view = viewOf(request.commands);
+  return [commandClientId(view, 0), commandSeq(view, 0)];
+}
+
 describe('LogClient', () => {
   it('a message already waiting when the client starts (a NewLeader) is handled, and the client keeps listening', async () => {
-    const system = new ActorSystem({ ringBytes: 1 << 16 });
-    try {
+    await withSystem(async (system) => {
       const cluster = system.endpoint('cluster');
       const clientEndpoint = system.endpoint('client');
       // The leader announces itself before the client listens (a log opening campaigns at once).
@@ -20,23 +35,15 @@ describe('LogClient', () => {
       const client = new LogClient(clientEndpoint, layout, OPTIONS, createClosedFlag());
       const appended = client.append(new Uint8Array([1, 2, 3]));
       // The stand-in proposer and learner: take the batch, acknowledge its command at index 42.
-      let request: ClientRequestBatchMessage | undefined;
-      while (request === undefined) {
-        const { message } = await cluster.receive(2000);
-        if ((message as { type: number }).type === LogMessageType.ClientRequestBatch) request = message as ClientRequestBatchMessage;
-      }
-      const view = viewOf(request.commands);
-      cluster.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: cluster.id, ranges: [commandClientId(view, 0), commandSeq(view, 0), commandSeq(view, 0), 42] });
+      const [clientId, seq] = firstCommand(await nextRequest(cluster));
+      cluster.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: cluster.id, ranges: [clientId, seq, seq, 42] });
       expect(await appended).toBe(42);
       client.close();
-    } finally {
-      await system.close();
-    }
+    });
   });
 
   it("counts an append sent again (a NewLeader) in its counters' appendsResent, once per send after the first", async () => {
-    const system = new ActorSystem({ ringBytes: 1 << 16 });
-    try {
+    await withSystem(async (system) => {
       const leader = system.endpoint('leader');
       const clientEndpoint = system.endpoint('client');
       const layout = { proposers: [leader.id], acceptors: [], learners: [leader.id] };
@@ -46,20 +53,16 @@ describe('LogClient', () => {
       expect(client.counters.appendsResent).toBe(0);
       leader.send(clientEndpoint.id, { type: LogMessageType.NewLeader, from: leader.id });
       const again = await nextRequest(leader);
-      expect([commandClientId(viewOf(again.commands), 0), commandSeq(viewOf(again.commands), 0)]).toEqual([commandClientId(viewOf(first.commands), 0), commandSeq(viewOf(first.commands), 0)]);
+      expect(firstCommand(again)).toEqual(firstCommand(first));
       expect(client.counters.appendsResent).toBe(1);
-      const view = viewOf(first.commands);
-      leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges: [commandClientId(view, 0), commandSeq(view, 0), 1, 7] });
+      leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges: [...firstCommand(first), 1, 7] });
       expect(await appended).toBe(7);
       client.close();
-    } finally {
-      await system.close();
-    }
+    });
   });
 
   it("sends nothing on to the standby while the leader's full mailbox takes, slowly, a burst that waited for room (before its first acknowledgement)", async () => {
-    const system = new ActorSystem({ ringBytes: 1 << 16 });
-    try {
+    await withSystem(async (system) => {
       const leader = system.endpoint('leader');
       const standby = system.endpoint('standby');
       const BATCHES = 16;
@@ -84,14 +87,12 @@ describe('LogClient', () => {
       }
       expect(standbyGot).toEqual([]);
       // Acknowledged, every append resolves at its index.
-      const ranges = requests.flatMap((request, i) => [commandClientId(viewOf(request.commands), 0), commandSeq(viewOf(request.commands), 0), 1, i]);
+      const ranges = requests.flatMap((request, i) => [...firstCommand(request), 1, i]);
       leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges });
       expect(await Promise.all(appends)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
       expect(client.counters.appendsResent).toBe(0);
       client.close();
-    } finally {
-      await system.close();
-    }
+    });
   });
 });
 
