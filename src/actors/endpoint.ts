@@ -124,6 +124,11 @@ export class Endpoint {
     return this.outbox(to).sendAsync(message, timeoutMs);
   }
 
+  /** As sendAsync(), encoding a message that waits only once there is room: its binary fields must stay as they are until the promise settles (Outbox.sendAsyncInPlace). */
+  sendAsyncInPlace(to: ActorId, message: unknown, timeoutMs?: number): Promise<void> {
+    return this.outbox(to).sendAsyncInPlace(message, timeoutMs);
+  }
+
   /** The next message to this endpoint, in arrival order. Rejects with ReceiveTimeoutError after `timeoutMs`. */
   receive(timeoutMs = Number.POSITIVE_INFINITY): Promise<ReceivedMessage> {
     if (this.closed) return Promise.reject(new EndpointClosedError(this.id));

@@ -2,7 +2,7 @@ import type { Endpoint } from '../actors/index.js';
 import { AbortError, ConnectionReclaimedError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from '../protocol/errors.js';
 import { EndpointRevokedError, type LeaseHolder } from './connection-lease.js';
 import type { ClusterLayout } from '../protocol/cluster-layout.js';
-import { AppendCore, type AppendTicket } from '../protocol/append-core.js';
+import { AppendCore, type AppendTicket, type BytesHolder } from '../protocol/append-core.js';
 import { AbortWatch } from './abort-watch.js';
 import { AppendCounters } from './log-metrics.js';
 import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
@@ -163,7 +163,7 @@ export class LogClient {
         requestBatchBytesMax: options.requestBatchBytesMax,
       },
       {
-        send: (to, message) => this.send(to, message),
+        send: (to, message, fields) => this.send(to, message, fields),
         resent: () => this.counters.appendsResent++,
         resolved: (pending, index) => pending.resolve(index, this.counters),
         rejected: (pending, error) => pending.reject(error, this.counters),
@@ -433,14 +433,26 @@ export class LogClient {
 
   // ---- internals ----
 
-  private send(to: number, message: unknown): void {
+  /**
+   * Sends now, or once the mailbox has room. `fields`: what the message's binary fields view, held
+   * while it waits (AppendCoreSink.send); without it, a message that waits is copied first.
+   */
+  private send(to: number, message: unknown, fields?: BytesHolder): void {
     if (this.closed || this.endpoint.send(to, message)) return;
     // A full mailbox (a burst of large entries): wait for room, as long as an append may wait. A
     // timeout this short would drop the batch while the proposer works through the ones before it,
     // and sending it again would only queue more behind them. A reader that never frees room (a
     // dead proposer) leaves the batch waiting here; NewLeader or the sweep sends its appends
-    // elsewhere. The message is encoded before this returns.
-    this.endpoint.sendAsync(to, message, this.options.appendTimeoutMs).then(
+    // elsewhere. A batch waits as it is, its slab held (encoded once there is room: no copy of its
+    // entries); any other message is encoded before this returns.
+    let waited: Promise<void>;
+    if (fields === undefined) waited = this.endpoint.sendAsync(to, message, this.options.appendTimeoutMs);
+    else {
+      waited = this.endpoint.sendAsyncInPlace(to, message, this.options.appendTimeoutMs);
+      fields.hold();
+      waited = waited.finally(() => fields.release());
+    }
+    waited.then(
       () => this.core.mailboxProgressed(to, performance.now()),
       () => this.core.sendFailed(to),
     );

@@ -18,8 +18,8 @@ const DIRECT_ENCODE_MIN_ROOM_BYTES = 256;
 /**
  * The sending end of one link: encodes into the ring, commits, and rings the receiver's doorbell
  * only if it is parked (or, while `wakeups` holds, owes it that ring). A full ring is
- * backpressure, never loss: trySend() says false and writes nothing; send() and sendAsync() wait
- * for the receiver to free space (or time out).
+ * backpressure, never loss: trySend() says false and writes nothing; send(), sendAsync() and
+ * sendAsyncInPlace() wait for the receiver to free space (or time out).
  *
  * trySend() and trySendAgain() place a message's first large binary field (an entry's bytes) at
  * its source's address modulo 8, by a lead pad in the record (layout.ts): copied into the ring
@@ -62,7 +62,8 @@ export class Outbox {
     /**
      * The sending actor's value slab: trySend() sends large binaries by reference to it (the
      * receiver's link must know the slab). None: everything inline. The waiting sends (send(),
-     * sendAsync()) always go inline: their records are written later, from a copy.
+     * sendAsync()) always go inline: their records are written later, from a copy (a message
+     * sendAsyncInPlace() keeps is encoded when written, as trySend() does).
      */
     readonly slab?: ValueSlabWriter,
   ) {
@@ -106,6 +107,11 @@ export class Outbox {
    */
   trySend(message: unknown, quiet = false): boolean {
     if (this.asyncWaiting > 0) return false;
+    return this.write(message, quiet);
+  }
+
+  /** trySend() without the wait for earlier sendAsync() messages: for the one whose turn it is. */
+  private write(message: unknown, quiet: boolean): boolean {
     const slab = this.slab;
     if (slab === undefined) return this.encodeAndWrite(message, quiet, undefined);
     const written = this.encodeAndWrite(message, quiet, slab);
@@ -246,10 +252,34 @@ export class Outbox {
     if (this.trySend(message)) return;
     this.releaseHeldWakeups();
     const copy = this.encodeOwnCopy(message);
+    await this.queueBehindWaiting(timeoutMs, (deadline) =>
+      this.writeWhenRoom(copy.byteLength, deadline, timeoutMs, () => this.tryWriteEncoded(RECORD_TYPE_MESSAGE, copy, 0, copy.byteLength, message)),
+    );
+  }
+
+  /**
+   * As sendAsync(), but a message that must wait is kept as it is and encoded once there is room,
+   * straight into the ring: no copy of its bytes, so the caller keeps its binary fields as they
+   * are until the returned promise settles. (A client's batch of large entries waiting for a
+   * proposer behind on its mailbox was copied once more here: 3 copies of each entry in the
+   * client where 2 are needed, counted with the copy audit at 256 entries of 64 KiB in flight.)
+   */
+  async sendAsyncInPlace(message: unknown, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.trySend(message)) return;
+    const payloadBytes = this.codec.measure(message);
+    // Only msgpackr can encode it: through a copy, as sendAsync().
+    if (payloadBytes === FAST_ENCODE_UNSUPPORTED) return this.sendAsync(message, timeoutMs);
+    if (payloadBytes > this.producer.maxPayloadBytes) throw new MessageTooLargeError(payloadBytes, this.producer.maxPayloadBytes);
+    this.releaseHeldWakeups();
+    await this.queueBehindWaiting(timeoutMs, (deadline) => this.writeWhenRoom(payloadBytes, deadline, timeoutMs, () => this.write(message, false)));
+  }
+
+  /** Runs `writeWhenRoom` once every sendAsync() before it was written (or gave up); later trySend()s wait behind it. */
+  private async queueBehindWaiting(timeoutMs: number, writeWhenRoom: (deadline: number) => Promise<void>): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     const before = this.asyncTail;
     this.asyncWaiting++;
-    const written = before.then(() => this.writeWhenRoom(copy, deadline, timeoutMs, message)).finally(() => this.asyncWaiting--);
+    const written = before.then(() => writeWhenRoom(deadline)).finally(() => this.asyncWaiting--);
     this.asyncTail = written.catch(() => undefined);
     await written;
   }
@@ -271,9 +301,10 @@ export class Outbox {
     return Uint8Array.prototype.slice.call(encoded.buffer, encoded.start, encoded.end);
   }
 
-  private async writeWhenRoom(copy: Uint8Array, deadline: number, timeoutMs: number, message: unknown): Promise<void> {
+  /** Waits for room for a record of `payloadBytes` and calls `tryWrite` until it wrote it (MailboxFullError past `deadline`). */
+  private async writeWhenRoom(payloadBytes: number, deadline: number, timeoutMs: number, tryWrite: () => boolean): Promise<void> {
     const producer = this.producer;
-    const wantedFreeBytes = producer.wantedFreeBytesAfterFull(copy.byteLength);
+    const wantedFreeBytes = producer.wantedFreeBytesAfterFull(payloadBytes);
     for (;;) {
       const head = producer.announceWaitForSpace(wantedFreeBytes);
       if (!producer.hasFreeBytes(wantedFreeBytes)) {
@@ -286,7 +317,7 @@ export class Outbox {
         if (result.async) await result.value;
       }
       producer.endWaitForSpace();
-      if (this.tryWriteEncoded(RECORD_TYPE_MESSAGE, copy, 0, copy.byteLength, message)) return;
+      if (tryWrite()) return;
     }
   }
 

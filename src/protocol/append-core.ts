@@ -50,10 +50,22 @@ export interface AppendCoreOptions {
   readonly requestBatchBytesMax: number;
 }
 
+/** Memory a message's binary fields view, kept from being written over while held (a CommandBatchWriter's Slab). */
+export interface BytesHolder {
+  hold(): void;
+  release(): void;
+}
+
 /** What the core does to the world: send a message, settle an append. `T` is the caller's handle of one append. */
 export interface AppendCoreSink<T> {
-  /** Sends `message`, taking what it needs before it returns: its binary fields may be views of buffers the core reuses (a mailbox encodes at once). */
-  send(to: number, message: unknown): void;
+  /**
+   * Sends `message`, taking what it needs before it returns: its binary fields may be views of
+   * buffers the core reuses (a mailbox encodes at once). Or, where `fields` is given (the holder
+   * of the memory those fields view), a send that must wait for room may keep the message as it
+   * is: it calls fields.hold() then, and fields.release() once the message is written or given up,
+   * and the core writes nothing over held bytes.
+   */
+  send(to: number, message: unknown, fields?: BytesHolder): void;
   /** The append of `token` got its session's next sequence number: it is the command (`clientId`, `seq`) from now on. */
   started?(token: T, clientId: number, seq: number): void;
   /** An append went out again (a resend timeout, a loss seen, a redirect, a new leader, a failed send): once per send after its first. */
@@ -418,9 +430,9 @@ export class AppendCore<T> {
     this.outgoingCommands = 0;
     for (const [proposer, writer] of this.outgoing) {
       if (writer.isEmpty) continue;
-      writer.drain((commands) => {
+      writer.drain((commands, slab) => {
         const batch: ClientRequestBatchMessage = { type: LogMessageType.ClientRequestBatch, from: this.options.endpointId, commands };
-        this.sink.send(proposer, batch);
+        this.sink.send(proposer, batch, slab);
       });
     }
   }

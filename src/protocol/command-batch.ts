@@ -27,7 +27,12 @@ export class Slab {
     this.view = viewOf(bytes);
   }
 
-  /** One append no longer reads its command here (AppendCore calls it once per hold). */
+  /** One more reader of bytes here: an append (at add()), or a message viewing them that waits to be sent (AppendCoreSink.send). */
+  hold(): void {
+    this.holders++;
+  }
+
+  /** One reader no longer reads its bytes here (called once per hold). */
   release(): void {
     if (this.holders <= 0) throw new Error('slab released more times than it was held');
     // The slab add() writes into stays the writer's; one it moved on from is free now.
@@ -48,7 +53,7 @@ export class Slab {
  * message being written (its bytes are never moved: moving them was one more copy of every large
  * entry). Once no unsettled append holds a slab the writer has moved on from (Slab.release), it
  * is written again from the start: from the end of a drain on, after the messages that may view
- * it have been sent (a send copies them into a mailbox), kept as a spare (SPARE_SLABS_MAX,
+ * it have been sent (a send copies them into a mailbox, or holds the slab while one waits), kept as a spare (SPARE_SLABS_MAX,
  * SPARE_SLAB_BYTES_MAX) and taken before a new one is made. Without reuse every slab was a new
  * ArrayBuffer: at 64 KiB entries the calling thread spent 28% of its time in scavenges forced by
  * that external memory.
@@ -60,8 +65,9 @@ export class CommandBatchWriter {
   /** Where the message being written starts in `buffer`: the bytes before it were sent or cut. */
   private messageStart = 0;
   private bytes = 0;
-  /** Messages of this turn already cut, each a range of its slab. */
+  /** Messages of this turn already cut, each a range of its slab, and those slabs. */
   private readonly cut = new ReusedList<Uint8Array>();
+  private readonly cutSlabs = new ReusedList<Slab>();
   /** Bytes written this turn: a fresh slab is sized by it. */
   private turnBytes = 0;
   /** Retired slabs no append holds any more: spares once this turn's messages are sent. */
@@ -105,23 +111,31 @@ export class CommandBatchWriter {
     if (this.bytes + size > this.buffer.byteLength) this.nextSlab(size);
     this.bytes = writeCommand(this.buffer, this.view, this.bytes, clientId, seq, count, data);
     this.turnBytes += size;
-    this.current.holders++;
+    this.current.hold();
     return this.bytes - data.byteLength;
   }
 
-  /** Hands each message's commands to `send` (a view, valid only during the call), then empties. */
-  drain(send: (commands: Uint8Array) => void): void {
-    for (let i = 0; i < this.cut.length; i++) send(this.cut.get(i));
+  /**
+   * Hands each message's commands to `send`, then empties: a view of `slab`, valid only during the
+   * call unless `send` holds the slab (Slab.hold) for as long as it keeps the view.
+   */
+  drain(send: (commands: Uint8Array, slab: Slab) => void): void {
+    for (let i = 0; i < this.cut.length; i++) send(this.cut.get(i), this.cutSlabs.get(i));
     this.cut.clear();
-    if (this.bytes > this.messageStart) send(this.buffer.subarray(this.messageStart, this.bytes));
+    this.cutSlabs.clear();
+    if (this.bytes > this.messageStart) send(this.buffer.subarray(this.messageStart, this.bytes), this.current);
     this.messageStart = this.bytes;
     // After a burst that grew the slab, a quiet turn starts a small one again: the big one stays
     // only as long as the appends written into it are unsettled, and big spares are let go.
     const quiet = this.turnBytes < SLAB_BYTES / 2;
     if (quiet && this.buffer.byteLength > SLAB_BYTES) this.useSlab(SLAB_BYTES);
     this.turnBytes = 0;
-    // Every message that could view a freed slab has been sent (copied into its mailbox).
-    for (let i = 0; i < this.freedThisTurn.length; i++) this.keepSpare(this.freedThisTurn.get(i));
+    // Every message that could view a freed slab has been sent (copied into its mailbox), or holds
+    // it while it waits (held again after it was freed: it is freed once more when let go).
+    for (let i = 0; i < this.freedThisTurn.length; i++) {
+      const slab = this.freedThisTurn.get(i);
+      if (slab.holders === 0) this.keepSpare(slab);
+    }
     this.freedThisTurn.clear();
     if (quiet) this.dropSparesOver(SLAB_BYTES);
   }
@@ -133,6 +147,7 @@ export class CommandBatchWriter {
 
   private cutMessage(): void {
     this.cut.push(this.buffer.subarray(this.messageStart, this.bytes));
+    this.cutSlabs.push(this.current);
     this.messageStart = this.bytes;
   }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ActorSystem } from '../../src/actors/index.js';
 import { LogClient, createClosedFlag } from '../../src/log/client.js';
 import { LogMessageType, type ClientRequestBatchMessage } from '../../src/protocol/wire.js';
-import { commandClientId, commandSeq, viewOf } from '../../src/paxos/index.js';
+import { COMMAND_HEADER_BYTES, commandClientId, commandDataBytes, commandSeq, viewOf } from '../../src/paxos/index.js';
 
 const OPTIONS = { generation: 0, entryBytesMax: 1024, inflightAppendsMax: 16, appendTimeoutMs: 5000, resendAfterMs: 1000, requestBatchBytesMax: 64 * 1024 };
 
@@ -91,6 +91,46 @@ describe('LogClient', () => {
       leader.send(clientEndpoint.id, { type: LogMessageType.ClientReplyBatch, from: leader.id, ranges });
       expect(await Promise.all(appends)).toEqual(Array.from({ length: BATCHES }, (_, i) => i));
       expect(client.counters.appendsResent).toBe(0);
+      client.close();
+    });
+  });
+
+  it('sends a batch that waited for room as it was written, after its appends were given up and later turns wrote more', async () => {
+    await withSystem(async (system) => {
+      const leader = system.endpoint('leader');
+      const clientEndpoint = system.endpoint('client');
+      const layout = { proposers: [leader.id], acceptors: [], learners: [leader.id] };
+      const options = { ...OPTIONS, entryBytesMax: 12 * 1024, requestBatchBytesMax: 16 * 1024, inflightAppendsMax: 64, resendAfterMs: 60_000, appendTimeoutMs: 60_000 };
+      const client = new LogClient(clientEndpoint, layout, options, createClosedFlag());
+      const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
+      // Four turns of five 12 KiB entries, each entry filled with its number; one message each. The
+      // first turn fills the leader's 64 KiB mailbox, and every later batch waits for room.
+      const turn = (first: number, signal?: AbortSignal): Array<Promise<number>> =>
+        Array.from({ length: 5 }, (_, i) => client.append(new Uint8Array(12 * 1024).fill(first + i), signal));
+      turn(0).forEach((append) => append.catch(() => undefined));
+      await nextTurn();
+      // The second turn's appends are given up while their batches wait: only those messages still read their slab.
+      const giveUp = new AbortController();
+      const givenUp = turn(5, giveUp.signal);
+      giveUp.abort();
+      for (const append of givenUp) await expect(append).rejects.toThrow();
+      await nextTurn();
+      // Later turns move to new slabs: one that nothing held would now be written over from the start.
+      turn(10).forEach((append) => append.catch(() => undefined));
+      await nextTurn();
+      turn(15).forEach((append) => append.catch(() => undefined));
+      await nextTurn();
+      const fills: number[] = [];
+      while (fills.length < 20) {
+        const { commands } = await nextRequest(leader);
+        const view = viewOf(commands);
+        for (let at = 0; at < commands.byteLength; at += COMMAND_HEADER_BYTES + commandDataBytes(view, at)) {
+          const data = commands.subarray(at + COMMAND_HEADER_BYTES, at + COMMAND_HEADER_BYTES + commandDataBytes(view, at));
+          fills.push(data[0]!);
+          expect(data.every((byte) => byte === data[0])).toBe(true);
+        }
+      }
+      expect(fills).toEqual(Array.from({ length: 20 }, (_, i) => i));
       client.close();
     });
   });

@@ -124,6 +124,46 @@ describe('CommandBatchWriter', () => {
     expect(seen.size).toBeLessThan(60);
   });
 
+  it('keeps the bytes of a message that waits for room while it holds its slab, its appends settled or not, and reuses the slab once let go', () => {
+    const writer = new CommandBatchWriter(MESSAGE_BYTES_MAX);
+    const appends: Slab[] = [];
+    // Messages a full mailbox keeps (Outbox.sendAsyncInPlace): a view of the slab and what it said when sent.
+    const waiting: Array<{ slab: Slab; commands: Uint8Array; sent: Buffer; turnsLeft: number }> = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let seed = 11;
+    const random = (below: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % below);
+    let n = 0;
+    let reusedWhileOthersWaited = 0;
+    for (let turn = 0; turn < 400; turn++) {
+      const count = 1 + random(6);
+      for (let i = 0; i < count; i++, n++) {
+        writer.add(1, n, 1, dataOf(n, random(2) === 0 ? 30_000 + random(10_000) : random(400)));
+        appends.push(writer.slab);
+        buffers.add(writer.slab.bytes.buffer);
+      }
+      // Half the turns, the turn's appends settle before the flush (aborted, or acknowledged
+      // through another proposer): only a waiting message still reads their bytes.
+      if (random(2) === 0) for (const slab of appends.splice(0)) slab.release();
+      writer.drain((commands, slab) => {
+        if (random(3) !== 0) return; // went in at once
+        slab.hold();
+        waiting.push({ slab, commands, sent: Buffer.from(commands), turnsLeft: 1 + random(5) });
+      });
+      for (const message of waiting) expect(Buffer.from(message.commands).equals(message.sent)).toBe(true);
+      // Room came for some: written, their holds let go.
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        if (--waiting[i]!.turnsLeft > 0) continue;
+        waiting[i]!.slab.release();
+        waiting.splice(i, 1);
+      }
+      if (writer.spareCount > 0 && waiting.length > 0) reusedWhileOthersWaited++;
+      for (const slab of appends.splice(0, random(appends.length + 1))) slab.release();
+    }
+    // Slabs went back into use while messages still waited in others, and far fewer buffers were made than slabs were used.
+    expect(reusedWhileOthersWaited).toBeGreaterThan(0);
+    expect(buffers.size).toBeLessThan(100);
+  });
+
   it('writes a burst into the slabs of the last burst once they are free, and lets the big ones go after a quiet turn', () => {
     const writer = new CommandBatchWriter(1 << 20);
     const small = writer.slab.bytes.byteLength;

@@ -12,7 +12,8 @@
 // No copy goes through a bounce buffer: a sender places an entry's bytes at their source's address
 // modulo 8 (a record's lead pad, layout.ts; the slab co-aligns too), where V8 copies shared memory
 // word by word.
-//   client 2:        the entry into its batch, the batch into the proposer's ring;
+//   client 2:        the entry into its batch, the batch into the proposer's ring (also when the
+//                    batch waits for room there: it waits as it is, and is encoded when it goes);
 //   proposer 1:      the batch straight out of its ring (taken in place) into its value slab, where
 //                    the proposer keeps it queued and its Accepts reference it (2 acceptor rings,
 //                    then the learner's, get a copy of the Accept's record, a reference and no entry
@@ -70,8 +71,12 @@ function expectCopies(copies: number | undefined, expected: number, count: CopyC
 const COUNTS_MAX = 3;
 
 function countCopies(...extra: string[]): CopyCount {
-  // One in flight: no send waits for room (a waiting send keeps a copy of its own), no slot joins two batches.
-  const args = ['--require', './dist/bench/copies/audit.cjs', 'dist/bench/copies/count.js', '--in-flight', '1', '--warmup', '8', '--entries', '40', ...extra];
+  // One in flight: no send waits for room (the leader's waiting Accepts are encoded again when they go), no slot joins two batches.
+  return countCopiesOf(['--in-flight', '1', '--warmup', '8', '--entries', '40', ...extra]);
+}
+
+function countCopiesOf(options: string[]): CopyCount {
+  const args = ['--require', './dist/bench/copies/audit.cjs', 'dist/bench/copies/count.js', ...options];
   let count: CopyCount | undefined;
   for (let attempt = 0; attempt < COUNTS_MAX && (count === undefined || count.leaderChanges > 0); attempt++) {
     const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
@@ -117,6 +122,14 @@ describe('copies of an entry between append() and its acknowledgement', () => {
     const extra = withOneMore.copiesPerEntry - count.copiesPerEntry;
     expect(extra).toBeGreaterThan(0.95 - (count.acceptsResent + STRAY_COPIES_IN_ALL) / count.entries);
     expect(extra).toBeLessThan(1.05 + (withOneMore.acceptsResent + STRAY_COPIES_IN_ALL) / withOneMore.entries);
+  });
+
+  it('stay at 2 on the client while its batches wait for room in the leader\'s mailbox', () => {
+    // 64 entries of 64 KiB in flight against a mailbox of 1 MiB: most batches wait for room. A
+    // waiting batch is encoded once room comes, out of the slab it was written into (held while it
+    // waits): when it was encoded into a copy of its own to wait in, the client made 2.9.
+    const count = countCopiesOf(['--in-flight', '64', '--warmup', '64', '--entries', '256']);
+    expectCopies(count.byThread.client, 2, count, JSON.stringify(count));
   });
 
   it('refuses to count without the audit loaded', () => {

@@ -2,7 +2,7 @@
 // meanwhile must not change the message it waits to write (its bytes were once a view of the
 // codec's scratch buffer, which the next encode overwrote).
 import { describe, expect, it } from 'vitest';
-import { Inbox, Outbox, createDoorbell, createRing } from 'synod/mailbox';
+import { Inbox, MessageTooLargeError, Outbox, createDoorbell, createRing } from 'synod/mailbox';
 
 /** A link whose ring holds two records of 25 KB: less room than the 20 KB the next message needs. */
 function almostFullLink(): { outbox: Outbox; inbox: Inbox } {
@@ -59,5 +59,49 @@ describe('Outbox.sendAsync', () => {
     inbox.drain((_from, message) => received.push((message as { seq: number }).seq));
     expect(received).toEqual([0, 1, 3]);
     expect(outbox.trySend({ seq: 4 })).toBe(true);
+  });
+});
+
+describe('Outbox.sendAsyncInPlace', () => {
+  it('encodes a waiting message only when there is room: what its fields hold then is what goes (no copy kept meanwhile)', async () => {
+    const { outbox, inbox } = almostFullLink();
+    const data = new Uint8Array(20_000).fill(7);
+    const sending = outbox.sendAsyncInPlace({ seq: 2, data }, 5_000);
+    // The caller's promise (AppendCoreSink.send's hold) is that the bytes stay; changing them shows
+    // whether the outbox kept a copy of its own: it did not.
+    data.fill(8);
+    const received: Array<{ seq: number; data?: Uint8Array }> = [];
+    const drain = (): void => void inbox.drain((_from, message) => received.push(message as { seq: number }));
+    drain();
+    await sending;
+    drain();
+    expect(received.map((message) => message.seq)).toEqual([0, 1, 2]);
+    expect(received[2]!.data).toEqual(new Uint8Array(20_000).fill(8));
+  });
+
+  it('keeps the order with sendAsync and trySend, and lets later messages go when it times out', async () => {
+    const { outbox, inbox } = almostFullLink();
+    const doomed = outbox.sendAsyncInPlace({ seq: 2, fill: new Uint8Array(20_000) }, 20);
+    const copied = outbox.sendAsync({ seq: 3 }, 5_000);
+    const inPlace = outbox.sendAsyncInPlace({ seq: 4, fill: new Uint8Array(1000).fill(4) }, 5_000);
+    expect(outbox.trySend({ seq: 5 })).toBe(false);
+    await expect(doomed).rejects.toThrow(/full/i);
+    const received: Array<{ seq: number; fill?: Uint8Array }> = [];
+    const drain = (): void => void inbox.drain((_from, message) => received.push(message as { seq: number }));
+    drain();
+    await Promise.all([copied, inPlace]);
+    expect(outbox.trySend({ seq: 6 })).toBe(true);
+    drain();
+    expect(received.map((message) => message.seq)).toEqual([0, 1, 3, 4, 6]);
+    expect(received[3]!.fill).toEqual(new Uint8Array(1000).fill(4));
+  });
+
+  it('refuses a message larger than the ring could ever hold, writing nothing', async () => {
+    const { outbox, inbox } = almostFullLink();
+    await expect(outbox.sendAsyncInPlace({ seq: 2, fill: new Uint8Array(70_000) }, 5_000)).rejects.toThrow(MessageTooLargeError);
+    const received: number[] = [];
+    inbox.drain((_from, message) => received.push((message as { seq: number }).seq));
+    expect(received).toEqual([0, 1]);
+    expect(outbox.trySend({ seq: 3 })).toBe(true);
   });
 });
