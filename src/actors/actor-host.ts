@@ -191,6 +191,14 @@ export class ActorHost {
     return actor !== undefined && (actor.receivesInPlace === true || actor.receivesInPlaceFrom?.(ends[0]) === true);
   };
 
+  /** Whether the receiver of a link leaves its messages in the mailbox for now (Actor.holdsBackFrom). */
+  private readonly holdsBack = (linkId: number): boolean => {
+    const ends = this.linkEnds[linkId];
+    if (ends === undefined) return false;
+    const actor = this.actors[ends[1]]?.actor;
+    return actor?.holdsBackFrom !== undefined && actor.holdsBackFrom(ends[0]);
+  };
+
   private readonly fireTimer = (hosted: HostedActor, key: string): void => {
     if (this.actors[hosted.id] !== hosted) return;
     try {
@@ -224,6 +232,7 @@ export class ActorHost {
     doorbell: SharedArrayBuffer,
   ) {
     this.inbox = new Inbox(doorbell);
+    this.inbox.holdsBack = this.holdsBack;
     this.wakeSignal = { doorbell, bits: INTERRUPT_IDLE_WORK };
   }
 

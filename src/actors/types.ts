@@ -29,6 +29,16 @@ export interface Actor<Message = unknown> {
    */
   receivesInPlaceFrom?(from: ActorId): boolean;
   /**
+   * While this says true for `from`, its messages wait in their mailbox: the host neither takes
+   * them nor wakes for them, and a sender finds the mailbox full (backpressure). Asked at the
+   * start of every pass for each link with messages waiting (once per pass: what the actor takes
+   * in a pass does not hold back the links after it), and when the host looks for work before
+   * parking. It must turn false by itself through the actor's other messages or timers (a
+   * leader whose queue of client commands is long takes no more until slots drain it, which its
+   * acceptors' votes do).
+   */
+  holdsBackFrom?(from: ActorId): boolean;
+  /**
    * Visits every view of this actor's own value slab (ActorContext.keepInSlab()) that it still
    * reads; what it does not visit may be written over. Called when the slab looks for room.
    */

@@ -275,9 +275,11 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
         heartbeatIntervalMs: resolved.heartbeatIntervalMs,
         electionTimeoutMs: resolved.electionTimeoutMs,
         windowSlotsMax: resolved.windowSlotsMax,
+        windowBytesMax: limits.leaderValueBytesMax,
         batchCommandsMax: resolved.batchCommandsMax,
         batchBytesMax: limits.slotValueBytesMax,
         pendingCommandsMax: PROPOSER_DEFAULTS.pendingCommandsMax,
+        queuedCommandBytesMax: limits.leaderValueBytesMax,
       };
       // Spawned together: each worker takes tens of milliseconds to start, and links between
       // actors that start at the same time are wired by whichever is placed second.

@@ -39,6 +39,15 @@ export class Inbox {
   readonly doorbell: Doorbell;
   private links: IncomingLink[] = [];
   private nextLink = 0;
+  /**
+   * Links whose messages wait where they are for now (backpressure on their senders): drain()
+   * passes them over, and hasMessages() and wait() do not count what they hold. Asked only of a
+   * link that holds records: by drain() for each such link at the start of its pass, and by
+   * hasMessages().
+   */
+  holdsBack: ((from: number) => boolean) | undefined = undefined;
+  /** Per link (by position), whether holdsBack said so at the start of the pass under way. */
+  private readonly heldBackThisPass: boolean[] = [];
   private readonly codec: MessageCodec;
   // The handler and sender of the drain in progress, kept in fields so that one bound record
   // handler serves every drain: no closure is allocated per call.
@@ -130,7 +139,11 @@ export class Inbox {
   /** True if any link has a committed record. */
   hasMessages(): boolean {
     const links = this.links;
-    for (let i = 0; i < links.length; i++) if (links[i]!.consumer.hasRecords()) return true;
+    const holdsBack = this.holdsBack;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      if (link.consumer.hasRecords() && (holdsBack === undefined || !holdsBack(link.from))) return true;
+    }
     return false;
   }
 
@@ -165,9 +178,18 @@ export class Inbox {
     const linkCount = links.length;
     const decoded = this.decoded;
     const handler = this.messageHandler;
+    // Which links hold back is asked once per pass, before any is drained: what the receiver takes
+    // from one link does not make it hold back those after it in the same pass. Asked per link as
+    // it came up, a leader's three clients' links were served unevenly (one thread of three got a
+    // sixth of the appends through, at a p99 of 2.9 s against 0.5 s).
+    const heldBack = this.heldBackThisPass;
+    const holdsBack = this.holdsBack;
+    if (holdsBack !== undefined) for (let i = 0; i < linkCount; i++) heldBack[i] = links[i]!.consumer.hasRecords() && holdsBack(links[i]!.from);
     let total = 0;
     for (let visited = 0; visited < linkCount; visited++) {
-      const link = links[(this.nextLink + visited) % linkCount]!;
+      const at = (this.nextLink + visited) % linkCount;
+      const link = links[at]!;
+      if (holdsBack !== undefined && heldBack[at] === true) continue;
       this.currentFrom = link.from;
       this.currentInPlace = this.inPlaceLinks?.(link.from) === true;
       if (this.currentInPlace && link.hold !== undefined) throw new TypeError(`link ${link.from} both holds slab values and is taken in place`);

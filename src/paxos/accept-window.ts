@@ -21,6 +21,7 @@ export class AcceptWindow {
   private readonly inflight = new Map<number, InflightSlot>();
   private nextSlotValue = 0;
   private chosenBelowValue = 0;
+  private valueBytesInFlight = 0;
   /** Accepts sent again by retransmit(), one per acceptor it went to (for counters). */
   acceptsResent = 0;
   /** Per acceptor: when a message to it that had waited for room in its mailbox last went in (mailboxProgressed()). */
@@ -38,6 +39,11 @@ export class AcceptWindow {
     return this.inflight.size;
   }
 
+  /** Bytes of the values of the slots in flight. */
+  get valueBytes(): number {
+    return this.valueBytesInFlight;
+  }
+
   /** The next slot to issue. */
   get nextSlot(): number {
     return this.nextSlotValue;
@@ -52,12 +58,13 @@ export class AcceptWindow {
   restartAt(start: number): void {
     this.nextSlotValue = start;
     this.chosenBelowValue = start;
-    this.inflight.clear();
+    this.clear();
   }
 
   /** Leadership lost: forget what was in flight (the next leader recovers it). */
   clear(): void {
     this.inflight.clear();
+    this.valueBytesInFlight = 0;
   }
 
   /** Issues the next slot with `value` in `ballot`; returns its Accept, which the caller sends. */
@@ -68,6 +75,7 @@ export class AcceptWindow {
     this.nextSlotValue = slot + 1;
     const msg: AcceptMessage = { type: MessageType.Accept, from: this.proposerId, ballot, slot, value };
     this.inflight.set(slot, { msg, votes: 0, sentAtMs: nowMs });
+    this.valueBytesInFlight += value.byteLength;
     return msg;
   }
 
@@ -147,6 +155,7 @@ export class AcceptWindow {
 
   private retire(slot: InflightSlot): void {
     this.inflight.delete(slot.msg.slot);
+    this.valueBytesInFlight -= slot.msg.value.byteLength;
     this.retired(slot.msg.value);
   }
 }

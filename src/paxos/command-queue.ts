@@ -27,6 +27,8 @@ export class CommandQueue {
   private pending: PendingRun[] = [];
   private pendingHead = 0;
   private pendingCommands = 0;
+  /** Bytes of the commands waiting for a slot, headers included. */
+  private pendingBytes = 0;
   /**
    * Highest seq per client queued or in flight in this leadership: ignores retries of those.
    * NOTHING_QUEUED once its command was chosen. Kept, not deleted: a table that loses and regains
@@ -56,6 +58,11 @@ export class CommandQueue {
   /** Commands waiting for a slot. */
   get commands(): number {
     return this.pendingCommands;
+  }
+
+  /** Bytes of the commands waiting for a slot, headers included. */
+  get bytes(): number {
+    return this.pendingBytes;
   }
 
   /**
@@ -147,6 +154,7 @@ export class CommandQueue {
     const run = start === 0 && end === bytes.byteLength ? bytes : bytes.subarray(start, end);
     this.pending.push({ bytes: run, view: run === bytes ? this.keptView : viewOf(run), at: 0, commands });
     this.pendingCommands += commands;
+    this.pendingBytes += end - start;
   }
 
   /**
@@ -194,6 +202,7 @@ export class CommandQueue {
       bytesLeft -= end - run.at;
       valueBytes += end - run.at;
       this.pendingCommands -= taken;
+      this.pendingBytes -= end - run.at;
       run.commands -= taken;
       run.at = end;
       if (run.commands > 0) break;

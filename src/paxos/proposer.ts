@@ -76,6 +76,12 @@ export interface ProposerConfig {
   readonly retransmitMs?: number;
   /** Slots in flight at once. */
   readonly windowSlotsMax?: number;
+  /**
+   * Bytes of the values in flight at once: no slot opens while the window holds this many (one
+   * always may, into an empty window, whatever its size). Default unbounded. The log bounds it by
+   * its leader's value slab, where the values in flight are read from by reference.
+   */
+  readonly windowBytesMax?: number;
   /** Commands per slot. */
   readonly batchCommandsMax?: number;
   /**
@@ -114,6 +120,7 @@ export class Proposer {
   private readonly heartbeatIntervalMs: number;
   private readonly retransmitMs: number;
   private readonly windowSlotsMax: number;
+  private readonly windowBytesMax: number;
 
   private readonly phaseOne: PhaseOne;
   private readonly window: AcceptWindow;
@@ -148,6 +155,7 @@ export class Proposer {
     this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? PROPOSER_DEFAULTS.heartbeatIntervalMs;
     this.retransmitMs = config.retransmitMs ?? PROPOSER_DEFAULTS.retransmitMs;
     this.windowSlotsMax = config.windowSlotsMax ?? PROPOSER_DEFAULTS.windowSlotsMax;
+    this.windowBytesMax = config.windowBytesMax ?? Number.POSITIVE_INFINITY;
     const batchCommandsMax = config.batchCommandsMax ?? PROPOSER_DEFAULTS.batchCommandsMax;
     const batchBytesMax = config.batchBytesMax ?? PROPOSER_DEFAULTS.batchBytesMax;
     const pendingCommandsMax = config.pendingCommandsMax ?? PROPOSER_DEFAULTS.pendingCommandsMax;
@@ -155,6 +163,7 @@ export class Proposer {
     checkPositiveInteger('heartbeatIntervalMs', this.heartbeatIntervalMs);
     checkPositiveInteger('retransmitMs', this.retransmitMs);
     checkPositiveInteger('windowSlotsMax', this.windowSlotsMax);
+    if (this.windowBytesMax !== Number.POSITIVE_INFINITY) checkPositiveInteger('windowBytesMax', this.windowBytesMax);
     checkPositiveInteger('batchCommandsMax', batchCommandsMax);
     checkPositiveInteger('batchBytesMax', batchBytesMax);
     checkPositiveInteger('pendingCommandsMax', pendingCommandsMax);
@@ -335,6 +344,14 @@ export class Proposer {
     return this.queue.enqueue(commands, view);
   }
 
+  /**
+   * Bytes of client commands waiting for a slot while this proposer leads (0 otherwise: what a
+   * former leadership left queued waits for the next one, and holds nobody back meanwhile).
+   */
+  get queuedCommandBytes(): number {
+    return this.election.role === ProposerRole.Leader ? this.queue.bytes : 0;
+  }
+
   /** Opens slots for queued commands while the window has room. */
   fill(nowMs: number, ready: Ready): void {
     if (this.election.role === ProposerRole.Leader) this.fillWindow(nowMs, ready);
@@ -460,9 +477,12 @@ export class Proposer {
     for (const learner of this.learners) ready.send.push({ to: learner, msg });
   }
 
-  /** Issue slots while the window has room: recovery slots first, then batches of new commands. */
+  /**
+   * Issue slots while the window has room (windowSlotsMax slots, windowBytesMax bytes of values):
+   * recovery slots first, then batches of new commands.
+   */
   private fillWindow(nowMs: number, ready: Ready): void {
-    while (this.window.size < this.windowSlotsMax) {
+    while (this.window.size < this.windowSlotsMax && (this.window.size === 0 || this.window.valueBytes < this.windowBytesMax)) {
       const slot = this.window.nextSlot;
       let value: Value;
       if (slot < this.recoveryEndValue) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ReplicatedLog } from 'synod';
 import { warmUpLeaderPaths } from '../../src/log/actors/leader-warmup.js';
 
-const defaults = { layout: { proposers: [0, 1], acceptors: [2, 3, 4], learners: [5] }, heartbeatIntervalMs: 20, electionTimeoutMs: 100, windowSlotsMax: 64, batchCommandsMax: 256, batchBytesMax: 1 << 20, pendingCommandsMax: 65_536 };
+const defaults = { layout: { proposers: [0, 1], acceptors: [2, 3, 4], learners: [5] }, heartbeatIntervalMs: 20, electionTimeoutMs: 100, windowSlotsMax: 64, windowBytesMax: 1 << 19, batchCommandsMax: 256, batchBytesMax: 1 << 20, pendingCommandsMax: 65_536 };
 
 describe('leader warm-up', () => {
   it('wins every term and chooses every batch, each takeover after recovering the term before', () => {
@@ -13,7 +13,7 @@ describe('leader warm-up', () => {
   });
 
   it('runs with the smallest window and batch a log accepts', () => {
-    expect(warmUpLeaderPaths({ ...defaults, windowSlotsMax: 1, batchCommandsMax: 1 })).toBeGreaterThanOrEqual(4 * 32);
+    expect(warmUpLeaderPaths({ ...defaults, windowSlotsMax: 1, windowBytesMax: 1, batchCommandsMax: 1 })).toBeGreaterThanOrEqual(4 * 32);
   });
 
   it('runs in the standby of a real log without failing, and the standby then takes over', async () => {

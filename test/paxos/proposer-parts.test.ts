@@ -36,6 +36,24 @@ describe('AcceptWindow', () => {
     expect(window.vote(5, 10)).toBe(false); // retired already
   });
 
+  it('counts the bytes of the values in flight: up with each slot issued, down with each retired, none after clear()', () => {
+    const window = new AcceptWindow(1, new Quorum(ACCEPTORS), () => {});
+    window.issue(ballot, value(1), 0);
+    window.issue(ballot, new Uint8Array(1000), 0);
+    expect(window.valueBytes).toBe(value(1).byteLength + 1000);
+    window.vote(1, 10);
+    window.vote(1, 11);
+    expect(window.valueBytes).toBe(value(1).byteLength);
+    window.retireBelow(1);
+    expect(window.valueBytes).toBe(0);
+    window.issue(ballot, value(3), 0);
+    window.clear();
+    expect(window.valueBytes).toBe(0);
+    window.issue(ballot, value(4), 0);
+    window.restartAt(10);
+    expect(window.valueBytes).toBe(0);
+  });
+
   it('retransmits an Accept after the timeout, only to the acceptors that have not voted', () => {
     const window = new AcceptWindow(1, new Quorum(ACCEPTORS), () => {});
     const accept = window.issue(ballot, value(1), 0);
@@ -218,6 +236,19 @@ describe('CommandQueue', () => {
     expect(enqueue(queue, commandsOf(7, 1))).toBe(1);
     expect(queue.commands).toBe(1);
     expect(queue.trackedClients).toBe(1);
+  });
+
+  it('counts the bytes of the commands waiting for a slot: each queued once (not a retry), less what slots took', () => {
+    const queue = new CommandQueue(100, 2, 1 << 20);
+    const one = commandsOf(7, 1).byteLength;
+    enqueue(queue, encodeValue([1, 2, 3].map((seq) => ({ clientId: seq, seq: 1, data: new Uint8Array([seq]) }))));
+    expect(queue.bytes).toBe(3 * one);
+    enqueue(queue, commandsOf(2, 1)); // a retry of one queued: not again
+    expect(queue.bytes).toBe(3 * one);
+    expect(queue.takeBatch().byteLength).toBe(2 * one);
+    expect(queue.bytes).toBe(one);
+    queue.takeBatch();
+    expect([queue.bytes, queue.commands]).toEqual([0, 0]);
   });
 
   it('keeps a client whose command was chosen until IDLE_CLIENTS_SWEEP_AT are idle, then forgets them all', () => {

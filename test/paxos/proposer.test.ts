@@ -204,6 +204,46 @@ describe('phase 2: pipelined, batched Accepts while the ballot stands', () => {
     expect(proposer.chosenBelow).toBe(1);
   });
 
+  it('opens no slot while windowBytesMax bytes of values are in flight, and always one into an empty window, whatever its size', () => {
+    // Commands of 100 bytes of data (124 with their header), one per slot: slots open while fewer
+    // than 250 bytes are in flight, so the third opens (at 248) and the fourth waits.
+    const big = (clientId: number): Command => ({ clientId, seq: 1, data: new Uint8Array(100).fill(clientId) });
+    const { proposer, ready } = leader({ windowSlotsMax: 8, batchCommandsMax: 1, windowBytesMax: 250 });
+    const accepted = (slot: number): void => {
+      for (const acceptor of [10, 11]) proposer.step({ type: MessageType.Accepted, from: acceptor, ballot: proposer.ballot, slot }, 2, ready);
+    };
+    const acceptSlots = (): number[] => sent(ready, MessageType.Accept).filter((envelope) => envelope.to === 10).map((envelope) => (envelope.msg as AcceptMessage).slot);
+    for (let client = 1; client <= 4; client++) proposer.propose(big(client), 1, ready);
+    expect(acceptSlots()).toEqual([0, 1, 2]); // 248 bytes in flight after two: one more may open, to 372
+    expect(proposer.pendingCount).toBe(1);
+    ready.clear();
+    accepted(0); // 248 in flight again: the fourth opens
+    expect(acceptSlots()).toEqual([3]);
+    ready.clear();
+    // A value larger than the bound still gets a slot once the window is empty.
+    const { proposer: lone, ready: loneReady } = leader({ windowBytesMax: 10 });
+    lone.propose(big(9), 1, loneReady);
+    lone.propose(big(8), 1, loneReady);
+    expect(sent(loneReady, MessageType.Accept).filter((envelope) => envelope.to === 10)).toHaveLength(1);
+    expect(() => make({ windowBytesMax: 0 })).toThrow(/windowBytesMax must be in \[1, .*got 0/);
+    expect(() => make({ windowBytesMax: 1.5 })).toThrow(TypeError);
+  });
+
+  it('counts the bytes of client commands queued for a slot while it leads, and none once it does not', () => {
+    const { proposer, ready } = leader({ windowSlotsMax: 1, batchCommandsMax: 1 });
+    expect(proposer.queuedCommandBytes).toBe(0);
+    proposer.propose(cmd(1, 1), 1, ready); // into the window
+    proposer.propose(cmd(2, 1), 1, ready);
+    proposer.propose(cmd(3, 1), 1, ready);
+    expect(proposer.queuedCommandBytes).toBe(2 * (COMMAND_HEADER_BYTES + 2));
+    for (const acceptor of [10, 11]) proposer.step({ type: MessageType.Accepted, from: acceptor, ballot: proposer.ballot, slot: 0 }, 2, ready);
+    expect(proposer.queuedCommandBytes).toBe(COMMAND_HEADER_BYTES + 2);
+    // Deposed by a higher ballot: what it queued holds nobody back.
+    proposer.step({ type: MessageType.Heartbeat, from: OTHER, ballot: proposer.ballot + 100, chosenBelow: 0, gcBelow: 0 }, 3, ready);
+    expect(proposer.isLeader).toBe(false);
+    expect(proposer.queuedCommandBytes).toBe(0);
+  });
+
   it('ignores Accepted for another ballot and counts each acceptor once', () => {
     const { proposer, ready } = leader();
     proposer.propose(cmd(1, 1), 1, ready);

@@ -63,6 +63,12 @@ export default function proposerActor(rawConfig: unknown, context: ActorContext)
     courier,
     // Clients' batches only: a peer's Promise carries values the proposer keeps as they came.
     receivesInPlaceFrom: (from) => !roles.has(from),
+    // Backpressure: while a leader's queue of client commands is long, clients' batches wait in
+    // their mailboxes (and in their clients, which encode them once there is room) rather than in
+    // this queue. What it queues is in its value slab, and the Accepts cut from it go to every
+    // receiver by reference; queued past the slab's room, each value went inline into four rings.
+    // The queue drains as votes choose slots, so this turns false by itself.
+    holdsBackFrom: (from) => proposer.queuedCommandBytes >= config.queuedCommandBytesMax && !roles.has(from),
     // What the slab must not write over: the commands the proposer queued and the slots in flight.
     keptSlabViews: (visit) => proposer.forEachHeldValue(visit),
     // The warm-up comes after the log's first election (open() waits for that, and a warm-up at

@@ -16,6 +16,8 @@ export interface HostedRole {
   readonly receivesInPlace?: boolean;
   /** Actor.receivesInPlaceFrom: as receivesInPlace, for some senders only (a proposer's clients). */
   receivesInPlaceFrom?(from: ActorId): boolean;
+  /** Actor.holdsBackFrom: messages from `from` wait in their mailbox for now (a leader's clients, while its queue is long). */
+  holdsBackFrom?(from: ActorId): boolean;
   /** Actor.keptSlabViews: the views of the actor's own value slab the node still reads. */
   keptSlabViews?(visit: (view: Uint8Array) => void): void;
   readonly node: RoleNode;
@@ -84,6 +86,7 @@ export function roleActor(role: HostedRole): Actor {
       role.stop?.();
     },
     ...(role.receivesInPlaceFrom === undefined ? {} : { receivesInPlaceFrom: role.receivesInPlaceFrom }),
+    ...(role.holdsBackFrom === undefined ? {} : { holdsBackFrom: role.holdsBackFrom }),
     ...(role.keptSlabViews === undefined ? {} : { keptSlabViews: role.keptSlabViews }),
     // Only a role with idle work gets the callback: the host calls idle() on every idle pass.
     ...(role.idle === undefined ? {} : { idle: role.idle }),

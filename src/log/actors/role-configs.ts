@@ -15,6 +15,8 @@ export interface ProposerTuning {
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly windowSlotsMax: number;
+  /** ProposerConfig.windowBytesMax (LogLimits.leaderValueBytesMax). */
+  readonly windowBytesMax: number;
   readonly batchCommandsMax: number;
   readonly batchBytesMax: number;
   readonly pendingCommandsMax: number;
@@ -22,6 +24,8 @@ export interface ProposerTuning {
 
 export interface ProposerActorConfig extends ProposerTuning {
   readonly layout: ClusterLayout;
+  /** While leading with this many bytes of client commands queued, clients' batches wait in their mailboxes (LogLimits.leaderValueBytesMax). */
+  readonly queuedCommandBytesMax: number;
 }
 
 /** Just the tuning of a proposer's config (field by field, so nothing else rides along). */
@@ -30,6 +34,7 @@ export function proposerTuningOf(config: ProposerTuning): ProposerTuning {
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     electionTimeoutMs: config.electionTimeoutMs,
     windowSlotsMax: config.windowSlotsMax,
+    windowBytesMax: config.windowBytesMax,
     batchCommandsMax: config.batchCommandsMax,
     batchBytesMax: config.batchBytesMax,
     pendingCommandsMax: config.pendingCommandsMax,
