@@ -53,8 +53,8 @@ export class Slab {
  * message being written (its bytes are never moved: moving them was one more copy of every large
  * entry). Once no unsettled append holds a slab the writer has moved on from (Slab.release), it
  * is written again from the start: from the end of a drain on, after the messages that may view
- * it have been sent (a send copies them into a mailbox, or holds the slab while one waits), kept as a spare (SPARE_SLABS_MAX,
- * SPARE_SLAB_BYTES_MAX) and taken before a new one is made. Without reuse every slab was a new
+ * it have been sent (a send copies them into a mailbox, or holds the slab while one waits), kept
+ * as a spare (SPARE_SLABS_MAX, SPARE_SLAB_BYTES_MAX) and taken before a new one is made. Without reuse every slab was a new
  * ArrayBuffer: at 64 KiB entries the calling thread spent 28% of its time in scavenges forced by
  * that external memory.
  */
