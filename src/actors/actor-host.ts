@@ -437,7 +437,13 @@ export class ActorHost {
     if (hosted.actor === undefined) throw new ActorNotRunningError(id, 'starting');
     // An orderly stop first handles what is already in the mailboxes: a message sent before the
     // stop request must not be overtaken by it (the control plane travels on another channel).
-    while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS, this.receivesInPlace) > 0) this.flushTouched();
+    // Those an actor held back too (Actor.holdsBackFrom): it is told every one before it stops.
+    this.inbox.holdsBack = undefined;
+    try {
+      while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS, this.receivesInPlace) > 0) this.flushTouched();
+    } finally {
+      this.inbox.holdsBack = this.holdsBack;
+    }
     try {
       await hosted.actor.stop?.(hosted);
     } finally {

@@ -41,4 +41,17 @@ describe('Actor.holdsBackFrom', () => {
     expect(taken).toBe(sent);
     expect(sender.send(holder, { pad: new Uint8Array(1024) })).toBe(true);
   });
+
+  it('is handed what it held back before an orderly stop (a message sent before the stop is not overtaken by it)', async () => {
+    const actors = (system = new ActorSystem({ ringBytes: 1 << 16 }));
+    const control = actors.endpoint();
+    const sender = actors.endpoint();
+    const holder = await actors.spawn({ role: 'holder', module: behaviour, config: { reportTo: control.id } });
+    expect((await ask(control, holder, { op: 'hold', id: sender.id })).op).toBe('ok');
+    let sent = 0;
+    while (sent < 10_000 && sender.send(holder, { pad: new Uint8Array(1024) })) sent++;
+    expect(sent).toBeGreaterThan(10);
+    await actors.stop(holder);
+    expect((await control.receive(10_000)).message).toEqual({ op: 'bye', n: sent });
+  });
 });
