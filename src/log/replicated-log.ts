@@ -14,7 +14,7 @@ import { ConnectionGenerations } from './connection-generations.js';
 import { EndpointRevokedError, LeaseHolder, createLease } from './connection-lease.js';
 import { lockStorageDir } from './dir-lock.js';
 import { LogClosedError } from '../protocol/errors.js';
-import { logLimits, type LogLimits } from '../protocol/limits.js';
+import { leaderValueBytesMax, logLimits, type LogLimits } from '../protocol/limits.js';
 import { createFirstIndexes } from '../protocol/first-indexes.js';
 import { emitLogEvent, type LogEventMap, type LogEventSink, type LogRole } from './log-events.js';
 import { AppendCounters, type LogMetrics } from './log-metrics.js';
@@ -271,15 +271,16 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
         resolved.storage
           ? { kind: 'file', path: join(resolved.storage.dir, `${role}-${id}.log`), fsync: resolved.storage.fsync }
           : { kind: 'shared', memory: createSharedStoreMemory(resolved.memoryBytesMax) };
+      const leaderValueBytes = leaderValueBytesMax(resolved.ringBytes, resolved.entryBytesMax);
       const proposerConfig: Omit<ProposerActorConfig, 'layout'> = {
         heartbeatIntervalMs: resolved.heartbeatIntervalMs,
         electionTimeoutMs: resolved.electionTimeoutMs,
         windowSlotsMax: resolved.windowSlotsMax,
-        windowBytesMax: limits.leaderValueBytesMax,
+        windowBytesMax: leaderValueBytes,
         batchCommandsMax: resolved.batchCommandsMax,
         batchBytesMax: limits.slotValueBytesMax,
         pendingCommandsMax: PROPOSER_DEFAULTS.pendingCommandsMax,
-        queuedCommandBytesMax: limits.leaderValueBytesMax,
+        queuedCommandBytesMax: leaderValueBytes,
       };
       // Spawned together: each worker takes tens of milliseconds to start, and links between
       // actors that start at the same time are wired by whichever is placed second.

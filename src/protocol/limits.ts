@@ -54,15 +54,20 @@ export interface LogLimits {
   readonly pageBytesMax: number;
   /** Acknowledgement ranges in one ClientReplyBatch. */
   readonly ackRangesPerMessageMax: number;
-  /**
-   * Bytes of values a leader has in flight (its window's slots), and bytes of client commands it
-   * queues before it leaves its clients' further batches in their mailboxes: each one message's
-   * worth (half a ring), so that both fit its value slab (two rings, see ActorSystem) with room
-   * for the values its receivers still read. Past its slab's room a value goes inline, copied
-   * into every receiver's ring: with 1024 appends of 64 KiB in flight, most did, at half the
-   * throughput of 256 in flight.
-   */
-  readonly leaderValueBytesMax: number;
+}
+
+/**
+ * Bytes of values a leader has in flight (its window's slots), and bytes of client commands it
+ * queues before it leaves its clients' further batches in their mailboxes: each one message's
+ * worth (half a ring), so that both fit its value slab (two rings, see ActorSystem) with room for
+ * the values its receivers still read; or four of the largest entries where that is more (at
+ * most a ring), so that large entries still go in a pipeline (16 KiB entries on 64 KiB rings ran
+ * at two thirds the rate with half a ring). Past its slab's room a value goes inline, copied
+ * into every receiver's ring: with 1024 appends of 64 KiB in flight, most did, at half the
+ * throughput of 256 in flight.
+ */
+export function leaderValueBytesMax(ringBytes: number, entryBytesMax: number): number {
+  return Math.min(ringBytes, Math.max(maxPayloadBytes(ringBytes), 4 * (COMMAND_HEADER_BYTES + entryBytesMax)));
 }
 
 /** The limits of a log whose mailbox rings are `ringBytes` each. */
@@ -78,7 +83,6 @@ export function logLimits(ringBytes: number): LogLimits {
     acceptorReplyBytesMax: payloadBytesMax,
     pageBytesMax: payloadBytesMax,
     ackRangesPerMessageMax: Math.floor(payloadBytesMax / ACK_RANGE_BYTES),
-    leaderValueBytesMax: messageBytesMax,
   };
   // What the splitting relies on: one largest entry always fits each kind of message alone.
   const largestCommand = COMMAND_HEADER_BYTES + limits.entryBytesBound;
@@ -87,8 +91,6 @@ export function logLimits(ringBytes: number): LogLimits {
   assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= limits.acceptorReplyBytesMax, 'a largest slot fits a Promise part');
   assertLimit(limits.entryBytesBound + PAGE_ENTRY_OVERHEAD_BYTES <= limits.pageBytesMax, 'a largest entry fits a read page');
   assertLimit(limits.ackRangesPerMessageMax >= 1, 'an acknowledgement range fits a message');
-  // A leader's window and queue together fill at most half its value slab (two rings, ActorSystem).
-  assertLimit(2 * limits.leaderValueBytesMax <= ringBytes, "a leader's values in flight and queued fit half its value slab");
   // What the stores rely on: an acceptor's record of one slot, and a learner's record of one slot
   // (its commands' varints may take up to 8 bytes more than their 24-byte headers), fit a frame.
   assertLimit(limits.slotValueBytesMax + ACCEPTED_ENTRY_OVERHEAD_BYTES <= FRAME_PAYLOAD_BYTES_MAX, 'a largest slot fits an acceptor record');

@@ -5,7 +5,8 @@ import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { PAGE_ENTRY_OVERHEAD_BYTES, logLimits } from 'synod/log';
 import { ENTRIES_PER_PAGE_MAX, LogMessageType } from '../../src/protocol/wire.js';
-import { ACCEPTED_ENTRY_OVERHEAD_BYTES, MessageType } from 'synod/paxos';
+import { leaderValueBytesMax } from '../../src/protocol/limits.js';
+import { ACCEPTED_ENTRY_OVERHEAD_BYTES, COMMAND_HEADER_BYTES, MessageType } from 'synod/paxos';
 
 const packr = new Packr({ useRecords: false });
 const encodedBytes = (message: unknown): number => packr.pack(message).byteLength;
@@ -67,5 +68,25 @@ describe('the count limits', () => {
     expect(() => checkCountLimits(NEXT_COUNT_MAX, RESERVE_COUNT_MAX)).not.toThrow();
     expect(() => checkCountLimits(RESERVE_COUNT_MAX + 1, RESERVE_COUNT_MAX)).toThrow(/a next\(count\) of 4194305 fits one reservation/);
     expect(() => checkCountLimits(NEXT_COUNT_MAX, COMMAND_COUNT_MAX + 1)).toThrow(/fits a command's count field \(4294967295\)/);
+  });
+});
+
+describe("a leader's bound on values in flight and queued (leaderValueBytesMax)", () => {
+  it('is half a ring, or four of the largest entries where that is more, never more than a ring, at every ring size and entry bound', () => {
+    for (let ringBytes = 1 << 16; ringBytes <= 1 << 30; ringBytes *= 2) {
+      const limits = logLimits(ringBytes);
+      for (const entryBytesMax of [0, 1, 1024, 16 * 1024, 64 * 1024, ringBytes / 8, ringBytes / 4, limits.entryBytesBound]) {
+        const bound = leaderValueBytesMax(ringBytes, entryBytesMax);
+        const context = `ringBytes ${ringBytes}, entryBytesMax ${entryBytesMax}`;
+        expect(Number.isSafeInteger(bound), context).toBe(true);
+        expect(bound, context).toBeGreaterThanOrEqual(limits.messageBytesMax);
+        expect(bound, context).toBeLessThanOrEqual(ringBytes);
+        // Four of the largest commands go in a pipeline wherever a ring holds them.
+        expect(bound, context).toBeGreaterThanOrEqual(Math.min(ringBytes, 4 * (COMMAND_HEADER_BYTES + entryBytesMax)));
+      }
+    }
+    // The defaults: half of a 1 MiB ring for 64 KiB entries; a whole 64 KiB ring for its 16 KiB ones.
+    expect(leaderValueBytesMax(1 << 20, 64 * 1024)).toBe(logLimits(1 << 20).messageBytesMax);
+    expect(leaderValueBytesMax(1 << 16, 16 * 1024)).toBe(1 << 16);
   });
 });

@@ -15,7 +15,7 @@ export interface ProposerTuning {
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly windowSlotsMax: number;
-  /** ProposerConfig.windowBytesMax (LogLimits.leaderValueBytesMax). */
+  /** ProposerConfig.windowBytesMax (leaderValueBytesMax in limits.ts). */
   readonly windowBytesMax: number;
   readonly batchCommandsMax: number;
   readonly batchBytesMax: number;
@@ -24,7 +24,7 @@ export interface ProposerTuning {
 
 export interface ProposerActorConfig extends ProposerTuning {
   readonly layout: ClusterLayout;
-  /** While leading with this many bytes of client commands queued, clients' batches wait in their mailboxes (LogLimits.leaderValueBytesMax). */
+  /** While leading with this many bytes of client commands queued, clients' batches wait in their mailboxes (leaderValueBytesMax in limits.ts). */
   readonly queuedCommandBytesMax: number;
 }
 
