@@ -232,7 +232,6 @@ export class ActorHost {
     doorbell: SharedArrayBuffer,
   ) {
     this.inbox = new Inbox(doorbell);
-    this.inbox.holdsBack = this.holdsBack;
     this.wakeSignal = { doorbell, bits: INTERRUPT_IDLE_WORK };
   }
 
@@ -320,8 +319,13 @@ export class ActorHost {
     return worked;
   }
 
-  private refreshIdlers(): void {
+  /**
+   * What every pass asks of the actors hosted now: their idle work, and whether any holds links
+   * back (the inbox asks per link only then: an acceptor's or a learner's passes skip it).
+   */
+  private refreshActorHooks(): void {
     this.idlers = this.actors.filter((hosted): hosted is HostedActor => hosted?.actor?.idle !== undefined);
+    this.inbox.holdsBack = this.actors.some((hosted) => hosted?.actor?.holdsBackFrom !== undefined) ? this.holdsBack : undefined;
   }
 
   private flushTouched(): void {
@@ -364,14 +368,14 @@ export class ActorHost {
         throw new TypeError(`behaviour module ${spec.module} made an actor that both holds slab values and receives in place: its views would be of the ring`);
       }
       hosted.actor = actor;
-      this.refreshIdlers();
+      this.refreshActorHooks();
       await actor.start?.(hosted);
     } catch (error) {
       // A behaviour that failed to start leaves nothing behind: no timers firing into it, and the
       // slot free for the next attempt (the supervisor may try again on this same thread).
       this.timers.cancelAll(spec.id);
       if (this.actors[spec.id] === hosted) this.actors[spec.id] = undefined;
-      this.refreshIdlers();
+      this.refreshActorHooks();
       throw error;
     }
     // Only now take its incoming links: anything sent meanwhile waited in the rings.
@@ -442,7 +446,7 @@ export class ActorHost {
     try {
       while (this.inbox.drain(this.deliver, MESSAGES_PER_LINK_PER_PASS, this.receivesInPlace) > 0) this.flushTouched();
     } finally {
-      this.inbox.holdsBack = this.holdsBack;
+      this.refreshActorHooks();
     }
     try {
       await hosted.actor.stop?.(hosted);
@@ -455,7 +459,7 @@ export class ActorHost {
         }
       }
       this.actors[id] = undefined;
-      this.refreshIdlers();
+      this.refreshActorHooks();
     }
   }
 
