@@ -61,13 +61,22 @@ function startThread<T>(data: FuzzThreadData): { worker: Worker; result: Promise
   return { worker, result };
 }
 
-/** Kills actors until `stopped()`, choosing with `rng`: never a majority of acceptors, at most KILLS_PER_ACTOR_MAX per actor. */
+/**
+ * Kills actors until `stopped()`, choosing with `rng`: never a majority of acceptors, at most
+ * KILLS_PER_ACTOR_MAX per actor, and only once the log has grown since the last kill. Without that
+ * pace, kills every 150-650 ms outran recovery where a recovery takes longer (entries of 2 MiB,
+ * three fuzzers on two cores: a leader elected, its slots recovered, a learner caught up), and
+ * appends waited out appendTimeoutMs in a storm no fault model promises to survive; with it, an
+ * append that times out is a stall of the log's own making.
+ */
 async function killLoop(log: ReplicatedLog, acceptors: number, rng: Rng, stopped: () => boolean): Promise<number> {
   const killsOf = new Map<ActorId, number>();
   let kills = 0;
+  let grownFrom = -1;
   while (!stopped()) {
     await new Promise((resolve) => setTimeout(resolve, rng.int(150, 650)));
     if (stopped()) break;
+    if (log.bounds().nextIndex <= grownFrom) continue;
     const actors = await log.cluster.actors();
     const acceptorsDown = actors.filter((actor) => actor.role === 'acceptor' && !actor.alive).length;
     const candidates = actors.filter(
@@ -77,6 +86,7 @@ async function killLoop(log: ReplicatedLog, acceptors: number, rng: Rng, stopped
     const victim = rng.pick(candidates);
     killsOf.set(victim.id, (killsOf.get(victim.id) ?? 0) + 1);
     try {
+      grownFrom = log.bounds().nextIndex;
       await log.cluster.kill(victim.id);
       kills++;
     } catch {
@@ -138,6 +148,23 @@ function checksumOf(append: Acked): number {
   return sum;
 }
 
+/** How long a learner that was behind at a trim may take to catch up and trim the rest, at most. */
+const TRIM_CATCH_UP_MS = 20_000;
+
+/**
+ * trim(n)'s contract: it resolves to the log's start, n unless a learner that is behind has not
+ * delivered that far yet (the start is then lower, and that learner trims the rest as it catches
+ * up). So: never past n, and n once the learners caught up.
+ */
+async function checkTrim(log: ReplicatedLog, trimTo: number, trimmedTo: number): Promise<string[]> {
+  if (trimmedTo > trimTo) return [`trim(${trimTo}) resolved to ${trimmedTo}, past the index asked`];
+  const problems: string[] = [];
+  const deadline = performance.now() + TRIM_CATCH_UP_MS;
+  while (log.bounds().firstIndex < trimTo && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (log.bounds().firstIndex !== trimTo) problems.push(`trim(${trimTo}) resolved to ${trimmedTo}, and after ${TRIM_CATCH_UP_MS} ms the log starts at ${log.bounds().firstIndex}`);
+  return problems;
+}
+
 /** The stage, the log's bounds and its actors (alive, restarts, leading): what --verbose prints while a stage lasts. */
 async function describeState(log: ReplicatedLog | undefined, stage: string): Promise<string> {
   if (log === undefined) return stage;
@@ -155,7 +182,10 @@ async function describeState(log: ReplicatedLog | undefined, stage: string): Pro
     const roles = actors.map(
       (actor, i) => `${actor.role[0]}${actor.id}${actor.alive ? '' : ' down'}${actor.leader ? ' leading' : ''}${actor.restarts > 0 ? ` x${actor.restarts}` : ''}${progress(i)}`,
     );
-    return `${stage}: bounds ${JSON.stringify(log.bounds())}, ${roles.join(', ')}`;
+    // The appending thread's client: what it has in flight, resent, and whom it takes for leader.
+    const m = log.metrics();
+    const client = `client inflight ${m.appendsInflight} resent ${m.appendsResentTotal} timed out ${m.appendsFailedTimeoutTotal} leader ${m.leaderId} gave up ${m.actorGaveUpsTotal ?? 0}`;
+    return `${stage}: bounds ${JSON.stringify(log.bounds())}, ${client}, ${roles.join(', ')}`;
   } catch (error) {
     return `${stage}: ${(error as Error).message}`;
   }
@@ -190,7 +220,17 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
     let appending = true;
     const killing = args.kills ? killLoop(log, plan.options.acceptors!, killRng, () => !appending) : Promise.resolve(0);
     const own = log;
-    const outcomes = [await appendAll((bytes) => own.append(bytes), 0, plan.sizes[0], plan.lanes[0]), await appender.result];
+    // --verbose: the log's state as the first of this thread's appends fails (a stall shows who waits).
+    let failureShown = !args.verbose;
+    const appendOwn = (bytes: Uint8Array): Promise<number> =>
+      own.append(bytes).catch(async (error: unknown) => {
+        if (!failureShown) {
+          failureShown = true;
+          console.log(`  seed ${seed}: an append failed (${(error as Error).name}): ${await describeState(own, stage)}`);
+        }
+        throw error;
+      });
+    const outcomes = [await appendAll(appendOwn, 0, plan.sizes[0], plan.lanes[0]), await appender.result];
     appending = false;
     const kills = await killing;
     const ackedList = outcomes.flatMap((outcome) => outcome.acked);
@@ -206,8 +246,8 @@ async function runTrial(seed: number, args: Args): Promise<{ line: string; ok: b
     problems.push(...fresh.problems);
     const trimTo = Math.floor(log.bounds().nextIndex / 2);
     note('trimming');
-    await log.trim(trimTo);
-    if (log.bounds().firstIndex !== trimTo) problems.push(`trim(${trimTo}) left firstIndex ${log.bounds().firstIndex}`);
+    const trimmedTo = await log.trim(trimTo);
+    problems.push(...(await checkTrim(log, trimTo, trimmedTo)));
     problems.push(...(await readBack(log, acked, trimTo, false)).problems.map((problem) => `after trim: ${problem}`));
     note('closing');
     await log.close();

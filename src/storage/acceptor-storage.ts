@@ -33,7 +33,7 @@ import { acceptedRecordHead, acceptedRecordHeadOfLength } from './accepted-recor
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { bytesField, decodeRecord, encodeRecord, integerField } from './record-codec.js';
 import type { RecordStore, RewriteRecord } from './record-store.js';
-import { isStorageError } from './storage-error.js';
+import { isStorageError, isStorageFullCode } from './storage-error.js';
 
 const PROMISE = 0;
 const ACCEPTED = 1;
@@ -175,6 +175,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
         if (mark === this.lastSyncedMark) return mark;
         this.lastSyncedMark = mark;
         this.compactIfWorthIt();
+        this.compactedSinceSync = false;
         // A compaction rewrites the store durably: every write so far is synced then.
         return store.syncedMark!();
       };
@@ -191,7 +192,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
     // A promise only rises; an equal or lower one adds nothing to replay. The store first: a
     // store that refuses the write (full) must leave the mirror saying what the store holds.
     if (ballot <= this.mirror.promised) return;
-    this.store.append(encodeRecord([PROMISE, ballot]));
+    this.appendRecord(encodeRecord([PROMISE, ballot]));
     this.mirror.promise(ballot);
   }
 
@@ -220,16 +221,66 @@ export class DurableAcceptorStorage implements AcceptorStorage {
       return;
     }
     // The head, then the value straight from the message: one copy of the value into the store.
-    const head =
-      value.byteLength >= ALIGNED_COPY_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
+    let head = this.acceptedHead(entry, value);
+    let payloadOffset: number;
+    try {
+      payloadOffset = this.appendAccepted(head, value);
+    } catch (error) {
+      if (!this.compactedForRoom(error, FRAME_HEADER_BYTES + head.byteLength + value.byteLength)) throw error;
+      head = this.acceptedHead(entry, value); // the store's next address moved
+      payloadOffset = this.appendAccepted(head, value);
+    }
     const headBytes = head.byteLength;
     const recordBytes = FRAME_HEADER_BYTES + headBytes + value.byteLength;
-    // A file store writes the value from the entry's own copy, which nobody changes (an acceptor
-    // over a file decodes its Accepts into values of their own: it does not take them in place).
-    const payloadOffset = this.store.appendKeeping !== undefined && !this.valuesInStore ? this.store.appendKeeping(head, value) : this.store.append(head, value);
     const stored = this.store.payloadView?.(payloadOffset + headBytes, value.byteLength);
     if (stored !== undefined) replaceAcceptedValue(entry, stored);
     this.mirror.accept(entry, recordBytes);
+  }
+
+  private acceptedHead(entry: AcceptedEntry, value: Uint8Array): Uint8Array {
+    return value.byteLength >= ALIGNED_COPY_MIN_BYTES ? this.headCoAligned(entry, value) : acceptedRecordHead(ACCEPTED, entry.slot, entry.ballot, value.byteLength);
+  }
+
+  /** Appends a record with no value (a promise, a truncation), making room once if the store is full of garbage. */
+  private appendRecord(record: Uint8Array): void {
+    try {
+      this.store.append(record);
+    } catch (error) {
+      if (!this.compactedForRoom(error, record.byteLength)) throw error;
+      this.store.append(record);
+    }
+  }
+
+  /** Appends an accepted record; the payload's offset in the store. */
+  private appendAccepted(head: Uint8Array, value: Uint8Array): number {
+    // A file store writes the value from the entry's own copy, which nobody changes (an acceptor
+    // over a file decodes its Accepts into values of their own: it does not take them in place).
+    return this.store.appendKeeping !== undefined && !this.valuesInStore ? this.store.appendKeeping(head, value) : this.store.append(head, value);
+  }
+
+  /**
+   * A write of `recordBytes` found a store in shared memory full (memoryBytesMax): if what
+   * compaction would free is more than the write needs, compacts, and says whether it did (the
+   * caller then writes again, once; a second refusal is a full store). compactIfWorthIt waits for
+   * twice what is live, so an acceptor with more than half its ceiling live (values accepted again
+   * under later ballots, re-proposed duplicates) was refused while half its store was garbage:
+   * the fuzzer's seeds 6246 and 6256, StorageFullError with 4 and 8 MiB of memory and 1.6 and 3 MB
+   * appended. At most one compaction between commit points (see compactedSinceSync): else the
+   * write is refused. A file store on a full disk is left to its commit point's compaction: its
+   * copy needs room on that disk, and a sync may be running on its helper thread.
+   */
+  private compactedForRoom(error: unknown, recordBytes: number): boolean {
+    if (!this.valuesInStore || !isStorageError(error) || !isStorageFullCode(error.code)) return false;
+    if (this.compactedSinceSync || this.store.sizeBytes - this.mirror.liveBytes <= recordBytes) return false;
+    try {
+      this.compact();
+      return true;
+    } catch (compactError) {
+      // Too full to write the compacted copy either: the store is as it was, and full.
+      if (!isStorageError(compactError)) throw compactError;
+      this.failedCompactions++;
+      return false;
+    }
   }
 
   /**
@@ -251,7 +302,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   truncateBelow(slot: number): void {
     checkIndex('slot', slot);
     if (slot <= this.mirror.logStart) return;
-    this.store.append(encodeRecord([TRUNCATE, slot]));
+    this.appendRecord(encodeRecord([TRUNCATE, slot]));
     this.mirror.truncate(slot);
   }
 
@@ -259,12 +310,21 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   sync(): void {
     this.store.sync();
     this.compactIfWorthIt();
+    this.compactedSinceSync = false;
   }
 
-  /** Compacts once the store is above its floor and over twice what is live. */
+  /**
+   * A compaction ran since the last commit point. The replies of a turn (a Promise's entries) may
+   * point into the store's half that was live before a compaction, which stays as it is until the
+   * next one rewrites it; they leave at the commit point. So there is at most one compaction
+   * between commit points, whether to make room for a write or because it was worth it.
+   */
+  private compactedSinceSync = false;
+
+  /** Compacts once the store is above its floor and over twice what is live (not twice between commit points). */
   private compactIfWorthIt(): void {
     const sizeBytes = this.store.sizeBytes;
-    if (sizeBytes > this.compactFloorBytes && sizeBytes > 2 * this.mirror.liveBytes) {
+    if (!this.compactedSinceSync && sizeBytes > this.compactFloorBytes && sizeBytes > 2 * this.mirror.liveBytes) {
       // Compaction only saves room: what the caller waits for is durable already. A disk too full
       // to write the compacted copy leaves the store as it is (the copy is removed), and a later
       // sync tries again.
@@ -299,6 +359,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
       for (const { entry, valueOffset } of moved) replaceAcceptedValue(entry, this.store.payloadView(valueOffset, entry.value.byteLength));
     }
     this.compactionCount++;
+    this.compactedSinceSync = true;
   }
 
   /** Estimated bytes of the store right after a compaction. */
