@@ -48,6 +48,14 @@ export interface AppendCoreOptions {
   readonly resendAfterMs: number;
   /** Encoded commands per ClientRequestBatch (LogLimits.requestBatchBytesMax). */
   readonly requestBatchBytesMax: number;
+  /**
+   * What a sweep in silence sends on: 'one' (default), one append to another proposer, a probe
+   * (see sweep(); with a single proposer, all); 'all', every append past its timeout. The
+   * simulator's clients send all: more copies in flight at a leader change is a harsher test of
+   * the protocol (its deliberate bugs show within the seeds its tests give them), and the log's
+   * clients are the ones that pay for the copies.
+   */
+  readonly resendInSilence?: 'one' | 'all';
 }
 
 /** Memory a message's binary fields view, kept from being written over while held (a CommandBatchWriter's Slab). */
@@ -211,6 +219,12 @@ export class AppendCore<T> {
   private storageFailure: { failure: StorageFailureMessage; sinceMs: number; lastMs: number } | undefined;
   /** When an append last resolved: commits are flowing, so the leader guessed is alive. */
   private lastAcknowledgedMs = Number.NEGATIVE_INFINITY;
+  private readonly sendsAllInSilence: boolean;
+  /** Where this silence's last probe went (sendProbe()), until the next acknowledgement (silenceOver()); -1: none. */
+  private silenceProbeTo = -1;
+  /** That probe, by its command (a record is reused once settled). */
+  private silenceProbeClientId = -1;
+  private silenceProbeSeq = -1;
   private readonly resendTimeout: ResendTimeout;
   /** Numbers the sends (request()), so that an acknowledgement says which earlier sends it overtook. */
   private sendsNumbered = 0;
@@ -233,6 +247,7 @@ export class AppendCore<T> {
   ) {
     this.leaderGuess = options.proposers[0]!;
     this.resendTimeout = new ResendTimeout(options.resendAfterMs);
+    this.sendsAllInSilence = options.resendInSilence === 'all';
   }
 
   /** Appends sent and not settled. */
@@ -377,7 +392,12 @@ export class AppendCore<T> {
    * one (see acknowledged()), which is sent again to the leader at once; only an append sent
    * elsewhere than the leader waits for the timeout. In silence, an append goes on to the next
    * proposer once nobody answered it within the ResendTimeout (which follows how long appends
-   * take), as a lost tail does: no later append overtakes it.
+   * take), as a lost tail does: no later append overtakes it. Where there is another proposer to
+   * try, one append a sweep goes there, a probe (sendProbe()), and the guess stays: a leader may
+   * be alive and only slow to its first commit (a cold burst of 1,024 appends of 64 KiB, threads
+   * still compiling, stores growing into fresh memory), and the whole burst sent to the standby
+   * (which redirects it back) doubled the work just then. Once the probe is answered there, the
+   * rest follow at once (silenceOver()).
    */
   sweep(nowMs: number): void {
     if (this.closed) return;
@@ -391,6 +411,9 @@ export class AppendCore<T> {
     // Commits flowing: the leader guessed is alive. Silence: it may be gone.
     const leaderAlive = nowMs - this.lastAcknowledgedMs < this.options.resendAfterMs;
     let resentInSilence = false;
+    // In silence with another proposer to try: the newest append past its timeout is the probe.
+    const probing = !leaderAlive && !this.sendsAllInSilence && this.options.proposers.length > 1;
+    let probe: PendingAppend<T> | undefined;
     for (let pending = this.pending.first; pending !== undefined; pending = pending.sentNext) {
       // One abandoned below is removed where the walk stands: its link still leads on.
       if (!this.pending.has(pending)) continue;
@@ -407,6 +430,10 @@ export class AppendCore<T> {
       // Its clock starts when it was sent, or later if sends to that proposer waited for room since
       // (looked up only for an append past its timeout: the sweep walks every append in flight).
       const timedOut = nowMs - pending.sentMs >= timeoutMs && nowMs - (this.mailboxProgressMs.get(pending.sentTo) ?? Number.NEGATIVE_INFINITY) >= timeoutMs;
+      if (probing && timedOut && !pending.resendNow) {
+        probe = pending;
+        continue;
+      }
       const lost = leaderAlive ? this.overtaken(pending) || (timedOut && pending.target !== this.leaderGuess) : timedOut;
       if (pending.resendNow || lost) {
         pending.resendNow = false;
@@ -420,7 +447,30 @@ export class AppendCore<T> {
         this.request(pending.target, pending);
       }
     }
+    if (probe !== undefined) {
+      this.sendProbe(probe, nowMs);
+      resentInSilence = true;
+    }
     if (resentInSilence) this.resendTimeout.backOff();
+  }
+
+  /**
+   * Sends `probe` alone to the proposer after the last one probed in this silence (after the
+   * guess at first), leaving the guess and every other append where they are. The newest append
+   * past its timeout: a leader that is alive answers a client's appends in the order they came,
+   * so it answers older ones before it, and the first answer after the silence is not the
+   * probe's (silenceOver() then takes the leader for alive). With one proposer there is nobody
+   * else to ask: what timed out goes again, all of it (a restarted proposer lost its queue).
+   */
+  private sendProbe(probe: PendingAppend<T>, nowMs: number): void {
+    const to = this.nextProposer(this.silenceProbeTo >= 0 ? this.silenceProbeTo : this.leaderGuess);
+    this.silenceProbeTo = to;
+    this.silenceProbeClientId = probe.clientId;
+    this.silenceProbeSeq = probe.seq;
+    probe.resendNow = false;
+    probe.target = to;
+    probe.sentMs = nowMs;
+    this.request(to, probe);
   }
 
   /** Sends what this turn queued: one ClientRequestBatch per proposer (more if it is large). */
@@ -577,6 +627,7 @@ export class AppendCore<T> {
     if (pending === undefined || pending.seq !== seq) return; // another learner's ack, or a late one
     if (pending.firstSendNumberThere > (this.decidedBelow.get(pending.sentTo) ?? -1)) this.decidedBelow.set(pending.sentTo, pending.firstSendNumberThere);
     if (this.storageFailure !== undefined) this.storageFailureOver(); // commits go through again
+    if (this.silenceProbeTo >= 0) this.silenceOver(pending);
     this.lastAcknowledgedMs = nowMs;
     this.resendTimeout.resolved(nowMs - pending.startedMs);
     const token = this.settle(pending);
@@ -587,6 +638,23 @@ export class AppendCore<T> {
     if (!pending.sentElsewhere) this.leaderGuess = pending.target;
     this.releaseSession(pending.session, nowMs);
     this.sink.resolved(token, logIndex);
+  }
+
+  /**
+   * The first acknowledgement after a silence with a probe. The probe's own, and it was not
+   * redirected from where it went: that proposer leads now (the old leader is taken for gone),
+   * and everything sent elsewhere goes there at the next sweep (else one probe a silence, and the
+   * first commit after a silence stretches the timeout). Any other append's: the leader guessed
+   * was only slow, and everything stays where it is.
+   */
+  private silenceOver(answered: PendingAppend<T>): void {
+    if (answered.clientId === this.silenceProbeClientId && answered.seq === this.silenceProbeSeq && answered.target === this.silenceProbeTo) {
+      this.leaderGuess = this.silenceProbeTo;
+      for (let pending = this.pending.first; pending !== undefined; pending = pending.sentNext) {
+        if (pending !== answered && pending.target !== this.leaderGuess) pending.resendNow = true;
+      }
+    }
+    this.silenceProbeTo = -1;
   }
 
   private storageFailureOver(): void {

@@ -113,6 +113,8 @@ export class SimClient implements RoleNode {
         appendTimeoutMs: NEVER_MS,
         resendAfterMs: options.retryMs,
         requestBatchBytesMax: REQUEST_BATCH_BYTES_MAX,
+        // Every timed-out append in a silence, not a probe: more copies at a leader change.
+        resendInSilence: 'all',
       },
       {
         // The simulated network carries objects, not bytes: the batch's commands are a view of the

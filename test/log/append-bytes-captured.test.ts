@@ -97,7 +97,8 @@ describe('AppendCore keeps its own copy of an append', () => {
   function core(inflightAppendsMax: number) {
     const sent: Uint8Array[] = [];
     const appends = new AppendCore<number>(
-      { generation: 0, endpointId: 9, proposers: PROPOSERS, inflightAppendsMax, appendTimeoutMs: 30_000, resendAfterMs: 100, requestBatchBytesMax: 1 << 16 },
+      // A sweep in silence sends every append past its timeout ('all'): each resend's bytes are checked.
+      { generation: 0, endpointId: 9, proposers: PROPOSERS, inflightAppendsMax, appendTimeoutMs: 30_000, resendAfterMs: 100, requestBatchBytesMax: 1 << 16, resendInSilence: 'all' },
       {
         send(_to, message) {
           const { commands } = message as ClientRequestBatchMessage;

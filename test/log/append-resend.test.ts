@@ -19,11 +19,20 @@ interface Sent {
   seq: number;
 }
 
-function core() {
+function core(resendInSilence?: 'one' | 'all', proposers: readonly number[] = [LEADER, STANDBY]) {
   const sent: Sent[] = [];
   const resolved = new Map<number, number>();
   const appends = new AppendCore<number>(
-    { generation: 0, endpointId: 9, proposers: [LEADER, STANDBY], inflightAppendsMax: 64, appendTimeoutMs: 30_000, resendAfterMs: RESEND_AFTER_MS, requestBatchBytesMax: 1 << 16 },
+    {
+      generation: 0,
+      endpointId: 9,
+      proposers,
+      inflightAppendsMax: 64,
+      appendTimeoutMs: 30_000,
+      resendAfterMs: RESEND_AFTER_MS,
+      requestBatchBytesMax: 1 << 16,
+      ...(resendInSilence === undefined ? {} : { resendInSilence }),
+    },
     {
       send(to, message) {
         const { commands } = message as ClientRequestBatchMessage;
@@ -110,7 +119,7 @@ describe('AppendCore resends', () => {
   });
 
   it('in silence sends an append on to the next proposer after resendAfterMs, backs off, and stops backing off once one resolves', () => {
-    const { submit, ack, sweep } = core();
+    const { appends, submit, ack, sweep } = core();
     const lonely = submit(0, 0);
     expect(sweep(RESEND_AFTER_MS - 10)).toEqual([]);
     expect(sweep(RESEND_AFTER_MS)).toEqual([{ to: STANDBY, clientId: lonely.clientId, seq: lonely.seq }]);
@@ -118,13 +127,15 @@ describe('AppendCore resends', () => {
     expect(sweep(2 * RESEND_AFTER_MS + 50)).toEqual([]);
     expect(sweep(3 * RESEND_AFTER_MS)).toEqual([{ to: LEADER, clientId: lonely.clientId, seq: lonely.seq }]);
     expect(sweep(6 * RESEND_AFTER_MS)).toEqual([]);
-    expect(sweep(7 * RESEND_AFTER_MS)).toHaveLength(1);
-    // The cluster heals: an append sent after the last round resolves (at the standby, where that
-    // round went), so the round's copy was lost too, and goes there again at once.
-    const other = submit(1, 7 * RESEND_AFTER_MS);
-    expect(other.to).toBe(STANDBY);
-    ack(other, 0, 7 * RESEND_AFTER_MS + 5);
-    expect(sweep(7 * RESEND_AFTER_MS + 6)).toEqual([{ to: STANDBY, clientId: lonely.clientId, seq: lonely.seq }]);
+    expect(sweep(7 * RESEND_AFTER_MS)).toEqual([{ to: STANDBY, clientId: lonely.clientId, seq: lonely.seq }]);
+    // The standby took over: it answers the probe, is the guess from then on, and the backoff ends.
+    ack(lonely, 0, 7 * RESEND_AFTER_MS + 5);
+    expect(appends.inflight).toBe(0);
+    const next = submit(1, 7 * RESEND_AFTER_MS + 6);
+    expect(next.to).toBe(STANDBY);
+    // The first append took 705 ms: the timeout follows (4 x resendAfterMs at most), no longer backed off.
+    expect(sweep(11 * RESEND_AFTER_MS + 5)).toEqual([]);
+    expect(sweep(11 * RESEND_AFTER_MS + 6)).toEqual([{ to: LEADER, clientId: next.clientId, seq: next.seq }]);
   });
 
   it('learns how long appends take: a slow cluster is not taken for a dead one, within 4x resendAfterMs', () => {
@@ -164,7 +175,8 @@ describe('AppendCore resends', () => {
   });
 
   it('takes no leader guess from the acknowledgement of an append that also went to another proposer (Karn)', () => {
-    const { appends, submit, ack, sweep } = core();
+    // Every timed-out append goes on in a silence here (the simulator's clients): both to the standby.
+    const { appends, submit, ack, sweep } = core('all');
     const first = submit(0, 0);
     const second = submit(1, 0);
     // Silence: both go on to the standby, which redirects the first back to the leader.
@@ -189,6 +201,50 @@ describe('AppendCore resends', () => {
     expect(sweep(RESEND_AFTER_MS + 3)).toEqual([]);
     ack(mid, 1, RESEND_AFTER_MS + 4);
     expect(appends.inflight).toBe(0);
+  });
+
+  it('in silence sends one append a sweep, the newest, and keeps its guess: a leader slow to its first commit gets no copy of the burst through the standby', () => {
+    const { appends, submit, ack, sweep } = core();
+    const burst = Array.from({ length: 48 }, (_, i) => submit(i, i / 8));
+    const probe = burst[47]!;
+    expect(sweep(RESEND_AFTER_MS + 10)).toEqual([{ to: STANDBY, clientId: probe.clientId, seq: probe.seq }]);
+    // The guess stays: an append made meanwhile goes to the leader.
+    const meanwhile = submit(48, RESEND_AFTER_MS + 11);
+    expect(meanwhile.to).toBe(LEADER);
+    // The leader was alive, only slow: its first commits come (the oldest first), the standby's
+    // redirect of the probe later still.
+    ack(burst[0]!, 0, RESEND_AFTER_MS + 20);
+    expect(sweep(RESEND_AFTER_MS + 21)).toEqual([]);
+    appends.onMessage({ type: MessageType.Redirect, from: STANDBY, clientId: probe.clientId, seq: probe.seq, leaderHint: LEADER } as never, RESEND_AFTER_MS + 22);
+    appends.flush();
+    for (let i = 1; i < 48; i++) ack(burst[i]!, i, RESEND_AFTER_MS + 30);
+    ack(meanwhile, 48, RESEND_AFTER_MS + 30);
+    expect(sweep(RESEND_AFTER_MS + 31)).toEqual([]);
+    expect(appends.inflight).toBe(0);
+  });
+
+  it("with resendInSilence 'all' (the simulator's clients), a sweep in silence sends every append past its timeout", () => {
+    const { submit, sweep } = core('all');
+    const burst = Array.from({ length: 8 }, (_, i) => submit(i, 0));
+    expect(sweep(RESEND_AFTER_MS)).toEqual(burst.map(({ clientId, seq }) => ({ to: STANDBY, clientId, seq })));
+  });
+
+  it('with one proposer, nobody else to probe: a sweep in silence sends every append past its timeout to it again (it may have restarted and lost its queue)', () => {
+    const { submit, sweep } = core(undefined, [LEADER]);
+    const burst = Array.from({ length: 8 }, (_, i) => submit(i, 0));
+    expect(sweep(RESEND_AFTER_MS)).toEqual(burst.map(({ clientId, seq }) => ({ to: LEADER, clientId, seq })));
+  });
+
+  it('in silence, once the probe is answered by the next proposer, sends the rest there at the next sweep', () => {
+    const { appends, submit, ack, sweep } = core();
+    const burst = Array.from({ length: 8 }, (_, i) => submit(i, 0));
+    expect(sweep(RESEND_AFTER_MS)).toEqual([{ to: STANDBY, clientId: burst[7]!.clientId, seq: burst[7]!.seq }]);
+    // The leader is gone and the standby took over (its NewLeader never reached this client).
+    ack(burst[7]!, 0, RESEND_AFTER_MS + 5);
+    expect(sweep(RESEND_AFTER_MS + 6)).toEqual(burst.slice(0, 7).map(({ clientId, seq }) => ({ to: STANDBY, clientId, seq })));
+    for (let i = 0; i < 7; i++) ack(burst[i]!, i + 1, RESEND_AFTER_MS + 10);
+    expect(appends.inflight).toBe(0);
+    expect(submit(8, RESEND_AFTER_MS + 11).to).toBe(STANDBY);
   });
 
   it('sends again at the next sweep what a failed send carried (a mailbox full that long: to the next proposer)', () => {
