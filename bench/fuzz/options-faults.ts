@@ -158,11 +158,10 @@ const TRIM_CATCH_UP_MS = 20_000;
  */
 async function checkTrim(log: ReplicatedLog, trimTo: number, trimmedTo: number): Promise<string[]> {
   if (trimmedTo > trimTo) return [`trim(${trimTo}) resolved to ${trimmedTo}, past the index asked`];
-  const problems: string[] = [];
   const deadline = performance.now() + TRIM_CATCH_UP_MS;
   while (log.bounds().firstIndex < trimTo && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  if (log.bounds().firstIndex !== trimTo) problems.push(`trim(${trimTo}) resolved to ${trimmedTo}, and after ${TRIM_CATCH_UP_MS} ms the log starts at ${log.bounds().firstIndex}`);
-  return problems;
+  const { firstIndex } = log.bounds();
+  return firstIndex === trimTo ? [] : [`trim(${trimTo}) resolved to ${trimmedTo}, and after ${TRIM_CATCH_UP_MS} ms the log starts at ${firstIndex}`];
 }
 
 /** The stage, the log's bounds and its actors (alive, restarts, leading): what --verbose prints while a stage lasts. */

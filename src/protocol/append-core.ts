@@ -467,7 +467,6 @@ export class AppendCore<T> {
     this.silenceProbeTo = to;
     this.silenceProbeClientId = probe.clientId;
     this.silenceProbeSeq = probe.seq;
-    probe.resendNow = false;
     probe.target = to;
     probe.sentMs = nowMs;
     this.request(to, probe);

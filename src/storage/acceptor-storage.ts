@@ -174,8 +174,7 @@ export class DurableAcceptorStorage implements AcceptorStorage {
         const mark = store.syncedMark!();
         if (mark === this.lastSyncedMark) return mark;
         this.lastSyncedMark = mark;
-        this.compactIfWorthIt();
-        this.compactedSinceSync = false;
+        this.atCommitPoint();
         // A compaction rewrites the store durably: every write so far is synced then.
         return store.syncedMark!();
       };
@@ -309,6 +308,11 @@ export class DurableAcceptorStorage implements AcceptorStorage {
   /** The group-commit point: every write before it is durable when it returns. May compact. */
   sync(): void {
     this.store.sync();
+    this.atCommitPoint();
+  }
+
+  /** What a commit point does here: compacts if worth it, and lets the next turn compact again. */
+  private atCommitPoint(): void {
     this.compactIfWorthIt();
     this.compactedSinceSync = false;
   }
