@@ -12,7 +12,7 @@ export interface OutgoingLink {
   ring: SharedArrayBuffer;
   /** Doorbell of the thread hosting `to`. */
   doorbell: SharedArrayBuffer;
-  /** The value slab of `from` (an actor's; none for an endpoint): large binaries may go by reference to it (value-slab.ts). */
+  /** The value slab of `from` (on a link to an actor): large binaries may go by reference to it (value-slab.ts). */
   slab?: SharedArrayBuffer;
 }
 

@@ -1,4 +1,4 @@
-import { Inbox, Outbox } from '../mailbox/index.js';
+import { Inbox, Outbox, ValueSlabWriter } from '../mailbox/index.js';
 import type { IncomingLink, OutgoingLink } from './control.js';
 import { SynodErrorCode, withCode } from '../error-codes.js';
 import { UnknownActorError } from './errors.js';
@@ -73,6 +73,9 @@ export class Endpoint {
   private pumping = false;
   private closed = false;
   private listener: ((from: ActorId, message: unknown) => void) | undefined;
+  /** The writer of this endpoint's value slab, claimed at its first link to an actor (undefined: none, or taken before). */
+  private slabWriter: ValueSlabWriter | undefined = undefined;
+  private slabClaimed = false;
 
   private readonly enqueue = (linkId: number, message: unknown): void => {
     if (this.listener !== undefined) {
@@ -162,13 +165,33 @@ export class Endpoint {
   /** Wiring, called by the ActorSystem. */
   setLinks(outgoing: readonly OutgoingLink[], incoming: readonly IncomingLink[]): void {
     for (const link of outgoing) {
-      if (this.outboxes[link.to]?.producer.sab !== link.ring) this.outboxes[link.to] = new Outbox(link.ring, link.doorbell);
+      if (this.outboxes[link.to]?.producer.sab === link.ring) continue;
+      this.outboxes[link.to]?.retire();
+      this.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, undefined, this.writerOf(link.slab));
     }
     for (const link of incoming) {
       if (this.senderOfLink[link.linkId] !== undefined) continue;
       this.senderOfLink[link.linkId] = link.from;
       this.inbox.addLink(link.linkId, link.ring, link.slab);
     }
+  }
+
+  /**
+   * The writer of this endpoint's value slab (its links to actors carry it: values of 1 KiB or more
+   * go to them by reference), or undefined: no link to an actor yet, or another endpoint claimed
+   * it first (a slab has one writer for its life).
+   */
+  get valueSlab(): ValueSlabWriter | undefined {
+    return this.slabWriter;
+  }
+
+  private writerOf(slab: SharedArrayBuffer | undefined): ValueSlabWriter | undefined {
+    if (slab === undefined) return undefined;
+    if (!this.slabClaimed) {
+      this.slabClaimed = true;
+      this.slabWriter = ValueSlabWriter.claim(slab);
+    }
+    return this.slabWriter;
   }
 
   private outbox(to: ActorId): Outbox {

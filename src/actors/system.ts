@@ -40,7 +40,7 @@ interface Participant {
   endpoint: Endpoint | undefined;
   /** Doorbell of the thread this participant receives on (kept across restarts). */
   readonly doorbell: SharedArrayBuffer;
-  /** An actor's value slab, for the life of the system (only its first incarnation writes it: value-slab.ts); none for an endpoint. */
+  /** A participant's value slab, for the life of the system or the endpoint (only its first incarnation or connection writes it: value-slab.ts). */
   readonly slab: SharedArrayBuffer | undefined;
   state: ParticipantState;
   placedBefore?: boolean;
@@ -282,7 +282,9 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       spec: undefined,
       endpoint: undefined,
       doorbell,
-      slab: undefined,
+      // Page-backed, as an endpoint's rings: a client writes its commands here (and sends them to
+      // the proposer by reference), and the pages it never touches cost nothing.
+      slab: createValueSlab(this.slabBytes),
       state: 'running',
       heldLinks: { outgoing: [], incoming: [] },
       actorsOnly,
@@ -557,8 +559,10 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       if (participant.kind === 'endpoint' && other.kind === 'endpoint' && (participant.actorsOnly || other.actorsOnly)) continue;
       const out = this.link(participant, other);
       const back = this.link(other, participant);
-      // Values by reference between actors only: an endpoint's thread may be unwired while it
-      // still reads (a reclaimed connection), and its slab references would go stale under it.
+      // Values by reference to actors only: an endpoint's thread may be unwired while it still
+      // reads (a reclaimed connection), and references to its senders' slabs would go stale under
+      // it. An actor reads an endpoint's references before it lets go of their record (a proposer
+      // copies the commands it keeps), and the endpoint writes nothing over them until then.
       const slabOut = other.kind === 'actor' ? participant.slab : undefined;
       const slabBack = participant.kind === 'actor' ? other.slab : undefined;
       own.outgoing.push({ from: participant.id, to: other.id, ring: out.ring, doorbell: other.doorbell, slab: slabOut });

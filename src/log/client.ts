@@ -47,7 +47,7 @@ export function isMarkedClosed(flag: SharedArrayBuffer): boolean {
 
 /** Told what the client hears about the cluster as it goes (the log's monitor: log-monitor.ts). */
 export interface LogClientObserver {
-  leaderAnnounced(leader: number): void;
+  leaderAnnounced(leader: number, ballot: number | undefined): void;
   storageFailureChanged(failure: StorageFailureMessage | undefined): void;
 }
 
@@ -161,13 +161,14 @@ export class LogClient {
         appendTimeoutMs: options.appendTimeoutMs,
         resendAfterMs: options.resendAfterMs,
         requestBatchBytesMax: options.requestBatchBytesMax,
+        sharedCommandMemory: { reserve: (minBytes, wantedBytes) => this.reserveCommandMemory(minBytes, wantedBytes) },
       },
       {
         send: (to, message, fields) => this.send(to, message, fields),
         resent: () => this.counters.appendsResent++,
         resolved: (pending, index) => pending.resolve(index, this.counters),
         rejected: (pending, error) => pending.reject(error, this.counters),
-        leaderAnnounced: (leader) => observer?.leaderAnnounced(leader),
+        leaderAnnounced: (leader, ballot) => observer?.leaderAnnounced(leader, ballot),
         storageFailureChanged: (failure) => observer?.storageFailureChanged(failure),
       },
     );
@@ -422,6 +423,9 @@ export class LogClient {
     // Given up here: the owner may unwire the endpoint at its next probe, even before the release message arrives.
     this.lease?.end();
     this.core.close(error);
+    // The slab visits nothing of a closed client (which writes nothing more), and holds no path to it.
+    const slab = this.endpoint.valueSlab;
+    if (slab?.ownerViews === this.visitSharedCommands) slab.ownerViews = undefined;
     // Readers, followers and trims waiting for a learner wake now and see the client closed.
     for (const waiter of [...this.readWaiters.values()]) waiter(undefined);
     this.readWaiters.clear();
@@ -432,6 +436,27 @@ export class LogClient {
   }
 
   // ---- internals ----
+
+  /** What the endpoint's value slab must not write over: the core's commands in it (its ownerViews). */
+  private readonly visitSharedCommands = (visit: (view: Uint8Array) => void): void => this.core.visitSharedCommands(visit);
+
+  /**
+   * Memory in this endpoint's value slab for the core's commands (AppendCore.sharedCommandMemory),
+   * or undefined (no slab, or no room: the core writes into private memory). Pieces of at most an
+   * eighth of the slab, a whole number of commands of `minBytes` (one command may need more): the
+   * slab takes memory back in the order it gave it, so a piece is free only once every append in
+   * it settled, and a burst's big pieces kept the next burst out (3 of 9 refused at 64 KiB x 16
+   * with pieces of half a ring). At most seven eighths of the slab live: the rest is for other
+   * large values a send places there.
+   */
+  private reserveCommandMemory(minBytes: number, wantedBytes: number): Uint8Array | undefined {
+    const slab = this.endpoint.valueSlab;
+    if (slab === undefined) return undefined;
+    slab.ownerViews ??= this.visitSharedCommands;
+    const pieceBytes = slab.capacityBytes / 8;
+    const bytes = wantedBytes <= pieceBytes ? wantedBytes : Math.max(minBytes, Math.floor(pieceBytes / minBytes) * minBytes);
+    return slab.reserve(bytes, (slab.capacityBytes * 7) / 8);
+  }
 
   /**
    * Sends now, or once the mailbox has room. `fields`: what the message's binary fields view, held

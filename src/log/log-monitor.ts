@@ -28,6 +28,8 @@ export interface MonitorCounts {
 export class LogMonitor {
   /** The last proposer announced as leader (it may have died since: status() checks). */
   leader: ActorId | undefined;
+  /** The highest ballot a leader was known by (0: none). */
+  private leaderBallot = 0;
   storage: StorageFailureState | undefined;
   readonly counts: MonitorCounts = { leaderChanges: 0, storageFailures: 0, actorExits: 0, actorRestarts: 0, actorGaveUps: 0, quorumLosses: 0 };
   /** Acceptors alive, as the actor events tell (owner only; all of them until told otherwise). */
@@ -44,8 +46,16 @@ export class LogMonitor {
     this.acceptorsAlive = new Set(layout.acceptors);
   }
 
-  /** A NewLeader arrived (the client's append core saw it). The same leader again is no change. */
-  leaderAnnounced(leader: ActorId): void {
+  /**
+   * A NewLeader arrived (the client's append core saw it), or open() found the leader by its
+   * counters, with the ballot it leads with (undefined: not known). The same leader again is no
+   * change; a lower ballot than the last one known is an older leadership's, overtaken.
+   */
+  leaderAnnounced(leader: ActorId, ballot?: number): void {
+    if (ballot !== undefined) {
+      if (ballot < this.leaderBallot) return;
+      this.leaderBallot = ballot;
+    }
     if (leader === this.leader) return;
     const previous = this.leader;
     this.leader = leader;

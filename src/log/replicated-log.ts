@@ -320,11 +320,11 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
       const leader = await awaitLeader(system, layout, resolved.electionTimeoutMs * 10);
       // The leader's NewLeader may have gone out before this client was linked to it: what the
       // counters say is the leader known when open() returns (the log has no listeners yet).
-      if (leader !== undefined) monitor.leaderAnnounced(leader);
+      if (leader !== undefined) monitor.leaderAnnounced(leader.id, leader.ballot);
       // A reopened directory's learners may lack acknowledged entries their files had not synced
       // when the machine crashed (learner-node.ts); the acceptors hold them, and the leader
       // proposes them again: reads after open() must find them, so open() waits for that too.
-      if (leader !== undefined) await awaitLearnersRecovered(system, layout, leader, resolved.electionTimeoutMs * 10);
+      if (leader !== undefined) await awaitLearnersRecovered(system, layout, leader.id, resolved.electionTimeoutMs * 10);
       // Endpoints of threads that went away without close() are found and released (their ids
       // reused): see connection-lease.ts for how, and why that never touches work in flight.
       const reaper = new EndpointReaper((id) => void system.releaseEndpoint(id), clientOptions.appendTimeoutMs + RUNTIME_TIMINGS.endpointProbeIntervalMs);
@@ -668,12 +668,12 @@ async function leaderByCounters(system: ActorSystem, layout: ClusterLayout): Pro
 }
 
 /** Polls the proposers' counters (updated every tick) until one leads, for at most `timeoutMs`; that one, or undefined. */
-async function awaitLeader(system: ActorSystem, layout: ClusterLayout, timeoutMs: number): Promise<ActorId | undefined> {
+async function awaitLeader(system: ActorSystem, layout: ClusterLayout, timeoutMs: number): Promise<{ id: ActorId; ballot: number | undefined } | undefined> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     for (const id of layout.proposers) {
       const counters = await system.counters(id).catch(() => undefined);
-      if (counters?.leader === 1) return id;
+      if (counters?.leader === 1) return { id, ballot: counters.ballot };
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }

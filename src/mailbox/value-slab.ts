@@ -234,7 +234,7 @@ export class ValueSlabWriter {
     if (value.buffer === this.data.buffer) return this.reference(this.positionOfKept(value));
     const remembered = this.findPlaced(value);
     if (remembered >= 0) return this.reference(remembered);
-    const position = this.allocate(value, this.capacityBytes);
+    const position = this.allocate(value.length, value.byteOffset, this.capacityBytes);
     if (position < 0) {
       this.refusals++;
       return -1;
@@ -258,31 +258,44 @@ export class ValueSlabWriter {
    */
   keep(bytes: Uint8Array): Uint8Array | undefined {
     // At most half: values placed for records (those the owner does not keep) still find room.
-    const position = this.allocate(bytes, this.capacityBytes / 2);
+    const view = this.reserve(bytes.length, this.capacityBytes / 2, bytes.byteOffset);
+    if (view !== undefined) copyRange(bytes, 0, bytes.length, view, 0);
+    return view;
+  }
+
+  /**
+   * `length` bytes of the slab for the owner to write into and keep, as keep() keeps a copy (the
+   * same rules: visited by ownerViews while the owner reads or writes them, referenced where they
+   * lie by a record that sends them), or undefined where the live bytes would pass `liveBytesMax`.
+   * Placed at `alignWith`'s address modulo 8 (a view's byteOffset the bytes will be copied from;
+   * 0: 8-aligned). A client writes its commands here as it batches them, so a batch goes to the
+   * proposer by reference: its entries copied once on the client's thread, not twice.
+   */
+  reserve(length: number, liveBytesMax: number = this.capacityBytes / 2, alignWith = 0): Uint8Array | undefined {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`a slab reservation is a whole number of bytes, got ${length}`);
+    const position = this.allocate(length, alignWith, liveBytesMax);
     if (position < 0) {
       this.keepRefusals++;
       return undefined;
     }
     const offset = position % this.capacityBytes;
-    copyRange(bytes, 0, bytes.length, this.data, offset);
-    this.writePosition = position + bytes.length;
+    this.writePosition = position + length;
     this.keeps++;
-    return this.data.subarray(offset, offset + bytes.length);
+    return this.data.subarray(offset, offset + length);
   }
 
   /**
-   * Where a value of `value`'s length and alignment goes, with at most `liveBytesMax` live bytes
-   * after it (reclaiming first if need be), or -1. Co-aligned with the source (the data area
-   * starts 8-aligned, the capacity is a multiple of 8): V8 copies shared memory word by word only
-   * then.
+   * Where `length` bytes copied from an address of `alignWith` modulo 8 go, with at most
+   * `liveBytesMax` live bytes after them (reclaiming first if need be), or -1. Co-aligned with the
+   * source (the data area starts 8-aligned, the capacity is a multiple of 8): V8 copies shared
+   * memory word by word only then.
    */
-  private allocate(value: Uint8Array, liveBytesMax: number): number {
-    const length = value.length;
+  private allocate(length: number, alignWith: number, liveBytesMax: number): number {
     const capacity = this.capacityBytes;
     if (length > capacity / 2) return -1;
-    let position = this.writePosition + ((value.byteOffset - this.writePosition) & 7);
+    let position = this.writePosition + ((alignWith - this.writePosition) & 7);
     const offset = position % capacity;
-    if (offset + length > capacity) position += capacity - offset + (value.byteOffset & 7);
+    if (offset + length > capacity) position += capacity - offset + (alignWith & 7);
     if (position + length - this.freeBelow > liveBytesMax) {
       this.reclaim();
       if (position + length - this.freeBelow > liveBytesMax) return -1;

@@ -70,16 +70,24 @@ export function writeCommand(
   count: number,
   data: Uint8Array,
 ): number {
-  view.setFloat64(offset + COMMAND_CLIENT_ID_OFFSET, clientId, true);
-  view.setFloat64(offset + COMMAND_SEQ_OFFSET, seq, true);
-  view.setUint32(offset + COMMAND_COUNT_OFFSET, count, true);
   const length = data.byteLength;
-  view.setUint32(offset + COMMAND_DATA_BYTES_OFFSET, length, true);
-  const at = offset + COMMAND_HEADER_BYTES;
+  const at = writeCommandHeader(view, offset, clientId, seq, count, length);
   // Small entries by a loop: set() costs more in fixed overhead than a few dozen byte copies.
   if (length <= SMALL_DATA_BYTES) for (let i = 0; i < length; i++) target[at + i] = data[i]!;
   else target.set(data, at);
   return at + length;
+}
+
+/**
+ * Writes one command's header at `offset` (viewed by `view`); returns the offset of its data, for
+ * a caller that copies the `dataBytes` of data there itself (into shared memory, co-aligned).
+ */
+export function writeCommandHeader(view: DataView, offset: number, clientId: number, seq: number, count: number, dataBytes: number): number {
+  view.setFloat64(offset + COMMAND_CLIENT_ID_OFFSET, clientId, true);
+  view.setFloat64(offset + COMMAND_SEQ_OFFSET, seq, true);
+  view.setUint32(offset + COMMAND_COUNT_OFFSET, count, true);
+  view.setUint32(offset + COMMAND_DATA_BYTES_OFFSET, dataBytes, true);
+  return offset + COMMAND_HEADER_BYTES;
 }
 
 /** Data up to this many bytes is copied by a loop rather than set() (measured: bench micro). */

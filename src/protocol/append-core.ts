@@ -20,7 +20,7 @@ import { MessageType, type ClientReplyMessage, type RedirectMessage } from '../p
 import { storageErrorOfReport } from '../storage/storage-error.js';
 import { AppendTimeoutError, LogClosedError } from './errors.js';
 import { ACK_RANGE_NUMBERS } from './ack-ranges.js';
-import { CommandBatchWriter, type Slab } from './command-batch.js';
+import { CommandBatchWriter, type SharedCommandMemory, type Slab } from './command-batch.js';
 import { ResendTimeout } from './resend-timeout.js';
 import { SentAppends } from './sent-appends.js';
 import { NumberFifo } from '../util/number-fifo.js';
@@ -56,6 +56,12 @@ export interface AppendCoreOptions {
    * clients are the ones that pay for the copies.
    */
   readonly resendInSilence?: 'one' | 'all';
+  /**
+   * Shared memory to write commands into, which the sink's mailbox sends by reference (the log's
+   * client: its endpoint's value slab); the owner of that memory must visit what
+   * visitSharedCommands() visits. None: private memory, copied into the mailbox (the simulator).
+   */
+  readonly sharedCommandMemory?: SharedCommandMemory;
 }
 
 /** Memory a message's binary fields view, kept from being written over while held (a CommandBatchWriter's Slab). */
@@ -82,8 +88,11 @@ export interface AppendCoreSink<T> {
   resolved(token: T, logIndex: number): void;
   /** The append of `token` failed; whether its command may still commit is the error's to say. */
   rejected(token: T, error: Error): void;
-  /** A proposer announced it leads (NewLeader): every announcement, the same leader again included. */
-  leaderAnnounced?(leader: number): void;
+  /**
+   * A proposer announced it leads (NewLeader) with `ballot` (undefined: not said): every
+   * announcement, the same leader again included, but one overtaken by a higher ballot's.
+   */
+  leaderAnnounced?(leader: number, ballot: number | undefined): void;
   /** Roles began reporting a disk failure (`failure`), or it is over (undefined): commits flow again, or nobody reported it for RUNTIME_TIMINGS.storageFailureStaleMs. */
   storageFailureChanged?(failure: StorageFailureMessage | undefined): void;
 }
@@ -212,6 +221,8 @@ export class AppendCore<T> {
   /** Protected, like takeSession and clientIdFor, for one reader: the simulator's deliberately broken client. */
   protected nextSessionNumber = 0;
   private leaderGuess: number;
+  /** The highest ballot a NewLeader announced (0: none yet): an announcement below it is stale. */
+  private announcedBallot = 0;
   /** Commands to send per proposer at the next flush, already encoded. */
   private readonly outgoing = new Map<number, CommandBatchWriter>();
   private outgoingCommands = 0;
@@ -253,6 +264,11 @@ export class AppendCore<T> {
   /** Appends sent and not settled. */
   get inflight(): number {
     return this.pending.size;
+  }
+
+  /** Visits the shared memory (sharedCommandMemory) that commands written, sent or waiting still occupy. */
+  visitSharedCommands(visit: (bytes: Uint8Array) => void): void {
+    for (const writer of this.outgoing.values()) writer.visitShared(visit);
   }
 
   /** Appends waiting for a free session. */
@@ -358,9 +374,18 @@ export class AppendCore<T> {
         return true;
       }
       case LogMessageType.NewLeader: {
+        const { from, ballot } = message as NewLeaderMessage;
+        // Two proposers' announcements come on two mailboxes, drained in turn: the one that took
+        // over may be read first. The older leader's, read after it, is stale (it has heard of the
+        // higher ballot by now, or will at its next Accept): routing by it would send everything
+        // to a proposer that redirects it back, and the log's status would name it leader.
+        if (ballot !== undefined) {
+          if (ballot < this.announcedBallot) return true;
+          this.announcedBallot = ballot;
+        }
         // Everything waiting goes to the new leader now; learners deliver each (client, seq) once.
-        this.leaderGuess = (message as NewLeaderMessage).from;
-        this.sink.leaderAnnounced?.(this.leaderGuess);
+        this.leaderGuess = from;
+        this.sink.leaderAnnounced?.(from, ballot);
         for (let pending = this.pending.first; pending !== undefined; pending = pending.sentNext) {
           pending.target = this.leaderGuess;
           pending.sentMs = nowMs;
@@ -602,7 +627,7 @@ export class AppendCore<T> {
       pending.firstSendNumberThere = proposer === pending.firstSentTo ? pending.firstSendNumber : pending.sendNumber;
     }
     let writer = this.outgoing.get(proposer);
-    if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax)));
+    if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax, this.options.sharedCommandMemory)));
     const data = pending.dataOffset === 0 && pending.dataBytes === pending.data.byteLength ? pending.data : pending.data.subarray(pending.dataOffset, pending.dataOffset + pending.dataBytes);
     const previous = pending.slab;
     pending.dataOffset = writer.add(pending.clientId, pending.seq, pending.count, data);

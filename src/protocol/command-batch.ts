@@ -1,4 +1,5 @@
-import { COMMAND_HEADER_BYTES, viewOf, writeCommand } from '../paxos/index.js';
+import { copyRange, isSharedBytes } from '../mailbox/copy-range.js';
+import { COMMAND_HEADER_BYTES, viewOf, writeCommand, writeCommandHeader } from '../paxos/index.js';
 import { ReusedList } from '../util/reused-list.js';
 
 /** Bytes of a fresh slab (more for a turn that needs more). */
@@ -19,12 +20,15 @@ export class Slab {
   readonly view: DataView;
   /** Unsettled appends whose command is in this slab. */
   holders = 0;
+  /** Shared memory (SharedCommandMemory): never written again, given back once nobody reads it. */
+  readonly shared: boolean;
 
   constructor(
     readonly bytes: Uint8Array,
     private readonly writer: CommandBatchWriter,
   ) {
     this.view = viewOf(bytes);
+    this.shared = isSharedBytes(bytes);
   }
 
   /** One more reader of bytes here: an append (at add()), or a message viewing them that waits to be sent (AppendCoreSink.send). */
@@ -38,6 +42,20 @@ export class Slab {
     // The slab add() writes into stays the writer's; one it moved on from is free now.
     if (--this.holders === 0 && this !== this.writer.slab) this.writer.freed(this);
   }
+}
+
+/**
+ * Shared memory a writer may write its commands into: the client's value slab (value-slab.ts),
+ * whose views the client's mailbox sends by reference, so a batch reaches the proposer without a
+ * copy into its ring (an entry is copied once on the client's thread, not twice).
+ */
+export interface SharedCommandMemory {
+  /**
+   * At least `minBytes` and at most `wantedBytes` to write commands into, kept as written for as
+   * long as the writer visits them (CommandBatchWriter.visitShared) and a record sent references
+   * them; undefined where there is no room (the writer takes private memory then).
+   */
+  reserve(minBytes: number, wantedBytes: number): Uint8Array | undefined;
 }
 
 /**
@@ -57,6 +75,11 @@ export class Slab {
  * as a spare (SPARE_SLABS_MAX, SPARE_SLAB_BYTES_MAX) and taken before a new one is made. Without reuse every slab was a new
  * ArrayBuffer: at 64 KiB entries the calling thread spent 28% of its time in scavenges forced by
  * that external memory.
+ *
+ * With SharedCommandMemory, slabs are reserved there first (private ones where it has no room):
+ * a shared slab is written once and never reused; while an append holds it, or the writer still
+ * writes or cuts messages in it, visitShared() visits it, and once neither does (at a drain) it
+ * is left to the memory, which takes it back once every record referencing it was consumed.
  */
 export class CommandBatchWriter {
   private current: Slab;
@@ -76,8 +99,14 @@ export class CommandBatchWriter {
   private readonly spares: Slab[] = [];
   private spareBytes = 0;
 
-  constructor(private readonly messageBytesMax: number) {
-    this.current = new Slab(new Uint8Array(SLAB_BYTES), this);
+  /** Shared slabs someone may still read through this writer: visitShared() visits them. */
+  private readonly sharedLive = new Set<Slab>();
+
+  constructor(
+    private readonly messageBytesMax: number,
+    private readonly sharedMemory?: SharedCommandMemory,
+  ) {
+    this.current = this.sharedSlab(SLAB_BYTES, SLAB_BYTES) ?? new Slab(new Uint8Array(SLAB_BYTES), this);
     this.buffer = this.current.bytes;
     this.view = this.current.view;
   }
@@ -109,7 +138,14 @@ export class CommandBatchWriter {
     const size = COMMAND_HEADER_BYTES + data.byteLength;
     if (this.bytes > this.messageStart && this.bytes - this.messageStart + size > this.messageBytesMax) this.cutMessage();
     if (this.bytes + size > this.buffer.byteLength) this.nextSlab(size);
-    this.bytes = writeCommand(this.buffer, this.view, this.bytes, clientId, seq, count, data);
+    if (this.current.shared) {
+      // Into shared memory: copyRange() keeps a large copy word by word whatever the alignments.
+      const at = writeCommandHeader(this.view, this.bytes, clientId, seq, count, data.byteLength);
+      copyRange(data, 0, data.byteLength, this.buffer, at);
+      this.bytes = at + data.byteLength;
+    } else {
+      this.bytes = writeCommand(this.buffer, this.view, this.bytes, clientId, seq, count, data);
+    }
     this.turnBytes += size;
     this.current.hold();
     return this.bytes - data.byteLength;
@@ -134,10 +170,22 @@ export class CommandBatchWriter {
     // it while it waits (held again after it was freed: it is freed once more when let go).
     for (let i = 0; i < this.freedThisTurn.length; i++) {
       const slab = this.freedThisTurn.get(i);
-      if (slab.holders === 0) this.keepSpare(slab);
+      if (slab.holders !== 0) continue;
+      if (slab.shared) this.sharedLive.delete(slab);
+      else this.keepSpare(slab);
     }
     this.freedThisTurn.clear();
     if (quiet) this.dropSparesOver(SLAB_BYTES);
+  }
+
+  /** Visits every shared slab an append, a waiting message or this writer may still read (SharedCommandMemory). */
+  visitShared(visit: (bytes: Uint8Array) => void): void {
+    for (const slab of this.sharedLive) visit(slab.bytes);
+  }
+
+  /** Shared slabs visitShared() visits (for tests). */
+  get sharedSlabCount(): number {
+    return this.sharedLive.size;
   }
 
   /** Slab.release(): `slab`, one the writer moved on from, has no holder left. */
@@ -158,17 +206,33 @@ export class CommandBatchWriter {
    */
   private nextSlab(commandBytes: number): void {
     if (this.bytes > this.messageStart) this.cutMessage();
-    this.useSlab(Math.max(SLAB_BYTES, commandBytes, Math.min(this.messageBytesMax, 2 * (this.turnBytes + commandBytes))));
+    this.useSlab(Math.max(SLAB_BYTES, commandBytes, Math.min(this.messageBytesMax, 2 * (this.turnBytes + commandBytes))), commandBytes);
   }
 
-  private useSlab(bytes: number): void {
+  /** Moves on to a slab of `bytes` (shared memory may give less, not under `minBytes`). */
+  private useSlab(bytes: number, minBytes = bytes): void {
     const old = this.current;
     if (old.holders === 0) this.freedThisTurn.push(old);
-    const slab = this.takeSpare(bytes) ?? new Slab(new Uint8Array(bytes), this);
+    let slab = this.sharedSlab(minBytes, bytes);
+    if (slab === undefined) {
+      // Where shared memory had no room, a private slab for a little while only: the next one
+      // tries the shared memory again.
+      if (this.sharedMemory !== undefined) bytes = Math.max(minBytes, SLAB_BYTES);
+      slab = this.takeSpare(bytes) ?? new Slab(new Uint8Array(bytes), this);
+    }
     this.current = slab;
     this.buffer = slab.bytes;
     this.view = slab.view;
     this.messageStart = this.bytes = 0;
+  }
+
+  /** A slab of `minBytes` to `wantedBytes` in the shared memory, or undefined (none, or no room there). */
+  private sharedSlab(minBytes: number, wantedBytes: number): Slab | undefined {
+    const reserved = this.sharedMemory?.reserve(minBytes, wantedBytes);
+    if (reserved === undefined) return undefined;
+    const slab = new Slab(reserved, this);
+    this.sharedLive.add(slab);
+    return slab;
   }
 
   /** The smallest spare of at least `bytes` (and not SPARE_OVERSIZE_MAX times more), taken out of the spares. */

@@ -68,6 +68,11 @@ export interface CampaignMessage {
 export interface NewLeaderMessage {
   readonly type: typeof LogMessageType.NewLeader;
   readonly from: number;
+  /**
+   * The ballot it leads with: announcements from two proposers come on two mailboxes, in either
+   * order, and a client takes the higher ballot's (none: taken as it comes).
+   */
+  readonly ballot?: number;
 }
 
 export interface ClientRequestBatchMessage {

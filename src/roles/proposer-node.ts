@@ -114,7 +114,7 @@ export class ProposerNode implements RoleNode {
     this.softState = now;
     this.options.softStateChanged?.(now, before);
     if (now.role === ProposerRole.Leader && before.role !== ProposerRole.Leader) {
-      const announcement: NewLeaderMessage = { type: LogMessageType.NewLeader, from: this.options.config.id };
+      const announcement: NewLeaderMessage = { type: LogMessageType.NewLeader, from: this.options.config.id, ballot: now.ballot };
       const announcements = this.options.announcements ?? this.options.transport;
       for (const client of this.options.clients()) announcements.send(client, announcement as unknown as Message);
     }

@@ -24,10 +24,11 @@ describe('Actor.holdsBackFrom', () => {
     const control = actors.endpoint();
     const sender = actors.endpoint();
     expect((await ask(control, holder, { op: 'hold', id: sender.id })).op).toBe('ok');
-    // 1 KiB messages into a 64 KiB mailbox that nobody empties: full after a few dozen. (Taken,
-    // they would go on for all 10,000.)
+    // 1000-byte messages into a 64 KiB mailbox that nobody empties: full after a few dozen. (Taken,
+    // they would go on for all 10,000.) Under 1 KiB, so they go inline: larger ones would go by
+    // reference to the sender's value slab, and the mailbox would hold a few thousand.
     let sent = 0;
-    while (sent < 10_000 && sender.send(holder, { pad: new Uint8Array(1024) })) sent++;
+    while (sent < 10_000 && sender.send(holder, { pad: new Uint8Array(1000) })) sent++;
     expect(sent).toBeGreaterThan(10);
     expect(sent).toBeLessThan(100);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -6,15 +6,17 @@
 // path fails here; the audit itself is checked by
 // appending a copy of each entry, which must show as exactly one copy more on the client's thread.
 //
-// The audit counts bytes moved. Today 7 entries' worth in all, in memory and with storage.dir, in 7 copies (issue 20's
+// The audit counts bytes moved. Today 6 entries' worth in all, in memory and with storage.dir, in 6 copies (issue 20's
 // target is at most 4 on the path). The leader's value goes to its receivers by reference through
 // its value slab (value-slab.ts): one copy into the slab where it was one into each of four rings.
 // No copy goes through a bounce buffer: a sender places an entry's bytes at their source's address
 // modulo 8 (a record's lead pad, layout.ts; the slab co-aligns too), where V8 copies shared memory
 // word by word.
-//   client 2:        the entry into its batch, the batch into the proposer's ring (also when the
+//   client 1:        the entry into its batch, which it writes in its endpoint's value slab: the
+//                    batch goes to the proposer by reference (CommandBatchWriter's shared memory);
+//                    before that 2, the batch copied into the proposer's ring too (also when the
 //                    batch waits for room there: it waits as it is, and is encoded when it goes);
-//   proposer 1:      the batch straight out of its ring (taken in place) into its value slab, where
+//   proposer 1:      the batch straight out of the client's slab (its record taken in place) into its value slab, where
 //                    the proposer keeps it queued and its Accepts reference it (2 acceptor rings,
 //                    then the learner's, get a copy of the Accept's record, a reference and no entry
 //                    bytes; a slot that joins two client batches copies them into one value: one
@@ -99,14 +101,14 @@ describe('copies of an entry between append() and its acknowledgement', () => {
     const count = countCopies();
     // The whole count with any failure below.
     const seen = JSON.stringify(count);
-    expectCopies(count.byThread.client, 2, count, seen);
+    expectCopies(count.byThread.client, 1, count, seen);
     expectCopies(Math.max(...byRole(count, 'proposer')), 1, count, seen);
     const acceptors = byRole(count, 'acceptor');
     expect(acceptors).toHaveLength(3);
     for (const copies of acceptors) expectCopies(copies, 1, count, seen);
     expect(byRole(count, 'learner')).toHaveLength(1);
     expectCopies(byRole(count, 'learner')[0], 1, count, seen);
-    expectCopies(count.copiesPerEntry, 7, count, seen, STRAY_COPIES_IN_ALL);
+    expectCopies(count.copiesPerEntry, 6, count, seen, STRAY_COPIES_IN_ALL);
 
     // A file store keeps no bytes in memory to point at: its acceptors copy the Accept out into
     // values of their own, and the store writes the file from those (no copy into its buffer).
@@ -115,7 +117,7 @@ describe('copies of an entry between append() and its acknowledgement', () => {
     for (const copies of byRole(withFiles, 'acceptor')) expectCopies(copies, 1, withFiles, seenWithFiles);
     // The learner's file store takes the entry from the slab into its write buffer, co-aligned (no bounce).
     expectCopies(byRole(withFiles, 'learner')[0], 1, withFiles, seenWithFiles);
-    expectCopies(withFiles.copiesPerEntry, 7, withFiles, seenWithFiles, STRAY_COPIES_IN_ALL);
+    expectCopies(withFiles.copiesPerEntry, 6, withFiles, seenWithFiles, STRAY_COPIES_IN_ALL);
 
     const withOneMore = countCopies('--copy-before-append');
     expect(withOneMore.byThread.client! - count.byThread.client!).toBeCloseTo(1, 1);
@@ -124,12 +126,16 @@ describe('copies of an entry between append() and its acknowledgement', () => {
     expect(extra).toBeLessThan(1.05 + (withOneMore.acceptsResent + STRAY_COPIES_IN_ALL) / withOneMore.entries);
   });
 
-  it('stay at 2 on the client while its batches wait for room in the leader\'s mailbox', () => {
+  it('stay at 2 at most on the client while its batches wait for room in the leader\'s mailbox', () => {
     // 64 entries of 64 KiB in flight against a mailbox of 1 MiB: most batches wait for room. A
     // waiting batch is encoded once room comes, out of the slab it was written into (held while it
-    // waits): when it was encoded into a copy of its own to wait in, the client made 2.9.
+    // waits): when it was encoded into a copy of its own to wait in, the client made 2.9. Its
+    // endpoint's value slab (2 MiB) holds the commands of some of them (1 copy), the rest are
+    // written into private memory and copied into the mailbox when they go (2).
     const count = countCopiesOf(['--in-flight', '64', '--warmup', '64', '--entries', '256']);
-    expectCopies(count.byThread.client, 2, count, JSON.stringify(count));
+    const seen = JSON.stringify(count);
+    expect(count.byThread.client, seen).toBeGreaterThan(0.95);
+    expect(count.byThread.client, seen).toBeLessThan(2 + 0.05 + STRAY_COPIES_PER_THREAD / count.entries);
   });
 
   it('refuses to count without the audit loaded', () => {

@@ -54,9 +54,11 @@ describe('a Campaign request', () => {
     }
     expect(node.proposer.role).toBe(ProposerRole.Leader);
     const firstAccept = sent.findIndex(({ message }) => message.type === MessageType.Accept);
-    const announcements = sent.flatMap(({ to, message }, at) => ((message.type as number) === LogMessageType.NewLeader ? [{ to, at }] : []));
+    const announcements = sent.flatMap(({ to, message }, at) => ((message.type as number) === LogMessageType.NewLeader ? [{ to, at, message }] : []));
     expect(firstAccept).toBeGreaterThanOrEqual(0);
     expect(announcements.map(({ to }) => to)).toEqual([7, 8]);
+    // With the ballot it leads with: a client takes the higher ballot's announcement, whichever it reads first.
+    expect(announcements.every(({ message }) => (message as unknown as { ballot: number }).ballot === ballot)).toBe(true);
     expect(announcements.every(({ at }) => at < firstAccept)).toBe(true);
   });
 });
