@@ -32,6 +32,12 @@ export interface CopyCount {
   readonly storage: 'memory' | 'file';
   /** Bytes copied in large copies per payload byte appended, all threads together. */
   readonly copiesPerEntry: number;
+  /**
+   * The same along the path from append() to the acknowledgement, one thread after another: the
+   * client's, then the busiest of each role's (the leader; an acceptor, as the three copy in
+   * parallel and any two of them choose; a learner). Issue 20's target (at most 4) is this one.
+   */
+  readonly copiesOnPath: number;
   /** The same per thread: 'client' (the appending thread), then role and actor id. */
   readonly byThread: Readonly<Record<string, number>>;
   /** Leader changes during the counted entries: a new leader re-proposes, so the counts then say more than the path. */
@@ -108,7 +114,19 @@ export async function countCopies(options: {
       copied += delta;
       byThread[thread] = round2(delta / payloadBytes);
     }
-    return { entryBytes: options.entryBytes, entries: options.entries, inFlight: options.inFlight, storage: options.storage, copiesPerEntry: round2(copied / payloadBytes), byThread, leaderChanges, acceptsResent: after.acceptsResent - before.acceptsResent };
+    const busiest = (role: string): number => Math.max(0, ...Object.entries(byThread).flatMap(([thread, copies]) => (thread.startsWith(`${role} `) ? [copies] : [])));
+    const copiesOnPath = round2((byThread.client ?? 0) + busiest('proposer') + busiest('acceptor') + busiest('learner'));
+    return {
+      entryBytes: options.entryBytes,
+      entries: options.entries,
+      inFlight: options.inFlight,
+      storage: options.storage,
+      copiesPerEntry: round2(copied / payloadBytes),
+      copiesOnPath,
+      byThread,
+      leaderChanges,
+      acceptsResent: after.acceptsResent - before.acceptsResent,
+    };
   } finally {
     await log.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
