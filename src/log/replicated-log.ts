@@ -434,7 +434,11 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     const client = this.client!;
     // The hot path: the endpoint is ours (marked busy now, so it cannot be reclaimed under the append).
     if (client.acquire()) return client.append(data, options.signal);
-    return this.reconnected().then(() => this.append(data, options));
+    // Appended after the reconnect, on a later turn: by then the caller may have written over its
+    // buffer (append() takes the bytes at the call). A copy now, as an append waiting for a
+    // session takes (a plain Uint8Array even of a Buffer; anything else is the client's to refuse).
+    const bytes = data instanceof Uint8Array ? new Uint8Array(data) : data;
+    return this.reconnected().then(() => this.append(bytes, options));
   }
 
   /** @internal Reserves `count` consecutive indexes with one command (empty entries); resolves to the first. For the sequencer. */

@@ -100,13 +100,19 @@ describe('connections of threads that go away', () => {
     const reaper = (Reflect.get(log, 'owner') as { reaper: { probe(nowMs: number): void } }).reaper;
     for (let probe = 0; probe < 64; probe++) reaper.probe(performance.now());
     expect(log.connectionCounts.granted).toBe(0);
-    const secondIndex = await connected.append(new Uint8Array([2]));
+    // The caller writes over its buffer as soon as append() returns: the append that waits for the
+    // reconnect keeps the bytes of the call (it appended the overwritten ones: a client thread of a
+    // churn script read back entries of its buffer's later bytes).
+    const buffer = new Uint8Array([2, 2, 2]);
+    const second = connected.append(buffer);
+    buffer.fill(9);
+    const secondIndex = await second;
     const after = connected.connectionCounts.held!;
     expect(after.generation).not.toBe(before.generation);
     expect(secondIndex).toBe(firstIndex + 1);
     const entries = [];
     for await (const entry of connected.read({ from: firstIndex })) entries.push([...entry.data]);
-    expect(entries).toEqual([[1], [2]]);
+    expect(entries).toEqual([[1], [2, 2, 2]]);
   });
 
   it('a thread terminated in the middle of a follow: its endpoint goes once it stayed silent past appendTimeoutMs, and learners forget its subscription', async () => {
