@@ -436,8 +436,9 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
     if (client.acquire()) return client.append(data, options.signal);
     // Appended after the reconnect, on a later turn: by then the caller may have written over its
     // buffer (append() takes the bytes at the call). A copy now, as an append waiting for a
-    // session takes (a plain Uint8Array even of a Buffer; anything else is the client's to refuse).
-    const bytes = data instanceof Uint8Array ? new Uint8Array(data) : data;
+    // session takes (a plain Uint8Array even of a Buffer). Anything else is the client's to refuse,
+    // an empty view too: a view of a detached buffer reads as empty, and must still be refused.
+    const bytes = data instanceof Uint8Array && data.byteLength > 0 ? new Uint8Array(data) : data;
     return this.reconnected().then(() => this.append(bytes, options));
   }
 

@@ -113,6 +113,13 @@ describe('connections of threads that go away', () => {
     const entries = [];
     for await (const entry of connected.read({ from: firstIndex })) entries.push([...entry.data]);
     expect(entries).toEqual([[1], [2, 2, 2]]);
+    // Taken back again: a view of a detached buffer reads as empty, and is still refused after the reconnect, not appended as an empty entry.
+    for (let probe = 0; probe < 64; probe++) reaper.probe(performance.now());
+    expect(log.connectionCounts.granted).toBe(0);
+    const transferred = new Uint8Array(8);
+    structuredClone(transferred.buffer, { transfer: [transferred.buffer] });
+    await expect(connected.append(transferred)).rejects.toThrow(TypeError);
+    expect(connected.bounds().nextIndex).toBe(secondIndex + 1);
   });
 
   it('a thread terminated in the middle of a follow: its endpoint goes once it stayed silent past appendTimeoutMs, and learners forget its subscription', async () => {
