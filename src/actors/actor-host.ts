@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { HeldWakeups, Inbox, Outbox, ValueSlabWriter, type SlabHold } from '../mailbox/index.js';
+import { HeldWakeups, Inbox, Outbox, SlabClaim, type SlabHold, type ValueSlabWriter } from '../mailbox/index.js';
 import type { WakeSignal } from '../mailbox/doorbell.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -39,9 +39,8 @@ class HostedActor implements ActorContext {
   slabHolds: SlabHold[] = [];
   /** The link this actor wrote to last: a fan-out of one message copies its encoding from there. */
   private lastOutbox: Outbox | undefined = undefined;
-  /** The writer of this actor's value slab, once claimed; undefined after a failed claim too (an earlier incarnation wrote it). */
-  private slabWriter: ValueSlabWriter | undefined = undefined;
-  private slabClaimed = false;
+  /** This actor's value slab's writer, claimed at the first link; its behaviour (once started) names the views it keeps. */
+  private readonly slab = new SlabClaim((visit) => this.actor?.keptSlabViews?.(visit));
 
   constructor(
     readonly id: ActorId,
@@ -55,24 +54,12 @@ class HostedActor implements ActorContext {
 
   /** The writer of `slab` (this actor's, as every outgoing link carries it), claimed at the first link: none if it was taken before. */
   writerOf(slab: SharedArrayBuffer | undefined): ValueSlabWriter | undefined {
-    if (slab === undefined) return undefined;
-    if (!this.slabClaimed) {
-      this.slabClaimed = true;
-      this.slabWriter = ValueSlabWriter.claim(slab);
-      if (this.slabWriter !== undefined) {
-        const writer = this.slabWriter;
-        writer.ownerViews = (visit) => {
-          // The writer is this actor's for the slab's life; its behaviour (once started) keeps the views.
-          if (this.actor?.keptSlabViews !== undefined) this.actor.keptSlabViews(visit);
-        };
-      }
-    }
-    return this.slabWriter;
+    return this.slab.writerOf(slab);
   }
 
   /** Large values this actor sent through its value slab, and those that went inline for want of room in it (none without a writer); and what it keeps of others' slabs. */
   slabCounters(): Record<string, number> {
-    const writer = this.slabWriter;
+    const writer = this.slab.writer;
     const counters: Record<string, number> = writer === undefined ? {} : { slabPlacements: writer.placements, slabInline: writer.refusals, slabKeeps: writer.keeps, slabKeepRefusals: writer.keepRefusals };
     // Records whose values in their senders' slabs this actor keeps now (Actor.holdsSlabValues).
     if (this.slabHolds.length > 0) counters.slabKept = this.slabHolds.reduce((sum, hold) => sum + hold.kept, 0);
@@ -85,7 +72,7 @@ class HostedActor implements ActorContext {
 
   keepInSlab(bytes: Uint8Array): Uint8Array | undefined {
     // No writer before the first outgoing link, or for a later incarnation (the slab was claimed before).
-    return this.slabWriter?.keep(bytes);
+    return this.slab.writer?.keep(bytes);
   }
 
   private write(to: ActorId, message: unknown, quiet: boolean): boolean {

@@ -1,4 +1,4 @@
-import { Inbox, Outbox, ValueSlabWriter } from '../mailbox/index.js';
+import { Inbox, Outbox, SlabClaim, type ValueSlabWriter } from '../mailbox/index.js';
 import type { IncomingLink, OutgoingLink } from './control.js';
 import { SynodErrorCode, withCode } from '../error-codes.js';
 import { UnknownActorError } from './errors.js';
@@ -73,9 +73,8 @@ export class Endpoint {
   private pumping = false;
   private closed = false;
   private listener: ((from: ActorId, message: unknown) => void) | undefined;
-  /** The writer of this endpoint's value slab, claimed at its first link to an actor (undefined: none, or taken before). */
-  private slabWriter: ValueSlabWriter | undefined = undefined;
-  private slabClaimed = false;
+  /** This endpoint's value slab's writer, claimed at its first link to an actor. */
+  private readonly slab = new SlabClaim();
 
   private readonly enqueue = (linkId: number, message: unknown): void => {
     if (this.listener !== undefined) {
@@ -167,7 +166,7 @@ export class Endpoint {
     for (const link of outgoing) {
       if (this.outboxes[link.to]?.producer.sab === link.ring) continue;
       this.outboxes[link.to]?.retire();
-      this.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, undefined, this.writerOf(link.slab));
+      this.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, undefined, this.slab.writerOf(link.slab));
     }
     for (const link of incoming) {
       if (this.senderOfLink[link.linkId] !== undefined) continue;
@@ -182,16 +181,7 @@ export class Endpoint {
    * it first (a slab has one writer for its life).
    */
   get valueSlab(): ValueSlabWriter | undefined {
-    return this.slabWriter;
-  }
-
-  private writerOf(slab: SharedArrayBuffer | undefined): ValueSlabWriter | undefined {
-    if (slab === undefined) return undefined;
-    if (!this.slabClaimed) {
-      this.slabClaimed = true;
-      this.slabWriter = ValueSlabWriter.claim(slab);
-    }
-    return this.slabWriter;
+    return this.slab.writer;
   }
 
   private outbox(to: ActorId): Outbox {

@@ -126,6 +126,35 @@ export class SlabLink {
   }
 }
 
+/**
+ * A participant's claim on the writing end of its own slab (an actor's, an endpoint's): made at
+ * the first outgoing link that carries the slab (every link carries the same one), once. Its
+ * writer is undefined before that, and for good where an earlier incarnation or connection
+ * claimed the slab first (its sends then go inline).
+ */
+export class SlabClaim {
+  private claimed = false;
+  private claimedWriter: ValueSlabWriter | undefined = undefined;
+
+  /** `ownerViews`: set on the writer once claimed (ValueSlabWriter.ownerViews). */
+  constructor(private readonly ownerViews?: (visit: (view: Uint8Array) => void) => void) {}
+
+  get writer(): ValueSlabWriter | undefined {
+    return this.claimedWriter;
+  }
+
+  /** The writer of `slab`, claimed now if this is the first link to carry it; none for a link without one. */
+  writerOf(slab: SharedArrayBuffer | undefined): ValueSlabWriter | undefined {
+    if (slab === undefined) return undefined;
+    if (!this.claimed) {
+      this.claimed = true;
+      this.claimedWriter = ValueSlabWriter.claim(slab);
+      if (this.claimedWriter !== undefined && this.ownerViews !== undefined) this.claimedWriter.ownerViews = this.ownerViews;
+    }
+    return this.claimedWriter;
+  }
+}
+
 /** How many placements a writer remembers by identity: a fan-out and a resend of the same value find it placed. */
 const PLACED_REMEMBERED = 8;
 
