@@ -168,12 +168,7 @@ export class CommandBatchWriter {
     this.turnBytes = 0;
     // Every message that could view a freed slab has been sent (copied into its mailbox), or holds
     // it while it waits (held again after it was freed: it is freed once more when let go).
-    for (let i = 0; i < this.freedThisTurn.length; i++) {
-      const slab = this.freedThisTurn.get(i);
-      if (slab.holders !== 0) continue;
-      if (slab.shared) this.sharedLive.delete(slab);
-      else this.keepSpare(slab);
-    }
+    for (let i = 0; i < this.freedThisTurn.length; i++) this.retire(this.freedThisTurn.get(i));
     this.freedThisTurn.clear();
     if (quiet) this.dropSparesOver(SLAB_BYTES);
   }
@@ -188,9 +183,23 @@ export class CommandBatchWriter {
     return this.sharedLive.size;
   }
 
-  /** Slab.release(): `slab`, one the writer moved on from, has no holder left. */
+  /**
+   * Slab.release(): `slab`, one the writer moved on from, has no holder left. With nothing written
+   * since the last drain, no message still to be sent can view it: it is retired at once. Why:
+   * acknowledgements settle appends after their messages left, and a client that then goes idle
+   * drains no more; a shared slab kept named until its next drain held the memory below it, and
+   * the first burst after an idle spell found no room there.
+   */
   freed(slab: Slab): void {
-    this.freedThisTurn.push(slab);
+    if (this.turnBytes === 0) this.retire(slab);
+    else this.freedThisTurn.push(slab);
+  }
+
+  /** A slab no append holds and no message to be sent views: back to the shared memory, or kept to write into again. */
+  private retire(slab: Slab): void {
+    if (slab.holders !== 0) return;
+    if (slab.shared) this.sharedLive.delete(slab);
+    else this.keepSpare(slab);
   }
 
   private cutMessage(): void {

@@ -77,9 +77,23 @@ describe('a command batch writer with shared memory', () => {
     expect(commandDataBytes(view, 0)).toBe(kept.byteLength);
     expect(Buffer.from(held.bytes.subarray(COMMAND_HEADER_BYTES, COMMAND_HEADER_BYTES + kept.byteLength)).equals(Buffer.from(kept))).toBe(true);
     expect(writer.sharedSlabCount).toBe(2); // the held one and the current one
-    // Let go (the append settled), and the next drain hands the slab back to the memory.
+    // Let go (the append settled after its message left): the memory has the slab back at once,
+    // with no drain to wait for (a client that goes idle drains no more).
     held.release();
-    drained(writer);
+    expect(writer.sharedSlabCount).toBe(1);
+  });
+
+  it('keeps a slab a message still to be sent views until that message leaves, even once no append holds it', () => {
+    const { writer } = sharedWriter();
+    writer.add(7, 1, 1, entry(1, 20_000));
+    const first: Slab = writer.slab;
+    // The writer moves on to another slab in the same turn: the message written in the first is cut, not sent yet.
+    writer.add(7, 2, 1, entry(2, 60_000));
+    expect(writer.slab).not.toBe(first);
+    first.release(); // its append settled (say, aborted) before the turn's messages went
+    expect(writer.sharedSlabCount).toBe(2);
+    const commands = drained(writer);
+    expect(Buffer.from(commands[0]!.data).equals(Buffer.from(entry(1, 20_000)))).toBe(true);
     expect(writer.sharedSlabCount).toBe(1);
   });
 
