@@ -371,9 +371,9 @@ export class LearnerLog {
     const total = this.store.recoveredCount;
     let number = 0;
     let what = '';
-    let payloadOffset = 0;
     const entry = (count: number, dataAt: number, dataBytes: number): void => {
-      if (this.index !== undefined) indexEntry(this.index, payloadOffset + dataAt, dataBytes, count);
+      // At its offset inside the record; the record's offset in the store is added once it is read.
+      if (this.index !== undefined) indexEntry(this.index, dataAt, dataBytes, count);
       this.lengthValue += count;
     };
     const checkDense = (firstLogIndex: number): void => {
@@ -402,8 +402,9 @@ export class LearnerLog {
     };
     this.store.forEachRecord((payload, offset) => {
       what = `learner record ${number} of ${total}`;
-      payloadOffset = offset;
+      const firstPosition = this.index?.count ?? 0;
       readLearnerRecord(payload, sink, what);
+      this.index?.shift(firstPosition, offset);
       number++;
     });
   }
