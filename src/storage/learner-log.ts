@@ -50,7 +50,7 @@ export interface LearnerLogOptions {
   /**
    * Keep every entry's data for reads (the replicated log). False for a log nobody reads, like a
    * sequencer's: only the numbering and the client sessions are kept, so memory stays flat (a
-   * retained log costs 12 bytes of index per log index, so k per reservation of k).
+   * retained log costs 8 bytes of index per log index, so k per reservation of k).
    */
   retainEntries?: boolean;
   /**

@@ -52,6 +52,13 @@ describe('the entry index', () => {
     expect(index.end(299)).toBe(at(299) + 5);
     // The first chunk (512 entries after doubling) widened: 8 bytes of offset and 4 of length each.
     expect(index.arrayBytes).toBe(512 * 12);
+    // At the bound: an entry 2^32 - 1 bytes past the chunk's first stays in 32 bits, one more widens.
+    const edge = new EntryIndex();
+    record(edge, 2 ** 40, [1]);
+    record(edge, 2 ** 40 + 0xffff_ffff, [1]);
+    expect([edge.start(0), edge.start(1), edge.arrayBytes]).toEqual([2 ** 40, 2 ** 40 + 0xffff_ffff, 256 * 8]);
+    record(edge, 2 ** 40 + 2 ** 32, [1]);
+    expect([edge.start(1), edge.start(2), edge.arrayBytes]).toEqual([2 ** 40 + 0xffff_ffff, 2 ** 40 + 2 ** 32, 256 * 12]);
     // A store that places a record below the chunk's first entry (its base) widens it too.
     const below = new EntryIndex();
     record(below, 5000, [10, 10]);
