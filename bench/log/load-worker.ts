@@ -10,6 +10,7 @@
 //   and, for each leader kill the main thread announces (shared kill times + kill count), the
 //   first completion after it (any operation) and the first completion of an operation issued
 //   after the kill had taken effect.
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { ReplicatedLog, Sequencer } from '../../src/index.js';

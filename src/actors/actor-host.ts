@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { HeldWakeups, Inbox, Outbox, SlabClaim, type SlabHold, type ValueSlabWriter } from '../mailbox/index.js';
 import type { WakeSignal } from '../mailbox/doorbell.js';

@@ -2,6 +2,7 @@
 // how long, and when to give up on one that keeps dying. The decision is pure (no timers, no
 // threads) and takes its clock from outside, so it is tested deterministically; ActorSystem
 // acts on it.
+import { performance } from 'node:perf_hooks';
 import type { ActorId } from './types.js';
 
 /**

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Endpoint } from '../actors/index.js';
 import { AbortError, ConnectionReclaimedError, EntryTooLargeError, LogClosedError, TrimTimeoutError } from '../protocol/errors.js';
 import { EndpointRevokedError, type LeaseHolder } from './connection-lease.js';

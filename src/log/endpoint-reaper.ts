@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LEASE_BUSY, LEASE_GRANTED, LEASE_IDLE, LEASE_REVOKED, LeaseWatch } from './connection-lease.js';
 
 import { RUNTIME_TIMINGS } from '../protocol/timings.js';

@@ -2,6 +2,7 @@
 // reaches every client), the storage failure roles are reporting, and (where the log was opened)
 // which actors are alive, from the runtime's events. It turns changes into the log's events and
 // keeps their counts for metrics(). Nothing here polls or sends a message.
+import { performance } from 'node:perf_hooks';
 import type { ActorExitEvent, ActorGaveUpEvent, ActorId, ActorRestartEvent, ActorSystem } from '../actors/index.js';
 import { isStorageFullCode } from '../storage/index.js';
 import type { ClusterLayout } from '../protocol/cluster-layout.js';

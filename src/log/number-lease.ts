@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
 import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { PROPOSER_DEFAULTS } from '../paxos/index.js';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';

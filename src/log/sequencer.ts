@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
 import { LogClosedError } from '../protocol/errors.js';
 import { NEXT_COUNT_MAX } from '../protocol/limits.js';

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * Keeps a loop of fast promises from starving its own thread's event loop.
  *

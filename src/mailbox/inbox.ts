@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Doorbell } from './doorbell.js';
 import { DOORBELL_INTERRUPT_INDEX, RECORD_TYPE_MESSAGE, RING_HEADER_BYTES } from './layout.js';
 import { RingConsumer } from './ring.js';

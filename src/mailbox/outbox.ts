@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Doorbell } from './doorbell.js';
 import { MailboxFullError, MessageTooLargeError } from './errors.js';
 import { RECORD_TYPE_BYTES, RECORD_TYPE_MESSAGE, RING_HEAD_INDEX, recordTypeWord } from './layout.js';

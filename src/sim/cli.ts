@@ -8,6 +8,7 @@
 // On a violation: prints the seed, the rule, the run's description and the end of its trace,
 // and exits with code 1. `npm run sim -- --seed S` replays it exactly.
 
+import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import { DELIBERATE_BUGS, isDeliberateBug } from './broken.js';
 import type { DeliberateBug } from './broken.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { DeliberateBug } from './broken.js';

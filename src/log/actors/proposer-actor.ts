@@ -1,6 +1,7 @@
 // A proposer on its own worker thread: a ProposerNode (the pure Proposer and the log's wire
 // around it) hosted by roleActor. A standby rehearses leading once, soon after it starts
 // (leader-warmup.ts).
+import { performance } from 'node:perf_hooks';
 import type { Actor, ActorContext, ActorId } from '../../actors/index.js';
 import { VALUE_REF_MIN_BYTES } from '../../mailbox/index.js';
 import { MessageType, ProposerRole, type AcceptMessage, type Message } from '../../paxos/index.js';
