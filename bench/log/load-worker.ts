@@ -112,7 +112,8 @@ async function windowRun(connection: Connection, params: WindowRunParams & { sta
   // takes on a VM (~100 ns): timing every call would measure the clock. Its lanes read the clock
   // on one call in SEQUENCER_CLOCK_EVERY (those calls' latencies are the recorded sample) and
   // place the others by the lane's last reading, at most that many calls stale.
-  const clockMask = data.driver.kind === 'sequencer' ? SEQUENCER_CLOCK_EVERY - 1 : 0;
+  const sequencer = data.driver.kind === 'sequencer';
+  const clockMask = sequencer ? SEQUENCER_CLOCK_EVERY - 1 : 0;
   const lane = async (operation: Operation): Promise<void> => {
     let previous = -1;
     let calls = 0;
@@ -130,7 +131,7 @@ async function windowRun(connection: Connection, params: WindowRunParams & { sta
         continue;
       }
       const t1 = timed ? (clockMs = now()) : clockMs;
-      if (value <= previous && data.driver.kind === 'sequencer') outOfOrder++;
+      if (sequencer && value <= previous) outOfOrder++;
       previous = value;
       if (timed && t0 >= measureStartMs) recordElapsedMs(histogram, t1 - t0);
       if (t1 >= measureStartMs && t1 < measureEndMs) completed++;

@@ -142,12 +142,15 @@ export function encodeValue(commands: readonly Command[]): Value {
 /** Counts the commands of a value and checks that they tile it exactly; throws RangeError if not. */
 export function countCommands(value: Value): number {
   const view = viewOf(value);
+  // Read once: a value may be a view of a value slab, a growable SharedArrayBuffer, whose views'
+  // byteLength V8 11 (Node 20) reads through a generic IC call rather than inline.
+  const end = value.byteLength;
   let commands = 0;
   let at = 0;
-  while (at < value.byteLength) {
-    if (value.byteLength - at < COMMAND_HEADER_BYTES) throw new RangeError(`value of ${value.byteLength} bytes ends inside a command header at byte ${at}`);
+  while (at < end) {
+    if (end - at < COMMAND_HEADER_BYTES) throw new RangeError(`value of ${end} bytes ends inside a command header at byte ${at}`);
     const next = nextCommandAt(view, at);
-    if (next > value.byteLength) throw new RangeError(`value of ${value.byteLength} bytes: the command at byte ${at} runs to byte ${next}`);
+    if (next > end) throw new RangeError(`value of ${end} bytes: the command at byte ${at} runs to byte ${next}`);
     const clientId = commandClientId(view, at);
     const seq = commandSeq(view, at);
     const count = commandCount(view, at);

@@ -628,7 +628,9 @@ export class AppendCore<T> {
     }
     let writer = this.outgoing.get(proposer);
     if (writer === undefined) this.outgoing.set(proposer, (writer = new CommandBatchWriter(this.options.requestBatchBytesMax, this.options.sharedCommandMemory)));
-    const data = pending.dataOffset === 0 && pending.dataBytes === pending.data.byteLength ? pending.data : pending.data.subarray(pending.dataOffset, pending.dataOffset + pending.dataBytes);
+    // Not yet written into a slab, `data` is the caller's bytes (or a copy of them), whole; once
+    // written, a view of the slab (of a growable buffer: its byteLength is not read inline).
+    const data = pending.slab === undefined ? pending.data : pending.data.subarray(pending.dataOffset, pending.dataOffset + pending.dataBytes);
     const previous = pending.slab;
     pending.dataOffset = writer.add(pending.clientId, pending.seq, pending.count, data);
     pending.slab = writer.slab;

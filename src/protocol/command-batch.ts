@@ -84,6 +84,12 @@ export interface SharedCommandMemory {
 export class CommandBatchWriter {
   private current: Slab;
   private buffer: Uint8Array;
+  /**
+   * `buffer.byteLength`, kept as a number: `buffer` is a view of the client's value slab (a
+   * growable SharedArrayBuffer, for its mmap'd pages) or of private memory, and V8 11 (Node 20)
+   * reads byteLength of a view of a growable buffer through a generic IC call, not inline.
+   */
+  private bufferBytes: number;
   private view: DataView;
   /** Where the message being written starts in `buffer`: the bytes before it were sent or cut. */
   private messageStart = 0;
@@ -108,6 +114,7 @@ export class CommandBatchWriter {
   ) {
     this.current = this.sharedSlab(SLAB_BYTES, SLAB_BYTES) ?? new Slab(new Uint8Array(SLAB_BYTES), this);
     this.buffer = this.current.bytes;
+    this.bufferBytes = this.buffer.byteLength;
     this.view = this.current.view;
   }
 
@@ -135,20 +142,22 @@ export class CommandBatchWriter {
    * held: the caller holds it once for this command (release() when done with it).
    */
   add(clientId: number, seq: number, count: number, data: Uint8Array): number {
-    const size = COMMAND_HEADER_BYTES + data.byteLength;
+    // Read once: a resend's data is a view of a slab (see bufferBytes).
+    const dataBytes = data.byteLength;
+    const size = COMMAND_HEADER_BYTES + dataBytes;
     if (this.bytes > this.messageStart && this.bytes - this.messageStart + size > this.messageBytesMax) this.cutMessage();
-    if (this.bytes + size > this.buffer.byteLength) this.nextSlab(size);
+    if (this.bytes + size > this.bufferBytes) this.nextSlab(size);
     if (this.current.shared) {
       // Into shared memory: copyRange() keeps a large copy word by word whatever the alignments.
-      const at = writeCommandHeader(this.view, this.bytes, clientId, seq, count, data.byteLength);
-      copyRange(data, 0, data.byteLength, this.buffer, at);
-      this.bytes = at + data.byteLength;
+      const at = writeCommandHeader(this.view, this.bytes, clientId, seq, count, dataBytes);
+      copyRange(data, 0, dataBytes, this.buffer, at);
+      this.bytes = at + dataBytes;
     } else {
       this.bytes = writeCommand(this.buffer, this.view, this.bytes, clientId, seq, count, data);
     }
     this.turnBytes += size;
     this.current.hold();
-    return this.bytes - data.byteLength;
+    return this.bytes - dataBytes;
   }
 
   /**
@@ -164,7 +173,7 @@ export class CommandBatchWriter {
     // After a burst that grew the slab, a quiet turn starts a small one again: the big one stays
     // only as long as the appends written into it are unsettled, and big spares are let go.
     const quiet = this.turnBytes < SLAB_BYTES / 2;
-    if (quiet && this.buffer.byteLength > SLAB_BYTES) this.useSlab(SLAB_BYTES);
+    if (quiet && this.bufferBytes > SLAB_BYTES) this.useSlab(SLAB_BYTES);
     this.turnBytes = 0;
     // Every message that could view a freed slab has been sent (copied into its mailbox), or holds
     // it while it waits (held again after it was freed: it is freed once more when let go).
@@ -229,6 +238,7 @@ export class CommandBatchWriter {
     const slab = this.sharedSlab(minBytes, bytes) ?? this.takeSpare(bytes) ?? new Slab(new Uint8Array(bytes), this);
     this.current = slab;
     this.buffer = slab.bytes;
+    this.bufferBytes = slab.bytes.byteLength;
     this.view = slab.view;
     this.messageStart = this.bytes = 0;
   }
