@@ -366,8 +366,10 @@ export class ActorHost {
       this.refreshActorHooks();
       throw error;
     }
-    // Only now take its incoming links: anything sent meanwhile waited in the rings.
-    this.setLinks([], incoming);
+    // Only now take its incoming links: anything sent meanwhile waited in the rings. Not those of
+    // an endpoint released meanwhile (dropPeer came while the behaviour started): their rings are
+    // gone, and their ids may be handed out again.
+    this.setLinks([], incoming.filter((link) => !hosted.releasedPeers.has(link.from)));
     this.schedule();
   }
 
@@ -382,7 +384,17 @@ export class ActorHost {
       if (!hosted.peerIds.includes(link.to)) hosted.peerIds = [...hosted.peerIds, link.to].sort((a, b) => a - b);
     }
     for (const link of incoming) {
-      if (this.linkEnds[link.linkId] !== undefined) continue;
+      const ends = this.linkEnds[link.linkId];
+      if (ends !== undefined) {
+        if (this.inbox.ringOf(link.linkId) === link.ring) continue;
+        // The same id with another ring: the id was given back and handed out again, so the link
+        // kept under it is dead. That happens where an actor took its incoming links at the end
+        // of its start, after the drop of an endpoint released meanwhile (dropPeer found nothing
+        // to drop yet): kept, the stale link hid the next endpoint's link of that id, and the
+        // actor never read what that endpoint sent it (a follower's reads waited forever).
+        this.dropHold(ends[1], link.linkId);
+        this.inbox.removeLink(link.linkId);
+      }
       this.linkEnds[link.linkId] = [link.from, link.to];
       const receiver = this.actors[link.to];
       const holds = receiver?.actor?.holdsSlabValues === true;

@@ -118,6 +118,11 @@ export class Inbox {
     this.nextLink = 0;
   }
 
+  /** The ring of the link from `from`, if there is one. */
+  ringOf(from: number): SharedArrayBuffer | undefined {
+    return this.links.find((link) => link.from === from)?.consumer.sab;
+  }
+
   /** The hold of the link from `from`, if its receiver keeps slab values (addLink()). */
   slabHold(from: number): SlabHold | undefined {
     return this.links.find((link) => link.from === from)?.hold;
