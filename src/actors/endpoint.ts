@@ -169,9 +169,25 @@ export class Endpoint {
       this.outboxes[link.to] = new Outbox(link.ring, link.doorbell, undefined, undefined, this.slab.writerOf(link.slab));
     }
     for (const link of incoming) {
-      if (this.senderOfLink[link.linkId] !== undefined) continue;
+      if (this.senderOfLink[link.linkId] !== undefined) {
+        if (this.inbox.ringOf(link.linkId) === link.ring) continue;
+        // The same id with another ring: a released endpoint's link id handed out again (see
+        // dropPeer), whose old link this endpoint kept: it would never read the new ring.
+        this.inbox.removeLink(link.linkId);
+      }
       this.senderOfLink[link.linkId] = link.from;
       this.inbox.addLink(link.linkId, link.ring, link.slab);
+    }
+  }
+
+  /** Another endpoint was released (ActorSystem.releaseEndpoint): its links here go, and their rings with them. */
+  dropPeer(id: ActorId): void {
+    this.outboxes[id]?.retire();
+    this.outboxes[id] = undefined;
+    for (let linkId = 0; linkId < this.senderOfLink.length; linkId++) {
+      if (this.senderOfLink[linkId] !== id) continue;
+      this.inbox.removeLink(linkId);
+      this.senderOfLink[linkId] = undefined;
     }
   }
 

@@ -247,8 +247,10 @@ export class ActorSystem extends EventEmitter<ActorSystemEvents> {
       held.outgoing.splice(0, held.outgoing.length, ...held.outgoing.filter((link) => link.to !== id));
       held.incoming.splice(0, held.incoming.length, ...held.incoming.filter((link) => link.from !== id));
     }
-    // The drops are posted now (comlink posts synchronously), so on every worker they come before
-    // the links of whichever endpoint takes this id next.
+    // Endpoints of this thread drop theirs now; the drops to workers are posted now (comlink posts
+    // synchronously), so on every worker they come before the links of whichever endpoint takes
+    // this id next.
+    for (const other of this.participants.values()) if (other !== participant) other.endpoint?.dropPeer(id);
     await Promise.all(
       [...this.workers.values()].filter((worker) => worker.alive).map((worker) => this.call(worker, async (control) => control.dropPeer(id)).catch(() => {})),
     );

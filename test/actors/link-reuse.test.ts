@@ -5,7 +5,7 @@
 // new ring. Found by `npm run fuzz` (seed 7736): a follower thread subscribed again and again to a
 // learner that never saw its messages, and its read waited forever.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActorSystem } from 'synod/actors';
+import { ActorSystem, Endpoint, UnknownActorError } from 'synod/actors';
 
 const behaviour = (name: string) => new URL(`../../dist/test/fixtures/actors/${name}.js`, import.meta.url);
 
@@ -48,5 +48,27 @@ describe('an endpoint released while an actor restarts', () => {
     const reply = await second.receive(10_000);
     expect(reply.from).toBe(actor);
     expect(reply.message).toBe('hello');
+  });
+});
+
+describe('an endpoint released and its ids handed out again', () => {
+  it('reaches an endpoint of this thread that was linked to the released one', async () => {
+    system = new ActorSystem({ ringBytes: 1 << 16, supervision: false });
+    const local = system.endpoint('local');
+    const gone = Endpoint.connect(system.endpointHandle('remote'));
+    expect(gone.send(local.id, 'first')).toBe(true);
+    expect((await local.receive(10_000)).message).toBe('first');
+    gone.close();
+    await system.releaseEndpoint(gone.id);
+    // Its links here went with it (they kept its rings alive).
+    expect(() => local.send(gone.id, 'lost')).toThrow(UnknownActorError);
+    const next = Endpoint.connect(system.endpointHandle('remote'));
+    // The same id and the same link ids, over new rings.
+    expect(next.id).toBe(gone.id);
+    expect(next.send(local.id, 'second')).toBe(true);
+    const reply = await local.receive(10_000);
+    expect(reply.from).toBe(next.id);
+    expect(reply.message).toBe('second');
+    next.close();
   });
 });
