@@ -564,7 +564,9 @@ export class LogClient {
     // Before anything is set up: an aborted signal never fires again, so it cannot be watched.
     if (signal?.aborted) throw new AbortError('read', signal.reason);
     const follow = new FollowRead(fromIndex, this.endpoint.id, this.nextRequestId++);
-    const learner = this.layout.learners[0]!;
+    const learners = this.layout.learners;
+    let learnerAt = 0;
+    let learner = learners[0]!;
     const queue: EntriesPushMessage[] = [];
     let wake: (() => void) | undefined;
     this.subscriptions.set(follow.subscriptionId, (push) => {
@@ -589,7 +591,18 @@ export class LogClient {
             };
           });
           wake = undefined;
-          if (!woke) this.send(learner, follow.subscribe());
+          if (!woke) {
+            // Quiet for followResubscribeMs: ask again, the next learner where there are several.
+            // The one asked may be gone for good (its supervisor gave up, or it was killed and held
+            // down), and the others have the same entries; a live but quiet one loses nothing by it
+            // (pushes carry their indexes: what two learners both push is taken once).
+            if (learners.length > 1) {
+              this.send(learner, follow.unsubscribe());
+              learnerAt = (learnerAt + 1) % learners.length;
+              learner = learners[learnerAt]!;
+            }
+            this.send(learner, follow.subscribe());
+          }
           continue;
         }
         const entries = follow.onPush(push);
