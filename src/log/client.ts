@@ -6,7 +6,7 @@ import type { ClusterLayout } from '../protocol/cluster-layout.js';
 import { AppendCore, type AppendTicket, type BytesHolder } from '../protocol/append-core.js';
 import { AbortWatch } from './abort-watch.js';
 import { AppendCounters } from './log-metrics.js';
-import { FollowRead, PagedRead, type LogEntry } from '../protocol/read-core.js';
+import { FollowRead, LearnerRotation, PagedRead, type LogEntry } from '../protocol/read-core.js';
 import { RESERVE_COUNT_MAX } from '../protocol/limits.js';
 import { RUNTIME_TIMINGS } from '../protocol/timings.js';
 import { storageErrorOfReport } from '../storage/storage-error.js';
@@ -564,9 +564,7 @@ export class LogClient {
     // Before anything is set up: an aborted signal never fires again, so it cannot be watched.
     if (signal?.aborted) throw new AbortError('read', signal.reason);
     const follow = new FollowRead(fromIndex, this.endpoint.id, this.nextRequestId++);
-    const learners = this.layout.learners;
-    let learnerAt = 0;
-    let learner = learners[0]!;
+    const learners = new LearnerRotation(this.layout.learners);
     const queue: EntriesPushMessage[] = [];
     let wake: (() => void) | undefined;
     this.subscriptions.set(follow.subscriptionId, (push) => {
@@ -577,7 +575,7 @@ export class LogClient {
     const onAbort = (): void => wake?.();
     if (signal !== undefined) this.abortWatch.watch(signal, onAbort);
     try {
-      this.send(learner, follow.subscribe());
+      this.send(learners.learner, follow.subscribe());
       while (!this.isClosed()) {
         if (signal?.aborted) throw new AbortError('read', signal.reason);
         const push = queue.shift();
@@ -596,25 +594,24 @@ export class LogClient {
             // The one asked may be gone for good (its supervisor gave up, or it was killed and held
             // down), and the others have the same entries; a live but quiet one loses nothing by it
             // (pushes carry their indexes: what two learners both push is taken once).
-            if (learners.length > 1) {
-              this.send(learner, follow.unsubscribe());
-              learnerAt = (learnerAt + 1) % learners.length;
-              learner = learners[learnerAt]!;
+            if (learners.several) {
+              this.send(learners.learner, follow.unsubscribe());
+              learners.next();
             }
-            this.send(learner, follow.subscribe());
+            this.send(learners.learner, follow.subscribe());
           }
           continue;
         }
         const entries = follow.onPush(push);
         const again = follow.takeMessage();
-        if (again !== undefined) this.send(learner, again);
+        if (again !== undefined) this.send(learners.learner, again);
         for (const entry of entries) {
           if (signal?.aborted) throw new AbortError('read', signal.reason);
           yield entry;
           // Closed while the loop ran its body: no more entries, even those already pushed.
           if (this.isClosed()) break;
           const credit = follow.consumed(entry.index);
-          if (credit !== undefined) this.send(learner, credit);
+          if (credit !== undefined) this.send(learners.learner, credit);
         }
       }
       // Out of the loop only once the client closed: a follow never ends normally; it ends with
@@ -624,7 +621,7 @@ export class LogClient {
       if (signal !== undefined) this.abortWatch.unwatch(signal, onAbort);
       this.subscriptions.delete(follow.subscriptionId);
       this.holdThreadOpen();
-      this.send(learner, follow.unsubscribe());
+      this.send(learners.learner, follow.unsubscribe());
     }
   }
 }

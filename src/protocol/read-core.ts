@@ -21,6 +21,31 @@ export interface LogEntry {
 }
 
 /**
+ * Which learner a reader asks: the first, then the next each time the one asked stayed silent
+ * (a learner gone for good must not stall a read while the others have the same entries).
+ */
+export class LearnerRotation {
+  private at = 0;
+
+  constructor(private readonly learners: readonly number[]) {}
+
+  /** The learner to ask now. */
+  get learner(): number {
+    return this.learners[this.at]!;
+  }
+
+  /** More than one learner to turn to. */
+  get several(): boolean {
+    return this.learners.length > 1;
+  }
+
+  /** The one asked stayed silent: the next one is asked from now on. */
+  next(): void {
+    this.at = (this.at + 1) % this.learners.length;
+  }
+}
+
+/**
  * Committed entries from `fromIndex` up to what the first answering learner had committed when it
  * answered, a page at a time. Ask with request(); hand the reply to onReply() (entries to hand
  * out), or call onSilence() when none came in time (the next request goes to the next learner).
@@ -29,14 +54,12 @@ export class PagedRead {
   private nextIndex: number;
   /** End of the read, fixed by the first reply: -1 until then. */
   private end = -1;
-  private learnerAt = 0;
+  private readonly learners: LearnerRotation;
   private finished = false;
 
-  constructor(
-    fromIndex: number,
-    private readonly learners: readonly number[],
-  ) {
+  constructor(fromIndex: number, learners: readonly number[]) {
     this.nextIndex = fromIndex;
+    this.learners = new LearnerRotation(learners);
   }
 
   get done(): boolean {
@@ -45,7 +68,7 @@ export class PagedRead {
 
   /** The learner the next request goes to. */
   get learner(): number {
-    return this.learners[this.learnerAt]!;
+    return this.learners.learner;
   }
 
   request(from: number, requestId: number): ReadRequestMessage {
@@ -54,7 +77,7 @@ export class PagedRead {
 
   /** No reply came in time: ask the next learner. */
   onSilence(): void {
-    this.learnerAt = (this.learnerAt + 1) % this.learners.length;
+    this.learners.next();
   }
 
   /** The entries of a reply to the last request, in order (LogTrimmedError if the log no longer starts at or below them). */
