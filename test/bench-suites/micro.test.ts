@@ -57,10 +57,12 @@ describe('synod bench micro', () => {
       if (b.bytesAllocatedPerOp !== null) nonNegativeFinite(b.bytesAllocatedPerOp, `${b.name} bytes/op`);
       if (report.machine.gc === null) expect(b.bytesAllocatedPerOp).toBeNull();
     }
-    // The measurement sees at least the value encodeValue has to allocate.
+    // The measurement sees the value encodeValue has to allocate (256 commands of a 24-byte header
+    // and 16 bytes: 10,240 bytes). Within 2%: the probe subtracts what its own readings cost, a
+    // median over empty windows, so a window may come out a little under (CI once read 10,224).
     if (report.machine.gc !== null) {
       const encode = report.benchmarks.find((b: any) => b.name === 'encodeValue 256x16B');
-      expect(encode.bytesAllocatedPerOp).toBeGreaterThanOrEqual(256 * 40);
+      expect(encode.bytesAllocatedPerOp).toBeGreaterThanOrEqual(0.98 * 256 * 40);
     }
   }, 30_000);
 
