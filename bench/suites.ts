@@ -26,7 +26,7 @@ const ownSuites = new Map<string, SuiteEntry>([
     'log',
     {
       summary: 'committed appends/s and latency over in flight x entry size x acceptors x storage',
-      accepts: [...TIMING, 'concurrency', 'entry-bytes', 'acceptors', 'storage'],
+      accepts: [...TIMING, 'concurrency', 'entry-bytes', 'acceptors', 'storage', 'load-threads'],
       load: async () => (await import('./log/suite.js')).logSuite,
     },
   ],
@@ -53,7 +53,7 @@ const ownSuites = new Map<string, SuiteEntry>([
     'compare',
     {
       summary: 'synod vs a three-member etcd on loopback, the same closed loop (needs etcd)',
-      accepts: [...TIMING, 'concurrency'],
+      accepts: [...TIMING, 'concurrency', 'load-threads'],
       load: async () => (await import('./compare/suite.js')).compareSuite,
     },
   ],

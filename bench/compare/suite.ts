@@ -6,7 +6,7 @@ import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { stepsOf } from '../lib/progress.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
-import { measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
+import { loadThreadsMaxOf, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from '../log/closed-loop.js';
 import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 
@@ -37,7 +37,7 @@ export interface CompareRow {
 export interface CompareReport {
   readonly suite: 'compare';
   readonly machine: MachineInfo;
-  readonly settings: { durationMs: number; warmupMs: number; runs: number; valueBytes: number; concurrency: number[] };
+  readonly settings: { durationMs: number; warmupMs: number; runs: number; valueBytes: number; concurrency: number[]; loadThreadsMax?: number };
   readonly etcd: {
     readonly ran: boolean;
     readonly version: string | null;
@@ -130,7 +130,14 @@ async function measureCompare(options: BenchOptions, progress: ProgressSink): Pr
   return {
     suite: 'compare',
     machine: machineInfo(),
-    settings: { durationMs: options.durationMs, warmupMs: options.warmupMs, runs: options.runs, valueBytes: COMPARE_VALUE_BYTES, concurrency: concurrencies },
+    settings: {
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      runs: options.runs,
+      valueBytes: COMPARE_VALUE_BYTES,
+      concurrency: concurrencies,
+      loadThreadsMax: loadThreadsMaxOf(options),
+    },
     etcd: {
       ran: etcdRuns,
       version: etcdRuns ? availability.version : null,
@@ -161,7 +168,7 @@ async function measureSynod(concurrency: number, options: BenchOptions): Promise
   const log = await ReplicatedLog.open({ acceptors: 3 });
   try {
     await log.append(new Uint8Array(COMPARE_VALUE_BYTES));
-    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), concurrency, COMPARE_VALUE_BYTES);
+    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), concurrency, COMPARE_VALUE_BYTES, threadsFor(concurrency, loadThreadsMaxOf(options)));
     try {
       return await measureWindowRuns(pool, options);
     } finally {
@@ -177,6 +184,7 @@ async function measureEtcd(cluster: EtcdCluster, concurrency: number, options: B
     (thread) => ({ kind: 'etcd', endpoints: cluster.clientUrls, keyPrefix: `synod-bench/${concurrency}/${thread}` }),
     concurrency,
     COMPARE_VALUE_BYTES,
+    threadsFor(concurrency, loadThreadsMaxOf(options)),
   );
   try {
     return await measureWindowRuns(pool, options);
@@ -198,7 +206,7 @@ export function renderCompareReport(report: CompareReport): string {
     renderMachine(report.machine),
     wrapText(
       `closed loop, ${settings.valueBytes}-byte values; each figure: median of ${settings.runs} run(s) of ${describeClosedLoopWarmup(settings.warmupMs)} +` +
-        ` ${settings.durationMs / 1000} s measured; the same load threads drive both systems`,
+        ` ${settings.durationMs / 1000} s measured; the same load threads${settings.loadThreadsMax === undefined ? '' : ` (up to ${settings.loadThreadsMax}, the lanes split evenly)`} drive both systems`,
     ),
     'synod: ReplicatedLog, 3 acceptors in memory, append()',
     wrapText(

@@ -28,6 +28,8 @@ export interface GridOptions {
   readonly storage?: readonly StorageKind[];
   /** Leader kills of the failover suite. */
   readonly kills?: number;
+  /** Load threads a closed loop's appends in flight are split over, at most (log, compare); undefined: 4, or the cores if fewer (defaultLoadThreadsMax). */
+  readonly loadThreads?: number;
 }
 
 export interface BenchCommand {
@@ -42,6 +44,8 @@ export interface BenchCommand {
 export const DEFAULT_DURATION_SECONDS = 2;
 export const DEFAULT_WARMUP_SECONDS = 0.5;
 export const DEFAULT_RUNS = 3;
+/** The most --load-threads takes: a thread each is a worker with its own V8 heap. */
+export const LOAD_THREADS_OPTION_MAX = 64;
 
 /**
  * Parses the arguments after `node cli.js`. A leading `bench` word is accepted and dropped, so
@@ -71,6 +75,7 @@ export function parseCommand(argv: readonly string[]): BenchCommand {
         acceptors: oddListOption(values.acceptors),
         storage: storageOption(values.storage),
         kills: values.kills === undefined ? undefined : countOption('--kills', values.kills, 1),
+        loadThreads: values['load-threads'] === undefined ? undefined : countOption('--load-threads', values['load-threads'], 1, LOAD_THREADS_OPTION_MAX),
       },
     },
   };
@@ -174,11 +179,11 @@ function secondsOption(name: string, text: string | undefined, fallback: number,
   return seconds;
 }
 
-function countOption(name: string, text: string | undefined, fallback: number): number {
+function countOption(name: string, text: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined) return fallback;
   const count = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(count) || count < 1) {
-    throw new UsageError(`${name} takes a whole number >= 1, got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(count) || count < 1 || count > max) {
+    throw new UsageError(`${name} takes a whole number >= 1${max === Number.MAX_SAFE_INTEGER ? '' : ` and <= ${max}`}, got '${text}'`);
   }
   return count;
 }

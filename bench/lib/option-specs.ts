@@ -13,6 +13,7 @@ export const OPTION_SPECS = {
   acceptors: { takesValue: true, value: '<list>', help: 'acceptor counts, odd, e.g. 3,5' },
   storage: { takesValue: true, value: '<list>', help: 'memory and/or file; file: a temp dir, fsync batch' },
   kills: { takesValue: true, value: '<n>', help: 'leader kills' },
+  'load-threads': { takesValue: true, value: '<n>', help: 'load threads, at most' },
   help: { takesValue: false, value: '', help: 'this text' },
 } as const satisfies Record<string, { takesValue: boolean; value: string; help: string }>;
 

@@ -16,7 +16,26 @@ const DEFAULTS: Partial<Record<OptionName, string>> = {
   acceptors: 'default: 3,5',
   storage: 'default: memory,file',
   kills: 'default: 2 x runs + 1, at least 3',
+  'load-threads': 'default: 4, or the cores if fewer',
 };
+
+/** Columns the help text keeps within. */
+const COLUMNS = 100;
+
+/** `words` after `lead`, wrapped at COLUMNS, each further line indented to where the first line's words start. */
+function wrapAfter(lead: string, words: readonly string[]): string[] {
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of words) {
+    if (line.length > lead.length && line.length + 1 + word.length > COLUMNS) {
+      lines.push(line);
+      line = ' '.repeat(lead.length);
+    }
+    line += line.length > lead.length ? ` ${word}` : word;
+  }
+  lines.push(line);
+  return lines;
+}
 
 /** The --help text, built from the option table and each suite's declared options, so it cannot drift from what is checked. */
 export function usage(suites: ReadonlyMap<string, UsageSuite>): string {
@@ -40,10 +59,12 @@ export function usage(suites: ReadonlyMap<string, UsageSuite>): string {
     '',
     `which suite takes which option (${UNIVERSAL_OPTIONS.filter((o) => o !== 'help').map((o) => `--${o}`).join(', ')}: every suite);`,
     'an option a suite does not take is refused before anything runs (exit code 2):',
-    ...names.map((name) => {
+    ...names.flatMap((name) => {
       const suite = suites.get(name)!;
-      const list = suite.accepts.map((o) => `--${o}${suite.oneValue?.includes(o) ? ' (one value)' : ''}`).join(' ');
-      return `  ${name.padEnd(nameWidth)}  ${name === 'all' ? 'what any of its suites takes; each suite gets its own (listed before the run)' : list || '(no other)'}`;
+      const lead = `  ${name.padEnd(nameWidth)}  `;
+      if (name === 'all') return [`${lead}what any of its suites takes; each suite gets its own (listed before the run)`];
+      if (suite.accepts.length === 0) return [`${lead}(no other)`];
+      return wrapAfter(lead, suite.accepts.map((o) => `--${o}${suite.oneValue?.includes(o) ? ' (one value)' : ''}`));
     }),
     '',
     'log, sequencer, compare: the first run warms up 6 x --warmup (at most 3 s, at least --warmup):',

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { BenchOptions } from '../lib/args.js';
@@ -13,6 +14,16 @@ import type { LoadDriver, LoadWorkerData, WindowResult } from './load-protocol.j
 export const LOAD_WORKER = new URL('./load-worker.js', import.meta.url);
 /** Load threads at most: a few, so load comes from several threads without crowding out the actors on a small machine. */
 export const LOAD_THREADS_MAX = 4;
+
+/**
+ * The load threads a closed loop uses at most unless --load-threads says otherwise:
+ * LOAD_THREADS_MAX, and no more than the cores. Callers that outnumber the cores they share with
+ * the actors measure their own wake-ups: on 2 cores, 256 appends in flight from 4 threads gave
+ * 455 k/s where 2 threads gave 529 k/s (BENCHMARKS.md, 2026-12-05, late night).
+ */
+export function defaultLoadThreadsMax(): number {
+  return Math.max(1, Math.min(LOAD_THREADS_MAX, availableParallelism()));
+}
 const CONNECT_TIMEOUT_MS = 60_000;
 const OVERRUN_MS = 60_000;
 
@@ -48,11 +59,17 @@ export interface ClosedLoopFigures {
   readonly outOfOrder: number;
 }
 
-export function threadsFor(concurrency: number): number {
-  return Math.max(1, Math.min(concurrency, LOAD_THREADS_MAX));
+/** The most load threads a closed loop's operations in flight are split over: --load-threads, or defaultLoadThreadsMax(). */
+export function loadThreadsMaxOf(options: BenchOptions): number {
+  return options.grid?.loadThreads ?? defaultLoadThreadsMax();
 }
 
-/** Starts `threadsFor(concurrency)` load threads sharing `concurrency` lanes; `driverFor(i)` gives thread i its connection. */
+/** Load threads for `concurrency` lanes: one a lane, up to `threadsMax` (--load-threads). */
+export function threadsFor(concurrency: number, threadsMax: number = defaultLoadThreadsMax()): number {
+  return Math.max(1, Math.min(concurrency, threadsMax));
+}
+
+/** Starts `threads` (by default threadsFor(concurrency)) load threads sharing `concurrency` lanes; `driverFor(i)` gives thread i its connection. */
 export async function startLoad(
   driverFor: (thread: number) => LoadDriver,
   concurrency: number,

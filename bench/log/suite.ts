@@ -19,7 +19,7 @@ import { describeThreadCpu, threadCpuBetween, type ThreadCpuFigures } from './th
 import type { AtomicsResult } from './atomics-worker.js';
 import { measureFreshMemory, type FreshMemoryFigures } from './fresh-memory.js';
 import { DISK_SYNC_BLOCK_BYTES, measureDiskSync, type DiskSyncFigures } from './disk-sync.js';
-import { LOAD_THREADS_MAX, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from './closed-loop.js';
+import { loadThreadsMaxOf, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from './closed-loop.js';
 
 export const LOG_GRID = {
   concurrency: [1, 16, 256],
@@ -186,7 +186,7 @@ export async function measureLog(options: BenchOptions, progress: ProgressSink):
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
       runs: options.runs,
-      loadThreadsMax: LOAD_THREADS_MAX,
+      loadThreadsMax: loadThreadsMaxOf(options),
       fileFsync: 'batch',
       grid,
     },
@@ -304,7 +304,8 @@ export async function measureConfiguration(
   const log = await openLog(logOptions);
   try {
     await log.append(new Uint8Array(configuration.entryBytes)); // a leader is elected and the path is warm
-    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), configuration.concurrency, configuration.entryBytes);
+    const threads = threadsFor(configuration.concurrency, loadThreadsMaxOf(options));
+    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), configuration.concurrency, configuration.entryBytes, threads);
     try {
       const actorRuns: ActorGcFigures[] = [];
       const first = await snapshotActors(log);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { expectClosedLoop, expectGoal, expectMachine, nonNegativeFinite, positiveFinite, runCli, runJson, SUITE_TEST_TIMEOUT_MS, TINY } from './helpers.js';
 
@@ -10,7 +11,7 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(Object.keys(report).sort()).toEqual(['baseline', 'configurations', 'machine', 'notes', 'settings', 'suite', 'targets']);
     expect(report.suite).toBe('log');
     expectMachine(report.machine);
-    expect(report.settings).toMatchObject({ durationMs: 200, warmupMs: 50, runs: 1, fileFsync: 'batch' });
+    expect(report.settings).toMatchObject({ durationMs: 200, warmupMs: 50, runs: 1, fileFsync: 'batch', loadThreadsMax: Math.min(4, availableParallelism()) });
     expect(report.settings.grid).toEqual({ concurrency: [1, 16], entryBytes: [16], acceptors: [3], storage: ['memory', 'file'] });
     positiveFinite(report.baseline.atomicsRoundTripP50Microseconds);
     positiveFinite(report.baseline.freshMemoryGigabytesPerSecond);
@@ -24,7 +25,8 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expect(seen).toEqual(['file/3/16/1', 'file/3/16/16', 'memory/3/16/1', 'memory/3/16/16']);
     for (const c of report.configurations) {
       expectClosedLoop(c, 1);
-      positiveFinite(c.loadThreads);
+      // One load thread a lane, by default up to 4 and no more than the cores.
+      expect(c.loadThreads).toBe(Math.min(c.concurrency, 4, availableParallelism()));
       positiveFinite(c.rssBytesAtStart);
       positiveFinite(c.rssBytesAtEnd);
       expect(typeof c.actorGcs.available).toBe('boolean');
@@ -99,6 +101,14 @@ describe('synod bench suites (tiny runs, --json)', () => {
     expectGoal(report.targets.bulkNumbersPerSecond);
   }, SUITE_TEST_TIMEOUT_MS);
 
+  it('log --load-threads: the appends in flight split over at most that many threads', async () => {
+    const report = await runJson(['log', '--acceptors', '3', '--entry-bytes', '16', '--concurrency', '1,16', '--storage', 'memory', '--load-threads', '2']);
+    expect(report.settings.loadThreadsMax).toBe(2);
+    const threadsByConcurrency = Object.fromEntries(report.configurations.map((c: any) => [c.concurrency, c.loadThreads]));
+    expect(threadsByConcurrency).toEqual({ 1: 1, 16: 2 });
+    for (const c of report.configurations) expectClosedLoop(c, 1);
+  }, SUITE_TEST_TIMEOUT_MS);
+
   it('failover: every kill has a pause, the timeline has commits', async () => {
     // Its stderr goes with every assertion: a kill or crash that did not recover leaves a note there
     // naming every actor's state, and the progress says which step the run was on.
@@ -137,10 +147,10 @@ describe('synod bench suites (tiny runs, --json)', () => {
   }, SUITE_TEST_TIMEOUT_MS);
 
   it('compare: synod against etcd in the same run, or a clear skip when etcd is missing', async () => {
-    const report = await runJson(['compare', '--concurrency', '1,8']);
+    const report = await runJson(['compare', '--concurrency', '1,8', '--load-threads', '2']);
     expect(report.suite).toBe('compare');
     expectMachine(report.machine);
-    expect(report.settings).toMatchObject({ valueBytes: 16, concurrency: [1, 8] });
+    expect(report.settings).toMatchObject({ valueBytes: 16, concurrency: [1, 8], loadThreadsMax: 2 });
     expect(report.rows.map((r: any) => r.concurrency)).toEqual([1, 8]);
     for (const row of report.rows) expectClosedLoop(row.synod, 1);
     if (report.etcd.ran) {
@@ -181,6 +191,10 @@ describe('synod bench suites (tiny runs, --json)', () => {
       [['log', '--acceptors', '4'], /--acceptors/],
       [['log', '--storage', 'disk'], /--storage/],
       [['failover', '--kills', '-1'], /--kills/],
+      [['log', '--load-threads', '0'], /--load-threads takes a whole number >= 1 and <= 64, got '0'/],
+      [['log', '--load-threads', '65'], /--load-threads .* got '65'/],
+      [['compare', '--load-threads', 'two'], /--load-threads .* got 'two'/],
+      [['sequencer', '--load-threads', '2'], /--load-threads does not apply to suite 'sequencer'/],
       [['log', '--report'], /report/],
       [['log', '--warmup', '-1'], /--warmup/],
     ] as const) {

@@ -64,7 +64,9 @@ describe('synod bench command-line mistakes', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     for (const suite of ['mailbox', 'log', 'sequencer', 'failover', 'compare', 'memory', 'micro', 'all']) expect(run.stdout).toMatch(new RegExp(`\\n  ${suite} +\\S`));
-    expect(run.stdout).toMatch(/\n {2}log +--duration --warmup --runs --concurrency --entry-bytes --acceptors --storage\n/);
+    // A list too long for one line goes on under itself.
+    expect(run.stdout).toMatch(/\n {2}log +--duration --warmup --runs --concurrency --entry-bytes --acceptors --storage\n {13}--load-threads\n/);
+    expect(run.stdout).toMatch(/\n {2}--load-threads <n> +load threads, at most \(default: 4, or the cores if fewer\)\n/);
     expect(run.stdout).toMatch(/\n {2}memory +--storage\n/);
     for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
   });
