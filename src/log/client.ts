@@ -379,7 +379,7 @@ export class LogClient {
     let firstIndex = Number.POSITIVE_INFINITY;
     let failure: TrimReplyMessage['failure'];
     while (waiting.size > 0) {
-      if (performance.now() >= deadline) throw new TrimTimeoutError(beforeIndex, this.options.appendTimeoutMs);
+      if (performance.now() >= deadline) throw new TrimTimeoutError(beforeIndex, this.options.appendTimeoutMs, [...waiting].sort((a, b) => a - b));
       const requestId = this.nextRequestId++;
       const replies = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, readRetryMs);

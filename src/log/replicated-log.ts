@@ -464,7 +464,9 @@ export class ReplicatedLog extends EventEmitter<LogEventMap> {
    * refused with a RangeError naming both numbers, and nothing changes.
    *
    * A TypeError for a non-integer, a RangeError for a negative index or one past the end,
-   * TrimTimeoutError if a learner did not confirm within appendTimeoutMs.
+   * TrimTimeoutError if a learner did not confirm within appendTimeoutMs: its `unconfirmed` names
+   * those learners (one held down keeps its entries until it is restarted and the trim asked
+   * again); the others released the prefix.
    */
   trim(beforeIndex: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError());

@@ -80,15 +80,22 @@ export class EntryTooLargeError extends RangeError {
   }
 }
 
-/** trim() was not confirmed by every learner in time (a learner is down): some may have released the prefix, others not yet. */
+/**
+ * trim() was not confirmed by every learner in time (a learner is down): the others released the
+ * prefix, those in `unconfirmed` (learner ids) not yet. A trim asks every learner: one held down
+ * (killed with `restart: false`, or given up on by its supervisor) keeps its entries until it is
+ * restarted and asked again.
+ */
 export class TrimTimeoutError extends Error {
   readonly code = SynodErrorCode.TrimTimeout;
   readonly retryable = true;
   constructor(
     readonly beforeIndex: number,
     readonly timeoutMs: number,
+    readonly unconfirmed: readonly number[] = [],
   ) {
-    super(withCode(`trim below ${beforeIndex} not confirmed by every learner within ${timeoutMs} ms; retrying is safe`, SynodErrorCode.TrimTimeout));
+    const which = unconfirmed.length === 0 ? '' : ` (no answer from learner${unconfirmed.length === 1 ? '' : 's'} ${unconfirmed.join(', ')}: down or stalled; status() says which are alive)`;
+    super(withCode(`trim below ${beforeIndex} not confirmed by every learner within ${timeoutMs} ms${which}; retrying is safe`, SynodErrorCode.TrimTimeout));
     this.name = 'TrimTimeoutError';
   }
 }
