@@ -19,7 +19,7 @@ export const LOAD_THREADS_MAX = 4;
  * The load threads a closed loop uses at most unless --load-threads says otherwise:
  * LOAD_THREADS_MAX, and no more than the cores. Callers that outnumber the cores they share with
  * the actors measure their own wake-ups: on 2 cores, 256 appends in flight from 4 threads gave
- * 455 k/s where 2 threads gave 529 k/s (BENCHMARKS.md, 2026-12-05, late night).
+ * 455 k/s where 2 threads gave 529 k/s (means of 3 interleaved runs; BENCHMARKS.md, 2026-12-06).
  */
 export function defaultLoadThreadsMax(): number {
   return Math.max(1, Math.min(LOAD_THREADS_MAX, availableParallelism()));
