@@ -4,7 +4,7 @@
 // while the learners that answered released the prefix and the log goes on; once the learner is
 // back, the same trim goes through.
 import { describe, expect, it } from 'vitest';
-import { TrimTimeoutError } from 'synod';
+import { StorageFullError, TrimTimeoutError } from 'synod';
 import { tagEntry, readTag } from '../fixtures/log/entry.js';
 import { closedAfterEach } from './helpers.js';
 
@@ -44,4 +44,32 @@ describe('trim with a learner held down', () => {
     expect(await log.trim(10)).toBe(10);
     expect(log.bounds().firstIndex).toBe(10);
   });
+
+  it('holds the acceptors\' memory until it is back: appends fill memoryBytesMax, then the learner restarted and a trim make room again', async () => {
+    // 4 MiB a store (the least these ring and entry limits allow), 1,000-byte entries.
+    const log = await openLog({ learners: 2, memoryBytesMax: 4 << 20, ringBytes: 65_536, entryBytesMax: 4096, appendTimeoutMs: 5000 });
+    const learners = (await log.cluster.actors()).filter((actor) => actor.role === 'learner').map((actor) => actor.id);
+    const down = Math.max(...learners);
+    await log.cluster.kill(down, { restart: false });
+    const entry = new Uint8Array(1000).fill(7);
+    let acknowledged = 0;
+    let refusal: unknown;
+    while (refusal === undefined && acknowledged < 20_000) {
+      await log.append(entry).then(() => acknowledged++, (error: unknown) => { refusal = error; });
+    }
+    expect(refusal).toBeInstanceOf(StorageFullError);
+    expect(acknowledged).toBeGreaterThan(1000);
+
+    await log.cluster.restart(down);
+    const deadline = Date.now() + 20_000;
+    const caughtUp = async (): Promise<boolean> => (await log.status()).learners.every((learner) => learner.alive && learner.delivered >= acknowledged);
+    while (!(await caughtUp()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await caughtUp()).toBe(true);
+    const end = log.bounds().nextIndex;
+    expect(await log.trim(end)).toBe(end);
+    const indexes: number[] = [];
+    for (let i = 0; i < 200; i++) indexes.push(await log.append(entry));
+    expect(indexes[0]).toBeGreaterThanOrEqual(end);
+    expect(indexes).toEqual(Array.from({ length: 200 }, (_, i) => indexes[0]! + i));
+  }, 60_000);
 });
