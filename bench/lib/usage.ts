@@ -1,4 +1,5 @@
 import { DEFAULT_DURATION_SECONDS, DEFAULT_RUNS, DEFAULT_WARMUP_SECONDS } from './args.js';
+import { wrapText } from './format.js';
 import { OPTION_SPECS, UNIVERSAL_OPTIONS, type OptionName } from './option-specs.js';
 
 export interface UsageSuite {
@@ -22,20 +23,8 @@ const DEFAULTS: Partial<Record<OptionName, string>> = {
 /** Columns the help text keeps within. */
 const COLUMNS = 100;
 
-/** `words` after `lead`, wrapped at COLUMNS, each further line indented to where the first line's words start. */
-function wrapAfter(lead: string, words: readonly string[]): string[] {
-  const lines: string[] = [];
-  let line = lead;
-  for (const word of words) {
-    if (line.length > lead.length && line.length + 1 + word.length > COLUMNS) {
-      lines.push(line);
-      line = ' '.repeat(lead.length);
-    }
-    line += line.length > lead.length ? ` ${word}` : word;
-  }
-  lines.push(line);
-  return lines;
-}
+/** Joins a flag and its "(one value)" so that wrapping never parts them (turned back after). */
+const NO_BREAK = '\u00a0';
 
 /** The --help text, built from the option table and each suite's declared options, so it cannot drift from what is checked. */
 export function usage(suites: ReadonlyMap<string, UsageSuite>): string {
@@ -59,12 +48,13 @@ export function usage(suites: ReadonlyMap<string, UsageSuite>): string {
     '',
     `which suite takes which option (${UNIVERSAL_OPTIONS.filter((o) => o !== 'help').map((o) => `--${o}`).join(', ')}: every suite);`,
     'an option a suite does not take is refused before anything runs (exit code 2):',
-    ...names.flatMap((name) => {
+    ...names.map((name) => {
       const suite = suites.get(name)!;
       const lead = `  ${name.padEnd(nameWidth)}  `;
-      if (name === 'all') return [`${lead}what any of its suites takes; each suite gets its own (listed before the run)`];
-      if (suite.accepts.length === 0) return [`${lead}(no other)`];
-      return wrapAfter(lead, suite.accepts.map((o) => `--${o}${suite.oneValue?.includes(o) ? ' (one value)' : ''}`));
+      if (name === 'all') return `${lead}what any of its suites takes; each suite gets its own (listed before the run)`;
+      if (suite.accepts.length === 0) return `${lead}(no other)`;
+      const list = suite.accepts.map((o) => `--${o}${suite.oneValue?.includes(o) ? `${NO_BREAK}(one${NO_BREAK}value)` : ''}`).join(' ');
+      return wrapText(list, COLUMNS, ' '.repeat(lead.length), lead).replaceAll(NO_BREAK, ' ');
     }),
     '',
     'log, sequencer, compare: the first run warms up 6 x --warmup (at most 3 s, at least --warmup):',
