@@ -9,7 +9,7 @@
 //
 // Defaults: the configurations of DEFAULT_CONFIGS, 3 rounds, 3 s of warm-up and 4 s counted. The
 // warm-up is long on purpose: on 2 cores V8 is still compiling the actors' code 2 s into a run,
-// and with 1 s a single appender's p99 measured the JIT (1.3-1.5 ms against 0.43-0.54 after 3 s).
+// and with 1 s a single appender's p99 measured the JIT (1.2-1.5 ms against 0.43-0.54 after 3 s).
 //
 // DIR is a checkout of the other build, built: for a commit, `git worktree add ../base REV &&
 // cd ../base && npm ci && npm run build`.
