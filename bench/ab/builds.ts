@@ -32,7 +32,7 @@ export function buildEntry(buildDir: string): string {
 
 /** "256x16,16x65536" -> configurations; a RangeError names the first one out of form or bounds. */
 export function parseConfigs(text: string): LoopConfig[] {
-  const configs = text.split(',').map((item) => {
+  return text.split(',').map((item) => {
     const match = /^(\d+)x(\d+)$/.exec(item.trim());
     const lanes = match === null ? NaN : Number(match[1]);
     const entryBytes = match === null ? NaN : Number(match[2]);
@@ -43,7 +43,6 @@ export function parseConfigs(text: string): LoopConfig[] {
     }
     return { lanes, entryBytes };
   });
-  return configs;
 }
 
 /** One configuration's table: each round's pair, the medians, and this build's over the base's. */

@@ -6,7 +6,7 @@
 // object (ChildResult).
 //
 // Only `ReplicatedLog.open({ acceptors })`, `append(bytes)` and `close()`: the API every build
-// since the first has, so any two builds compare through the same lines of code.
+// with a log has had, so any two builds compare through the same lines of code.
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     'measure-ms': { type: 'string' },
   },
 });
+
 /** A flag's whole number, at least `least` (compare-builds.ts checked them already: this is for a child run by hand). */
 function wholeNumber(name: string, text: string | undefined, least: number): number {
   const value = Number(text);

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatEntryBytes, renderTable } from '../lib/format.js';
+import { formatEntryBytes, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo } from '../lib/machine.js';
 import { DEFAULT_CONFIGS, buildEntry, configRows, parseConfigs, type ChildResult, type LoopConfig } from './builds.js';
 
@@ -136,10 +136,10 @@ async function main(): Promise<void> {
   if (!settings.json) {
     console.log(`${machine.cores} cores (${machine.cpuModel}), Node ${machine.nodeVersion}, ${machine.platform}`);
     console.log(`base: ${settings.base}\nthis: ${THIS_BUILD}`);
-    console.log(
-      `each pair back to back (which goes first alternates by round), a fresh process each, 3 acceptors in memory, appends from one thread; ` +
-        `${settings.warmupMs / 1000} s of warm-up, then ${settings.measureMs / 1000} s counted`,
-    );
+    const method =
+      'each pair back to back (which goes first alternates by round), a fresh process each, 3 acceptors in memory, ' +
+      `appends from one thread; ${settings.warmupMs / 1000} s of warm-up, then ${settings.measureMs / 1000} s counted`;
+    console.log(wrapText(method, 100, ''));
   }
   for (const config of settings.configs) {
     const { base, current } = await measurePairs(config, settings);
