@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { UsageError, countOption } from '../lib/args.js';
 import { formatEntryBytes, renderTable, wrapText } from '../lib/format.js';
 import { machineInfo } from '../lib/machine.js';
 import { DEFAULT_CONFIGS, buildEntry, configRows, parseConfigs, type ChildResult, type LoopConfig } from './builds.js';
@@ -29,9 +30,6 @@ const ROUNDS_MAX = 20;
 const SECONDS_MAX = 600;
 /** A child gets its warm-up and window, plus this for starting its threads and closing the log. */
 const CHILD_SLACK_MS = 60_000;
-
-/** A usage error: printed without a stack, exit code 2. */
-class UsageError extends Error {}
 
 interface Settings {
   readonly base: string;
@@ -56,7 +54,7 @@ function parsedArgs(argv: readonly string[]) {
       options: {
         base: { type: 'string' },
         configs: { type: 'string', default: DEFAULT_CONFIGS },
-        rounds: { type: 'string', default: '3' },
+        rounds: { type: 'string' },
         seconds: { type: 'string', default: '4' },
         warmup: { type: 'string', default: '3' },
         json: { type: 'boolean', default: false },
@@ -73,8 +71,7 @@ function settingsOf(argv: readonly string[]): Settings {
   if (values.base === undefined) throw new UsageError('--base DIR is required: a checkout of the build to compare with');
   const base = resolve(values.base);
   if (!existsSync(buildEntry(base))) throw new UsageError(`no build at ${base}: ${buildEntry(base)} is missing (run npm ci && npm run build there)`);
-  const rounds = Number(values.rounds);
-  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= ROUNDS_MAX)) throw new UsageError(`--rounds must be 1 to ${ROUNDS_MAX}, got '${values.rounds}'`);
+  const rounds = countOption('--rounds', values.rounds, 3, ROUNDS_MAX);
   let configs: LoopConfig[];
   try {
     configs = parseConfigs(values.configs);

@@ -6,7 +6,7 @@ import { machineInfo, type MachineInfo } from '../lib/machine.js';
 import { stepsOf } from '../lib/progress.js';
 import type { ProgressSink, Suite } from '../lib/suite.js';
 import { goal, type GoalCheck } from '../lib/targets-check.js';
-import { loadThreadsMaxOf, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from '../log/closed-loop.js';
+import { loadThreadsMaxOf, loadThreadsOf, measureWindowRuns, startLoad, type ClosedLoopFigures } from '../log/closed-loop.js';
 import { detailsNote, renderMachine, renderTargets } from '../lib/text-report.js';
 import { ETCD_INSTALL_HINT, findEtcd, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 
@@ -168,7 +168,7 @@ async function measureSynod(concurrency: number, options: BenchOptions): Promise
   const log = await ReplicatedLog.open({ acceptors: 3 });
   try {
     await log.append(new Uint8Array(COMPARE_VALUE_BYTES));
-    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), concurrency, COMPARE_VALUE_BYTES, threadsFor(concurrency, loadThreadsMaxOf(options)));
+    const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), concurrency, COMPARE_VALUE_BYTES, loadThreadsOf(concurrency, options));
     try {
       return await measureWindowRuns(pool, options);
     } finally {
@@ -184,7 +184,7 @@ async function measureEtcd(cluster: EtcdCluster, concurrency: number, options: B
     (thread) => ({ kind: 'etcd', endpoints: cluster.clientUrls, keyPrefix: `synod-bench/${concurrency}/${thread}` }),
     concurrency,
     COMPARE_VALUE_BYTES,
-    threadsFor(concurrency, loadThreadsMaxOf(options)),
+    loadThreadsOf(concurrency, options),
   );
   try {
     return await measureWindowRuns(pool, options);

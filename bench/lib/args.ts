@@ -179,7 +179,7 @@ function secondsOption(name: string, text: string | undefined, fallback: number,
   return seconds;
 }
 
-function countOption(name: string, text: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+export function countOption(name: string, text: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined) return fallback;
   const count = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(count) || count < 1 || count > max) {

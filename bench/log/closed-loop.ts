@@ -13,7 +13,7 @@ import type { LoadDriver, LoadWorkerData, WindowResult } from './load-protocol.j
 
 export const LOAD_WORKER = new URL('./load-worker.js', import.meta.url);
 /** Load threads at most: a few, so load comes from several threads without crowding out the actors on a small machine. */
-export const LOAD_THREADS_MAX = 4;
+const LOAD_THREADS_MAX = 4;
 
 /**
  * The load threads a closed loop uses at most unless --load-threads says otherwise:
@@ -67,6 +67,11 @@ export function loadThreadsMaxOf(options: BenchOptions): number {
 /** Load threads for `concurrency` lanes: one a lane, up to `threadsMax` (--load-threads). */
 export function threadsFor(concurrency: number, threadsMax: number = defaultLoadThreadsMax()): number {
   return Math.max(1, Math.min(concurrency, threadsMax));
+}
+
+/** Load threads for `concurrency` lanes in a run with these options: one a lane, up to loadThreadsMaxOf(options). */
+export function loadThreadsOf(concurrency: number, options: BenchOptions): number {
+  return threadsFor(concurrency, loadThreadsMaxOf(options));
 }
 
 /** Starts `threads` (by default threadsFor(concurrency)) load threads sharing `concurrency` lanes; `driverFor(i)` gives thread i its connection. */

@@ -19,7 +19,7 @@ import { describeThreadCpu, threadCpuBetween, type ThreadCpuFigures } from './th
 import type { AtomicsResult } from './atomics-worker.js';
 import { measureFreshMemory, type FreshMemoryFigures } from './fresh-memory.js';
 import { DISK_SYNC_BLOCK_BYTES, measureDiskSync, type DiskSyncFigures } from './disk-sync.js';
-import { loadThreadsMaxOf, measureWindowRuns, startLoad, threadsFor, type ClosedLoopFigures } from './closed-loop.js';
+import { loadThreadsMaxOf, loadThreadsOf, measureWindowRuns, startLoad, type ClosedLoopFigures } from './closed-loop.js';
 
 export const LOG_GRID = {
   concurrency: [1, 16, 256],
@@ -304,7 +304,7 @@ export async function measureConfiguration(
   const log = await openLog(logOptions);
   try {
     await log.append(new Uint8Array(configuration.entryBytes)); // a leader is elected and the path is warm
-    const threads = threadsFor(configuration.concurrency, loadThreadsMaxOf(options));
+    const threads = loadThreadsOf(configuration.concurrency, options);
     const pool = await startLoad(() => ({ kind: 'log', handle: log.handle() }), configuration.concurrency, configuration.entryBytes, threads);
     try {
       const actorRuns: ActorGcFigures[] = [];
@@ -422,5 +422,3 @@ function renderThreadCpu(figures: readonly LogFigures[]): string[] {
     ...named.map((f) => wrapText(`${describeConfiguration(f)}: ${describeThreadCpu(f.threadCpu)}`, 100, '    ', '  ')),
   ];
 }
-
-export { threadsFor };

@@ -3,7 +3,7 @@
 // the other learners had every entry. Quiet for followResubscribeMs, it now asks the next one.
 import { describe, expect, it } from 'vitest';
 import { tagEntry } from '../fixtures/log/entry.js';
-import { closedAfterEach } from './helpers.js';
+import { closedAfterEach, learnerIds } from './helpers.js';
 
 const { openLog } = closedAfterEach();
 
@@ -30,8 +30,8 @@ describe('a follow read', () => {
     expect(await seenAtLeast(30)).toBe(true);
 
     // The learner a follow asks first: the lowest id.
-    const learners = (await log.cluster.actors()).filter((actor) => actor.role === 'learner').map((actor) => actor.id);
-    await log.cluster.kill(Math.min(...learners), { restart: false });
+    const [first] = (await learnerIds(log)) as [number];
+    await log.cluster.kill(first, { restart: false });
     for (let i = 30; i < 60; i++) await log.append(tagEntry(0, i));
     expect(await seenAtLeast(60)).toBe(true);
     await reader;

@@ -73,14 +73,17 @@ export function closedAfterEach(): {
 }
 
 /**
- * Appends 1 KiB entries, 50 at a time, until one is refused (a full store, say) or 2,000 went in:
- * the entry maker, the indexes acknowledged, and the first refusal (undefined if none).
+ * Appends 1 KiB entries, 50 at a time, until one is refused (a full store, say) or `entriesMax`
+ * went in: the entry maker, the indexes acknowledged, and the first refusal (undefined if none).
  */
-export async function appendUntilRefused(log: ReplicatedLog): Promise<{ entry: (i: number) => Uint8Array; acknowledged: number[]; failure: unknown }> {
+export async function appendUntilRefused(
+  log: ReplicatedLog,
+  entriesMax = 2000,
+): Promise<{ entry: (i: number) => Uint8Array; acknowledged: number[]; failure: unknown }> {
   const entry = (i: number) => new Uint8Array(1024).fill(i & 0xff);
   const acknowledged: number[] = [];
   let failure: unknown;
-  for (let round = 0; round < 40 && failure === undefined; round++) {
+  for (let round = 0; round < entriesMax / 50 && failure === undefined; round++) {
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, k) => log.append(entry(round * 50 + k))));
     for (const result of results) {
       if (result.status === 'fulfilled') acknowledged.push(result.value);
@@ -88,6 +91,14 @@ export async function appendUntilRefused(log: ReplicatedLog): Promise<{ entry: (
     }
   }
   return { entry, acknowledged, failure };
+}
+
+/** The ids of the log's learners, ascending. */
+export async function learnerIds(log: ReplicatedLog): Promise<number[]> {
+  return (await log.cluster.actors())
+    .filter((actor) => actor.role === 'learner')
+    .map((actor) => actor.id)
+    .sort((a, b) => a - b);
 }
 
 /** The id of the proposer that leads now, waiting up to 2 s for one (an election may be under way on a loaded machine). */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { StorageFullError, TrimTimeoutError } from 'synod';
 import { tagEntry, readTag } from '../fixtures/log/entry.js';
-import { closedAfterEach } from './helpers.js';
+import { appendUntilRefused, closedAfterEach, learnerIds } from './helpers.js';
 
 const { openLog } = closedAfterEach();
 
@@ -14,9 +14,7 @@ describe('trim with a learner held down', () => {
   it('fails naming that learner, leaves the others trimmed and the log going, and goes through once it is back', async () => {
     const log = await openLog({ learners: 2, appendTimeoutMs: 1500 });
     for (let i = 0; i < 20; i++) await log.append(tagEntry(0, i));
-    const learners = (await log.cluster.actors()).filter((actor) => actor.role === 'learner').map((actor) => actor.id);
-    const down = Math.max(...learners);
-    const up = Math.min(...learners);
+    const [up, down] = (await learnerIds(log)) as [number, number];
     await log.cluster.kill(down, { restart: false });
 
     const error = await log.trim(10).catch((caught: unknown) => caught);
@@ -46,17 +44,12 @@ describe('trim with a learner held down', () => {
   });
 
   it('holds the acceptors\' memory until it is back: appends fill memoryBytesMax, then the learner restarted and a trim make room again', async () => {
-    // 4 MiB a store (the least these ring and entry limits allow), 1,000-byte entries.
+    // 4 MiB a store (the least these ring and entry limits allow), 1 KiB entries.
     const log = await openLog({ learners: 2, memoryBytesMax: 4 << 20, ringBytes: 65_536, entryBytesMax: 4096, appendTimeoutMs: 5000 });
-    const learners = (await log.cluster.actors()).filter((actor) => actor.role === 'learner').map((actor) => actor.id);
-    const down = Math.max(...learners);
+    const [, down] = (await learnerIds(log)) as [number, number];
     await log.cluster.kill(down, { restart: false });
-    const entry = new Uint8Array(1000).fill(7);
-    let acknowledged = 0;
-    let refusal: unknown;
-    while (refusal === undefined && acknowledged < 20_000) {
-      await log.append(entry).then(() => acknowledged++, (error: unknown) => { refusal = error; });
-    }
+    const { entry, acknowledged: indexes, failure: refusal } = await appendUntilRefused(log, 20_000);
+    const acknowledged = indexes.length;
     expect(refusal).toBeInstanceOf(StorageFullError);
     expect(acknowledged).toBeGreaterThan(1000);
 
@@ -67,9 +60,9 @@ describe('trim with a learner held down', () => {
     expect(await caughtUp()).toBe(true);
     const end = log.bounds().nextIndex;
     expect(await log.trim(end)).toBe(end);
-    const indexes: number[] = [];
-    for (let i = 0; i < 200; i++) indexes.push(await log.append(entry));
-    expect(indexes[0]).toBeGreaterThanOrEqual(end);
-    expect(indexes).toEqual(Array.from({ length: 200 }, (_, i) => indexes[0]! + i));
+    const after: number[] = [];
+    for (let i = 0; i < 200; i++) after.push(await log.append(entry(i)));
+    expect(after[0]).toBeGreaterThanOrEqual(end);
+    expect(after).toEqual(Array.from({ length: 200 }, (_, i) => after[0]! + i));
   }, 60_000);
 });
